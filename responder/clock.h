@@ -1,0 +1,20 @@
+// UTC timestamps in RFC 3339, as the journal and reports write them.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "responder/result.h"
+
+namespace responder {
+
+using SystemTime = std::chrono::system_clock::time_point;
+
+// "2026-11-23T18:09:00.123Z": millisecond precision, always UTC.
+std::string format_rfc3339(SystemTime time);
+std::string now_rfc3339();
+// Accepts "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)"; a space may replace the T.
+Result<SystemTime> parse_rfc3339(std::string_view text);
+
+}  // namespace responder

@@ -1,0 +1,61 @@
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <iostream>
+#include <map>
+
+#include "responder/command.h"
+#include "responder/exit_code.h"
+#include "responder/schema_catalog.h"
+
+namespace responder {
+namespace {
+std::vector<CommandSpec>& commands() {
+  static std::vector<CommandSpec> list;
+  return list;
+}
+}  // namespace
+
+CommandRegistration::CommandRegistration(CommandSpec spec) { commands().push_back(spec); }
+
+const std::vector<CommandSpec>& registered_commands() {
+  auto& list = commands();
+  std::sort(list.begin(), list.end(), [](const CommandSpec& a, const CommandSpec& b) { return a.order < b.order; });
+  return list;
+}
+
+int run_command_line(int argc, char** argv) {
+  CLI::App app{"responder — run incident-response playbooks, contain attacks, keep the evidence", "responder"};
+  app.set_version_flag("--version", "responder 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough();  // global options are accepted after the command name too
+  GlobalOptions globals;
+  app.add_option("--home", globals.home, "where incidents live (default $RESPONDER_HOME, else ./incidents)");
+  app.add_option("--config", globals.config,
+                 "configuration file (default $RESPONDER_CONFIG, else /etc/responder/responder.yaml)");
+  app.add_option("--allow", globals.allow, "a management range no step may cut off (repeatable)")->type_name("CIDR");
+  app.add_flag("--json", globals.json, "machine-readable output, one JSON object per line");
+
+  std::map<std::string, CommandAction> actions;
+  for (auto& spec : registered_commands()) {
+    CLI::App* command = app.add_subcommand(spec.name, spec.description);
+    spec.setup(*command, globals, actions[spec.name]);
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitSuccess : kExitBadInput;
+  }
+  if (!SchemaCatalog::instance().defects().empty()) {
+    for (auto& defect : SchemaCatalog::instance().defects()) std::cerr << "responder: build defect: " << defect << "\n";
+    return kExitStepFailed;
+  }
+  for (CLI::App* chosen : app.get_subcommands()) {
+    auto& action = actions[chosen->get_name()];
+    if (action) return action();
+  }
+  return kExitBadInput;
+}
+
+}  // namespace responder

@@ -1,0 +1,65 @@
+#include "responder/duration.h"
+
+#include <cctype>
+#include <cstdint>
+
+namespace responder {
+
+Result<Duration> parse_duration(std::string_view text) {
+  auto bad = [&](std::string why) {
+    return bad_input("'" + std::string(text) + "' is not a duration (" + why + "; e.g. 30s, 5m, 1h30m)");
+  };
+  if (text.empty()) return bad("empty");
+  std::int64_t total_ms = 0;
+  std::size_t i = 0;
+  bool bare_number_only = true;
+  while (i < text.size()) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return bad("expected a number");
+    std::int64_t number = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      number = number * 10 + (text[i] - '0');
+      if (number > 100'000'000'000LL) return bad("too large");
+      ++i;
+    }
+    std::size_t unit_start = i;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+    std::string_view unit = text.substr(unit_start, i - unit_start);
+    std::int64_t scale;
+    if (unit.empty()) {
+      if (i != text.size() || !bare_number_only) return bad("missing unit");
+      scale = 1000;
+    } else if (unit == "ms") {
+      scale = 1;
+    } else if (unit == "s") {
+      scale = 1000;
+    } else if (unit == "m") {
+      scale = 60'000;
+    } else if (unit == "h") {
+      scale = 3'600'000;
+    } else if (unit == "d") {
+      scale = 86'400'000;
+    } else {
+      return bad("unknown unit '" + std::string(unit) + "'");
+    }
+    bare_number_only = false;
+    total_ms += number * scale;
+    if (total_ms > 100LL * 365 * 86'400'000) return bad("longer than 100 years");
+  }
+  return Duration(total_ms);
+}
+
+std::string format_duration(Duration duration) {
+  auto ms = duration.count();
+  if (ms == 0) return "0s";
+  std::string out;
+  struct Unit { std::int64_t size; const char* name; };
+  for (Unit unit : {Unit{86'400'000, "d"}, Unit{3'600'000, "h"}, Unit{60'000, "m"}, Unit{1000, "s"}, Unit{1, "ms"}}) {
+    if (ms >= unit.size) {
+      out += std::to_string(ms / unit.size) + unit.name;
+      ms %= unit.size;
+    }
+  }
+  return out;
+}
+
+}  // namespace responder

@@ -1,0 +1,56 @@
+#include "responder/module.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "responder/schema_catalog.h"
+
+namespace responder {
+
+std::string SafetyRules::protection_covering(const Cidr& target) const {
+  for (auto& range : management)
+    if (range.overlaps(target))
+      return "management range " + range.to_string();
+  if (own_ssh_peer && target.contains(*own_ssh_peer))
+    return "the responder's own SSH session from " + own_ssh_peer->to_string();
+  return "";
+}
+
+const ModuleSchema& Module::schema() const {
+  const ModuleSchema* schema = SchemaCatalog::instance().module(name());
+  if (!schema) throw std::logic_error("module " + std::string(name()) + " has no schema file");
+  return *schema;
+}
+
+ModuleRegistry& ModuleRegistry::instance() {
+  static ModuleRegistry registry;
+  return registry;
+}
+
+void ModuleRegistry::add(std::unique_ptr<Module> module) { modules_.push_back(std::move(module)); }
+
+const Module* ModuleRegistry::find(std::string_view name) const {
+  for (auto& m : modules_)
+    if (m->name() == name) return m.get();
+  return nullptr;
+}
+
+std::vector<std::string> ModuleRegistry::names() const {
+  std::vector<std::string> out;
+  for (auto& m : modules_) out.emplace_back(m->name());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+const std::vector<std::string>& promised_module_names() {
+  static const std::vector<std::string> names = {
+      "note.add",        "wait",           "firewall.block",   "firewall.isolate", "firewall.limit",
+      "service.stop",    "share.readonly", "access.disable",   "account.lock",     "credential.rotate",
+      "evidence.capture", "evidence.collect", "evidence.image", "evidence.seal",   "traffic.capture",
+      "traffic.analyze", "traffic.watch",  "logs.analyze",     "baseline.compare", "notify.send",
+      "release.push",    "containment.undo", "report.write",
+  };
+  return names;
+}
+
+}  // namespace responder

@@ -1,0 +1,143 @@
+// The interface every playbook module implements, and the context it runs in.
+//
+// A module is one file (`<folder>/<name>.cc`) with its declared parameter
+// schema beside it (`<name>.schema.yaml`). It has four operations:
+//
+//   plan    computes exactly what apply would change; changes nothing.
+//   apply   makes the change; returns a receipt holding what is needed to
+//           undo it, and the output that `register:` makes available.
+//   verify  reads the system back and says whether the change is in effect.
+//   undo    restores the prior state from the receipt, touching nothing the
+//           receipt does not name.
+//
+// Parameters arrive substituted and checked against the schema, with the
+// schema's defaults filled in. Modules never build shell command text from
+// parameters: they call library APIs or run an argv vector.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "responder/address.h"
+#include "responder/json.h"
+#include "responder/result.h"
+
+namespace responder {
+
+class ModuleSchema;
+struct Config;
+
+// Safety rules no playbook can switch off (DESIGN.md, "Conventions").
+struct SafetyRules {
+  // Management ranges from the configuration and --allow: never cut off.
+  std::vector<Cidr> management;
+  // The peer address of the responder's own SSH session, if any
+  // (SSH_CONNECTION / SSH_CLIENT).
+  std::optional<IpAddress> own_ssh_peer;
+  // The network that covers `address` among the protected ones, described
+  // for an error message ("management range 10.0.0.0/24 (from --allow)"),
+  // or empty when the address is free to block.
+  std::string protection_covering(const Cidr& target) const;
+};
+
+// Where a step reports progress on long work (bytes copied, packets read).
+class ProgressSink {
+ public:
+  virtual ~ProgressSink() = default;
+  // `done` of `total` units (total 0 when unknown), with a short note.
+  virtual void progress(std::uint64_t done, std::uint64_t total, const std::string& unit, const std::string& note) = 0;
+};
+
+struct StepContext {
+  std::string incident_id;               // empty for `plan` outside an incident
+  std::string step_id;
+  std::string actor;                     // who is running the step
+  std::filesystem::path incident_dir;    // incidents/<id>; empty for `plan`
+  const Config* config = nullptr;
+  const SafetyRules* safety = nullptr;
+  ProgressSink* progress = nullptr;      // never null inside the runner
+  // The step's timeout. Long operations check `expired()` and return an
+  // interruption error rather than overrunning it.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // Set by SIGINT/SIGTERM; long operations stop at a safe point.
+  const std::atomic<bool>* interrupted = nullptr;
+  bool drill = false;                    // a rehearsal in a throw-away lab
+  // The detail this step's plan journaled, when there is one (apply after
+  // resume sees the plan it was decided on, not a new one).
+  const json::object* planned = nullptr;
+
+  bool expired() const { return std::chrono::steady_clock::now() >= deadline; }
+  bool should_stop() const { return expired() || (interrupted && interrupted->load()); }
+};
+
+struct PlanResult {
+  // One line per change, in the words a responder reads on a terminal.
+  std::vector<std::string> changes;
+  // Machine-readable detail, journaled with the `planned` record; includes the
+  // prior state the module observed, so that a crash between the change and
+  // its receipt can still be undone (see Module::verify).
+  json::object detail;
+};
+
+struct Receipt {
+  json::object undo;                 // what undo needs; empty when nothing to undo
+  json::object output;               // what `register:` exposes to later steps
+  std::vector<std::string> changes;  // what was changed, for the timeline
+};
+
+struct Verification {
+  bool in_effect = false;
+  std::string detail;               // what was found, for status and the journal
+  // When verify is called without a receipt (crash after the change, before
+  // the receipt was journaled) and the change is in effect, the receipt the
+  // module reconstructs from the planned detail, so that undo stays exact.
+  std::optional<Receipt> recovered;
+};
+
+class Module {
+ public:
+  virtual ~Module() = default;
+  virtual std::string_view name() const = 0;
+  const ModuleSchema& schema() const;  // from the schema catalogue, by name()
+
+  virtual Result<PlanResult> plan(const json::object& params, StepContext& context) const = 0;
+  virtual Result<Receipt> apply(const json::object& params, StepContext& context) const = 0;
+  // `receipt` is null when resuming a step whose apply may or may not have
+  // happened; `planned` is the detail journaled with the step's plan.
+  virtual Result<Verification> verify(const json::object& params, const Receipt* receipt,
+                                      const json::object& planned, StepContext& context) const = 0;
+  virtual Status undo(const Receipt& receipt, StepContext& context) const = 0;
+  // False for modules whose effects are records, not changes (note.add).
+  virtual bool undoable() const { return true; }
+};
+
+// Every module linked into the binary, by name.
+class ModuleRegistry {
+ public:
+  static ModuleRegistry& instance();
+  void add(std::unique_ptr<Module> module);
+  const Module* find(std::string_view name) const;
+  std::vector<std::string> names() const;
+
+ private:
+  std::vector<std::unique_ptr<Module>> modules_;
+};
+
+// Registers a module at start-up: `RESPONDER_MODULE(NoteAdd);` in its .cc.
+template <class M>
+struct ModuleRegistration {
+  ModuleRegistration() { ModuleRegistry::instance().add(std::make_unique<M>()); }
+};
+#define RESPONDER_MODULE(Class) \
+  static const ::responder::ModuleRegistration<Class> responder_module_registration_##Class {}
+
+// Module names INTERFACE.md promises. A playbook may name one that this build
+// does not yet ship: validation accepts it with a warning, `plan` lists it as
+// missing and `run` refuses before changing anything.
+const std::vector<std::string>& promised_module_names();
+
+}  // namespace responder

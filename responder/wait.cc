@@ -1,0 +1,95 @@
+// wait: pause for a duration or until a moment. The end time is fixed when the
+// step is planned and journaled, so a resumed run waits only what is left.
+#include <thread>
+
+#include "responder/clock.h"
+#include "responder/duration.h"
+#include "responder/module.h"
+
+namespace responder {
+namespace {
+
+Result<SystemTime> end_time(const json::object& params, SystemTime from) {
+  SystemTime end = from;
+  if (auto* f = params.if_contains("for")) {
+    Duration d{};
+    if (f->is_int64()) d = std::chrono::seconds(f->get_int64());
+    else if (auto parsed = parse_duration(f->get_string())) d = *parsed;
+    else return parsed.error();
+    end = from + d;
+  }
+  if (auto* u = params.if_contains("until")) {
+    auto parsed = parse_rfc3339(u->get_string());
+    if (!parsed) return parsed.error();
+    end = std::max(end, *parsed);
+  }
+  return end;
+}
+
+class Wait final : public Module {
+ public:
+  std::string_view name() const override { return "wait"; }
+  bool undoable() const override { return false; }
+
+  Result<PlanResult> plan(const json::object& params, StepContext&) const override {
+    auto end = end_time(params, std::chrono::system_clock::now());
+    if (!end) return end.error();
+    PlanResult plan;
+    plan.detail["until"] = format_rfc3339(*end);
+    plan.changes.push_back("nothing changes; the playbook pauses until " + format_rfc3339(*end));
+    return plan;
+  }
+
+  Result<Receipt> apply(const json::object& params, StepContext& context) const override {
+    SystemTime end;
+    if (auto* planned = context.planned ? context.planned->if_contains("until") : nullptr) {
+      auto parsed = parse_rfc3339(planned->get_string());
+      if (!parsed) return parsed.error();
+      end = *parsed;
+    } else {
+      auto computed = end_time(params, std::chrono::system_clock::now());
+      if (!computed) return computed.error();
+      end = *computed;
+    }
+    auto total = std::chrono::duration_cast<std::chrono::seconds>(end - std::chrono::system_clock::now());
+    while (std::chrono::system_clock::now() < end) {
+      if (context.interrupted && context.interrupted->load()) return interruption("wait interrupted; resume to continue waiting");
+      if (context.expired()) return interruption("wait ran past the step's timeout");
+      auto left = std::chrono::duration_cast<std::chrono::seconds>(end - std::chrono::system_clock::now());
+      if (context.progress && total.count() > 0)
+        context.progress->progress(static_cast<std::uint64_t>(total.count() - left.count()),
+                                   static_cast<std::uint64_t>(total.count()), "s", "waiting until " + format_rfc3339(end));
+      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(std::chrono::milliseconds(100),
+                                    std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::system_clock::now()) +
+                                        std::chrono::milliseconds(1)));
+    }
+    Receipt receipt;
+    receipt.output["until"] = format_rfc3339(end);
+    receipt.changes.push_back("waited until " + format_rfc3339(end));
+    return receipt;
+  }
+
+  Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object& planned,
+                              StepContext&) const override {
+    Verification v;
+    if (receipt) {
+      v.in_effect = true;
+    } else if (auto* until = planned.if_contains("until")) {
+      auto end = parse_rfc3339(until->get_string());
+      v.in_effect = end && std::chrono::system_clock::now() >= *end;
+      if (v.in_effect) {
+        v.recovered = Receipt{};
+        v.recovered->output["until"] = *until;
+      }
+    }
+    v.detail = v.in_effect ? "the wait is over" : "still to wait";
+    return v;
+  }
+
+  Status undo(const Receipt&, StepContext&) const override { return {}; }
+};
+
+RESPONDER_MODULE(Wait);
+
+}  // namespace
+}  // namespace responder

@@ -1,0 +1,96 @@
+#include "responder/yaml_json.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cstdint>
+
+namespace responder {
+
+SourcePosition position_of(const YAML::Mark& mark) { return {mark.line + 1, mark.column + 1}; }
+
+namespace {
+
+json::value scalar(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() == "!") return json::string(text);  // quoted: always text
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") return nullptr;
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  std::int64_t n = 0;
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  if (*begin == '+') ++begin;
+  if (auto [p, ec] = std::from_chars(begin, end, n); ec == std::errc() && p == end) return n;
+  bool numeric_shape = text.find_first_not_of("0123456789.eE+-") == std::string::npos &&
+                       text.find_first_of("0123456789") != std::string::npos && text.find('.') != std::string::npos;
+  if (numeric_shape) {
+    double d = 0;
+    if (auto [p, ec] = std::from_chars(begin, end, d); ec == std::errc() && p == end) return d;
+  }
+  return json::string(text);
+}
+
+struct Converter {
+  const std::string& origin;
+  std::size_t budget;
+  SourceMap* positions;
+  std::size_t visited = 0;
+  int depth = 0;
+
+  Result<json::value> convert(const YAML::Node& node, const std::string& path) {
+    if (++visited > budget)
+      return bad_input(origin + ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1) +
+                       ": document expands to more than " + std::to_string(budget) +
+                       " values (a YAML alias bomb?); refusing to load it");
+    if (depth > 64)
+      return bad_input(origin + ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1) +
+                       ": nested more than 64 levels deep");
+    if (positions && !path.empty() && !positions->count(path)) (*positions)[path] = position_of(node.Mark());
+    switch (node.Type()) {
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined: return json::value(nullptr);
+      case YAML::NodeType::Scalar: return scalar(node);
+      case YAML::NodeType::Sequence: {
+        json::array out;
+        std::size_t i = 0;
+        ++depth;
+        for (auto item : node) {
+          auto v = convert(item, path + "[" + std::to_string(i++) + "]");
+          if (!v) return v;
+          out.push_back(std::move(*v));
+        }
+        --depth;
+        return json::value(std::move(out));
+      }
+      case YAML::NodeType::Map: {
+        json::object out;
+        ++depth;
+        for (auto it : node) {
+          if (!it.first.IsScalar())
+            return bad_input(origin + ":" + std::to_string(it.first.Mark().line + 1) + ":" +
+                             std::to_string(it.first.Mark().column + 1) + ": keys must be plain names");
+          std::string key = it.first.Scalar();
+          std::string child = path.empty() ? key : path + "." + key;
+          if (positions) (*positions)[child + "#key"] = position_of(it.first.Mark());
+          auto v = convert(it.second, child);
+          if (!v) return v;
+          out[key] = std::move(*v);
+        }
+        --depth;
+        return json::value(std::move(out));
+      }
+    }
+    return json::value(nullptr);
+  }
+};
+
+}  // namespace
+
+Result<json::value> yaml_to_json(const YAML::Node& node, const std::string& origin, std::size_t max_nodes,
+                                 SourceMap* positions) {
+  Converter converter{origin, max_nodes, positions};
+  return converter.convert(node, "");
+}
+
+}  // namespace responder

@@ -1,0 +1,35 @@
+// YAML nodes to JSON values, bounded so that an alias bomb cannot explode.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+
+#include "responder/json.h"
+#include "responder/result.h"
+
+namespace YAML {
+class Node;
+struct Mark;
+}  // namespace YAML
+
+namespace responder {
+
+// Where each value came from: "key", "key[2]", "key.sub" -> 1-based line, column.
+struct SourcePosition {
+  int line = 0;
+  int column = 0;
+};
+using SourceMap = std::map<std::string, SourcePosition>;
+
+SourcePosition position_of(const YAML::Mark& mark);
+
+// Plain scalars become null, bool, integer, float or string by the YAML 1.2
+// core schema; quoted scalars are always strings. Visiting more than
+// `max_nodes` nodes (aliases count every time they are expanded) fails with an
+// error naming `origin` instead of exhausting memory. When `positions` is
+// given, it receives the position of every value, keyed by its path.
+Result<json::value> yaml_to_json(const YAML::Node& node, const std::string& origin, std::size_t max_nodes,
+                                 SourceMap* positions = nullptr);
+
+}  // namespace responder
