@@ -90,7 +90,7 @@ Result<Config> load_config(const std::filesystem::path& path, bool must_exist, s
   json::value root;
   try {
     YAML::Node node = YAML::LoadFile(path.string());
-    auto converted = yaml_to_json(node, path.string(), 100000, &loader.positions);
+    auto converted = yaml_to_json_bounded(node, path.string(), 100000, &loader.positions);
     if (!converted) {
       diagnostics.push_back({path.string(), 0, 0, converted.error().message});
       return bad_input(converted.error().message);

@@ -42,7 +42,7 @@ Result<ParamSpec> parse_param(const std::string& origin, const std::string& name
   if (node["enum"])
     for (auto v : node["enum"]) spec.allowed.push_back(v.as<std::string>());
   if (node["default"]) {
-    auto converted = yaml_to_json(node["default"], origin, 10000);
+    auto converted = yaml_to_json_bounded(node["default"], origin, 10000);
     if (!converted) return converted.error();
     spec.default_value = std::move(*converted);
     if (auto s = check_value(*spec.default_value, spec.type); !s)

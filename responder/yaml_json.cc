@@ -33,16 +33,17 @@ json::value scalar(const YAML::Node& node) {
 
 struct Converter {
   const std::string& origin;
-  std::size_t budget;
+  std::size_t& budget;
+  std::size_t limit;
   SourceMap* positions;
-  std::size_t visited = 0;
   int depth = 0;
 
   Result<json::value> convert(const YAML::Node& node, const std::string& path) {
-    if (++visited > budget)
+    if (budget == 0)
       return bad_input(origin + ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1) +
-                       ": document expands to more than " + std::to_string(budget) +
+                       ": document expands to more than " + std::to_string(limit) +
                        " values (a YAML alias bomb?); refusing to load it");
+    --budget;
     if (depth > 64)
       return bad_input(origin + ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1) +
                        ": nested more than 64 levels deep");
@@ -87,10 +88,15 @@ struct Converter {
 
 }  // namespace
 
-Result<json::value> yaml_to_json(const YAML::Node& node, const std::string& origin, std::size_t max_nodes,
+Result<json::value> yaml_to_json(const YAML::Node& node, const std::string& origin, std::size_t& budget,
                                  SourceMap* positions) {
-  Converter converter{origin, max_nodes, positions};
+  Converter converter{origin, budget, budget, positions};
   return converter.convert(node, "");
+}
+
+Result<json::value> yaml_to_json_bounded(const YAML::Node& node, const std::string& origin, std::size_t max_nodes,
+                                         SourceMap* positions) {
+  return yaml_to_json(node, origin, max_nodes, positions);
 }
 
 }  // namespace responder

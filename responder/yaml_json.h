@@ -27,9 +27,14 @@ SourcePosition position_of(const YAML::Mark& mark);
 // Plain scalars become null, bool, integer, float or string by the YAML 1.2
 // core schema; quoted scalars are always strings. Visiting more than
 // `max_nodes` nodes (aliases count every time they are expanded) fails with an
-// error naming `origin` instead of exhausting memory. When `positions` is
-// given, it receives the position of every value, keyed by its path.
-Result<json::value> yaml_to_json(const YAML::Node& node, const std::string& origin, std::size_t max_nodes,
+// error naming `origin` instead of exhausting memory. `budget` is shared by
+// all conversions of one document and decreases by the nodes visited. When
+// `positions` is given, it receives the position of every value, keyed by its
+// path.
+Result<json::value> yaml_to_json(const YAML::Node& node, const std::string& origin, std::size_t& budget,
                                  SourceMap* positions = nullptr);
+// The same with a budget of its own.
+Result<json::value> yaml_to_json_bounded(const YAML::Node& node, const std::string& origin, std::size_t max_nodes,
+                                         SourceMap* positions = nullptr);
 
 }  // namespace responder

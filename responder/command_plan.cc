@@ -1,0 +1,117 @@
+// responder plan PLAYBOOK [--var K=V]...: what each step would change; changes nothing.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "responder/command.h"
+#include "responder/environment.h"
+#include "responder/exit_code.h"
+#include "responder/playbook_loader.h"
+#include "responder/schema.h"
+#include "responder/template.h"
+#include "responder/variables.h"
+
+namespace responder {
+namespace {
+
+struct PlanOptions {
+  std::string playbook;
+  std::vector<std::string> vars;
+};
+
+int plan(const GlobalOptions& globals, const PlanOptions& options) {
+  auto env = open_environment(globals);
+  if (!env) {
+    std::cerr << "responder: " << env.error().message << "\n";
+    return exit_code_for(env.error().kind);
+  }
+  auto loaded = load_playbook_file(options.playbook);
+  for (auto& d : loaded.diagnostics) std::cerr << d.format() << "\n";
+  if (!loaded.playbook) return kExitBadInput;
+  const Playbook& playbook = *loaded.playbook;
+  std::vector<std::string> missing_vars;
+  auto variables = resolve_variables(playbook, options.vars, false, &missing_vars);
+  if (!variables) {
+    std::cerr << "responder: " << variables.error().message << "\n";
+    return kExitBadInput;
+  }
+  json::object scope = *variables;
+  scope["incident"] = json::object{{"id", "<incident>"}, {"home", env->home.string()}};
+
+  std::vector<std::string> missing_modules;
+  bool refused = false;
+  auto out = [&](const std::string& line) {
+    if (!globals.json) std::cout << line << "\n";
+  };
+  out("plan of " + playbook.name + " (" + playbook.file + ")" + (playbook.severity.empty() ? "" : ", severity " + playbook.severity));
+  if (!playbook.description.empty()) out("  " + playbook.description);
+  for (auto& name : missing_vars) out("  variable " + name + " is not set: steps that use it are shown unresolved (--var " + name + "=...)");
+  for (auto& stage : playbook.stages) {
+    out("");
+    out("== " + stage.name + " ==");
+    for (auto& step : stage.steps) {
+      json::object event{{"stage", stage.name}, {"step", step.id}, {"module", step.module}};
+      std::string header = "  " + step.id + " [" + step.module + "]";
+      if (step.when) header += " when " + step.when->text();
+      if (step.approval) header += ", needs " + std::to_string(step.approval) + " approval(s)";
+      if (step.timeout) header += ", timeout " + format_duration(*step.timeout);
+      if (step.retries) header += ", retries " + std::to_string(step.retries);
+      if (step.on_failure != OnFailure::abort) header += ", on failure " + std::string(on_failure_name(step.on_failure));
+      out(header);
+      json::array changes;
+      const Module* module = ModuleRegistry::instance().find(step.module);
+      std::string status;
+      if (!module) {
+        missing_modules.push_back(step.module);
+        status = "module " + step.module + " is not in this build yet";
+      } else if (auto substituted = substitute(json::value(step.with), scope); !substituted) {
+        status = "parameters are decided at run time (" + substituted.error().message + ")";
+      } else if (auto params = module->schema().resolve(substituted->get_object()); !params) {
+        status = "parameters: " + params.error().message;
+      } else {
+        StepContext context;
+        context.step_id = step.id;
+        context.actor = env->actor;
+        context.config = &env->config;
+        context.safety = &env->safety;
+        auto result = module->plan(*params, context);
+        if (!result) {
+          status = (result.error().kind == ErrorKind::refused ? "REFUSED: " : "cannot plan: ") + result.error().message;
+          refused = refused || result.error().kind == ErrorKind::refused;
+        } else {
+          for (auto& c : result->changes) {
+            out("      · " + c);
+            changes.push_back(json::string(c));
+          }
+          event["detail"] = result->detail;
+        }
+      }
+      if (!status.empty()) out("      " + status);
+      event["changes"] = changes;
+      if (!status.empty()) event["status"] = status;
+      if (globals.json) std::cout << to_json_text(event) << "\n";
+    }
+  }
+  if (!missing_modules.empty()) {
+    std::string names;
+    for (auto& m : missing_modules)
+      if (names.find(m) == std::string::npos) names += (names.empty() ? "" : ", ") + m;
+    out("");
+    out("missing in this build: " + names + " (`run` refuses this playbook until they land)");
+  }
+  out("");
+  out("nothing was changed.");
+  return refused ? kExitRefused : kExitSuccess;
+}
+
+void setup(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {
+  auto options = std::make_shared<PlanOptions>();
+  command.add_option("playbook", options->playbook, "the playbook to plan")->required()->type_name("PLAYBOOK");
+  command.add_option("--var", options->vars, "set a playbook variable (repeatable)")->type_name("K=V");
+  action = [options, &globals] { return plan(globals, *options); };
+}
+
+const CommandRegistration registration{{"plan", "dry run: print each step and exactly what it would change; change nothing", 20, setup}};
+
+}  // namespace
+}  // namespace responder

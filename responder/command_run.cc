@@ -1,0 +1,132 @@
+// responder run PLAYBOOK --incident ID [--var K=V]... [--targets INVENTORY]
+// responder resume ID
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "responder/command.h"
+#include "responder/exit_code.h"
+#include "responder/incident_home.h"
+#include "responder/incident_lock.h"
+#include "responder/interrupt.h"
+#include "responder/playbook_loader.h"
+#include "responder/runner.h"
+#include "responder/variables.h"
+
+namespace responder {
+namespace {
+
+int report(const Error& error) {
+  std::cerr << "responder: " << error.message << "\n";
+  return exit_code_for(error.kind);
+}
+
+// Modules the playbook names that this build lacks; remote targets.
+Status check_runnable(const Playbook& playbook) {
+  std::string missing, remote;
+  for (const Step* step : playbook.all_steps()) {
+    if (!ModuleRegistry::instance().find(step->module) && missing.find(step->module) == std::string::npos)
+      missing += (missing.empty() ? "" : ", ") + step->module;
+    for (auto& target : step->targets)
+      if (target != "local" && target != "localhost") remote += (remote.empty() ? "" : ", ") + step->id;
+  }
+  if (!missing.empty()) return bad_input("this build lacks the modules " + missing + "; nothing was run");
+  if (!remote.empty()) return bad_input("steps " + remote + " name remote targets, which this build cannot reach yet; nothing was run");
+  return {};
+}
+
+struct RunOptions {
+  std::string playbook, incident, targets;
+  std::vector<std::string> vars;
+};
+
+int run(const GlobalOptions& globals, const RunOptions& options) {
+  auto env = open_environment(globals);
+  if (!env) return report(env.error());
+  if (auto s = check_incident_id(options.incident); !s) return report(s.error());
+  auto loaded = load_playbook_file(options.playbook);
+  for (auto& d : loaded.diagnostics) std::cerr << d.format() << "\n";
+  if (!loaded.playbook) return kExitBadInput;
+  const Playbook& playbook = *loaded.playbook;
+  if (!options.targets.empty()) return report(bad_input("--targets: inventories are not supported by this build yet; nothing was run"));
+  if (auto s = check_runnable(playbook); !s) return report(s.error());
+  auto variables = resolve_variables(playbook, options.vars, true);
+  if (!variables) return report(variables.error());
+
+  auto dir = incident_dir(*env, options.incident);
+  auto journal = JournalWriter::open(dir, true);
+  if (!journal) return report(journal.error());
+  auto lock = IncidentLock::acquire(dir);
+  if (!lock) return report(lock.error());
+  install_interrupt_handlers();
+
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  json::array allow;
+  for (auto& a : globals.allow) allow.push_back(json::string(a));
+  json::object opened{
+      {"incident", options.incident},
+      {"playbook", json::object{{"file", playbook.file}, {"name", playbook.name}, {"sha256", sha256_hex(playbook.text)},
+                                {"text", playbook.text}}},
+      {"variables", *variables},
+      {"allow", allow},
+      {"config", env->config.source.string()},
+      {"host", host},
+      {"drill", false}};
+  auto first = journal->append("incident.opened", env->actor, std::move(opened));
+  if (!first) return report(first.error());
+
+  RunReporter reporter(globals.json);
+  reporter.note("incident " + options.incident + ": running " + playbook.name + " (journal " + journal->file().string() + ")");
+  auto contents = read_journal(journal->file());
+  if (!contents) return report(contents.error());
+  auto state = derive_state(options.incident, *contents);
+  if (!state) return report(state.error());
+  RunSetup setup{&*env, options.incident, dir, &*journal, &playbook, *variables, &reporter, false};
+  return drive_playbook(setup, *state);
+}
+
+int resume(const GlobalOptions& globals, const std::string& id) {
+  auto env = open_environment(globals);
+  if (!env) return report(env.error());
+  auto incident = load_incident(*env, id);
+  if (!incident) return report(incident.error());
+  if (auto s = check_runnable(incident->playbook); !s) return report(s.error());
+  auto lock = IncidentLock::acquire(incident->dir);
+  if (!lock) return report(lock.error());
+  auto journal = JournalWriter::open(incident->dir, false);
+  if (!journal) return report(journal.error());
+  add_recorded_allow(*env, incident->state);
+  install_interrupt_handlers();
+  RunReporter reporter(globals.json);
+  if (incident->state.outcome == "completed") {
+    reporter.note("incident " + id + " already completed; nothing to resume");
+    return kExitSuccess;
+  }
+  reporter.note("incident " + id + ": resuming " + incident->playbook.name + " after record " +
+                std::to_string(incident->state.records));
+  RunSetup setup{&*env, id, incident->dir, &*journal, &incident->playbook, incident->state.variables, &reporter, incident->state.drill};
+  return drive_playbook(setup, incident->state);
+}
+
+void setup_run(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {
+  auto options = std::make_shared<RunOptions>();
+  command.add_option("playbook", options->playbook, "the playbook to run")->required()->type_name("PLAYBOOK");
+  command.add_option("--incident", options->incident, "incident id; its journal goes to HOME/ID/")->required()->type_name("ID");
+  command.add_option("--var", options->vars, "set a playbook variable (repeatable)")->type_name("K=V");
+  command.add_option("--targets", options->targets, "an inventory of remote hosts")->type_name("INVENTORY");
+  action = [options, &globals] { return run(globals, *options); };
+}
+
+void setup_resume(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {
+  auto id = std::make_shared<std::string>();
+  command.add_option("incident", *id, "incident id")->required()->type_name("ID");
+  action = [id, &globals] { return resume(globals, *id); };
+}
+
+const CommandRegistration run_registration{{"run", "run a playbook for an incident, journaling every step", 30, setup_run}};
+const CommandRegistration resume_registration{{"resume", "continue an interrupted run from its journal", 31, setup_resume}};
+
+}  // namespace
+}  // namespace responder

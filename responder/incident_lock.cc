@@ -1,0 +1,37 @@
+#include "responder/incident_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace responder {
+
+Result<IncidentLock> IncidentLock::acquire(const std::filesystem::path& incident_dir) {
+  auto path = incident_dir / "runner.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) return failure("cannot open " + path.string() + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {};
+    ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
+    ::close(fd);
+    std::string holder = n > 0 ? std::string(pid, static_cast<std::size_t>(n)) : "another process";
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    return refusal("incident " + incident_dir.filename().string() + " is being driven by pid " + holder +
+                   "; wait for it or stop it (Ctrl-C leaves it resumable)");
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    // The lock is what matters; the pid is only a courtesy for the message.
+  }
+  return IncidentLock(fd);
+}
+
+IncidentLock::~IncidentLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+}  // namespace responder

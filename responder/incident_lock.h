@@ -1,0 +1,25 @@
+// One runner per incident: run, resume and undo hold this lock while they
+// drive an incident; approve and status do not need it.
+#pragma once
+
+#include <filesystem>
+
+#include "responder/result.h"
+
+namespace responder {
+
+class IncidentLock {
+ public:
+  // Fails at once (no waiting) when another process drives the incident,
+  // naming its pid.
+  static Result<IncidentLock> acquire(const std::filesystem::path& incident_dir);
+  IncidentLock(IncidentLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  IncidentLock& operator=(IncidentLock&&) = delete;
+  ~IncidentLock();
+
+ private:
+  explicit IncidentLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+}  // namespace responder

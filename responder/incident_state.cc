@@ -1,0 +1,149 @@
+#include "responder/incident_state.h"
+
+#include <algorithm>
+
+namespace responder {
+
+std::string_view step_status_name(StepStatus status) {
+  switch (status) {
+    case StepStatus::pending: return "pending";
+    case StepStatus::planned: return "planned";
+    case StepStatus::started: return "started";
+    case StepStatus::applied: return "applied";
+    case StepStatus::verified: return "verified";
+    case StepStatus::failed: return "failed";
+    case StepStatus::skipped: return "skipped";
+    case StepStatus::undone: return "undone";
+  }
+  return "?";
+}
+
+StepState& IncidentState::step(const std::string& id) {
+  auto [it, fresh] = steps.try_emplace(id);
+  if (fresh) {
+    it->second.id = id;
+    step_order.push_back(id);
+  }
+  return it->second;
+}
+
+const StepState* IncidentState::find(const std::string& id) const {
+  auto it = steps.find(id);
+  return it == steps.end() ? nullptr : &it->second;
+}
+
+std::vector<const StepState*> IncidentState::in_force() const {
+  std::vector<const StepState*> out;
+  for (auto& [id, s] : steps)
+    if ((s.status == StepStatus::applied || s.status == StepStatus::verified ||
+         (s.status == StepStatus::failed && s.receipt)) &&
+        s.receipt && !s.receipt->undo.empty())
+      out.push_back(&s);
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->applied_seq > b->applied_seq; });
+  return out;
+}
+
+json::value receipt_to_json(const Receipt& receipt) {
+  json::array changes;
+  for (auto& c : receipt.changes) changes.push_back(json::string(c));
+  return json::object{{"undo", receipt.undo}, {"output", receipt.output}, {"changes", changes}};
+}
+
+Receipt receipt_from_json(const json::value& value) {
+  Receipt receipt;
+  if (!value.is_object()) return receipt;
+  auto& o = value.get_object();
+  if (auto* u = o.if_contains("undo"); u && u->is_object()) receipt.undo = u->get_object();
+  if (auto* out = o.if_contains("output"); out && out->is_object()) receipt.output = out->get_object();
+  if (auto* c = o.if_contains("changes"); c && c->is_array())
+    for (auto& line : c->get_array())
+      if (line.is_string()) receipt.changes.emplace_back(line.get_string());
+  return receipt;
+}
+
+namespace {
+json::object object_field(const JournalRecord& r, const char* key) {
+  if (auto* v = r.fields.if_contains(key); v && v->is_object()) return v->get_object();
+  return {};
+}
+}  // namespace
+
+Result<IncidentState> derive_state(const std::string& incident_id, const JournalContents& contents) {
+  IncidentState state;
+  state.incident_id = incident_id;
+  state.records = contents.records.size();
+  if (contents.records.empty() || contents.records.front().kind != "incident.opened")
+    return failure("journal of " + incident_id + " does not start with incident.opened");
+  for (auto& r : contents.records) {
+    const std::string& kind = r.kind;
+    if (kind == "incident.opened") {
+      state.opened = r.fields;
+      auto playbook = object_field(r, "playbook");
+      if (auto* f = playbook.if_contains("file"); f && f->is_string()) state.playbook_file = f->get_string();
+      if (auto* t = playbook.if_contains("text"); t && t->is_string()) state.playbook_text = t->get_string();
+      state.variables = object_field(r, "variables");
+      if (auto* a = r.fields.if_contains("allow"); a && a->is_array())
+        for (auto& c : a->get_array())
+          if (c.is_string()) state.allow.emplace_back(c.get_string());
+      if (auto* d = r.fields.if_contains("drill"); d && d->is_bool()) state.drill = d->get_bool();
+      state.outcome = "running";
+      continue;
+    }
+    if (kind == "run.started") state.outcome = "running";
+    if (kind == "run.finished") state.outcome = r.text("outcome");
+    if (kind == "run.interrupted") state.outcome = "interrupted";
+    std::string id = r.text("step");
+    if (id.empty()) continue;
+    StepState& s = state.step(id);
+    if (kind == "step.planned") {
+      s.status = StepStatus::planned;
+      s.stage = r.text("stage");
+      s.module = r.text("module");
+      s.params = object_field(r, "params");
+      s.planned = object_field(r, "detail");
+      s.changes.clear();
+      if (auto* c = r.fields.if_contains("changes"); c && c->is_array())
+        for (auto& line : c->get_array())
+          if (line.is_string()) s.changes.emplace_back(line.get_string());
+      s.waiting_for_approval = false;
+    } else if (kind == "step.skipped") {
+      s.status = StepStatus::skipped;
+      s.stage = r.text("stage");
+    } else if (kind == "approval.waiting") {
+      s.waiting_for_approval = true;
+      s.stage = r.text("stage");
+    } else if (kind == "approval") {
+      std::string by = r.text("by");
+      if (std::find(s.approvers.begin(), s.approvers.end(), by) == s.approvers.end()) s.approvers.push_back(by);
+    } else if (kind == "step.started") {
+      s.status = StepStatus::started;
+      if (auto* a = r.fields.if_contains("attempt"); a && a->is_int64()) s.attempt = static_cast<int>(a->get_int64());
+      s.final_failure = false;
+      s.waiting_for_approval = false;
+    } else if (kind == "step.applied") {
+      s.status = StepStatus::applied;
+      s.receipt = receipt_from_json(r.fields.contains("receipt") ? r.fields.at("receipt") : json::value());
+      s.applied_seq = r.seq;
+      s.undo_pending = false;
+    } else if (kind == "step.verified") {
+      s.status = StepStatus::verified;
+      s.verify_detail = r.text("detail");
+    } else if (kind == "step.failed") {
+      s.status = StepStatus::failed;
+      s.error = r.text("error");
+      s.error_kind = r.text("error_kind");
+      if (auto* f = r.fields.if_contains("final"); f && f->is_bool()) s.final_failure = f->get_bool();
+    } else if (kind == "undo.started") {
+      s.undo_pending = true;
+    } else if (kind == "step.undone") {
+      s.status = StepStatus::undone;
+      s.undo_pending = false;
+      s.undo_error.clear();
+    } else if (kind == "undo.failed") {
+      s.undo_error = r.text("error");
+    }
+  }
+  return state;
+}
+
+}  // namespace responder

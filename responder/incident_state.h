@@ -1,0 +1,63 @@
+// Where an incident stands, derived from its journal alone: what status,
+// resume, undo and reports all read.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "responder/journal.h"
+#include "responder/module.h"
+
+namespace responder {
+
+enum class StepStatus { pending, planned, started, applied, verified, failed, skipped, undone };
+std::string_view step_status_name(StepStatus status);
+
+struct StepState {
+  std::string id;
+  std::string stage;
+  std::string module;
+  StepStatus status = StepStatus::pending;
+  int attempt = 0;                 // attempts started
+  bool final_failure = false;      // failed with no retries left
+  std::string error;               // last failure
+  std::string error_kind;
+  json::object params;             // as planned (substituted)
+  json::object planned;            // the plan's detail
+  std::vector<std::string> changes;
+  std::optional<Receipt> receipt;  // once applied
+  std::uint64_t applied_seq = 0;
+  std::string verify_detail;
+  std::vector<std::string> approvers;  // distinct, in order of approval
+  bool waiting_for_approval = false;
+  bool undo_pending = false;       // undo.started without step.undone yet
+  std::string undo_error;
+};
+
+struct IncidentState {
+  std::string incident_id;
+  json::object opened;             // the incident.opened record
+  std::string playbook_file, playbook_text;
+  json::object variables;
+  std::vector<std::string> allow;
+  bool drill = false;
+  std::map<std::string, StepState> steps;
+  std::vector<std::string> step_order;  // first appearance in the journal
+  std::string outcome;             // last run.finished outcome, "interrupted", or "running"
+  std::uint64_t records = 0;
+
+  StepState& step(const std::string& id);
+  const StepState* find(const std::string& id) const;
+  // Applied changes still in force (with something to undo), newest first.
+  std::vector<const StepState*> in_force() const;
+};
+
+json::value receipt_to_json(const Receipt& receipt);
+Receipt receipt_from_json(const json::value& value);
+
+// Fails when the journal has no incident.opened record first.
+Result<IncidentState> derive_state(const std::string& incident_id, const JournalContents& contents);
+
+}  // namespace responder

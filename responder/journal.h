@@ -1,0 +1,82 @@
+// The append-only, hash-chained, fsync'd incident journal (see
+// journal_format.h): the single source of truth for status, resume, undo and
+// reports.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "responder/json.h"
+#include "responder/result.h"
+
+namespace responder {
+
+struct JournalRecord {
+  std::uint64_t seq = 0;
+  std::string kind;
+  std::string actor;
+  std::string time;
+  json::object fields;  // the whole record, header keys included
+  std::size_t line = 0;  // 1-based line number in the file
+
+  std::string text(std::string_view key) const;  // a string field or ""
+};
+
+struct JournalContents {
+  std::vector<JournalRecord> records;
+  // A last line without its '\n' (a write torn by a crash): its byte offset
+  // and length. It is not a record.
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> torn_tail;
+};
+
+// Reads every complete record. Lines that are not JSON objects are a
+// failure naming the line; chain links are not checked (see verify_journal).
+Result<JournalContents> read_journal(const std::filesystem::path& file);
+
+struct ChainReport {
+  bool intact = true;
+  std::uint64_t records = 0;
+  std::string head;  // SHA-256 of the last line: note it elsewhere to pin the end
+  std::vector<std::string> problems;  // the first break first, each naming the record
+};
+
+// Checks seq continuity and every prev link.
+ChainReport verify_journal(const std::filesystem::path& file);
+
+// Appends records to one incident's journal. Safe against other processes
+// appending at the same time (e.g. `responder approve` while a run waits).
+class JournalWriter {
+ public:
+  // Opens the journal of `incident_dir`; with `create`, the directory and
+  // file must not exist yet and are created (fsyncing the parent directory).
+  static Result<JournalWriter> open(const std::filesystem::path& incident_dir, bool create);
+  JournalWriter(JournalWriter&&) noexcept;
+  JournalWriter& operator=(JournalWriter&&) noexcept;
+  ~JournalWriter();
+
+  // Appends one record with the header keys filled in; returns it once it is
+  // on stable storage.
+  Result<JournalRecord> append(std::string_view kind, std::string_view actor, json::object payload);
+
+  const std::filesystem::path& file() const { return file_; }
+
+  // For fault-injection tests only: called after each record is durable.
+  static void set_after_append_hook(std::function<void(const JournalRecord&)> hook);
+
+ private:
+  JournalWriter() = default;
+  Status catch_up();  // re-reads what other writers appended since our last look
+  int fd_ = -1;
+  std::filesystem::path file_;
+  std::uint64_t known_size_ = 0;
+  std::uint64_t last_seq_ = 0;
+  std::string last_hash_;
+};
+
+std::string sha256_hex(std::string_view bytes);
+
+}  // namespace responder

@@ -1,0 +1,46 @@
+// The incident journal format, documented in one place.
+//
+// incidents/<ID>/journal.jsonl holds one JSON object per line, each line
+// ending in '\n'. Every record starts with these keys, in this order:
+//
+//   seq    1, 2, 3, ...  (no gaps)
+//   time   UTC, RFC 3339 with milliseconds: "2026-11-23T18:09:00.123Z"
+//   actor  who caused it: SUDO_USER, the login name, or `--as NAME`
+//   kind   what happened (below)
+//   prev   hex SHA-256 of the previous line's bytes, without its '\n';
+//          64 zeros for the first record
+//
+// followed by the kind's payload keys. Kinds written by the engine:
+//
+//   incident.opened   playbook (file, name, sha256, text), variables, allow,
+//                     config path, host
+//   run.started       resumed: bool
+//   stage.started     stage
+//   step.planned      step, stage, module, attempt, params, changes, detail
+//   step.skipped      step, stage, when
+//   approval.waiting  step, needed, approved_by
+//   approval          step, by (the approver's name), os_user
+//   step.started      step, attempt
+//   step.applied      step, attempt, receipt {undo, output, changes}, recovered
+//   step.verified     step, detail
+//   step.failed       step, attempt, error, error_kind, final, timed_out
+//   step.retry        step, attempt, delay_ms
+//   undo.started      step, reason
+//   step.undone       step
+//   undo.failed       step, error
+//   run.interrupted   reason
+//   run.finished      outcome ("completed" | "failed" | "aborted" | "refused")
+//
+// Writers append one whole line with one write(2) while holding an exclusive
+// flock(2) on the journal file, then fdatasync(2) it before acting on what
+// the record says. A crash can therefore leave at most one torn last line
+// (no '\n'): readers report it and ignore it, and the next writer moves its
+// bytes to journal.torn.<offset> before appending, so nothing is lost.
+#pragma once
+
+namespace responder {
+
+inline constexpr const char* kJournalFileName = "journal.jsonl";
+inline constexpr const char* kZeroHash = "0000000000000000000000000000000000000000000000000000000000000000";
+
+}  // namespace responder

@@ -1,0 +1,355 @@
+#include "responder/runner.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "responder/interrupt.h"
+#include "responder/schema.h"
+#include "responder/template.h"
+
+namespace responder {
+
+StepContext make_step_context(const RunSetup& setup, const std::string& step_id) {
+  StepContext context;
+  context.incident_id = setup.incident_id;
+  context.step_id = step_id;
+  context.actor = setup.environment->actor;
+  context.incident_dir = setup.incident_dir;
+  context.config = &setup.environment->config;
+  context.safety = &setup.environment->safety;
+  context.progress = setup.reporter;
+  context.interrupted = &interrupt_requested();
+  context.drill = setup.drill;
+  return context;
+}
+
+namespace {
+
+json::array string_array(const std::vector<std::string>& items) {
+  json::array out;
+  for (auto& i : items) out.push_back(json::string(i));
+  return out;
+}
+
+std::string_view error_kind_name(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::failed: return "failed";
+    case ErrorKind::bad_input: return "bad_input";
+    case ErrorKind::refused: return "refused";
+    case ErrorKind::interrupted: return "interrupted";
+  }
+  return "failed";
+}
+
+enum class StepOutcome { done, failed, refused, interrupted, journal_error };
+
+class PlaybookDriver {
+ public:
+  PlaybookDriver(const RunSetup& setup, const IncidentState& state) : setup_(setup), state_(state) {
+    scope_ = setup.variables;
+    scope_["incident"] = json::object{{"id", setup.incident_id}, {"home", setup.incident_dir.parent_path().string()}};
+  }
+
+  int run() {
+    setup_.reporter->set_incident(setup_.incident_id);
+    if (!record("run.started", {{"resumed", state_.records > 1}})) return kJournalFailure;
+    bool any_failed = false;
+    for (auto& stage : setup_.playbook->stages) {
+      bool announced = false;
+      for (auto& step : stage.steps) {
+        const StepState* prior = state_.find(step.id);
+        if (finished(step, prior)) continue;
+        if (!announced) {
+          setup_.reporter->stage(stage.name);
+          if (!record("stage.started", {{"stage", stage.name}})) return kJournalFailure;
+          announced = true;
+        }
+        StepOutcome outcome = execute(step, prior);
+        switch (outcome) {
+          case StepOutcome::done: continue;
+          case StepOutcome::journal_error: return kJournalFailure;
+          case StepOutcome::interrupted:
+            record("run.interrupted", {{"reason", "interrupted during step " + step.id}});
+            setup_.reporter->finished("interrupted; resume with `responder resume " + setup_.incident_id + "`", 4);
+            return 4;
+          case StepOutcome::refused:
+            record("run.finished", {{"outcome", "refused"}, {"step", step.id}});
+            setup_.reporter->finished("refused at step " + step.id, 3);
+            return 3;
+          case StepOutcome::failed:
+            any_failed = true;
+            if (step.on_failure == OnFailure::continue_run) continue;
+            if (step.on_failure == OnFailure::undo_stage) undo_stage(stage.name);
+            record("run.finished", {{"outcome", "aborted"}, {"step", step.id}});
+            setup_.reporter->finished("aborted at step " + step.id, 1);
+            return 1;
+        }
+      }
+    }
+    std::string outcome = any_failed ? "failed" : "completed";
+    if (!record("run.finished", {{"outcome", outcome}})) return kJournalFailure;
+    setup_.reporter->finished(outcome, any_failed ? 1 : 0);
+    return any_failed ? 1 : 0;
+  }
+
+ private:
+  static constexpr int kJournalFailure = 1;
+
+  bool record(std::string_view kind, json::object payload) {
+    auto r = setup_.journal->append(kind, setup_.environment->actor, std::move(payload));
+    if (!r) {
+      setup_.reporter->note("cannot write the journal: " + r.error().message + "; stopping before acting further");
+      return false;
+    }
+    return true;
+  }
+
+  void register_output(const Step& step, const json::object& output) {
+    if (!step.register_as.empty()) scope_[step.register_as] = output;
+  }
+
+  // True when the journal says this step needs nothing more; registers its
+  // output for later steps.
+  bool finished(const Step& step, const StepState* prior) {
+    if (!prior) return false;
+    switch (prior->status) {
+      case StepStatus::skipped: return true;
+      case StepStatus::verified:
+      case StepStatus::undone:
+        if (prior->receipt) register_output(step, prior->receipt->output);
+        return true;
+      case StepStatus::failed:
+        // A final failure the playbook chose to continue past stays failed; an
+        // aborted step is tried again when the run is resumed.
+        if (prior->final_failure && step.on_failure == OnFailure::continue_run) {
+          if (prior->receipt) register_output(step, prior->receipt->output);
+          return true;
+        }
+        return false;
+      default: return false;
+    }
+  }
+
+  StepOutcome fail(const Step& step, int attempt, const Error& error, bool final, bool timed_out) {
+    json::object payload{{"step", step.id},   {"attempt", attempt},         {"error", error.message},
+                         {"error_kind", error_kind_name(error.kind)},       {"final", final},
+                         {"timed_out", timed_out}};
+    if (!record("step.failed", std::move(payload))) return StepOutcome::journal_error;
+    setup_.reporter->step(step.id, final ? "failed" : "failed (will retry)", error.message);
+    if (error.kind == ErrorKind::interrupted && !timed_out) return StepOutcome::interrupted;
+    if (!final) return StepOutcome::done;  // caller retries
+    return error.kind == ErrorKind::refused ? StepOutcome::refused : StepOutcome::failed;
+  }
+
+  // Waits until `step.approval` distinct people approved; reads approvals
+  // that `responder approve` appends from other processes.
+  StepOutcome await_approvals(const Step& step, const StepState* prior) {
+    std::vector<std::string> approvers = prior ? prior->approvers : std::vector<std::string>{};
+    if (static_cast<int>(approvers.size()) >= step.approval) return StepOutcome::done;
+    if (!record("approval.waiting", {{"step", step.id}, {"stage", step.stage}, {"needed", step.approval},
+                                     {"approved_by", string_array(approvers)}}))
+      return StepOutcome::journal_error;
+    setup_.reporter->waiting(step.id, step.approval, approvers);
+    while (true) {
+      for (int i = 0; i < 5; ++i) {
+        if (interrupt_requested()) return StepOutcome::interrupted;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      auto contents = read_journal(setup_.journal->file());
+      if (!contents) continue;
+      std::vector<std::string> now;
+      for (auto& r : contents->records)
+        if (r.kind == "approval" && r.text("step") == step.id) {
+          std::string by = r.text("by");
+          if (std::find(now.begin(), now.end(), by) == now.end()) now.push_back(by);
+        }
+      bool changed = now != approvers;
+      approvers = now;
+      if (static_cast<int>(approvers.size()) >= step.approval) {
+        setup_.reporter->step(step.id, "approved", "by " + [&] {
+          std::string who;
+          for (auto& a : approvers) who += (who.empty() ? "" : ", ") + a;
+          return who;
+        }());
+        return StepOutcome::done;
+      }
+      if (changed) setup_.reporter->waiting(step.id, step.approval, approvers);
+    }
+  }
+
+  StepOutcome verify_applied(const Step& step, const Module& module, const json::object& params, const Receipt& receipt,
+                             const json::object& planned, int attempt) {
+    StepContext context = make_step_context(setup_, step.id);
+    context.planned = &planned;
+    auto verification = module.verify(params, &receipt, planned, context);
+    if (verification && verification->in_effect) {
+      if (!record("step.verified", {{"step", step.id}, {"detail", verification->detail}})) return StepOutcome::journal_error;
+      setup_.reporter->step(step.id, "verified", verification->detail);
+      register_output(step, receipt.output);
+      return StepOutcome::done;
+    }
+    std::string why = verification ? "the change is not in effect: " + verification->detail
+                                    : "could not verify: " + verification.error().message;
+    // The change was applied and stays recorded as in force, so undo can
+    // still remove it; applying it again could double it.
+    return fail(step, attempt, failure(why), true, false);
+  }
+
+  StepOutcome execute(const Step& step, const StepState* prior) {
+    setup_.reporter->set_current_step(step.id);
+    const Module* module = ModuleRegistry::instance().find(step.module);
+    if (!module) return fail(step, 0, bad_input("module " + step.module + " is not in this build"), true, false);
+
+    if (step.when && !(prior && prior->status != StepStatus::pending)) {
+      auto lookup = [&](const std::vector<std::string>& path) { return lookup_path(scope_, path); };
+      auto holds = step.when->evaluate(lookup);
+      if (!holds) return fail(step, 0, failure("when: " + holds.error().message), true, false);
+      if (!*holds) {
+        if (!record("step.skipped", {{"step", step.id}, {"stage", step.stage}, {"when", step.when->text()}}))
+          return StepOutcome::journal_error;
+        setup_.reporter->step(step.id, "skipped", "when " + step.when->text() + " is false");
+        return StepOutcome::done;
+      }
+    }
+
+    bool change_may_exist = prior && (prior->status == StepStatus::started || prior->status == StepStatus::applied);
+    if (step.approval > 0 && !change_may_exist) {
+      auto approved = await_approvals(step, prior);
+      if (approved != StepOutcome::done) return approved;
+    }
+
+    auto substituted = substitute(json::value(step.with), scope_);
+    if (!substituted) return fail(step, prior ? prior->attempt : 0, substituted.error(), true, false);
+    auto params = module->schema().resolve(substituted->get_object());
+    if (!params) return fail(step, prior ? prior->attempt : 0, bad_input("parameters: " + params.error().message), true, false);
+
+    int attempt = prior ? prior->attempt : 0;
+    if (prior && prior->status == StepStatus::applied && prior->receipt)
+      return verify_applied(step, *module, *params, *prior->receipt, prior->planned, attempt);
+    if (prior && prior->status == StepStatus::started) {
+      // Killed between the intent and the receipt: ask the system whether the
+      // change happened before deciding to apply it again.
+      StepContext context = make_step_context(setup_, step.id);
+      context.planned = &prior->planned;
+      auto verification = module->verify(prior->params, nullptr, prior->planned, context);
+      if (verification && verification->in_effect && verification->recovered) {
+        Receipt receipt = *verification->recovered;
+        if (!record("step.applied", {{"step", step.id}, {"attempt", attempt}, {"receipt", receipt_to_json(receipt)},
+                                     {"recovered", true}}))
+          return StepOutcome::journal_error;
+        setup_.reporter->step(step.id, "applied (recovered after a crash)", verification->detail, receipt.changes);
+        return verify_applied(step, *module, prior->params, receipt, prior->planned, attempt);
+      }
+      setup_.reporter->note(step.id + ": interrupted attempt did not take effect; applying again");
+    }
+
+    while (true) {
+      ++attempt;
+      StepContext context = make_step_context(setup_, step.id);
+      auto plan = module->plan(*params, context);
+      if (!plan) {
+        bool final = attempt > step.retries || plan.error().kind != ErrorKind::failed;
+        auto outcome = fail(step, attempt, plan.error(), final, false);
+        if (outcome != StepOutcome::done) return outcome;
+        if (!retry_pause(step, attempt)) return StepOutcome::interrupted;
+        continue;
+      }
+      if (!record("step.planned", {{"step", step.id}, {"stage", step.stage}, {"module", step.module},
+                                   {"attempt", attempt}, {"params", *params}, {"changes", string_array(plan->changes)},
+                                   {"detail", plan->detail}}))
+        return StepOutcome::journal_error;
+      if (!record("step.started", {{"step", step.id}, {"attempt", attempt}})) return StepOutcome::journal_error;
+      setup_.reporter->step(step.id, attempt > 1 ? "started (attempt " + std::to_string(attempt) + ")" : "started",
+                            step.module, plan->changes);
+      context.planned = &plan->detail;
+      if (step.timeout) context.deadline = std::chrono::steady_clock::now() + *step.timeout;
+      auto receipt = module->apply(*params, context);
+      if (!receipt) {
+        bool timed_out = step.timeout && context.expired();
+        if (interrupt_requested() && !timed_out) return fail(step, attempt, interruption(receipt.error().message), false, false);
+        Error error = receipt.error();
+        if (timed_out) error = failure("timed out after " + format_duration(*step.timeout) + ": " + error.message);
+        bool final = attempt > step.retries || error.kind == ErrorKind::refused || error.kind == ErrorKind::bad_input;
+        auto outcome = fail(step, attempt, error, final, timed_out);
+        if (outcome != StepOutcome::done) return outcome;
+        if (!retry_pause(step, attempt)) return StepOutcome::interrupted;
+        continue;
+      }
+      if (!record("step.applied", {{"step", step.id}, {"attempt", attempt}, {"receipt", receipt_to_json(*receipt)}}))
+        return StepOutcome::journal_error;
+      setup_.reporter->step(step.id, "applied", "", receipt->changes);
+      return verify_applied(step, *module, *params, *receipt, plan->detail, attempt);
+    }
+  }
+
+  // Backs off before the next attempt; false when interrupted meanwhile.
+  bool retry_pause(const Step& step, int attempt) {
+    auto delay = std::chrono::milliseconds(std::min(250 * (1 << std::min(attempt - 1, 5)), 5000));
+    record("step.retry", {{"step", step.id}, {"attempt", attempt + 1}, {"delay_ms", delay.count()}});
+    auto until = std::chrono::steady_clock::now() + delay;
+    while (std::chrono::steady_clock::now() < until) {
+      if (interrupt_requested()) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
+
+  void undo_stage(const std::string& stage) {
+    auto contents = read_journal(setup_.journal->file());
+    if (!contents) return;
+    auto now = derive_state(setup_.incident_id, *contents);
+    if (!now) return;
+    undo_in_force(setup_, *now, {}, stage, "on_failure: undo-stage");
+  }
+
+  const RunSetup& setup_;
+  const IncidentState& state_;
+  json::object scope_;
+};
+
+}  // namespace
+
+int drive_playbook(const RunSetup& setup, const IncidentState& state) {
+  PlaybookDriver driver(setup, state);
+  return driver.run();
+}
+
+UndoOutcome undo_in_force(const RunSetup& setup, const IncidentState& state, const std::vector<std::string>& only_steps,
+                          const std::string& only_stage, const std::string& reason) {
+  UndoOutcome outcome;
+  for (const StepState* s : state.in_force()) {
+    if (!only_steps.empty() && std::find(only_steps.begin(), only_steps.end(), s->id) == only_steps.end()) continue;
+    if (!only_stage.empty() && s->stage != only_stage) continue;
+    setup.reporter->set_current_step(s->id);
+    const Module* module = ModuleRegistry::instance().find(s->module);
+    auto append = [&](std::string_view kind, json::object payload) {
+      auto r = setup.journal->append(kind, setup.environment->actor, std::move(payload));
+      return r.ok();
+    };
+    if (!module) {
+      append("undo.failed", {{"step", s->id}, {"error", "module " + s->module + " is not in this build"}});
+      setup.reporter->step(s->id, "undo failed", "module " + s->module + " is not in this build");
+      ++outcome.failed;
+      continue;
+    }
+    if (!append("undo.started", {{"step", s->id}, {"reason", reason}})) {
+      ++outcome.failed;
+      break;
+    }
+    StepContext context = make_step_context(setup, s->id);
+    context.planned = &s->planned;
+    auto status = module->undo(*s->receipt, context);
+    if (status) {
+      append("step.undone", {{"step", s->id}});
+      setup.reporter->step(s->id, "undone", "", s->receipt->changes);
+      ++outcome.undone;
+    } else {
+      append("undo.failed", {{"step", s->id}, {"error", status.error().message}});
+      setup.reporter->step(s->id, "undo failed", status.error().message);
+      ++outcome.failed;
+    }
+  }
+  return outcome;
+}
+
+}  // namespace responder
