@@ -227,9 +227,10 @@ class Validator {
         }
         decl.description = optional_text(spec, "description");
         if (auto d = spec["default"]) {
-          auto value = yaml_to_json(d, file_, budget_);
+          SourcePosition failed_at = position_of(d.Mark());
+          auto value = yaml_to_json(d, file_, budget_, nullptr, &failed_at);
           if (!value) {
-            error(d, value.error().message);
+            error_at(failed_at, value.error().message);
           } else if (auto s = check_value(*value, decl.type); !s) {
             error(d, "default of '" + decl.name + "': " + s.error().message);
           } else {
@@ -438,9 +439,10 @@ class Validator {
 
     if (auto w = node["with"]) {
       SourceMap positions;
-      auto value = yaml_to_json(w, file_, budget_, &positions);
+      SourcePosition failed_at = position_of(w.Mark());
+      auto value = yaml_to_json(w, file_, budget_, &positions, &failed_at);
       if (!value) {
-        error(w, value.error().message);
+        error_at(failed_at, value.error().message);
       } else if (value->is_null()) {
         // `with:` left empty: no parameters
       } else if (!value->is_object()) {
@@ -467,9 +469,11 @@ class Validator {
     }
 
     if (auto t = node["targets"]) {
-      auto value = yaml_to_json(t, file_, budget_);
-      if (value && value->is_string()) step.targets.push_back(value->get_string());
-      else if (value && value->is_array() &&
+      SourcePosition failed_at = position_of(t.Mark());
+      auto value = yaml_to_json(t, file_, budget_, nullptr, &failed_at);
+      if (!value) error_at(failed_at, value.error().message);
+      else if (value->is_string()) step.targets.push_back(value->get_string());
+      else if (value->is_array() &&
                std::all_of(value->get_array().begin(), value->get_array().end(), [](auto& v) { return v.is_string(); }))
         step.targets = value->get_array();
       else error(t, "`targets` is a host or group name, or a list of them");
@@ -536,7 +540,6 @@ class Validator {
 LoadedPlaybook load_playbook_text(const std::string& text, const std::string& origin) {
   Validator validator(origin);
   if (text.size() > kMaxPlaybookBytes) {
-    validator.error_at({1, 1}, "playbook is larger than 1 MiB; refusing to load it");
     LoadedPlaybook result;
     result.diagnostics.push_back({origin, 1, 1, "playbook is larger than 1 MiB; refusing to load it"});
     return result;

@@ -36,17 +36,20 @@ struct Converter {
   std::size_t& budget;
   std::size_t limit;
   SourceMap* positions;
+  SourcePosition* failed_at;
   int depth = 0;
+
+  Result<json::value> fail(const YAML::Node& node, std::string message) {
+    if (failed_at) *failed_at = position_of(node.Mark());
+    return bad_input(std::move(message));
+  }
 
   Result<json::value> convert(const YAML::Node& node, const std::string& path) {
     if (budget == 0)
-      return bad_input(origin + ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1) +
-                       ": document expands to more than " + std::to_string(limit) +
-                       " values (a YAML alias bomb?); refusing to load it");
+      return fail(node, "document expands to more than " + std::to_string(limit) +
+                            " values (a YAML alias bomb?); refusing to load it");
     --budget;
-    if (depth > 64)
-      return bad_input(origin + ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1) +
-                       ": nested more than 64 levels deep");
+    if (depth > 64) return fail(node, "nested more than 64 levels deep");
     if (positions && !path.empty() && !positions->count(path)) (*positions)[path] = position_of(node.Mark());
     switch (node.Type()) {
       case YAML::NodeType::Null:
@@ -68,9 +71,7 @@ struct Converter {
         json::object out;
         ++depth;
         for (auto it : node) {
-          if (!it.first.IsScalar())
-            return bad_input(origin + ":" + std::to_string(it.first.Mark().line + 1) + ":" +
-                             std::to_string(it.first.Mark().column + 1) + ": keys must be plain names");
+          if (!it.first.IsScalar()) return fail(it.first, "keys must be plain names");
           std::string key = it.first.Scalar();
           std::string child = path.empty() ? key : path + "." + key;
           if (positions) (*positions)[child + "#key"] = position_of(it.first.Mark());
@@ -89,8 +90,8 @@ struct Converter {
 }  // namespace
 
 Result<json::value> yaml_to_json(const YAML::Node& node, const std::string& origin, std::size_t& budget,
-                                 SourceMap* positions) {
-  Converter converter{origin, budget, budget, positions};
+                                 SourceMap* positions, SourcePosition* failed_at) {
+  Converter converter{origin, budget, budget, positions, failed_at};
   return converter.convert(node, "");
 }
 

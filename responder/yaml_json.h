@@ -31,8 +31,10 @@ SourcePosition position_of(const YAML::Mark& mark);
 // all conversions of one document and decreases by the nodes visited. When
 // `positions` is given, it receives the position of every value, keyed by its
 // path.
+// On failure the message has no location; `failed_at`, when given, receives
+// where the problem is.
 Result<json::value> yaml_to_json(const YAML::Node& node, const std::string& origin, std::size_t& budget,
-                                 SourceMap* positions = nullptr);
+                                 SourceMap* positions = nullptr, SourcePosition* failed_at = nullptr);
 // The same with a budget of its own.
 Result<json::value> yaml_to_json_bounded(const YAML::Node& node, const std::string& origin, std::size_t max_nodes,
                                          SourceMap* positions = nullptr);

@@ -1,0 +1,256 @@
+// The runner through the real command line (responder-test = responder plus
+// the test.mark module, whose effect is a line in a file).
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <thread>
+
+#include "tests/responder/engine_lab.h"
+
+using namespace responder;
+using namespace responder::testing;
+
+namespace {
+
+std::string mark_step(const EngineLab& lab, const std::string& id, const std::string& extra = "",
+                      const std::string& with_extra = "") {
+  return "    - id: " + id + "\n      module: test.mark\n      with: {file: " + lab.marks.string() + with_extra + "}\n" + extra;
+}
+
+void wait_for(const std::function<bool()>& condition, std::chrono::seconds limit = std::chrono::seconds(20)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(condition());
+}
+
+}  // namespace
+
+TEST_CASE("undo reverses applied steps newest first and records each and leaves nothing in force") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: u\nstages:\n  isolate-and-contain:\n" + mark_step(lab, "one") + mark_step(lab, "two") +
+                         "  remediate:\n" + mark_step(lab, "three"));
+  auto run = lab.responder({"run", pb.string(), "--incident", "U1"});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(lab.lines(lab.marks) == std::vector<std::string>{"U1 one", "U1 two", "U1 three"});
+  CHECK(lab.state("U1").in_force().size() == 3);
+
+  auto status = lab.responder({"status", "U1"});
+  CHECK(status.out.find("three [test.mark] in effect") != std::string::npos);
+
+  auto undo = lab.responder({"undo", "U1"});
+  INFO(undo.out << undo.err);
+  REQUIRE(undo.exit_code == 0);
+  CHECK(lab.lines(lab.marks.string() + ".undo") == std::vector<std::string>{"three", "two", "one"});
+  CHECK(lab.lines(lab.marks).empty());
+  CHECK(lab.records("U1", "step.undone").size() == 3);
+  CHECK(lab.state("U1").in_force().empty());
+  auto again = lab.responder({"undo", "U1"});
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("nothing in force") != std::string::npos);
+  CHECK(lab.lines(lab.marks.string() + ".undo").size() == 3);
+  CHECK(lab.responder({"journal", "U1", "--verify"}).exit_code == 0);
+}
+
+TEST_CASE("undo --step touches only the named step") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: u\nstages:\n  isolate-and-contain:\n" + mark_step(lab, "one") + mark_step(lab, "two"));
+  REQUIRE(lab.responder({"run", pb.string(), "--incident", "U2"}).exit_code == 0);
+  REQUIRE(lab.responder({"undo", "U2", "--step", "one"}).exit_code == 0);
+  CHECK(lab.lines(lab.marks) == std::vector<std::string>{"U2 two"});
+  auto bad = lab.responder({"undo", "U2", "--step", "one"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("no change in force") != std::string::npos);
+  CHECK(lab.responder({"undo", "U2", "--step", "nope"}).exit_code == 2);
+}
+
+TEST_CASE("approval waits for N distinct people and the same person twice counts once") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: a\nstages:\n  isolate-and-contain:\n" + mark_step(lab, "gated", "      approval: 2\n"));
+  auto runner = lab.start({"run", pb.string(), "--incident", "A1"});
+  wait_for([&] { return std::filesystem::exists(lab.journal("A1")) && !lab.records("A1", "approval.waiting").empty(); });
+  CHECK(lab.responder({"approve", "A1", "gated", "--as", "alice"}).exit_code == 0);
+  auto twice = lab.responder({"approve", "A1", "gated", "--as", "alice"});
+  CHECK(twice.out.find("counts once") != std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  auto status = lab.responder({"status", "A1"});
+  CHECK(status.out.find("waiting for approval approvals 1/2 (alice)") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(lab.marks));
+  CHECK(lab.responder({"approve", "A1", "gated", "--as", "bob"}).exit_code == 0);
+  auto result = runner->wait();
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(lab.lines(lab.marks) == std::vector<std::string>{"A1 gated"});
+  CHECK(lab.records("A1", "approval").size() == 3);
+  CHECK(lab.responder({"approve", "A1", "gated", "--as", "carol"}).exit_code == 2);  // already applied
+  CHECK(lab.responder({"approve", "A1", "nope", "--as", "carol"}).exit_code == 2);
+}
+
+TEST_CASE("Ctrl-C while waiting for approval leaves the incident resumable (exit 4)") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: a\nstages:\n  evaluate:\n" + mark_step(lab, "first") + "  isolate-and-contain:\n" +
+                         mark_step(lab, "gated", "      approval: 1\n"));
+  auto runner = lab.start({"run", pb.string(), "--incident", "A2"});
+  wait_for([&] { return std::filesystem::exists(lab.journal("A2")) && !lab.records("A2", "approval.waiting").empty(); });
+  runner->signal(SIGINT);
+  auto interrupted = runner->wait();
+  CHECK(interrupted.exit_code == 4);
+  CHECK(lab.records("A2", "run.interrupted").size() == 1);
+  CHECK(lab.responder({"approve", "A2", "gated", "--as", "alice"}).exit_code == 0);
+  auto resumed = lab.responder({"resume", "A2"});
+  INFO(resumed.out << resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK(lab.lines(lab.marks) == std::vector<std::string>{"A2 first", "A2 gated"});
+  CHECK(lab.responder({"resume", "A2"}).out.find("already completed") != std::string::npos);
+}
+
+TEST_CASE("when skips a step and registered output feeds later steps") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: w\nvariables:\n  mode: {type: string, default: targeted}\nstages:\n  evaluate:\n" +
+                         mark_step(lab, "probe", "      register: probe\n") + "  isolate-and-contain:\n" +
+                         mark_step(lab, "if-targeted", "      when: \"mode == 'targeted' and probe.attempts == 1\"\n") +
+                         mark_step(lab, "if-distributed", "      when: \"mode == 'distributed'\"\n") +
+                         "    - id: note\n      module: note.add\n      with: {text: \"probe left {{ probe.mark }}\"}\n");
+  auto run = lab.responder({"run", pb.string(), "--incident", "W1"});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(lab.lines(lab.marks) == std::vector<std::string>{"W1 probe", "W1 if-targeted"});
+  auto skipped = lab.records("W1", "step.skipped");
+  REQUIRE(skipped.size() == 1);
+  CHECK(skipped[0].text("step") == "if-distributed");
+  auto applied = lab.records("W1", "step.applied");
+  CHECK(to_json_text(applied.back().fields.at("receipt")).find("probe left W1 probe") != std::string::npos);
+
+  auto other = lab.responder({"run", pb.string(), "--incident", "W2", "--var", "mode=distributed"});
+  REQUIRE(other.exit_code == 0);
+  CHECK(lab.lines(lab.marks).back() == "W2 if-distributed");
+}
+
+TEST_CASE("retries - a step that fails twice succeeds on its third attempt") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: r\nstages:\n  evaluate:\n" + mark_step(lab, "flaky", "      retries: 2\n", ", fail_first: 2"));
+  auto run = lab.responder({"run", pb.string(), "--incident", "R1"});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(lab.records("R1", "step.failed").size() == 2);
+  CHECK(lab.records("R1", "step.retry").size() == 2);
+  CHECK(lab.records("R1", "step.applied").at(0).fields.at("attempt") == 3);
+  CHECK(lab.lines(lab.marks) == std::vector<std::string>{"R1 flaky"});
+}
+
+TEST_CASE("retries run out - the step fails and the run aborts with exit 1") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: r\nstages:\n  evaluate:\n" + mark_step(lab, "flaky", "      retries: 1\n", ", fail_first: 5") +
+                         mark_step(lab, "after"));
+  auto run = lab.responder({"run", pb.string(), "--incident", "R2"});
+  CHECK(run.exit_code == 1);
+  auto failed = lab.records("R2", "step.failed");
+  REQUIRE(failed.size() == 2);
+  CHECK(failed.back().fields.at("final") == true);
+  CHECK(lab.records("R2", "run.finished").at(0).text("outcome") == "aborted");
+  CHECK_FALSE(std::filesystem::exists(lab.marks));
+}
+
+TEST_CASE("a timeout stops the step and is recorded as such") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: t\nstages:\n  evaluate:\n" + mark_step(lab, "slow", "      timeout: 200ms\n", ", sleep: 30s"));
+  auto start = std::chrono::steady_clock::now();
+  auto run = lab.responder({"run", pb.string(), "--incident", "T1"});
+  CHECK(run.exit_code == 1);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));
+  auto failed = lab.records("T1", "step.failed");
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0].fields.at("timed_out") == true);
+  CHECK(failed[0].text("error").find("timed out after 200ms") != std::string::npos);
+}
+
+TEST_CASE("on_failure continue runs the next step and the run ends failed") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: c\nstages:\n  evaluate:\n" +
+                         mark_step(lab, "bad", "      on_failure: continue\n", ", fail_first: 9") + mark_step(lab, "good"));
+  auto run = lab.responder({"run", pb.string(), "--incident", "C1"});
+  CHECK(run.exit_code == 1);
+  CHECK(lab.lines(lab.marks) == std::vector<std::string>{"C1 good"});
+  CHECK(lab.records("C1", "run.finished").at(0).text("outcome") == "failed");
+}
+
+TEST_CASE("on_failure undo-stage undoes what the stage applied, then aborts") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: s\nstages:\n  evaluate:\n" + mark_step(lab, "keep") + "  isolate-and-contain:\n" +
+                         mark_step(lab, "first") + mark_step(lab, "second") +
+                         mark_step(lab, "bad", "      on_failure: undo-stage\n", ", fail_first: 9") + "  remediate:\n" +
+                         mark_step(lab, "never"));
+  auto run = lab.responder({"run", pb.string(), "--incident", "S1"});
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  CHECK(lab.lines(lab.marks) == std::vector<std::string>{"S1 keep"});
+  CHECK(lab.lines(lab.marks.string() + ".undo") == std::vector<std::string>{"second", "first"});
+  CHECK(lab.records("S1", "run.finished").at(0).text("outcome") == "aborted");
+}
+
+TEST_CASE("on_failure abort stops at once (the default)") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: s\nstages:\n  evaluate:\n" + mark_step(lab, "bad", "", ", fail_first: 9") + mark_step(lab, "next"));
+  CHECK(lab.responder({"run", pb.string(), "--incident", "S2"}).exit_code == 1);
+  CHECK_FALSE(std::filesystem::exists(lab.marks));
+}
+
+TEST_CASE("a refusal stops the run with exit 3 and nothing applied by that step") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: s\nstages:\n  evaluate:\n" + mark_step(lab, "no", "      retries: 3\n", ", refuse: true"));
+  auto run = lab.responder({"run", pb.string(), "--incident", "X1"});
+  CHECK(run.exit_code == 3);
+  CHECK(lab.records("X1", "step.failed").size() == 1);  // never retried
+  CHECK(lab.records("X1", "run.finished").at(0).text("outcome") == "refused");
+}
+
+TEST_CASE("bad input changes nothing and exits 2") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: v\nvariables:\n  attacker: {type: cidr, required: true}\nstages:\n  evaluate:\n" +
+                         mark_step(lab, "a"));
+  auto missing = lab.responder({"run", pb.string(), "--incident", "V1"});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err.find("variable 'attacker' (cidr) is required") != std::string::npos);
+  auto bad = lab.responder({"run", pb.string(), "--incident", "V1", "--var", "attacker=192.0.2.300"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("192.0.2.300") != std::string::npos);
+  auto unknown = lab.responder({"run", pb.string(), "--incident", "V1", "--var", "atacker=192.0.2.1"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.find("did you mean 'attacker'") != std::string::npos);
+  CHECK(lab.responder({"run", pb.string(), "--incident", "../escape", "--var", "attacker=192.0.2.1"}).exit_code == 2);
+  CHECK_FALSE(std::filesystem::exists(lab.dir / "incidents" / "V1"));
+  CHECK_FALSE(std::filesystem::exists(lab.marks));
+
+  REQUIRE(lab.responder({"run", pb.string(), "--incident", "V2", "--var", "attacker=192.0.2.1"}).exit_code == 0);
+  auto again = lab.responder({"run", pb.string(), "--incident", "V2", "--var", "attacker=192.0.2.1"});
+  CHECK(again.exit_code == 2);
+  CHECK(again.err.find("already exists") != std::string::npos);
+  CHECK(lab.lines(lab.marks).size() == 1);
+}
+
+TEST_CASE("an unknown command line option is bad input") {
+  EngineLab lab;
+  CHECK(lab.responder({"run", "--frobnicate"}).exit_code == 2);
+  CHECK(lab.responder({"status"}).exit_code == 2);
+}
+
+TEST_CASE("global options are accepted before or after the command") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: g\nstages:\n  evaluate:\n" + mark_step(lab, "a"));
+  REQUIRE(lab.responder({"run", pb.string(), "--incident", "G1"}).exit_code == 0);
+  auto after = run_process({RESPONDER_TEST_BINARY, "status", "G1", "--json", "--home", (lab.dir / "incidents").string()});
+  CHECK(after.exit_code == 0);
+  CHECK(after.out.rfind("{\"incident\":\"G1\"", 0) == 0);
+}
+
+TEST_CASE("a second runner on the same incident is refused while the first drives it") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: l\nstages:\n  evaluate:\n" + mark_step(lab, "gated", "      approval: 1\n"));
+  auto first = lab.start({"run", pb.string(), "--incident", "L1"});
+  wait_for([&] { return std::filesystem::exists(lab.journal("L1")) && !lab.records("L1", "approval.waiting").empty(); });
+  auto second = lab.responder({"resume", "L1"});
+  CHECK(second.exit_code == 3);
+  CHECK(second.err.find("is being driven by pid") != std::string::npos);
+  first->signal(SIGTERM);
+  CHECK(first->wait().exit_code == 4);
+}
