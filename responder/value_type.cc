@@ -13,7 +13,8 @@ struct KindName { TypeKind kind; const char* name; };
 constexpr KindName kKindNames[] = {
     {TypeKind::any, "any"},       {TypeKind::string, "string"},     {TypeKind::integer, "int"},
     {TypeKind::boolean, "bool"},  {TypeKind::ipv4, "ipv4"},         {TypeKind::ipv6, "ipv6"},
-    {TypeKind::ip, "ip"},         {TypeKind::cidr, "cidr"},         {TypeKind::port, "port"},
+    {TypeKind::ip, "ip"},         {TypeKind::cidr, "cidr"},         {TypeKind::ip_range, "iprange"},
+    {TypeKind::port, "port"},
     {TypeKind::port_range, "portrange"}, {TypeKind::duration, "duration"}, {TypeKind::path, "path"},
     {TypeKind::object, "object"}, {TypeKind::list, "list"},
 };
@@ -81,6 +82,23 @@ Status check_scalar(const json::value& v, TypeKind kind) {
       }
       auto r = kind == TypeKind::ipv4 ? parse_ipv4(text) : kind == TypeKind::ipv6 ? parse_ipv6(text) : parse_ip(text);
       if (!r) return r.error();
+      return {};
+    }
+    case TypeKind::ip_range: {
+      if (!v.is_string()) return expected("an address, CIDR prefix or range like 192.0.2.10-192.0.2.20", v);
+      std::string_view text = v.get_string();
+      auto dash = text.find('-');
+      if (dash == std::string_view::npos) {
+        auto r = parse_cidr(text);
+        if (!r) return r.error();
+        return {};
+      }
+      auto first = parse_ip(text.substr(0, dash));
+      auto last = parse_ip(text.substr(dash + 1));
+      if (!first) return first.error();
+      if (!last) return last.error();
+      if (first->family != last->family) return bad_input("range '" + std::string(text) + "' mixes IPv4 and IPv6");
+      if (last->bytes < first->bytes) return bad_input("range '" + std::string(text) + "' runs backwards");
       return {};
     }
     case TypeKind::port:
@@ -170,6 +188,8 @@ bool kind_fits(TypeKind from, TypeKind to) {
                                   from != TypeKind::boolean && from != TypeKind::port;
     case TypeKind::ip: return from == TypeKind::ipv4 || from == TypeKind::ipv6;
     case TypeKind::cidr: return from == TypeKind::ipv4 || from == TypeKind::ipv6 || from == TypeKind::ip;
+    case TypeKind::ip_range:
+      return from == TypeKind::ipv4 || from == TypeKind::ipv6 || from == TypeKind::ip || from == TypeKind::cidr;
     case TypeKind::integer: return from == TypeKind::port;
     case TypeKind::port_range: return from == TypeKind::port;
     case TypeKind::path: return from == TypeKind::string;

@@ -20,6 +20,7 @@ enum class TypeKind {
   ipv6,
   ip,         // IPv4 or IPv6 address
   cidr,       // IPv4 or IPv6 address or prefix
+  ip_range,   // a cidr, or "first-last" addresses of one family; spelled "iprange"
   port,       // 1-65535
   port_range, // "80", "1000-2000" or a port number
   duration,   // see duration.h

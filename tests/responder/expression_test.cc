@@ -97,3 +97,14 @@ TEST_CASE("--var text becomes typed values") {
   CHECK_FALSE(value_from_text("not-an-ip", ValueType{TypeKind::ipv4}).ok());
   CHECK(*value_from_text("yes", ValueType{TypeKind::boolean}) == true);
 }
+
+TEST_CASE("address ranges") {
+  ValueType range{TypeKind::ip_range};
+  CHECK(check_value(json::value("192.0.2.10-192.0.2.20"), range).ok());
+  CHECK(check_value(json::value("2001:db8::/48"), range).ok());
+  CHECK(check_value(json::value("198.51.100.7"), range).ok());
+  CHECK_FALSE(check_value(json::value("192.0.2.20-192.0.2.10"), range).ok());
+  CHECK_FALSE(check_value(json::value("192.0.2.1-2001:db8::1"), range).ok());
+  CHECK_FALSE(check_value(json::value("192.0.2.1-"), range).ok());
+  CHECK(type_fits(ValueType{TypeKind::cidr}, range));
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything responder needs to build, test and run, from Debian's
+# packages (Debian 12 "bookworm"). Idempotent and quiet: installs only what is
+# missing. Run as root, or as a user with sudo.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config ccache
+  # libraries
+  libboost1.81-dev libyaml-cpp-dev libssl-dev libspdlog-dev libfmt-dev doctest-dev
+  libpcap-dev libcli11-dev libnftables-dev libsystemd-dev
+  # what the modules drive, and what the tests use to check them
+  nftables iproute2 iputils-ping e2fsprogs procps util-linux tcpdump
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+run_as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+echo "setup: installing ${#missing[@]} Debian packages: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+run_as_root apt-get update -qq
+run_as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done" >&2
