@@ -19,11 +19,6 @@
 namespace responder {
 namespace {
 
-int report(const Error& error) {
-  std::cerr << "responder: " << error.message << "\n";
-  return exit_code_for(error.kind);
-}
-
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
   for (auto& i : items) out += (out.empty() ? "" : ", ") + i;
@@ -40,9 +35,9 @@ json::array string_array(const std::vector<std::string>& items) {
 
 int status(const GlobalOptions& globals, const std::string& id) {
   auto env = open_environment(globals);
-  if (!env) return report(env.error());
+  if (!env) return report_error(env.error());
   auto incident = load_incident(*env, id);
-  if (!incident) return report(incident.error());
+  if (!incident) return report_error(incident.error());
   const IncidentState& state = incident->state;
   const Playbook& playbook = incident->playbook;
   json::object summary{{"incident", id}, {"playbook", playbook.name}, {"outcome", state.outcome}, {"records", state.records}};
@@ -118,22 +113,22 @@ int status(const GlobalOptions& globals, const std::string& id) {
 
 int approve(const GlobalOptions& globals, const std::string& id, const std::string& step_id, const std::string& name) {
   auto env = open_environment(globals);
-  if (!env) return report(env.error());
-  if (name.empty() || name.size() > 128) return report(bad_input("--as NAME: give the approver's name"));
+  if (!env) return report_error(env.error());
+  if (name.empty() || name.size() > 128) return report_error(bad_input("--as NAME: give the approver's name"));
   auto incident = load_incident(*env, id);
-  if (!incident) return report(incident.error());
+  if (!incident) return report_error(incident.error());
   const Step* step = incident->playbook.find_step(step_id);
-  if (!step) return report(bad_input("incident " + id + " has no step '" + step_id + "'"));
-  if (step->approval == 0) return report(bad_input("step '" + step_id + "' does not need approval"));
+  if (!step) return report_error(bad_input("incident " + id + " has no step '" + step_id + "'"));
+  if (step->approval == 0) return report_error(bad_input("step '" + step_id + "' does not need approval"));
   const StepState* s = incident->state.find(step_id);
   if (s && (s->status == StepStatus::applied || s->status == StepStatus::verified || s->status == StepStatus::undone))
-    return report(bad_input("step '" + step_id + "' has already been applied; an approval now would change nothing"));
+    return report_error(bad_input("step '" + step_id + "' has already been applied; an approval now would change nothing"));
   auto journal = JournalWriter::open(incident->dir, false);
-  if (!journal) return report(journal.error());
+  if (!journal) return report_error(journal.error());
   std::vector<std::string> approvers = s ? s->approvers : std::vector<std::string>{};
   bool repeat = std::find(approvers.begin(), approvers.end(), name) != approvers.end();
   auto record = journal->append("approval", name, {{"step", step_id}, {"by", name}, {"os_user", env->actor}});
-  if (!record) return report(record.error());
+  if (!record) return report_error(record.error());
   if (!repeat) approvers.push_back(name);
   std::string line = name + " approved " + step_id + ": " + std::to_string(approvers.size()) + " of " +
                      std::to_string(step->approval) + " (" + joined(approvers) + ")" +
@@ -151,27 +146,23 @@ int approve(const GlobalOptions& globals, const std::string& id, const std::stri
 
 int undo(const GlobalOptions& globals, const std::string& id, const std::vector<std::string>& steps) {
   auto env = open_environment(globals);
-  if (!env) return report(env.error());
+  if (!env) return report_error(env.error());
   auto incident = load_incident(*env, id);
-  if (!incident) return report(incident.error());
+  if (!incident) return report_error(incident.error());
   auto in_force = incident->state.in_force();
   for (auto& step : steps) {
-    if (!incident->playbook.find_step(step)) return report(bad_input("incident " + id + " has no step '" + step + "'"));
+    if (!incident->playbook.find_step(step)) return report_error(bad_input("incident " + id + " has no step '" + step + "'"));
     if (std::none_of(in_force.begin(), in_force.end(), [&](const StepState* s) { return s->id == step; }))
-      return report(bad_input("step '" + step + "' has no change in force to undo"));
+      return report_error(bad_input("step '" + step + "' has no change in force to undo"));
   }
-  auto lock = IncidentLock::acquire(incident->dir);
-  if (!lock) return report(lock.error());
-  auto journal = JournalWriter::open(incident->dir, false);
-  if (!journal) return report(journal.error());
-  add_recorded_allow(*env, incident->state);
-  install_interrupt_handlers();
+  auto control = take_control(*env, *incident);
+  if (!control) return report_error(control.error());
   RunReporter reporter(globals.json);
   if (in_force.empty()) {
     reporter.note("incident " + id + ": nothing in force to undo");
     return kExitSuccess;
   }
-  RunSetup setup{&*env, id, incident->dir, &*journal, &incident->playbook, incident->state.variables, &reporter, incident->state.drill};
+  RunSetup setup{&*env, id, incident->dir, &control->journal, &incident->playbook, incident->state.variables, &reporter, incident->state.drill};
   auto outcome = undo_in_force(setup, incident->state, steps, "", steps.empty() ? "responder undo" : "responder undo --step");
   reporter.note("undone " + std::to_string(outcome.undone) + ", failed " + std::to_string(outcome.failed));
   return outcome.failed ? kExitStepFailed : kExitSuccess;
@@ -194,10 +185,10 @@ std::string summary_of(const JournalRecord& r) {
 
 int journal(const GlobalOptions& globals, const std::string& id, bool verify) {
   auto env = open_environment(globals);
-  if (!env) return report(env.error());
-  if (auto s = check_incident_id(id); !s) return report(s.error());
+  if (!env) return report_error(env.error());
+  if (auto s = check_incident_id(id); !s) return report_error(s.error());
   auto file = incident_dir(*env, id) / kJournalFileName;
-  if (!std::filesystem::exists(file)) return report(bad_input("no incident '" + id + "' under " + env->home.string()));
+  if (!std::filesystem::exists(file)) return report_error(bad_input("no incident '" + id + "' under " + env->home.string()));
   if (verify) {
     auto chain = verify_journal(file);
     if (globals.json) {
@@ -213,7 +204,7 @@ int journal(const GlobalOptions& globals, const std::string& id, bool verify) {
     return chain.intact ? kExitSuccess : kExitStepFailed;
   }
   auto contents = read_journal(file);
-  if (!contents) return report(contents.error());
+  if (!contents) return report_error(contents.error());
   for (auto& r : contents->records) {
     if (globals.json) std::cout << to_json_text(r.fields) << "\n";
     else std::cout << r.seq << "  " << r.time << "  " << r.actor << "  " << r.kind << "  " << summary_of(r) << "\n";

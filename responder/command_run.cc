@@ -17,11 +17,6 @@
 namespace responder {
 namespace {
 
-int report(const Error& error) {
-  std::cerr << "responder: " << error.message << "\n";
-  return exit_code_for(error.kind);
-}
-
 // Modules the playbook names that this build lacks; remote targets.
 Status check_runnable(const Playbook& playbook) {
   std::string missing, remote;
@@ -43,22 +38,22 @@ struct RunOptions {
 
 int run(const GlobalOptions& globals, const RunOptions& options) {
   auto env = open_environment(globals);
-  if (!env) return report(env.error());
-  if (auto s = check_incident_id(options.incident); !s) return report(s.error());
+  if (!env) return report_error(env.error());
+  if (auto s = check_incident_id(options.incident); !s) return report_error(s.error());
   auto loaded = load_playbook_file(options.playbook);
   for (auto& d : loaded.diagnostics) std::cerr << d.format() << "\n";
   if (!loaded.playbook) return kExitBadInput;
   const Playbook& playbook = *loaded.playbook;
-  if (!options.targets.empty()) return report(bad_input("--targets: inventories are not supported by this build yet; nothing was run"));
-  if (auto s = check_runnable(playbook); !s) return report(s.error());
+  if (!options.targets.empty()) return report_error(bad_input("--targets: inventories are not supported by this build yet; nothing was run"));
+  if (auto s = check_runnable(playbook); !s) return report_error(s.error());
   auto variables = resolve_variables(playbook, options.vars, true);
-  if (!variables) return report(variables.error());
+  if (!variables) return report_error(variables.error());
 
   auto dir = incident_dir(*env, options.incident);
   auto journal = JournalWriter::open(dir, true);
-  if (!journal) return report(journal.error());
+  if (!journal) return report_error(journal.error());
   auto lock = IncidentLock::acquire(dir);
-  if (!lock) return report(lock.error());
+  if (!lock) return report_error(lock.error());
   install_interrupt_handlers();
 
   char host[256] = {};
@@ -75,30 +70,26 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
       {"host", host},
       {"drill", false}};
   auto first = journal->append("incident.opened", env->actor, std::move(opened));
-  if (!first) return report(first.error());
+  if (!first) return report_error(first.error());
 
   RunReporter reporter(globals.json);
   reporter.note("incident " + options.incident + ": running " + playbook.name + " (journal " + journal->file().string() + ")");
   auto contents = read_journal(journal->file());
-  if (!contents) return report(contents.error());
+  if (!contents) return report_error(contents.error());
   auto state = derive_state(options.incident, *contents);
-  if (!state) return report(state.error());
+  if (!state) return report_error(state.error());
   RunSetup setup{&*env, options.incident, dir, &*journal, &playbook, *variables, &reporter, false};
   return drive_playbook(setup, *state);
 }
 
 int resume(const GlobalOptions& globals, const std::string& id) {
   auto env = open_environment(globals);
-  if (!env) return report(env.error());
+  if (!env) return report_error(env.error());
   auto incident = load_incident(*env, id);
-  if (!incident) return report(incident.error());
-  if (auto s = check_runnable(incident->playbook); !s) return report(s.error());
-  auto lock = IncidentLock::acquire(incident->dir);
-  if (!lock) return report(lock.error());
-  auto journal = JournalWriter::open(incident->dir, false);
-  if (!journal) return report(journal.error());
-  add_recorded_allow(*env, incident->state);
-  install_interrupt_handlers();
+  if (!incident) return report_error(incident.error());
+  if (auto s = check_runnable(incident->playbook); !s) return report_error(s.error());
+  auto control = take_control(*env, *incident);
+  if (!control) return report_error(control.error());
   RunReporter reporter(globals.json);
   if (incident->state.outcome == "completed") {
     reporter.note("incident " + id + " already completed; nothing to resume");
@@ -106,7 +97,7 @@ int resume(const GlobalOptions& globals, const std::string& id) {
   }
   reporter.note("incident " + id + ": resuming " + incident->playbook.name + " after record " +
                 std::to_string(incident->state.records));
-  RunSetup setup{&*env, id, incident->dir, &*journal, &incident->playbook, incident->state.variables, &reporter, incident->state.drill};
+  RunSetup setup{&*env, id, incident->dir, &control->journal, &incident->playbook, incident->state.variables, &reporter, incident->state.drill};
   return drive_playbook(setup, incident->state);
 }
 

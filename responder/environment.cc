@@ -1,4 +1,5 @@
 #include "responder/environment.h"
+#include "responder/exit_code.h"
 
 #include <pwd.h>
 #include <unistd.h>
@@ -8,6 +9,11 @@
 #include <sstream>
 
 namespace responder {
+
+int report_error(const Error& error) {
+  std::cerr << "responder: " << error.message << "\n";
+  return exit_code_for(error.kind);
+}
 
 std::string current_actor() {
   if (const char* sudo = std::getenv("SUDO_USER"); sudo && *sudo) return sudo;

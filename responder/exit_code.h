@@ -13,6 +13,9 @@ enum ExitCode : int {
   kExitInterrupted = 4,
 };
 
+// Prints "responder: MESSAGE" on stderr; returns the error's exit code.
+int report_error(const Error& error);
+
 inline int exit_code_for(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::failed: return kExitStepFailed;

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <regex>
 
+#include "responder/interrupt.h"
 #include "responder/journal_format.h"
 #include "responder/playbook_loader.h"
 
@@ -44,9 +45,15 @@ Result<LoadedIncident> load_incident(const Environment& env, const std::string& 
   return incident;
 }
 
-void add_recorded_allow(Environment& env, const IncidentState& state) {
-  for (auto& text : state.allow)
+Result<IncidentControl> take_control(Environment& env, const LoadedIncident& incident) {
+  auto lock = IncidentLock::acquire(incident.dir);
+  if (!lock) return lock.error();
+  auto journal = JournalWriter::open(incident.dir, false);
+  if (!journal) return journal.error();
+  for (auto& text : incident.state.allow)
     if (auto cidr = parse_cidr(text)) env.safety.management.push_back(*cidr);
+  install_interrupt_handlers();
+  return IncidentControl{std::move(*lock), std::move(*journal)};
 }
 
 }  // namespace responder

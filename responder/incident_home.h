@@ -7,6 +7,7 @@
 #include <string>
 
 #include "responder/environment.h"
+#include "responder/incident_lock.h"
 #include "responder/incident_state.h"
 #include "responder/playbook.h"
 
@@ -27,7 +28,15 @@ struct LoadedIncident {
 // the journaled playbook.
 Result<LoadedIncident> load_incident(const Environment& env, const std::string& id);
 
-// Safety rules of a resumed incident also keep the ranges allowed at `run`.
-void add_recorded_allow(Environment& env, const IncidentState& state);
+// What a process holds while it drives an incident (resume, undo).
+struct IncidentControl {
+  IncidentLock lock;
+  JournalWriter journal;
+};
+
+// Takes the incident's runner lock (refused while another process drives
+// it), opens its journal for appending, adds the ranges allowed at `run` to
+// the safety rules and installs the Ctrl-C handlers.
+Result<IncidentControl> take_control(Environment& env, const LoadedIncident& incident);
 
 }  // namespace responder

@@ -59,6 +59,11 @@ class PlaybookDriver {
       for (auto& step : stage.steps) {
         const StepState* prior = state_.find(step.id);
         if (finished(step, prior)) continue;
+        if (interrupt_requested()) {
+          record("run.interrupted", {{"reason", "interrupted before step " + step.id}});
+          setup_.reporter->finished("interrupted; resume with `responder resume " + setup_.incident_id + "`", 4);
+          return 4;
+        }
         if (!announced) {
           setup_.reporter->stage(stage.name);
           if (!record("stage.started", {{"stage", stage.name}})) return kJournalFailure;
@@ -320,6 +325,13 @@ UndoOutcome undo_in_force(const RunSetup& setup, const IncidentState& state, con
   for (const StepState* s : state.in_force()) {
     if (!only_steps.empty() && std::find(only_steps.begin(), only_steps.end(), s->id) == only_steps.end()) continue;
     if (!only_stage.empty() && s->stage != only_stage) continue;
+    // Each undo is whole; stopping between two leaves the rest in force and
+    // recorded, for `responder undo` to finish.
+    if (interrupt_requested()) {
+      setup.reporter->note("interrupted; run `responder undo " + setup.incident_id + "` again to undo the rest");
+      ++outcome.failed;
+      break;
+    }
     setup.reporter->set_current_step(s->id);
     const Module* module = ModuleRegistry::instance().find(s->module);
     auto append = [&](std::string_view kind, json::object payload) {
