@@ -82,7 +82,26 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
   return drive_playbook(setup, *state);
 }
 
-int resume(const GlobalOptions& globals, const std::string& id) {
+// Re-applies what the journal says is in force and someone removed; true
+// when every step reconciled.
+bool reconcile_in_force(const RunSetup& setup, const IncidentState& state) {
+  bool all = true;
+  for (const StepState* s : state.in_force()) {
+    const Module* module = ModuleRegistry::instance().find(s->module);
+    if (!module) continue;
+    StepContext context = make_step_context(setup, s->id);
+    context.planned = &s->planned;
+    auto status = module->reconcile(*s->receipt, s->confirmed, context);
+    json::object payload{{"step", s->id}};
+    if (!status) payload["error"] = status.error().message;
+    if (!setup.journal->append("step.reconciled", setup.environment->actor, std::move(payload))) return false;
+    setup.reporter->step(s->id, status ? "reconciled" : "reconcile failed", status ? "in force as the journal says" : status.error().message);
+    all = all && status.ok();
+  }
+  return all;
+}
+
+int resume(const GlobalOptions& globals, const std::string& id, bool reconcile) {
   auto env = open_environment(globals);
   if (!env) return report_error(env.error());
   auto incident = load_incident(*env, id);
@@ -91,13 +110,17 @@ int resume(const GlobalOptions& globals, const std::string& id) {
   auto control = take_control(*env, *incident);
   if (!control) return report_error(control.error());
   RunReporter reporter(globals.json);
+  RunSetup setup{&*env, id, incident->dir, &control->journal, &incident->playbook, incident->state.variables, &reporter, incident->state.drill};
+  if (reconcile && !reconcile_in_force(setup, incident->state)) {
+    reporter.finished("reconcile failed; the journal says which steps", kExitStepFailed);
+    return kExitStepFailed;
+  }
   if (incident->state.outcome == "completed") {
     reporter.note("incident " + id + " already completed; nothing to resume");
     return kExitSuccess;
   }
   reporter.note("incident " + id + ": resuming " + incident->playbook.name + " after record " +
                 std::to_string(incident->state.records));
-  RunSetup setup{&*env, id, incident->dir, &control->journal, &incident->playbook, incident->state.variables, &reporter, incident->state.drill};
   return drive_playbook(setup, incident->state);
 }
 
@@ -112,8 +135,11 @@ void setup_run(CLI::App& command, const GlobalOptions& globals, CommandAction& a
 
 void setup_resume(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {
   auto id = std::make_shared<std::string>();
+  auto reconcile = std::make_shared<bool>(false);
   command.add_option("incident", *id, "incident id")->required()->type_name("ID");
-  action = [id, &globals] { return resume(globals, *id); };
+  command.add_flag("--reconcile", *reconcile,
+                   "first re-apply changes the journal says are in force and someone removed (e.g. a flushed firewall)");
+  action = [id, reconcile, &globals] { return resume(globals, *id, *reconcile); };
 }
 
 const CommandRegistration run_registration{{"run", "run a playbook for an incident, journaling every step", 30, setup_run}};

@@ -125,6 +125,9 @@ Result<IncidentState> derive_state(const std::string& incident_id, const Journal
       s.receipt = receipt_from_json(r.fields.contains("receipt") ? r.fields.at("receipt") : json::value());
       s.applied_seq = r.seq;
       s.undo_pending = false;
+    } else if (kind == "step.confirmed") {
+      s.receipt = receipt_from_json(r.fields.contains("receipt") ? r.fields.at("receipt") : json::value());
+      s.confirmed = true;
     } else if (kind == "step.verified") {
       s.status = StepStatus::verified;
       s.verify_detail = r.text("detail");

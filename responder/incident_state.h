@@ -32,6 +32,7 @@ struct StepState {
   std::string verify_detail;
   std::vector<std::string> approvers;  // distinct, in order of approval
   bool waiting_for_approval = false;
+  bool confirmed = false;          // `responder confirm` disarmed its dead-man switch
   bool undo_pending = false;       // undo.started without step.undone yet
   std::string undo_error;
 };

@@ -25,6 +25,8 @@
 //   step.verified     step, detail
 //   step.failed       step, attempt, error, error_kind, final, timed_out
 //   step.retry        step, attempt, delay_ms
+//   step.confirmed    step, receipt (replaces the applied receipt)
+//   step.reconciled   step, error (when reconciling failed)
 //   undo.started      step, reason
 //   step.undone       step
 //   undo.failed       step, error

@@ -22,6 +22,12 @@ const ModuleSchema& Module::schema() const {
   return *schema;
 }
 
+Result<Receipt> Module::confirm(const Receipt&, StepContext& context) const {
+  return bad_input("step " + context.step_id + " (" + std::string(name()) + ") has no dead-man switch to confirm");
+}
+
+Status Module::reconcile(const Receipt&, bool, StepContext&) const { return {}; }
+
 ModuleRegistry& ModuleRegistry::instance() {
   static ModuleRegistry registry;
   return registry;

@@ -113,6 +113,17 @@ class Module {
   virtual Status undo(const Receipt& receipt, StepContext& context) const = 0;
   // False for modules whose effects are records, not changes (note.add).
   virtual bool undoable() const { return true; }
+
+  // `responder confirm ID STEP`: disarms a dead-man switch (`confirm_within`)
+  // so the change stays in force; returns the receipt as it now stands, which
+  // the engine journals in place of the old one. Modules without such a
+  // switch refuse with bad input.
+  virtual Result<Receipt> confirm(const Receipt& receipt, StepContext& context) const;
+  // `responder resume ID --reconcile`: re-applies, idempotently, what the
+  // receipt says must be in force and someone else removed (drift). A step
+  // whose dead-man switch expired unconfirmed stays undone. Modules whose
+  // changes cannot drift do nothing.
+  virtual Status reconcile(const Receipt& receipt, bool confirmed, StepContext& context) const;
 };
 
 // Every module linked into the binary, by name.
