@@ -1,0 +1,103 @@
+// firewall.block through the real command line inside the lab's victim
+// namespace: run, status, confirm, drift and `resume --reconcile`, undo, and
+// the lock-out refusal. What a responder types, against the real kernel.
+#include <doctest/doctest.h>
+
+#include "tests/containment/netns_step.h"
+#include "tests/support/process.h"
+
+using namespace responder;
+using namespace responder::lab;
+
+namespace {
+
+constexpr int kPort = 8081;
+
+struct CliLab {
+  NetnsLab net;
+  responder::testing::TempDir dir;
+
+  responder::testing::ProcessResult responder(std::vector<std::string> args) const {
+    std::vector<std::string> argv = {"ip", "netns", "exec", net.victim, RESPONDER_BINARY, "--home",
+                                     (dir / "incidents").string(), "--allow", "198.51.100.0/24", "--allow",
+                                     "2001:db8:b::/64"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return responder::testing::run_process(argv, {"RESPONDER_CONFIG=", "SSH_CONNECTION="});
+  }
+  std::string journal(const std::string& id) const { return responder::testing::slurp(dir / "incidents" / id / "journal.jsonl"); }
+};
+
+}  // namespace
+
+TEST_CASE("firewall.block from the command line - confirm, drift, reconcile and undo") {
+  RESPONDER_REQUIRE_LAB();
+  CliLab lab;
+  TcpListener listener(lab.net.victim, kPort);
+  std::string before = lab.net.ruleset();
+  auto playbook = lab.dir.write("block.yaml", R"(name: block-attacker
+stages:
+  isolate-and-contain:
+    - id: block
+      module: firewall.block
+      with: {addresses: [192.0.2.2, "2001:db8:a::2"], direction: both, confirm_within: 5m}
+)");
+  REQUIRE(tcp_connects(lab.net.attacker, NetnsLab::kVictimToAttacker4, kPort));
+
+  auto run = lab.responder({"run", playbook.string(), "--incident", "FW1"});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK_FALSE(tcp_connects(lab.net.attacker, NetnsLab::kVictimToAttacker4, kPort));
+  CHECK_FALSE(tcp_connects(lab.net.attacker, NetnsLab::kVictimToAttacker6, kPort));
+  CHECK(tcp_connects(lab.net.management, NetnsLab::kVictimToManagement4, kPort));
+  CHECK(lab.responder({"status", "FW1"}).out.find("block [firewall.block] in effect") != std::string::npos);
+
+  auto confirm = lab.responder({"confirm", "FW1", "block"});
+  INFO(confirm.out << confirm.err);
+  CHECK(confirm.exit_code == 0);
+  CHECK(lab.journal("FW1").find("\"kind\":\"step.confirmed\"") != std::string::npos);
+
+  // Someone restarts nftables: every table is gone, ours too.
+  REQUIRE(lab.net.in_victim({"nft", "flush", "ruleset"}).status == 0);
+  CHECK(tcp_connects(lab.net.attacker, NetnsLab::kVictimToAttacker4, kPort));
+  auto drift = lab.responder({"status", "FW1"});
+  CHECK(drift.out.find("NOT in effect (drift)") != std::string::npos);
+
+  auto reconcile = lab.responder({"resume", "FW1", "--reconcile"});
+  INFO(reconcile.out << reconcile.err);
+  CHECK(reconcile.exit_code == 0);
+  CHECK(lab.journal("FW1").find("\"kind\":\"step.reconciled\"") != std::string::npos);
+  CHECK_FALSE(tcp_connects(lab.net.attacker, NetnsLab::kVictimToAttacker4, kPort));
+  CHECK(lab.responder({"status", "FW1"}).out.find("block [firewall.block] in effect") != std::string::npos);
+
+  auto undo = lab.responder({"undo", "FW1"});
+  INFO(undo.out << undo.err);
+  CHECK(undo.exit_code == 0);
+  CHECK(tcp_connects(lab.net.attacker, NetnsLab::kVictimToAttacker4, kPort));
+  CHECK(lab.net.ruleset().find("\"responder\"") == std::string::npos);
+  CHECK(lab.responder({"journal", "FW1", "--verify"}).exit_code == 0);
+}
+
+TEST_CASE("a block that would cut off a management range is refused with exit 3 and nothing applied") {
+  RESPONDER_REQUIRE_LAB();
+  CliLab lab;
+  std::string before = lab.net.ruleset();
+  auto playbook = lab.dir.write("lockout.yaml", R"(name: lockout
+stages:
+  isolate-and-contain:
+    - id: block-attacker
+      module: firewall.block
+      with: {addresses: [192.0.2.2]}
+    - id: block-too-much
+      module: firewall.block
+      with: {addresses: ["198.51.0.0/16"]}
+)");
+  auto plan = lab.responder({"plan", playbook.string()});
+  CHECK(plan.exit_code == 3);
+  CHECK(plan.out.find("REFUSED") != std::string::npos);
+  auto run = lab.responder({"run", playbook.string(), "--incident", "FW2"});
+  CHECK(run.exit_code == 3);
+  CHECK(run.out.find("management range 198.51.100.0/24") != std::string::npos);
+  // The first step was applied and stays recorded, so it can be undone.
+  REQUIRE(lab.responder({"undo", "FW2"}).exit_code == 0);
+  CHECK(lab.net.ruleset() == before);
+}
