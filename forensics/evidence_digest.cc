@@ -1,0 +1,173 @@
+#include "forensics/evidence_digest.h"
+
+#include <openssl/evp.h>
+
+#include <stdexcept>
+
+namespace responder {
+
+std::string hex_of(const unsigned char* data, std::size_t n) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = digits[data[i] >> 4];
+    out[2 * i + 1] = digits[data[i] & 15];
+  }
+  return out;
+}
+
+namespace {
+EVP_MD_CTX* fresh_ctx() {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) throw std::runtime_error("OpenSSL SHA-256 unavailable");
+  return ctx;
+}
+std::string final_hex(EVP_MD_CTX* ctx) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, md, &len);
+  return hex_of(md, len);
+}
+EVP_MD_CTX* as_ctx(void* p) { return static_cast<EVP_MD_CTX*>(p); }
+}  // namespace
+
+StreamHasher::StreamHasher(std::uint64_t chunk_size, bool threaded, std::size_t block_size, std::size_t blocks)
+    : chunk_size_(chunk_size), threaded_(threaded), slots_(threaded ? blocks : 1) {
+  for (auto& slot : slots_) slot.data.resize(block_size);
+  whole_ctx_ = fresh_ctx();
+  chunk_ctx_ = fresh_ctx();
+  if (threaded_) {
+    whole_worker_ = std::thread([this] { whole_thread(); });
+    chunk_worker_ = std::thread([this] { chunks_thread(); });
+  }
+}
+
+StreamHasher::~StreamHasher() {
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+  }
+  changed_.notify_all();
+  if (whole_worker_.joinable()) whole_worker_.join();
+  if (chunk_worker_.joinable()) chunk_worker_.join();
+  EVP_MD_CTX_free(as_ctx(whole_ctx_));
+  EVP_MD_CTX_free(as_ctx(chunk_ctx_));
+}
+
+std::span<std::byte> StreamHasher::acquire() {
+  Slot& slot = slots_[taken_ % slots_.size()];
+  if (threaded_) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return slot.pending == 0; });
+  }
+  ++taken_;
+  return {slot.data.data(), slot.data.size()};
+}
+
+void StreamHasher::submit(std::size_t used) {
+  Slot& slot = slots_[submitted_ % slots_.size()];
+  slot.used = used;
+  if (!threaded_) {
+    ++submitted_;
+    hash_whole(slot.data.data(), used);
+    hash_chunks(slot.data.data(), used, true);
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    slot.pending = 2;
+    ++submitted_;
+  }
+  changed_.notify_all();
+}
+
+// The first chunk's hash is the whole-stream hash at the first boundary: a
+// copy of the context finalised there, so the first 64 MiB are hashed once.
+void StreamHasher::hash_whole(const std::byte* data, std::size_t n) {
+  auto* ctx = as_ctx(whole_ctx_);
+  if (whole_bytes_ < chunk_size_ && whole_bytes_ + n >= chunk_size_) {
+    std::size_t head = static_cast<std::size_t>(chunk_size_ - whole_bytes_);
+    EVP_DigestUpdate(ctx, data, head);
+    EVP_MD_CTX* copy = EVP_MD_CTX_new();
+    EVP_MD_CTX_copy_ex(copy, ctx);
+    first_chunk_ = final_hex(copy);
+    EVP_MD_CTX_free(copy);
+    EVP_DigestUpdate(ctx, data + head, n - head);
+  } else {
+    EVP_DigestUpdate(ctx, data, n);
+  }
+  whole_bytes_ += n;
+}
+
+void StreamHasher::hash_chunks(const std::byte* data, std::size_t n, bool skip_first_chunk) {
+  auto* ctx = as_ctx(chunk_ctx_);
+  while (n > 0) {
+    std::uint64_t in_chunk = chunk_bytes_ % chunk_size_;
+    std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, chunk_size_ - in_chunk));
+    bool first = chunk_bytes_ < chunk_size_;
+    if (!(first && skip_first_chunk)) EVP_DigestUpdate(ctx, data, take);
+    chunk_bytes_ += take;
+    data += take;
+    n -= take;
+    if (chunk_bytes_ % chunk_size_ == 0 && !first) {
+      later_chunks_.push_back(final_hex(ctx));
+      EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+    }
+  }
+}
+
+void StreamHasher::whole_thread() {
+  for (std::uint64_t seq = 0;; ++seq) {
+    Slot* slot;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return submitted_ > seq || closing_; });
+      if (submitted_ <= seq) return;
+      slot = &slots_[seq % slots_.size()];
+    }
+    hash_whole(slot->data.data(), slot->used);
+    {
+      std::lock_guard lock(mutex_);
+      --slot->pending;
+      whole_done_ = seq + 1;
+    }
+    changed_.notify_all();
+  }
+}
+
+void StreamHasher::chunks_thread() {
+  for (std::uint64_t seq = 0;; ++seq) {
+    Slot* slot;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return submitted_ > seq || closing_; });
+      if (submitted_ <= seq) return;
+      slot = &slots_[seq % slots_.size()];
+    }
+    hash_chunks(slot->data.data(), slot->used, true);
+    {
+      std::lock_guard lock(mutex_);
+      --slot->pending;
+      chunks_done_ = seq + 1;
+    }
+    changed_.notify_all();
+  }
+}
+
+StreamDigest StreamHasher::finish() {
+  if (threaded_) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return whole_done_ == submitted_ && chunks_done_ == submitted_; });
+  }
+  StreamDigest digest;
+  digest.size = whole_bytes_;
+  digest.sha256 = final_hex(as_ctx(whole_ctx_));
+  // The first chunk: the whole hash when the stream ended inside it.
+  digest.chunks.push_back(whole_bytes_ >= chunk_size_ ? first_chunk_ : digest.sha256);
+  for (auto& c : later_chunks_) digest.chunks.push_back(c);
+  // A final partial chunk beyond the first.
+  if (chunk_bytes_ > chunk_size_ && chunk_bytes_ % chunk_size_ != 0) digest.chunks.push_back(final_hex(as_ctx(chunk_ctx_)));
+  return digest;
+}
+
+}  // namespace responder

@@ -1,0 +1,83 @@
+// SHA-256 of a stream, whole and per fixed-size chunk, computed while the
+// stream is being read and written (OpenSSL EVP).
+//
+// The caller takes a block with acquire(), fills it (read), may write it out,
+// then submit()s it. In threaded mode two threads hash submitted blocks while
+// the caller reads the next one: one computes the whole-stream hash (and the
+// first chunk's, which is the whole hash at the first boundary), the other
+// the hashes of chunks 2, 3, ... So a stream costs one SHA-256 pass of wall
+// time, and memory is the fixed ring of blocks, whatever the stream's size.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "responder/journal.h"  // sha256_hex: lowercase hex SHA-256 of small inputs
+#include "responder/result.h"
+
+namespace responder {
+
+struct StreamDigest {
+  std::uint64_t size = 0;
+  std::string sha256;               // lowercase hex
+  std::vector<std::string> chunks;  // lowercase hex; one for an empty stream
+};
+
+class StreamHasher {
+ public:
+  // `threaded` false hashes in the caller's thread on submit(): cheaper for
+  // streams that are small or many at once (parallel collection).
+  StreamHasher(std::uint64_t chunk_size, bool threaded, std::size_t block_size = 4u << 20, std::size_t blocks = 4);
+  ~StreamHasher();
+  StreamHasher(const StreamHasher&) = delete;
+  StreamHasher& operator=(const StreamHasher&) = delete;
+
+  // A block the caller may fill; valid until the matching submit().
+  std::span<std::byte> acquire();
+  // Hands the first `used` bytes of the acquired block to the hashers.
+  void submit(std::size_t used);
+  // Waits for the hashers and returns the digests. Call once.
+  StreamDigest finish();
+
+ private:
+  struct Slot {
+    std::vector<std::byte> data;
+    std::size_t used = 0;
+    int pending = 0;  // hashing threads still to see this slot
+  };
+  void whole_thread();
+  void chunks_thread();
+  void hash_whole(const std::byte* data, std::size_t n);
+  void hash_chunks(const std::byte* data, std::size_t n, bool skip_first_chunk);
+
+  std::uint64_t chunk_size_;
+  bool threaded_;
+  std::vector<Slot> slots_;
+  std::uint64_t submitted_ = 0;  // blocks submitted (sequence numbers)
+  std::uint64_t taken_ = 0;      // blocks acquired
+  std::uint64_t whole_done_ = 0, chunks_done_ = 0;
+  bool closing_ = false;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::thread whole_worker_, chunk_worker_;
+
+  // Whole-stream state (whole thread only).
+  void* whole_ctx_ = nullptr;
+  std::uint64_t whole_bytes_ = 0;
+  std::string first_chunk_;
+  // Chunk state (chunk thread, or caller in inline mode).
+  void* chunk_ctx_ = nullptr;
+  std::uint64_t chunk_bytes_ = 0;   // bytes seen by the chunk hasher
+  std::vector<std::string> later_chunks_;
+};
+
+// Lowercase hex of raw bytes.
+std::string hex_of(const unsigned char* data, std::size_t n);
+
+}  // namespace responder

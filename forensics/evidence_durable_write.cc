@@ -1,0 +1,80 @@
+#include "forensics/evidence_durable_write.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace responder {
+namespace {
+
+std::filesystem::path directory_of(const std::filesystem::path& path) {
+  auto dir = path.parent_path();
+  return dir.empty() ? std::filesystem::path(".") : dir;
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+Status write_all(int fd, std::string_view text, const std::filesystem::path& path) {
+  while (!text.empty()) {
+    ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return failure("cannot write " + path.string() + ": " + errno_text());
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+  if (::fsync(fd) != 0) return failure("cannot fsync " + path.string() + ": " + errno_text());
+  return {};
+}
+
+}  // namespace
+
+Status fsync_directory(const std::filesystem::path& directory) {
+  int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return failure("cannot open " + directory.string() + ": " + errno_text());
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return failure("cannot fsync " + directory.string() + ": " + errno_text());
+  return {};
+}
+
+Status write_file_atomically(const std::filesystem::path& path, std::string_view text, unsigned mode) {
+  auto temporary = path;
+  temporary += ".new";
+  ::unlink(temporary.c_str());  // a leftover from a crash; never evidence
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return failure("cannot create " + temporary.string() + ": " + errno_text());
+  Status written = write_all(fd, text, temporary);
+  ::close(fd);
+  if (!written) {
+    ::unlink(temporary.c_str());
+    return written;
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    Status error = failure("cannot replace " + path.string() + ": " + errno_text());
+    ::unlink(temporary.c_str());
+    return error;
+  }
+  return fsync_directory(directory_of(path));
+}
+
+Status write_new_file(const std::filesystem::path& path, std::string_view text, unsigned mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return failure("cannot create " + path.string() + ": " + errno_text());
+  Status written = write_all(fd, text, path);
+  ::close(fd);
+  if (!written) return written;
+  return fsync_directory(directory_of(path));
+}
+
+Result<std::string> read_text_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return failure("cannot read " + path.string() + ": " + errno_text());
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+}  // namespace responder

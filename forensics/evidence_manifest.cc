@@ -1,0 +1,119 @@
+#include "forensics/evidence_manifest.h"
+
+#include "forensics/evidence_digest.h"
+#include "forensics/evidence_durable_write.h"
+#include "forensics/evidence_host.h"
+#include "forensics/evidence_time.h"
+
+namespace responder {
+namespace {
+
+void pretty(const json::value& value, std::string& out, int indent) {
+  auto pad = [&](int n) { out.append(static_cast<std::size_t>(n), ' '); };
+  if (value.is_object()) {
+    auto& o = value.get_object();
+    if (o.empty()) { out += "{}"; return; }
+    out += "{\n";
+    std::size_t i = 0;
+    for (auto& [key, v] : o) {
+      pad(indent + 2);
+      out += to_json_text(json::string(key));
+      out += ": ";
+      pretty(v, out, indent + 2);
+      out += ++i < o.size() ? ",\n" : "\n";
+    }
+    pad(indent);
+    out += "}";
+  } else if (value.is_array()) {
+    auto& a = value.get_array();
+    if (a.empty()) { out += "[]"; return; }
+    out += "[\n";
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      pad(indent + 2);
+      pretty(a[i], out, indent + 2);
+      out += i + 1 < a.size() ? ",\n" : "\n";
+    }
+    pad(indent);
+    out += "]";
+  } else {
+    out += to_json_text(value);
+  }
+}
+
+}  // namespace
+
+std::string pretty_json(const json::value& value) {
+  std::string out;
+  pretty(value, out, 0);
+  out += "\n";
+  return out;
+}
+
+json::object EvidenceManifest::to_json() const {
+  json::object o;
+  o["format"] = "responder-evidence-manifest/1";
+  o["bundle"] = bundle;
+  json::array list;
+  for (auto& item : items) list.emplace_back(item.to_json());
+  o["items"] = std::move(list);
+  return o;
+}
+
+std::string EvidenceManifest::text() const { return pretty_json(to_json()); }
+
+std::string EvidenceManifest::sums(const std::string* manifest_text) const {
+  std::string out;
+  for (auto& item : items) out += item.sha256 + "  " + item.path + "\n";
+  if (manifest_text) out += sha256_hex(*manifest_text) + "  manifest.json\n";
+  return out;
+}
+
+Result<EvidenceManifest> EvidenceManifest::parse(const std::string& text) {
+  json::value value;
+  try {
+    value = parse_json(text);
+  } catch (const std::exception& e) {
+    return failure(std::string("manifest.json is not valid JSON: ") + e.what());
+  }
+  if (!value.is_object()) return failure("manifest.json is not a JSON object");
+  auto& o = value.get_object();
+  EvidenceManifest manifest;
+  if (auto* b = o.if_contains("bundle"); b && b->is_object()) manifest.bundle = b->get_object();
+  else return failure("manifest.json has no bundle record");
+  auto* items = o.if_contains("items");
+  if (!items || !items->is_array()) return failure("manifest.json has no item list");
+  for (auto& v : items->get_array()) {
+    auto item = EvidenceItem::from_json(v);
+    if (!item) return failure("manifest.json: " + item.error().message);
+    manifest.items.push_back(std::move(*item));
+  }
+  return manifest;
+}
+
+Result<EvidenceManifest> EvidenceManifest::read(const std::filesystem::path& evidence_directory) {
+  auto text = read_text_file(evidence_directory / "manifest.json");
+  if (!text) return text.error();
+  return parse(*text);
+}
+
+Result<EvidenceManifest> EvidenceManifest::open_or_create(const std::filesystem::path& evidence_directory,
+                                                          const std::string& incident_id) {
+  if (std::filesystem::exists(evidence_directory / "manifest.json")) return read(evidence_directory);
+  EvidenceManifest manifest;
+  manifest.bundle["incident"] = incident_id;
+  manifest.bundle["created"] = now_utc_ns();
+  manifest.bundle["state"] = "open";
+  manifest.bundle["collector"] = kEvidenceCollector;
+  manifest.bundle["host"] = host_identity();
+  manifest.bundle["clock"] = clock_state();
+  return manifest;
+}
+
+Status EvidenceManifest::write(const std::filesystem::path& evidence_directory, bool include_manifest_in_sums) const {
+  std::string manifest_text = text();
+  if (auto s = write_file_atomically(evidence_directory / "manifest.json", manifest_text, 0644); !s) return s;
+  return write_file_atomically(evidence_directory / "manifest.sha256",
+                               sums(include_manifest_in_sums ? &manifest_text : nullptr), 0644);
+}
+
+}  // namespace responder

@@ -1,0 +1,274 @@
+#include "forensics/evidence_writer.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+#include "forensics/custody_log.h"
+#include "forensics/evidence_durable_write.h"
+#include "forensics/evidence_host.h"
+#include "forensics/evidence_lock.h"
+#include "forensics/evidence_manifest.h"
+#include "forensics/evidence_store.h"
+#include "forensics/evidence_time.h"
+#include "forensics/immutable_file.h"
+
+namespace responder {
+namespace {
+
+std::string errno_text(int err) { return std::string(std::strerror(err)) + " (errno " + std::to_string(err) + ")"; }
+
+std::string random_tag() {
+  std::random_device device;
+  char text[17];
+  std::snprintf(text, sizeof text, "%08x%08x", device(), device());
+  return text;
+}
+
+// Starts writeback of what was written so far, so that the final fsync of a
+// large image does not stall on gigabytes of dirty pages, and the page
+// cache does not balloon with the image size.
+void start_writeback(int fd, std::uint64_t from, std::uint64_t to) {
+  ::sync_file_range(fd, static_cast<off_t>(from), static_cast<off_t>(to - from), SYNC_FILE_RANGE_WRITE);
+}
+
+std::string why_for(const StepContext& context) {
+  if (context.step_id.empty()) return "incident " + context.incident_id;
+  return "step " + context.step_id + " of incident " + context.incident_id;
+}
+
+// The common end of finish() and adopt(): the file at `partial` is complete,
+// hashed and fsync'd; `fd` is open on it.
+Result<EvidenceItem> record_item(const StepContext& context, const std::filesystem::path& dir, int fd,
+                                 const std::filesystem::path& partial, const std::string& name,
+                                 const StreamDigest& digest, const std::string& source,
+                                 const json::object& metadata, const std::string& method, const std::string& started) {
+  auto lock = EvidenceLock::acquire(dir);
+  if (!lock) return lock.error();
+  if (evidence_sealed(dir)) return refusal("the evidence bundle of incident " + context.incident_id +
+                                           " is sealed; nothing more can be added to it");
+  auto manifest = EvidenceManifest::open_or_create(dir, context.incident_id);
+  if (!manifest) return manifest.error();
+
+  EvidenceItem item;
+  item.id = manifest->items.empty() ? 1 : manifest->items.back().id + 1;
+  char number[16];
+  std::snprintf(number, sizeof number, "%04llu-", static_cast<unsigned long long>(item.id));
+  item.name = name;
+  item.path = "items/" + std::string(number) + evidence_file_name(name);
+  item.size = digest.size;
+  item.sha256 = digest.sha256;
+  item.chunk_size = kEvidenceChunkSize;
+  item.chunks = digest.chunks;
+  item.source = source;
+  item.method = method;
+  item.metadata = metadata;
+  item.acquired_from = started;
+  item.acquired_to = now_utc_ns();
+  item.collector = kEvidenceCollector;
+  item.actor = context.actor;
+  item.step = context.step_id;
+
+  auto final_path = dir / item.path;
+  if (::rename(partial.c_str(), final_path.c_str()) != 0)
+    return failure("cannot name the item " + final_path.string() + ": " + errno_text(errno));
+  if (auto s = fsync_directory(final_path.parent_path()); !s) return s.error();
+  if (Status flag = set_write_once(fd, WriteOnceFlag::immutable); flag) {
+    item.write_once = "immutable";
+  } else {
+    item.write_once = "NOT IN FORCE: " + flag.error().message;
+    spdlog::warn("EVIDENCE NOT WRITE-ONCE: {}: {}", final_path.string(), flag.error().message);
+  }
+
+  manifest->items.push_back(item);
+  if (auto s = manifest->write(dir, false); !s) return s.error();
+
+  CustodyAct act;
+  act.act = "collected";
+  act.who = context.actor;
+  act.why = why_for(context);
+  json::object record;
+  record["id"] = item.id;
+  record["path"] = item.path;
+  record["size"] = item.size;
+  record["sha256"] = item.sha256;
+  record["source"] = item.source;
+  record["method"] = item.method;
+  act.details["item"] = std::move(record);
+  act.details["write_once"] = item.write_once;
+  auto appended = append_custody(dir, act);
+  if (!appended) return appended.error();
+  if (!appended->write_once_problem.empty())
+    spdlog::warn("CUSTODY LOG NOT APPEND-ONLY: {}", appended->write_once_problem);
+  return item;
+}
+
+}  // namespace
+
+std::string evidence_file_name(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+                c == '_';
+    out += safe ? c : '_';
+  }
+  while (!out.empty() && out.front() == '.') out.front() = '_';
+  if (out.empty()) out = "item";
+  if (out.size() > 200) out.resize(200);  // NAME_MAX with room for the number
+  return out;
+}
+
+Result<std::unique_ptr<EvidenceWriter>> EvidenceWriter::begin(const StepContext& context, const std::string& name,
+                                                             bool large) {
+  if (context.incident_dir.empty()) return bad_input("evidence can only be written inside an incident");
+  auto dir = evidence_dir(context.incident_dir);
+  if (evidence_sealed(dir))
+    return refusal("the evidence bundle of incident " + context.incident_id + " is sealed; nothing more can be added");
+  std::error_code ec;
+  std::filesystem::create_directories(dir / "items", ec);
+  if (ec) return failure("cannot create " + (dir / "items").string() + ": " + ec.message());
+  std::unique_ptr<EvidenceWriter> writer(new EvidenceWriter());
+  writer->context_ = &context;
+  writer->directory_ = dir;
+  writer->name_ = name;
+  writer->started_ = now_utc_ns();
+  writer->partial_ = dir / "items" / (".partial-" + random_tag() + "-" + evidence_file_name(name));
+  writer->fd_ = ::open(writer->partial_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
+  if (writer->fd_ < 0) return failure("cannot create " + writer->partial_.string() + ": " + errno_text(errno));
+  writer->hasher_ = std::make_unique<StreamHasher>(kEvidenceChunkSize, large, large ? (4u << 20) : (256u << 10),
+                                                   large ? 4 : 1);
+  return writer;
+}
+
+EvidenceWriter::~EvidenceWriter() {
+  hasher_.reset();
+  if (fd_ >= 0) ::close(fd_);
+  if (!finished_ && !partial_.empty()) ::unlink(partial_.c_str());
+}
+
+std::span<std::byte> EvidenceWriter::block() {
+  current_ = hasher_->acquire();
+  return current_;
+}
+
+Status EvidenceWriter::commit_block(std::size_t used) {
+  // The block is written before it is handed to the hashers and not changed
+  // after: the hash is of the very bytes that reached the file.
+  const auto* data = reinterpret_cast<const char*>(current_.data());
+  std::size_t left = used;
+  while (left > 0) {
+    ssize_t n = ::write(fd_, data, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      hasher_->submit(0);
+      return failure("cannot write " + partial_.string() + ": " + errno_text(errno));
+    }
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  hasher_->submit(used);
+  current_ = {};
+  written_ += used;
+  if (written_ - synced_ >= kEvidenceChunkSize) {
+    start_writeback(fd_, synced_, written_);
+    synced_ = written_;
+  }
+  return {};
+}
+
+Status EvidenceWriter::write(std::string_view bytes) {
+  while (!bytes.empty()) {
+    if (current_.empty()) {
+      block();
+      filled_ = 0;
+    }
+    std::size_t take = std::min(bytes.size(), current_.size() - filled_);
+    std::memcpy(current_.data() + filled_, bytes.data(), take);
+    filled_ += take;
+    bytes.remove_prefix(take);
+    if (filled_ == current_.size())
+      if (auto s = flush_pending(); !s) return s;
+  }
+  return {};
+}
+
+Status EvidenceWriter::flush_pending() {
+  if (current_.empty()) return {};
+  std::size_t used = filled_;
+  filled_ = 0;
+  return commit_block(used);
+}
+
+Result<EvidenceItem> EvidenceWriter::finish(const std::string& source, const json::object& metadata,
+                                            const std::string& method) {
+  if (auto s = flush_pending(); !s) return s.error();
+  StreamDigest digest = hasher_->finish();
+  if (::fsync(fd_) != 0) return failure("cannot fsync " + partial_.string() + ": " + errno_text(errno));
+  auto item = record_item(*context_, directory_, fd_, partial_, name_, digest, source, metadata, method, started_);
+  if (item) finished_ = true;
+  return item;
+}
+
+Result<EvidenceItem> EvidenceWriter::adopt(const StepContext& context, const std::filesystem::path& file,
+                                           const std::string& name, const std::string& source,
+                                           const json::object& metadata, const std::string& method) {
+  if (context.incident_dir.empty()) return bad_input("evidence can only be written inside an incident");
+  auto dir = evidence_dir(context.incident_dir);
+  if (evidence_sealed(dir))
+    return refusal("the evidence bundle of incident " + context.incident_id + " is sealed; nothing more can be added");
+  std::error_code ec;
+  std::filesystem::create_directories(dir / "items", ec);
+  if (ec) return failure("cannot create " + (dir / "items").string() + ": " + ec.message());
+  struct stat st{};
+  if (::lstat(file.c_str(), &st) != 0) return failure("cannot stat " + file.string() + ": " + errno_text(errno));
+  if (!S_ISREG(st.st_mode)) return bad_input(file.string() + " is not a regular file");
+  std::string started = now_utc_ns();
+  auto partial = dir / "items" / (".partial-" + random_tag() + "-" + evidence_file_name(name));
+  if (::rename(file.c_str(), partial.c_str()) != 0) {
+    int err = errno;
+    return failure("cannot move " + file.string() + " into the store: " + errno_text(err));
+  }
+  // From here the file is ours; on failure it is put back where it was.
+  auto put_back = [&] { ::rename(partial.c_str(), file.c_str()); };
+  int fd = ::open(partial.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    Error e = failure("cannot open " + partial.string() + ": " + errno_text(errno));
+    put_back();
+    return e;
+  }
+  ::fchmod(fd, 0400);
+  StreamHasher hasher(kEvidenceChunkSize, st.st_size > static_cast<off_t>(kEvidenceChunkSize));
+  for (;;) {
+    auto block = hasher.acquire();
+    ssize_t n = ::read(fd, block.data(), block.size());
+    if (n < 0 && errno == EINTR) { hasher.submit(0); continue; }
+    if (n < 0) {
+      Error e = failure("cannot read " + partial.string() + ": " + errno_text(errno));
+      hasher.submit(0);
+      ::close(fd);
+      put_back();
+      return e;
+    }
+    hasher.submit(static_cast<std::size_t>(n));
+    if (n == 0) break;
+  }
+  StreamDigest digest = hasher.finish();
+  if (::fsync(fd) != 0) {
+    Error e = failure("cannot fsync " + partial.string() + ": " + errno_text(errno));
+    ::close(fd);
+    put_back();
+    return e;
+  }
+  auto item = record_item(context, dir, fd, partial, name, digest, source, metadata, method, started);
+  ::close(fd);
+  if (!item) put_back();
+  return item;
+}
+
+}  // namespace responder
