@@ -6,7 +6,7 @@
 
 #include "containment/firewall_block_targets.h"
 #include "containment/firewall_change.h"
-#include "containment/firewall_confirm.h"
+#include "containment/firewall_module.h"
 #include "containment/firewall_params.h"
 #include "containment/nft_layout.h"
 #include "responder/duration.h"
@@ -22,12 +22,7 @@ std::vector<Direction> directions(const json::object& params) {
   return {d == "out" ? Direction::out : Direction::in};
 }
 
-struct Described {
-  FirewallChange change;
-  std::vector<std::string> lines;
-};
-
-Result<Described> describe(const json::object& params, const StepContext& context) {
+Result<FirewallDescription> describe_change(const json::object& params, const StepContext& context) {
   auto targets = read_block_targets(params, context.safety);
   if (!targets) return targets.error();
   std::vector<PortRange> ports;
@@ -41,7 +36,7 @@ Result<Described> describe(const json::object& params, const StepContext& contex
   auto confirm = duration_param(params, "confirm_within");
   if (!confirm) return confirm.error();
 
-  Described d;
+  FirewallDescription d;
   FirewallChange& c = d.change;
   c.module = "firewall.block";
   c.expires = *expires;
@@ -97,53 +92,22 @@ Result<Described> describe(const json::object& params, const StepContext& contex
   return d;
 }
 
-class FirewallBlock final : public Module {
+class FirewallBlock final : public FirewallModule {
  public:
   std::string_view name() const override { return "firewall.block"; }
 
-  Result<PlanResult> plan(const json::object& params, StepContext& context) const override {
-    auto d = describe(params, context);
-    if (!d) return d.error();
-    return plan_change(d->change, std::move(d->lines));
+ protected:
+  Result<FirewallDescription> describe(const json::object& params, const StepContext& context) const override {
+    return describe_change(params, context);
   }
 
-  Result<Receipt> apply(const json::object& params, StepContext& context) const override {
-    auto d = describe(params, context);
-    if (!d) return d.error();
-    auto added = apply_change(d->change);
-    if (!added) return added.error();
+  void add_output(const FirewallDescription& d, const FirewallReceipt& added, Receipt& receipt) const override {
     std::size_t requested = 0;
-    for (auto& b : d->change.batches) requested += b.keys.size();
-    Receipt receipt;
-    receipt.undo = added->to_json();
-    receipt.output["added"] = added->element_count();
-    receipt.output["already_present"] = requested >= added->element_count() ? requested - added->element_count() : 0;
-    receipt.output["table"] = "inet responder";
-    for (auto& line : d->lines) receipt.changes.push_back(line);
-    receipt.changes.push_back("added " + std::to_string(added->element_count()) + " element(s) to table inet responder" +
-                              (added->element_count() < requested ? " (the rest were already blocked by earlier steps)" : ""));
-    return receipt;
-  }
-
-  Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object& planned,
-                              StepContext&) const override {
-    if (!receipt) return verify_change(nullptr, planned);
-    auto r = FirewallReceipt::from_json(receipt->undo);
-    if (!r) return r.error();
-    return verify_change(&*r, planned);
-  }
-
-  Result<Receipt> confirm(const Receipt& receipt, StepContext& context) const override {
-    return confirm_firewall_step(receipt, context);
-  }
-  Status reconcile(const Receipt& receipt, bool confirmed, StepContext& context) const override {
-    return reconcile_firewall_step(receipt, confirmed, context);
-  }
-
-  Status undo(const Receipt& receipt, StepContext&) const override {
-    auto r = FirewallReceipt::from_json(receipt.undo);
-    if (!r) return r.error();
-    return undo_change(*r);
+    for (auto& b : d.change.batches) requested += b.keys.size();
+    receipt.output["added"] = added.element_count();
+    receipt.output["already_present"] = requested >= added.element_count() ? requested - added.element_count() : 0;
+    receipt.changes.push_back("added " + std::to_string(added.element_count()) + " element(s) to table inet responder" +
+                              (added.element_count() < requested ? " (the rest were already blocked by earlier steps)" : ""));
   }
 };
 

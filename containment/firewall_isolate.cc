@@ -11,7 +11,7 @@
 #include <netinet/in.h>
 
 #include "containment/firewall_change.h"
-#include "containment/firewall_confirm.h"
+#include "containment/firewall_module.h"
 #include "containment/firewall_params.h"
 #include "containment/nft_expression.h"
 #include "containment/nft_layout.h"
@@ -29,12 +29,7 @@ json::value neighbour_discovery() {
                anonymous_set({"nd-neighbor-solicit", "nd-neighbor-advert", "nd-router-solicit", "nd-router-advert"}));
 }
 
-struct Described {
-  FirewallChange change;
-  std::vector<std::string> lines;
-};
-
-Result<Described> describe(const json::object& params, const StepContext& context) {
+Result<FirewallDescription> describe_change(const json::object& params, const StepContext& context) {
   std::vector<AddressRange> allowed;
   if (auto* list = params.if_contains("allow"); list && list->is_array()) {
     std::size_t i = 0;
@@ -59,7 +54,7 @@ Result<Described> describe(const json::object& params, const StepContext& contex
 
   std::string tag = step_tag("iso", context);
   std::string allow4 = tag + "_allow4", allow6 = tag + "_allow6", armed = tag + "_armed";
-  Described d;
+  FirewallDescription d;
   FirewallChange& c = d.change;
   c.module = "firewall.isolate";
   c.expires = *expires;
@@ -108,50 +103,19 @@ Result<Described> describe(const json::object& params, const StepContext& contex
   return d;
 }
 
-class FirewallIsolate final : public Module {
+class FirewallIsolate final : public FirewallModule {
  public:
   std::string_view name() const override { return "firewall.isolate"; }
 
-  Result<PlanResult> plan(const json::object& params, StepContext& context) const override {
-    auto d = describe(params, context);
-    if (!d) return d.error();
-    return plan_change(d->change, std::move(d->lines));
+ protected:
+  Result<FirewallDescription> describe(const json::object& params, const StepContext& context) const override {
+    return describe_change(params, context);
   }
 
-  Result<Receipt> apply(const json::object& params, StepContext& context) const override {
-    auto d = describe(params, context);
-    if (!d) return d.error();
-    auto added = apply_change(d->change);
-    if (!added) return added.error();
-    Receipt receipt;
-    receipt.undo = added->to_json();
+  void add_output(const FirewallDescription&, const FirewallReceipt& added, Receipt& receipt) const override {
     json::array chains;
-    for (auto& c : added->own_chains) chains.emplace_back(c.name);
+    for (auto& c : added.own_chains) chains.emplace_back(c.name);
     receipt.output["chains"] = std::move(chains);
-    receipt.output["table"] = "inet responder";
-    receipt.changes = d->lines;
-    return receipt;
-  }
-
-  Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object& planned,
-                              StepContext&) const override {
-    if (!receipt) return verify_change(nullptr, planned);
-    auto r = FirewallReceipt::from_json(receipt->undo);
-    if (!r) return r.error();
-    return verify_change(&*r, planned);
-  }
-
-  Result<Receipt> confirm(const Receipt& receipt, StepContext& context) const override {
-    return confirm_firewall_step(receipt, context);
-  }
-  Status reconcile(const Receipt& receipt, bool confirmed, StepContext& context) const override {
-    return reconcile_firewall_step(receipt, confirmed, context);
-  }
-
-  Status undo(const Receipt& receipt, StepContext&) const override {
-    auto r = FirewallReceipt::from_json(receipt.undo);
-    if (!r) return r.error();
-    return undo_change(*r);
   }
 };
 

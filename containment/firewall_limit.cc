@@ -10,7 +10,7 @@
 #include <charconv>
 
 #include "containment/firewall_change.h"
-#include "containment/firewall_confirm.h"
+#include "containment/firewall_module.h"
 #include "containment/firewall_params.h"
 #include "containment/nft_expression.h"
 #include "containment/nft_layout.h"
@@ -23,12 +23,7 @@ using namespace nft_expression;
 using nft_layout::ChainDecl;
 using nft_layout::SetDecl;
 
-struct Described {
-  FirewallChange change;
-  std::vector<std::string> lines;
-};
-
-Result<Described> describe(const json::object& params, const StepContext& context) {
+Result<FirewallDescription> describe_change(const json::object& params, const StepContext& context) {
   auto ports = ports_param(json::array{params.at("port")});
   if (!ports) return ports.error();
   std::string rate_text(params.at("rate").as_string());
@@ -49,7 +44,7 @@ Result<Described> describe(const json::object& params, const StepContext& contex
 
   std::string tag = step_tag("lim", context);
   std::string exempt4 = tag + "_exempt4", exempt6 = tag + "_exempt6", armed = tag + "_armed";
-  Described d;
+  FirewallDescription d;
   FirewallChange& c = d.change;
   c.module = "firewall.limit";
   c.expires = *expires;
@@ -110,48 +105,17 @@ Result<Described> describe(const json::object& params, const StepContext& contex
   return d;
 }
 
-class FirewallLimit final : public Module {
+class FirewallLimit final : public FirewallModule {
  public:
   std::string_view name() const override { return "firewall.limit"; }
 
-  Result<PlanResult> plan(const json::object& params, StepContext& context) const override {
-    auto d = describe(params, context);
-    if (!d) return d.error();
-    return plan_change(d->change, std::move(d->lines));
+ protected:
+  Result<FirewallDescription> describe(const json::object& params, const StepContext& context) const override {
+    return describe_change(params, context);
   }
 
-  Result<Receipt> apply(const json::object& params, StepContext& context) const override {
-    auto d = describe(params, context);
-    if (!d) return d.error();
-    auto added = apply_change(d->change);
-    if (!added) return added.error();
-    Receipt receipt;
-    receipt.undo = added->to_json();
-    receipt.output["chain"] = added->own_chains.empty() ? "" : added->own_chains[0].name;
-    receipt.output["table"] = "inet responder";
-    receipt.changes = d->lines;
-    return receipt;
-  }
-
-  Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object& planned,
-                              StepContext&) const override {
-    if (!receipt) return verify_change(nullptr, planned);
-    auto r = FirewallReceipt::from_json(receipt->undo);
-    if (!r) return r.error();
-    return verify_change(&*r, planned);
-  }
-
-  Result<Receipt> confirm(const Receipt& receipt, StepContext& context) const override {
-    return confirm_firewall_step(receipt, context);
-  }
-  Status reconcile(const Receipt& receipt, bool confirmed, StepContext& context) const override {
-    return reconcile_firewall_step(receipt, confirmed, context);
-  }
-
-  Status undo(const Receipt& receipt, StepContext&) const override {
-    auto r = FirewallReceipt::from_json(receipt.undo);
-    if (!r) return r.error();
-    return undo_change(*r);
+  void add_output(const FirewallDescription&, const FirewallReceipt& added, Receipt& receipt) const override {
+    receipt.output["chain"] = added.own_chains.empty() ? "" : added.own_chains[0].name;
   }
 };
 
