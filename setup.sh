@@ -11,7 +11,7 @@ packages=(
   libboost1.81-dev libyaml-cpp-dev libssl-dev libspdlog-dev libfmt-dev doctest-dev
   libpcap-dev libcli11-dev libnftables-dev libsystemd-dev
   # what the modules drive, and what the tests use to check them
-  nftables iproute2 iputils-ping e2fsprogs procps util-linux tcpdump
+  nftables iproute2 iputils-ping e2fsprogs procps util-linux tcpdump openssl
 )
 
 missing=()

@@ -1,5 +1,7 @@
 #include "containment/nft_table_state.h"
 
+#include <netinet/in.h>
+
 #include "containment/firewall_address_range.h"
 #include "containment/nft_layout.h"
 
@@ -92,7 +94,12 @@ Result<std::string> element_key(const json::value& element) {
   if (element.is_string()) {
     auto text = element.get_string();
     if (auto ip = parse_ip(text)) return ip->to_string();
-    return std::string(text);  // a protocol or nf_proto name
+    // nftables lists a protocol by name where /etc/protocols names it and by
+    // number where it does not (minimal systems and containers lack netbase),
+    // so protocols compare by number.
+    if (text == "tcp") return port_key(IPPROTO_TCP, IPPROTO_TCP);
+    if (text == "udp") return port_key(IPPROTO_UDP, IPPROTO_UDP);
+    return std::string(text);  // an nf_proto name
   }
   if (!element.is_object()) return failure("unexpected set element " + to_json_text(element));
   auto& o = element.get_object();

@@ -38,7 +38,7 @@ Result<std::map<std::string, std::set<std::string>>> read_set_keys(NftSession& s
 
 // The canonical key of an element, whether built by us or listed by nft:
 // addresses as "a" or "first-last", ports as "p" or "lo-hi", protocols by
-// name, concatenations joined by " . "; an {"elem": {...}} wrapper (timeouts)
+// number (however nft lists them), concatenations joined by " . "; an {"elem": {...}} wrapper (timeouts)
 // is looked through.
 Result<std::string> element_key(const json::value& element);
 

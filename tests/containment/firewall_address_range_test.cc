@@ -47,6 +47,10 @@ TEST_CASE("address ranges parse and decompose into prefixes and subtract") {
 TEST_CASE("element keys agree between what we build and what nft lists") {
   CHECK(*element_key(nft_value(R("192.0.2.0/24"))) == *element_key(parse_json(R"({"prefix":{"addr":"192.0.2.0","len":24}})")));
   CHECK(*element_key(parse_json(R"({"elem":{"val":"2001:DB8::1","timeout":3,"expires":2}})")) == "2001:db8::1");
-  CHECK(*element_key(parse_json(R"({"concat":["192.0.2.7","tcp",{"range":[1000,2000]}]})")) == "192.0.2.7 . tcp . 1000-2000");
+  CHECK(*element_key(parse_json(R"({"concat":["192.0.2.7","tcp",{"range":[1000,2000]}]})")) == "192.0.2.7 . 6 . 1000-2000");
+  // nft names the protocol only where /etc/protocols exists; both spellings
+  // must be the same element.
+  CHECK(*element_key(parse_json(R"({"concat":["192.0.2.7","udp",53]})")) ==
+        *element_key(parse_json(R"({"concat":["192.0.2.7",17,53]})")));
   CHECK(*element_key(parse_json(R"({"range":["198.51.100.3","198.51.100.9"]})")) == "198.51.100.3-198.51.100.9");
 }
