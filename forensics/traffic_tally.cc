@@ -1,13 +1,20 @@
 #include "forensics/traffic_tally.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string_view>
+#include <type_traits>
 
 namespace responder {
 
 static_assert(sizeof(SourceRecord) == 128, "the source table's memory bound in traffic_tally.h assumes 128-byte records");
+// Chunks are freed without running destructors.
+static_assert(std::is_trivially_destructible_v<SourceRecord>);
 
 namespace {
 
@@ -134,11 +141,18 @@ SourceRecord* TrafficTally::source_for(const PacketAddress& a, Micros time) {
   auto number = static_cast<std::uint32_t>(sources_.size());
   auto [it, added] = sources_.try_emplace(a, number);
   if (!added) return &record(it->second);
-  if ((number & kChunkMask) == 0) source_chunks_.push_back(std::make_unique<SourceRecord[]>(std::size_t{1} << kChunkBits));
-  SourceRecord& s = record(number);
+  if ((number & kChunkMask) == 0) {
+    void* chunk = std::aligned_alloc(kChunkBytes, kChunkBytes);
+    if (!chunk) throw std::bad_alloc();
+    ::madvise(chunk, kChunkBytes, MADV_HUGEPAGE);  // a hint; without THP, ordinary pages
+    source_chunks_.emplace_back(static_cast<SourceRecord*>(chunk));
+  }
+  SourceRecord& s = *new (source_chunks_.back().get() + (number & kChunkMask)) SourceRecord{};
   s.first = time;
   return &s;
 }
+
+void TrafficTally::ChunkRelease::operator()(SourceRecord* chunk) const { std::free(chunk); }
 
 Aggregate* TrafficTally::aggregate_for(const PacketAddress& target, TrafficClass c, Micros time) {
   RecentAggregate& recent = recent_aggregates_[static_cast<std::size_t>(c)];

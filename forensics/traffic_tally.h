@@ -200,8 +200,16 @@ class TrafficTally {
   void record_services(const DecodedPacket& p, SourceRecord* s, Micros time);
   Footprint* ensure_footprint(SourceRecord& s);
 
-  static constexpr unsigned kChunkBits = 12;  // 4096 records, 512 KiB a chunk
+  // Records come in chunks of 16384 (2 MiB), each one transparent huge page
+  // where the kernel offers them: a spoofed flood fills the whole table at
+  // once, and 4 KiB page faults would then cost more than the counting.
+  // A record is constructed when its source is first seen.
+  static constexpr unsigned kChunkBits = 14;
   static constexpr std::uint32_t kChunkMask = (std::uint32_t{1} << kChunkBits) - 1;
+  static constexpr std::size_t kChunkBytes = (std::size_t{1} << kChunkBits) * sizeof(SourceRecord);
+  struct ChunkRelease {
+    void operator()(SourceRecord* chunk) const;
+  };
   SourceRecord& record(std::uint32_t number) { return source_chunks_[number >> kChunkBits][number & kChunkMask]; }
 
   TallyLimits limits_;
@@ -209,7 +217,7 @@ class TrafficTally {
   CaptureTotals totals_;
   DistinctCount all_sources_{14};
   boost::unordered_flat_map<PacketAddress, std::uint32_t, PacketAddressHash> sources_;
-  std::vector<std::unique_ptr<SourceRecord[]>> source_chunks_;
+  std::vector<std::unique_ptr<SourceRecord[], ChunkRelease>> source_chunks_;
   std::vector<std::unique_ptr<Footprint>> footprints_;
   boost::unordered_flat_map<AggregateKey, Aggregate, AggregateKeyHash> aggregates_;
   // The aggregate each class last counted into: a flood sends packet after
