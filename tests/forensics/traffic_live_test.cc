@@ -9,6 +9,8 @@
 // it prints "SKIPPED: <reason>" and exits with 77, which ctest reports as
 // skipped (SKIP_RETURN_CODE), rather than passing without having run.
 #include <doctest/doctest.h>
+
+#include "forensics/immutable_file.h"
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -241,7 +243,10 @@ TEST_CASE("live: a scan and a SYN flood from an attacker namespace are analysed,
   REQUIRE(stored.ok());
   CHECK(stored->capture.at("packets").to_number<std::uint64_t>() == 500);
   std::error_code ec;
-  // The store makes items immutable; lift it so the temporary incident can go.
-  run({"chattr", "-R", "-i", incident.string()});
+  // The store makes items immutable and the custody log append-only; lift
+  // both so the temporary incident can go.
+  for (auto& entry : std::filesystem::recursive_directory_iterator(incident, ec))
+    (void)clear_write_once(entry.path());
   std::filesystem::remove_all(incident, ec);
+  CHECK_FALSE(std::filesystem::exists(incident));
 }
