@@ -76,4 +76,13 @@ Status clear_write_once(const std::filesystem::path& path) {
   return status;
 }
 
+void remove_write_once_tree(const std::filesystem::path& root) {
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+    (void)clear_write_once(it->path());
+  (void)clear_write_once(root);
+  std::filesystem::remove_all(root, ec);
+}
+
 }  // namespace responder

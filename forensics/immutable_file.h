@@ -33,6 +33,11 @@ Result<bool> has_write_once(const std::filesystem::path& path, WriteOnceFlag fla
 // a bundle, never for normal operation.
 Status clear_write_once(const std::filesystem::path& path);
 
+// Clears both flags on `root` and everything below it, then removes it all.
+// For tests and benchmarks that make throw-away bundles; never for a real
+// incident's evidence. Best effort: what cannot be removed stays.
+void remove_write_once_tree(const std::filesystem::path& root);
+
 // The words used in records: "immutable" / "append-only".
 std::string write_once_name(WriteOnceFlag flag);
 

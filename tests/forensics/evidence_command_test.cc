@@ -29,11 +29,7 @@ struct TempHome {
     root = templ;
   }
   ~TempHome() {
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec))
-      (void)clear_write_once(it->path());
-    fs::remove_all(root, ec);
+    remove_write_once_tree(root);
   }
 };
 

@@ -245,8 +245,6 @@ TEST_CASE("live: a scan and a SYN flood from an attacker namespace are analysed,
   std::error_code ec;
   // The store makes items immutable and the custody log append-only; lift
   // both so the temporary incident can go.
-  for (auto& entry : std::filesystem::recursive_directory_iterator(incident, ec))
-    (void)clear_write_once(entry.path());
-  std::filesystem::remove_all(incident, ec);
+  remove_write_once_tree(incident);
   CHECK_FALSE(std::filesystem::exists(incident));
 }
