@@ -12,6 +12,7 @@ packages=(
   libpcap-dev libcli11-dev libnftables-dev libsystemd-dev
   # what the modules drive, and what the tests use to check them
   nftables iproute2 iputils-ping e2fsprogs procps util-linux tcpdump openssl
+  systemd passwd samba smbclient nfs-kernel-server libcrypt-dev
 )
 
 missing=()
