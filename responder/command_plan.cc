@@ -40,6 +40,7 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
 
   std::vector<std::string> missing_modules;
   bool refused = false;
+  bool bad = false;  // a module found its parameters wrong: the playbook's error
   auto out = [&](const std::string& line) {
     if (!globals.json) std::cout << line << "\n";
   };
@@ -78,6 +79,7 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
         if (!result) {
           status = (result.error().kind == ErrorKind::refused ? "REFUSED: " : "cannot plan: ") + result.error().message;
           refused = refused || result.error().kind == ErrorKind::refused;
+          bad = bad || result.error().kind == ErrorKind::bad_input;
         } else {
           for (auto& c : result->changes) {
             out("      · " + c);
@@ -101,6 +103,7 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
   }
   out("");
   out("nothing was changed.");
+  if (bad) return kExitBadInput;
   return refused ? kExitRefused : kExitSuccess;
 }
 

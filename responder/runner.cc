@@ -86,8 +86,10 @@ class PlaybookDriver {
             if (step.on_failure == OnFailure::continue_run) continue;
             if (step.on_failure == OnFailure::undo_stage) undo_stage(stage.name);
             record("run.finished", {{"outcome", "aborted"}, {"step", step.id}});
-            setup_.reporter->finished("aborted at step " + step.id, 1);
-            return 1;
+            // A step that found its parameters wrong (a unit or share that is
+            // not there) is the playbook's error: exit 2, like validation.
+            setup_.reporter->finished("aborted at step " + step.id, last_failure_ == ErrorKind::bad_input ? 2 : 1);
+            return last_failure_ == ErrorKind::bad_input ? 2 : 1;
         }
       }
     }
@@ -99,6 +101,7 @@ class PlaybookDriver {
 
  private:
   static constexpr int kJournalFailure = 1;
+  ErrorKind last_failure_ = ErrorKind::failed;
 
   bool record(std::string_view kind, json::object payload) {
     auto r = setup_.journal->append(kind, setup_.environment->actor, std::move(payload));
@@ -136,6 +139,7 @@ class PlaybookDriver {
   }
 
   StepOutcome fail(const Step& step, int attempt, const Error& error, bool final, bool timed_out) {
+    last_failure_ = error.kind;
     json::object payload{{"step", step.id},   {"attempt", attempt},         {"error", error.message},
                          {"error_kind", error_kind_name(error.kind)},       {"final", final},
                          {"timed_out", timed_out}};

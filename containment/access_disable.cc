@@ -1,0 +1,221 @@
+// access.disable: no new remote logins. SSH and VPN servers are stopped
+// through systemd (unit_stop.h), with their prior states recorded for an
+// exact undo. When the responder's own session comes in over SSH, stopping
+// sshd would be survivable (sessions outlive it) but a single mistake away
+// from a lock-out, so sshd keeps running and new connections to its port are
+// dropped by a firewall.block step of our own instead, which exempts the
+// management ranges and this session's peer.
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+#include "containment/unit_stop.h"
+#include "responder/schema.h"
+
+namespace responder {
+namespace {
+
+// Whether an ancestor of this process is sshd: true under `sudo` too, which
+// clears SSH_CONNECTION.
+bool under_sshd() {
+  pid_t pid = ::getppid();
+  for (int depth = 0; pid > 1 && depth < 64; ++depth) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    auto open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) return false;
+    if (line.substr(open + 1, close - open - 1) == "sshd") return true;
+    std::istringstream rest(line.substr(close + 2));
+    char state;
+    rest >> state >> pid;
+  }
+  return false;
+}
+
+struct AccessPlan {
+  std::vector<UnitChange> units;
+  bool firewall = false;          // block the SSH port instead of stopping sshd
+  std::string firewall_reason;
+  json::object firewall_params;
+  std::vector<std::string> notes;  // what was looked for and not found
+};
+
+bool ssh_requested(const json::object& params) {
+  auto* s = params.if_contains("ssh");
+  return s && s->is_bool() && s->as_bool();
+}
+
+Result<std::vector<std::string>> vpn_patterns(const json::object& params) {
+  std::vector<std::string> out;
+  static const std::regex valid(R"(^[A-Za-z0-9:_.@*?\[\]\\-]+$)");
+  if (auto* v = params.if_contains("vpn"); v && v->is_array())
+    for (auto& p : v->as_array()) {
+      std::string pattern(p.as_string());
+      if (!std::regex_match(pattern, valid)) return bad_input("vpn: '" + pattern + "' is not a unit name or pattern");
+      out.push_back(pattern);
+    }
+  return out;
+}
+
+Result<AccessPlan> plan_access(const json::object& params, const StepContext& context, SystemdManager& systemd) {
+  AccessPlan plan;
+  auto patterns = vpn_patterns(params);
+  if (!patterns) return patterns.error();
+  if (!ssh_requested(params) && patterns->empty()) return bad_input("access.disable: set ssh: true, or name vpn units, or both");
+
+  std::vector<std::string> stop;
+  if (ssh_requested(params)) {
+    bool own_ssh = (context.safety && context.safety->own_ssh_peer) || under_sshd();
+    std::vector<std::string> servers;
+    for (const char* unit : {"ssh.service", "sshd.service"}) {
+      auto s = systemd.state(unit);
+      if (!s) return s.error();
+      if (s->exists()) servers.push_back(unit);
+    }
+    if (own_ssh || servers.empty()) {
+      if (own_ssh && !(context.safety && context.safety->own_ssh_peer))
+        return refusal("access.disable: this responder runs inside an SSH session whose peer address is unknown "
+                       "(SSH_CONNECTION is not set, as under sudo); blocking SSH could cut it off. Run with "
+                       "`sudo -E`, or name your address with --allow");
+      plan.firewall = true;
+      plan.firewall_reason = own_ssh ? "this responder is connected over SSH, so sshd keeps running"
+                                     : "no ssh.service or sshd.service unit here";
+      json::array ports{params.at("ssh_port")};
+      plan.firewall_params = json::object{{"ports", ports}, {"protocol", "tcp"}, {"direction", "in"}};
+    } else {
+      stop = servers;
+    }
+  }
+  if (!patterns->empty()) {
+    auto matched = systemd.matching(*patterns);
+    if (!matched) return matched.error();
+    for (auto& u : *matched)
+      if (u.running()) stop.push_back(u.name);
+    if (matched->empty()) plan.notes.push_back("no VPN unit matches " + to_json_text(params.at("vpn")));
+  }
+  auto units = plan_unit_stops(systemd, stop, false);
+  if (!units) return units.error();
+  plan.units = std::move(*units);
+  return plan;
+}
+
+const Module& firewall_block() {
+  const Module* m = ModuleRegistry::instance().find("firewall.block");
+  if (!m) throw std::logic_error("access.disable needs firewall.block linked in");
+  return *m;
+}
+
+Receipt receipt_from_json(const json::object& o) {
+  Receipt r;
+  if (auto* u = o.if_contains("undo")) r.undo = u->as_object();
+  if (auto* u = o.if_contains("output")) r.output = u->as_object();
+  return r;
+}
+
+class AccessDisable final : public Module {
+ public:
+  std::string_view name() const override { return "access.disable"; }
+
+  Result<PlanResult> plan(const json::object& params, StepContext& context) const override {
+    auto systemd = SystemdManager::connect();
+    if (!systemd) return systemd.error();
+    auto access = plan_access(params, context, *systemd);
+    if (!access) return access.error();
+    PlanResult plan;
+    for (auto& c : access->units) plan.changes.push_back(c.describe());
+    if (access->firewall) {
+      auto p = firewall_block().schema().resolve(access->firewall_params);
+      if (!p) return p.error();
+      auto fw = firewall_block().plan(*p, context);
+      if (!fw) return fw.error();
+      plan.changes.push_back("block new SSH connections to port " + display(params.at("ssh_port")) +
+                             " except from the management ranges and this session (" + access->firewall_reason + ")");
+      plan.changes.insert(plan.changes.end(), fw->changes.begin(), fw->changes.end());
+      plan.detail["firewall"] = fw->detail;
+    }
+    for (auto& n : access->notes) plan.changes.push_back(n);
+    plan.detail["units"] = to_json(access->units);
+    return plan;
+  }
+
+  Result<Receipt> apply(const json::object& params, StepContext& context) const override {
+    auto systemd = SystemdManager::connect();
+    if (!systemd) return systemd.error();
+    auto access = plan_access(params, context, *systemd);
+    if (!access) return access.error();
+    Receipt receipt;
+    if (access->firewall) {
+      auto p = firewall_block().schema().resolve(access->firewall_params);
+      if (!p) return p.error();
+      auto fw = firewall_block().apply(*p, context);
+      if (!fw) return fw.error();
+      json::object firewall;
+      firewall["undo"] = fw->undo;
+      firewall["output"] = fw->output;
+      receipt.undo["firewall"] = std::move(firewall);
+      receipt.changes.push_back("new SSH connections blocked in the firewall (" + access->firewall_reason + ")");
+    }
+    if (auto s = apply_unit_stops(*systemd, access->units, context); !s) {
+      if (access->firewall) {
+        auto fw = receipt_from_json(receipt.undo.at("firewall").as_object());
+        if (auto u = firewall_block().undo(fw, context); !u)
+          return failure(s.error().message + "; removing the SSH block failed too: " + u.error().message);
+      }
+      return s.error();
+    }
+    receipt.undo["units"] = to_json(access->units);
+    json::array stopped;
+    for (auto& c : access->units) {
+      receipt.changes.push_back(c.describe());
+      if (c.stop) stopped.emplace_back(c.unit);
+    }
+    for (auto& n : access->notes) receipt.changes.push_back(n);
+    receipt.output["stopped"] = stopped;
+    receipt.output["ssh_blocked_in_firewall"] = access->firewall;
+    return receipt;
+  }
+
+  Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object&,
+                              StepContext& context) const override {
+    if (!receipt) return Verification{false, "no receipt: run `responder resume` to apply the step again", std::nullopt};
+    auto changes = unit_changes_from_json(receipt->undo.at("units"));
+    if (!changes) return changes.error();
+    auto systemd = SystemdManager::connect();
+    if (!systemd) return systemd.error();
+    auto v = verify_unit_stops(*systemd, *changes);
+    if (!v) return v.error();
+    if (auto* f = receipt->undo.if_contains("firewall")) {
+      auto fw = receipt_from_json(f->as_object());
+      auto fv = firewall_block().verify({}, &fw, {}, context);
+      if (!fv) return fv.error();
+      v->in_effect = v->in_effect && fv->in_effect;
+      v->detail += (v->detail.empty() ? "" : "; ") + std::string("SSH block: ") + fv->detail;
+    }
+    return v;
+  }
+
+  Status undo(const Receipt& receipt, StepContext& context) const override {
+    auto changes = unit_changes_from_json(receipt.undo.at("units"));
+    if (!changes) return changes.error();
+    std::string problems;
+    if (auto* f = receipt.undo.if_contains("firewall"))
+      if (auto s = firewall_block().undo(receipt_from_json(f->as_object()), context); !s) problems = s.error().message;
+    if (!changes->empty()) {
+      auto systemd = SystemdManager::connect();
+      if (!systemd) return systemd.error();
+      if (auto s = undo_unit_stops(*systemd, *changes, context); !s)
+        problems += (problems.empty() ? "" : "; ") + s.error().message;
+    }
+    if (!problems.empty()) return failure(problems);
+    return Status::success();
+  }
+};
+
+RESPONDER_MODULE(AccessDisable);
+
+}  // namespace
+}  // namespace responder

@@ -1,0 +1,83 @@
+// access.disable through the command line, inside a real systemd's
+// namespaces (systemd_lab.h): SSH and VPN units stopped and put back, and
+// the firewall fallback that keeps the responder's own SSH session.
+#include <doctest/doctest.h>
+
+#include "tests/containment/systemd_lab.h"
+
+using namespace responder;
+using namespace responder::lab;
+
+namespace {
+
+const std::string kDaemon = "[Service]\nExecStart=/bin/sleep infinity\n";
+const std::map<std::string, std::string> kUnits{
+    {"ssh.service", "[Unit]\nDescription=stand-in sshd\nDefaultDependencies=no\n" + kDaemon},
+    {"openvpn-server@.service", "[Unit]\nDescription=stand-in OpenVPN %i\nDefaultDependencies=no\n" + kDaemon},
+    {"wg-quick@.service", "[Unit]\nDescription=stand-in WireGuard %i\nDefaultDependencies=no\n" + kDaemon},
+};
+
+struct AccessLab {
+  SystemdLab systemd{kUnits};
+  responder::testing::TempDir dir;
+
+  responder::testing::ProcessResult responder(std::vector<std::string> args, const std::string& ssh_connection = "") const {
+    std::vector<std::string> argv{"env", "RESPONDER_CONFIG=", "SSH_CONNECTION=" + ssh_connection, "SSH_CLIENT=",
+                                  RESPONDER_BINARY, "--home", (dir / "incidents").string(), "--allow", "198.51.100.0/24"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return systemd.inside(argv);
+  }
+  std::string playbook(const std::string& with) const {
+    return dir.write("access.yaml", "name: cut-remote-access\nstages:\n  isolate-and-contain:\n"
+                                    "    - id: no-remote\n      module: access.disable\n      with: " + with + "\n").string();
+  }
+  std::string active(const std::string& unit) const { return systemd.property(unit, "ActiveState"); }
+};
+
+}  // namespace
+
+TEST_CASE("access.disable stops the SSH server and running VPN units and undo starts exactly those again") {
+  RESPONDER_REQUIRE_SYSTEMD_LAB();
+  AccessLab lab;
+  for (auto unit : {"ssh.service", "openvpn-server@office.service", "wg-quick@wg0.service"})
+    REQUIRE(lab.systemd.systemctl({"start", unit}).exit_code == 0);
+  REQUIRE(lab.systemd.systemctl({"stop", "wg-quick@wg0.service"}).exit_code == 0);
+
+  auto run = lab.responder({"run", lab.playbook("{ssh: true, vpn: [\"openvpn-server@*\", \"wg-quick@*\"]}"),
+                            "--incident", "ACC1"});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(lab.active("ssh.service") == "inactive");
+  CHECK(lab.active("openvpn-server@office.service") == "inactive");
+
+  auto undo = lab.responder({"undo", "ACC1"});
+  INFO(undo.out << undo.err);
+  REQUIRE(undo.exit_code == 0);
+  CHECK(lab.active("ssh.service") == "active");
+  CHECK(lab.active("openvpn-server@office.service") == "active");
+  CHECK(lab.active("wg-quick@wg0.service") == "inactive");  // it was not running: left alone
+}
+
+TEST_CASE("access.disable over the responder's own SSH session blocks the SSH port in the firewall instead of stopping sshd") {
+  RESPONDER_REQUIRE_SYSTEMD_LAB();
+  AccessLab lab;
+  REQUIRE(lab.systemd.systemctl({"start", "ssh.service"}).exit_code == 0);
+  const std::string session = "203.0.113.9 50022 192.0.2.1 22";
+
+  auto run = lab.responder({"run", lab.playbook("{ssh: true}"), "--incident", "ACC2"}, session);
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.out.find("connected over SSH") != std::string::npos);
+  CHECK(lab.active("ssh.service") == "active");
+  auto table = lab.systemd.inside({"nft", "-j", "list", "table", "inet", "responder"});
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out.find("22") != std::string::npos);
+  CHECK(table.out.find("203.0.113.9") != std::string::npos);  // this session's peer is exempt
+  CHECK(table.out.find("198.51.100.0") != std::string::npos);  // and the management range
+
+  auto undo = lab.responder({"undo", "ACC2"}, session);
+  INFO(undo.out << undo.err);
+  REQUIRE(undo.exit_code == 0);
+  CHECK(lab.systemd.inside({"nft", "list", "table", "inet", "responder"}).exit_code != 0);
+  CHECK(lab.active("ssh.service") == "active");
+}
