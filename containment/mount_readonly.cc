@@ -77,8 +77,10 @@ unsigned long remount_flags_of(const std::string& options) {
     else if (o == "noatime") flags |= MS_NOATIME, atime_given = true;
     else if (o == "relatime") flags |= MS_RELATIME, atime_given = true;
   }
-  // A bind remount replaces the atime mode; without relatime or noatime the
-  // mount has strict atime, and the kernel would otherwise default to relatime.
+  // Without relatime or noatime the mount has strict atime. The atime mode
+  // is always passed, so the result does not depend on the kernel's remount
+  // defaults (since Linux 3.17 a remount without atime flags keeps the mode;
+  // before, it fell back to relatime).
   if (!atime_given) flags |= MS_STRICTATIME;
   return flags;
 }

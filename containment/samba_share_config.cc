@@ -79,6 +79,7 @@ Result<std::string> samba_config_with_read_only_shares(std::string_view text, co
   // of its last section, or of the header when the section is empty.
   std::vector<std::optional<std::size_t>> insert_at(shares.size());
   std::string current = "global";  // parameters before any header are global
+  std::string not_searched = "; included files are not searched";
   for (auto& line : lines) {
     std::string trimmed = trim(line.text);
     if (auto name = section_name(trimmed)) {
@@ -96,6 +97,9 @@ Result<std::string> samba_config_with_read_only_shares(std::string_view text, co
       return refusal(file.string() + " keeps Samba's configuration in the registry (`" + trimmed +
                      "` in [global]); share.readonly edits smb.conf only and does not change the registry: set the "
                      "share read-only with `net conf setparm SHARE 'read only' yes` and `net conf setparm SHARE 'write list' ''`");
+    if (current == "global" && key == "registryshares" && (value == "yes" || value == "true" || value == "1"))
+      not_searched = "; [global] has `registry shares = yes`: shares defined in the registry are not changed by "
+                     "share.readonly (use `net conf setparm`)";
     for (std::size_t i = 0; i < shares.size(); ++i)
       if (lower(shares[i]) == current) insert_at[i] = line.end;
   }
@@ -103,7 +107,7 @@ Result<std::string> samba_config_with_read_only_shares(std::string_view text, co
   std::vector<std::pair<std::size_t, std::string>> inserts;
   for (std::size_t i = 0; i < shares.size(); ++i) {
     if (!insert_at[i])
-      return bad_input("Samba share [" + shares[i] + "] is not defined in " + file.string());
+      return bad_input("Samba share [" + shares[i] + "] is not defined in " + file.string() + not_searched);
     std::string block = "\t# " + marker + "\n\tread only = yes\n\twrite list =\n";
     // A last line without a newline must be ended before the block follows.
     if (*insert_at[i] == text.size() && !text.empty() && text.back() != '\n') block = "\n" + block;

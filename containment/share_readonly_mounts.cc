@@ -9,6 +9,8 @@
 #include <sys/mount.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
+
 #include "containment/mount_readonly.h"
 #include "containment/share_readonly_part.h"
 
@@ -31,6 +33,8 @@ Result<std::vector<MountIntent>> read_intent(const std::vector<std::string>& tar
     if (ec) return bad_input("mount path " + target + " cannot be used: " + ec.message());
     MountIntent in;
     in.path = canonical.string();
+    // Two names for one directory change it once.
+    if (std::any_of(out.begin(), out.end(), [&](const MountIntent& o) { return o.path == in.path; })) continue;
     auto mount = mount_at(canonical);
     if (!mount) return mount.error();
     if (*mount) {
@@ -142,10 +146,13 @@ class MountReadOnly final : public ReadOnlyPart {
   Result<bool> verify(const json::object& entry, std::vector<std::string>& detail) const override {
     bool all = true;
     for (auto& path : string_list(entry, "targets")) {
-      struct statvfs st {};
-      bool read_only = ::statvfs(path.c_str(), &st) == 0 && (st.f_flag & ST_RDONLY);
       auto mount = mount_at(path);
       if (!mount) return mount.error();
+      // mountinfo's per-mount "ro" is what apply sets; statvfs also counts a
+      // read-only filesystem under a path that is not a mount point.
+      struct statvfs st {};
+      bool read_only = (*mount && options_read_only((*mount)->options)) ||
+                       (::statvfs(path.c_str(), &st) == 0 && (st.f_flag & ST_RDONLY));
       detail.push_back(path + (read_only ? " is read-only" : " is writable") +
                        (*mount ? " (mountinfo: " + (*mount)->options + ")" : " (not a mount point)"));
       all = all && read_only;

@@ -50,9 +50,9 @@ std::string options_at(const std::filesystem::path& path) {
 struct DataVolume {
   TempDir dir;
   std::filesystem::path path = dir / "volume";
-  DataVolume() {
+  explicit DataVolume(unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC) {
     std::filesystem::create_directories(path);
-    REQUIRE(::mount("tmpfs", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4m") == 0);
+    REQUIRE(::mount("tmpfs", path.c_str(), "tmpfs", flags, "size=4m") == 0);
   }
   ~DataVolume() { ::umount2(path.c_str(), MNT_DETACH); }
 };
@@ -95,6 +95,30 @@ TEST_CASE("share.readonly remounts a tmpfs data volume read-only keeping nosuid 
   verified = step.verify(&*receipt);
   REQUIRE(verified);
   CHECK_FALSE(verified->in_effect);
+}
+
+TEST_CASE("share.readonly keeps noatime nodiratime and strict atime of two volumes and undo restores both option lines") {
+  RESPONDER_REQUIRE_PRIVATE_MOUNTS();
+  DataVolume noatime(MS_NOATIME | MS_NODIRATIME | MS_NOSUID);
+  DataVolume strict(MS_STRICTATIME | MS_NODEV);
+  const std::string noatime_before = options_at(noatime.path), strict_before = options_at(strict.path);
+  CHECK(noatime_before.find("noatime") != std::string::npos);
+  CHECK(strict_before.find("atime") == std::string::npos);  // strict atime shows no atime option
+
+  HostStep step("share.readonly", "two-volumes");
+  auto receipt = step.apply(named("mounts", {noatime.path.string(), strict.path.string(), noatime.path.string() + "/"}));
+  REQUIRE_MESSAGE(receipt, receipt.error().message);
+  CHECK(receipt->undo.at("mounts").at("items").as_array().size() == 2);  // the same volume named twice changes once
+  auto noatime_during = options_at(noatime.path), strict_during = options_at(strict.path);
+  CHECK_MESSAGE(noatime_during.find("noatime") != std::string::npos, noatime_during);
+  CHECK_MESSAGE(noatime_during.find("nodiratime") != std::string::npos, noatime_during);
+  CHECK_MESSAGE(strict_during.find("atime") == std::string::npos, strict_during);
+  CHECK(write_errno(noatime.path) == EROFS);
+  CHECK(write_errno(strict.path) == EROFS);
+
+  REQUIRE(step.undo(*receipt));
+  CHECK(options_at(noatime.path) == noatime_before);
+  CHECK(options_at(strict.path) == strict_before);
 }
 
 TEST_CASE("share.readonly makes a plain directory read-only through a bind mount onto itself and undo removes that mount") {
