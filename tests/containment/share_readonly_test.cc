@@ -429,3 +429,42 @@ TEST_CASE("NFS exports edit keeps every byte but the rw options of the named exp
   CHECK(edit.switched["/srv/a"] == 1);
   CHECK(edit.found.count("/srv/none") == 0);
 }
+
+TEST_CASE("share.readonly from the command line - run, status and undo put smb.conf and the volume back exactly") {
+  RESPONDER_REQUIRE_PRIVATE_MOUNTS();  // the responder child inherits this namespace
+  if (::access("/usr/bin/testparm", X_OK) != 0) {
+    std::cerr << "SKIPPED: testparm is not installed\n";
+    std::_Exit(77);
+  }
+  DataVolume volume;
+  TempDir dir;
+  auto config = dir.write("smb.conf", "[global]\n\tpid directory = " + dir.path().string() +
+                                          "\n\tlock directory = " + dir.path().string() +
+                                          "\n[evidence]\n\tpath = /srv\n\tread only = no\n");
+  const std::string config_before = slurp(config), options_before = options_at(volume.path);
+  auto playbook = dir.write("readonly.yaml", "name: freeze-shares\nstages:\n  isolate-and-contain:\n"
+                                             "    - id: freeze\n      module: share.readonly\n"
+                                             "      with: {samba: [evidence], samba_config: \"" + config.string() +
+                                             "\", mounts: [\"" + volume.path.string() + "\"]}\n");
+  auto responder_cli = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv{RESPONDER_BINARY, "--home", (dir / "incidents").string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::run_process(argv, {"RESPONDER_CONFIG=", "SSH_CONNECTION="});
+  };
+
+  auto run = responder_cli({"run", playbook.string(), "--incident", "SHR1"});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(write_errno(volume.path) == EROFS);
+  CHECK(slurp(config).find("incident SHR1 step freeze") != std::string::npos);
+  auto status = responder_cli({"status", "SHR1"});
+  CHECK_MESSAGE(status.out.find("freeze [share.readonly] in effect") != std::string::npos, status.out);
+
+  auto undo = responder_cli({"undo", "SHR1"});
+  INFO(undo.out << undo.err);
+  CHECK(undo.exit_code == 0);
+  CHECK(slurp(config) == config_before);
+  CHECK(options_at(volume.path) == options_before);
+  CHECK(write_errno(volume.path) == 0);
+  CHECK(responder_cli({"journal", "SHR1", "--verify"}).exit_code == 0);
+}
