@@ -1,0 +1,108 @@
+#include "containment/mount_readonly.h"
+
+#include <sys/mount.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
+namespace responder {
+namespace {
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string decode_octal_escapes(const std::string& field) {
+  std::string out;
+  for (std::size_t i = 0; i < field.size(); ++i) {
+    if (field[i] == '\\' && i + 3 < field.size() &&
+        std::isdigit(static_cast<unsigned char>(field[i + 1])) && std::isdigit(static_cast<unsigned char>(field[i + 2])) &&
+        std::isdigit(static_cast<unsigned char>(field[i + 3]))) {
+      out += static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0'));
+      i += 3;
+    } else {
+      out += field[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> split_options(const std::string& options) {
+  std::vector<std::string> out;
+  std::stringstream in(options);
+  for (std::string o; std::getline(in, o, ',');) out.push_back(o);
+  return out;
+}
+
+}  // namespace
+
+Result<std::optional<MountEntry>> mount_at(const std::filesystem::path& path) {
+  std::ifstream in("/proc/self/mountinfo");
+  if (!in) return failure("cannot read /proc/self/mountinfo: " + std::string(std::strerror(errno)));
+  std::optional<MountEntry> found;
+  for (std::string line; std::getline(in, line);) {
+    // id parent major:minor root mount-point options ...
+    std::istringstream fields(line);
+    MountEntry e;
+    std::string parent, device, root, point;
+    if (!(fields >> e.id >> parent >> device >> root >> point >> e.options)) continue;
+    e.mount_point = decode_octal_escapes(point);
+    // Later lines are mounted on top of earlier ones at the same point.
+    if (e.mount_point == path.string()) found = std::move(e);
+  }
+  return found;
+}
+
+bool options_read_only(const std::string& options) {
+  for (auto& o : split_options(options))
+    if (o == "ro") return true;
+  return false;
+}
+
+unsigned long remount_flags_of(const std::string& options) {
+  unsigned long flags = 0;
+  bool atime_given = false;
+  for (auto& o : split_options(options)) {
+    if (o == "ro") flags |= MS_RDONLY;
+    else if (o == "nosuid") flags |= MS_NOSUID;
+    else if (o == "nodev") flags |= MS_NODEV;
+    else if (o == "noexec") flags |= MS_NOEXEC;
+    else if (o == "nodiratime") flags |= MS_NODIRATIME;
+    else if (o == "nosymfollow") flags |= MS_NOSYMFOLLOW;
+    else if (o == "noatime") flags |= MS_NOATIME, atime_given = true;
+    else if (o == "relatime") flags |= MS_RELATIME, atime_given = true;
+  }
+  // Without relatime or noatime the mount has strict atime. The atime mode
+  // is always passed, so the result does not depend on the kernel's remount
+  // defaults (since Linux 3.17 a remount without atime flags keeps the mode;
+  // before, it fell back to relatime).
+  if (!atime_given) flags |= MS_STRICTATIME;
+  return flags;
+}
+
+Status remount(const std::filesystem::path& path, unsigned long flags) {
+  if (::mount(nullptr, path.c_str(), nullptr, MS_REMOUNT | MS_BIND | flags, nullptr) == 0) return Status::success();
+  int e = errno;
+  if (e == EBUSY && (flags & MS_RDONLY))
+    return failure("cannot remount " + path.string() +
+                   " read-only: it is busy, a process holds a file open for writing there "
+                   "(find it with `fuser -vm " + path.string() + "` or `lsof " + path.string() + "`)");
+  return failure("cannot remount " + path.string() + ": " + std::strerror(e));
+}
+
+Status bind_onto_itself(const std::filesystem::path& path) {
+  if (::mount(path.c_str(), path.c_str(), nullptr, MS_BIND, nullptr) == 0) return Status::success();
+  return failure("cannot bind-mount " + path.string() + " onto itself: " + std::strerror(errno));
+}
+
+Status remove_self_bind(const std::filesystem::path& path) {
+  if (::umount2(path.c_str(), MNT_DETACH) == 0) return Status::success();
+  return failure("cannot unmount the bind mount at " + path.string() + ": " + std::strerror(errno));
+}
+
+}  // namespace responder
