@@ -88,6 +88,15 @@ SystemdManager& SystemdManager::operator=(SystemdManager&& other) noexcept {
 }
 SystemdManager::~SystemdManager() { sd_bus_flush_close_unref(bus_); }
 
+std::string SystemdManager::unit_path(const std::string& unit) {
+  BusCall call;
+  const char* path = nullptr;
+  if (sd_bus_call_method(bus_, kService, kManagerPath, kManager, "GetUnit", &call.error, &call.reply, "s", unit.c_str()) < 0 ||
+      sd_bus_message_read(call.reply, "o", &path) < 0)
+    return "";
+  return path;
+}
+
 Result<UnitState> SystemdManager::state(const std::string& unit) {
   BusCall call;
   int rc = sd_bus_call_method(bus_, kService, kManagerPath, kManager, "LoadUnit", &call.error, &call.reply, "s", unit.c_str());
@@ -149,53 +158,62 @@ Result<std::vector<UnitState>> SystemdManager::matching(const std::vector<std::s
   return units;
 }
 
-bool SystemdManager::job_pending(const std::string& unit) {
-  BusCall call;
-  if (sd_bus_call_method(bus_, kService, kManagerPath, kManager, "GetUnit", &call.error, &call.reply, "s", unit.c_str()) < 0)
-    return false;
-  const char* path = nullptr;
-  if (sd_bus_message_read(call.reply, "o", &path) < 0) return false;
-  BusCall get;
-  if (sd_bus_get_property(bus_, kService, path, kUnit, "Job", &get.error, &get.reply, "(uo)") < 0) return false;
-  uint32_t id = 0;
-  const char* job = nullptr;
-  if (sd_bus_message_read(get.reply, "(uo)", &id, &job) < 0) return false;
-  return id != 0;
-}
-
-Status SystemdManager::wait_for(const std::string& unit, bool running, std::chrono::steady_clock::time_point deadline) {
-  auto pause = std::chrono::milliseconds(20);
+Status SystemdManager::run_job(const char* method, const std::string& unit, bool want_running,
+                               std::chrono::steady_clock::time_point deadline) {
+  std::string job;
+  {
+    BusCall call;
+    int rc = sd_bus_call_method(bus_, kService, kManagerPath, kManager, method, &call.error, &call.reply, "ss",
+                                unit.c_str(), "replace");
+    const char* path = nullptr;
+    if (rc >= 0) rc = sd_bus_message_read(call.reply, "o", &path);
+    if (rc < 0)
+      return failure("systemd refused to " + std::string(want_running ? "start " : "stop ") + unit + ": " + call.why(rc));
+    job = path;
+  }
+  // The job object exists until the job is done; only then is the unit's
+  // state its outcome rather than a state it has not left yet.
+  auto pause = std::chrono::milliseconds(10);
   for (;;) {
-    auto s = state(unit);
-    if (!s) return s.error();
-    // A queued job has not touched the unit yet: its state is still the old one.
-    if (job_pending(unit)) s->active_state = "queued";
-    if (running && s->active_state == "active") return Status::success();
-    if (!running && (s->active_state == "inactive" || s->active_state == "failed")) return Status::success();
-    if (running && (s->active_state == "failed" || s->active_state == "inactive"))
-      return failure("systemd could not start " + unit + ": it is " + s->active_state +
-                     " (see `journalctl -u " + unit + "`)");
+    BusCall get;
+    char* job_state = nullptr;
+    if (sd_bus_get_property_string(bus_, kService, job.c_str(), "org.freedesktop.systemd1.Job", "State", &get.error,
+                                   &job_state) < 0)
+      break;
+    std::free(job_state);
     if (std::chrono::steady_clock::now() >= deadline)
-      return interruption(unit + " is still " + s->active_state + " at the step's deadline");
+      return interruption("systemd's job to " + std::string(want_running ? "start " : "stop ") + unit +
+                          " is still running at the step's deadline");
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(250));
   }
+  auto s = state(unit);
+  if (!s) return s.error();
+  if (want_running && s->active_state != "active" && s->active_state != "reloading") {
+    // Why, in systemd's words: exit-code, signal, start-limit-hit, ...
+    std::string result;
+    if (auto path = unit_path(unit); !path.empty()) {
+      BusCall get;
+      char* value = nullptr;
+      if (sd_bus_get_property_string(bus_, kService, path.c_str(), "org.freedesktop.systemd1.Service", "Result",
+                                     &get.error, &value) >= 0)
+        result = take_string(value);
+    }
+    return failure("systemd could not start " + unit + ": it is " + s->active_state +
+                   (result.empty() || result == "success" ? "" : " (" + result + ")") + "; see `journalctl -u " + unit +
+                   "`" + (result == "start-limit-hit" ? " and `systemctl reset-failed " + unit + "`" : ""));
+  }
+  if (!want_running && s->running())
+    return failure(unit + " is still " + s->active_state + " after systemd's stop job (something started it again)");
+  return Status::success();
 }
 
 Status SystemdManager::stop(const std::string& unit, std::chrono::steady_clock::time_point deadline) {
-  BusCall call;
-  int rc = sd_bus_call_method(bus_, kService, kManagerPath, kManager, "StopUnit", &call.error, &call.reply, "ss",
-                              unit.c_str(), "replace");
-  if (rc < 0) return failure("systemd refused to stop " + unit + ": " + call.why(rc));
-  return wait_for(unit, false, deadline);
+  return run_job("StopUnit", unit, false, deadline);
 }
 
 Status SystemdManager::start(const std::string& unit, std::chrono::steady_clock::time_point deadline) {
-  BusCall call;
-  int rc = sd_bus_call_method(bus_, kService, kManagerPath, kManager, "StartUnit", &call.error, &call.reply, "ss",
-                              unit.c_str(), "replace");
-  if (rc < 0) return failure("systemd refused to start " + unit + ": " + call.why(rc));
-  return wait_for(unit, true, deadline);
+  return run_job("StartUnit", unit, true, deadline);
 }
 
 Status SystemdManager::reload() {

@@ -59,9 +59,10 @@ class SystemdManager {
 
  private:
   SystemdManager(sd_bus* bus, std::string where) : bus_(bus), where_(std::move(where)) {}
-  Status wait_for(const std::string& unit, bool running, std::chrono::steady_clock::time_point deadline);
+  Status run_job(const char* method, const std::string& unit, bool want_running,
+                 std::chrono::steady_clock::time_point deadline);
   Status reload();
-  bool job_pending(const std::string& unit);
+  std::string unit_path(const std::string& unit);  // "" when not loaded
 
   sd_bus* bus_ = nullptr;
   std::string where_;

@@ -12,9 +12,12 @@ namespace {
 
 const std::string kDaemon = "[Service]\nExecStart=/bin/sleep infinity\n";
 const std::map<std::string, std::string> kUnits{
-    {"ssh.service", "[Unit]\nDescription=stand-in sshd\nDefaultDependencies=no\n" + kDaemon},
-    {"openvpn-server@.service", "[Unit]\nDescription=stand-in OpenVPN %i\nDefaultDependencies=no\n" + kDaemon},
-    {"wg-quick@.service", "[Unit]\nDescription=stand-in WireGuard %i\nDefaultDependencies=no\n" + kDaemon},
+    {"ssh.service", "[Unit]\nDescription=stand-in sshd\nDefaultDependencies=no\n"
+     "StartLimitIntervalSec=0\n" + kDaemon},
+    {"openvpn-server@.service", "[Unit]\nDescription=stand-in OpenVPN %i\nDefaultDependencies=no\n"
+     "StartLimitIntervalSec=0\n" + kDaemon},
+    {"wg-quick@.service", "[Unit]\nDescription=stand-in WireGuard %i\nDefaultDependencies=no\n"
+     "StartLimitIntervalSec=0\n" + kDaemon},
 };
 
 struct AccessLab {

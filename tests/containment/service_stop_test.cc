@@ -14,12 +14,16 @@ namespace {
 
 const std::string kDaemon = "[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=responder-lab.target\n";
 const std::map<std::string, std::string> kUnits{
-    {"lab-web.service", "[Unit]\nDescription=lab web\nDefaultDependencies=no\n" + kDaemon},
-    {"lab-idle.service", "[Unit]\nDescription=lab idle\nDefaultDependencies=no\n" + kDaemon},
+    {"lab-web.service", "[Unit]\nDescription=lab web\nDefaultDependencies=no\n"
+     "StartLimitIntervalSec=0\n" + kDaemon},
+    {"lab-idle.service", "[Unit]\nDescription=lab idle\nDefaultDependencies=no\n"
+     "StartLimitIntervalSec=0\n" + kDaemon},
     {"lab-echo.socket",
-     "[Unit]\nDescription=lab echo socket\nDefaultDependencies=no\n[Socket]\nListenStream=/run/lab-echo.sock\n"},
+     "[Unit]\nDescription=lab echo socket\nDefaultDependencies=no\n"
+     "StartLimitIntervalSec=0\n[Socket]\nListenStream=/run/lab-echo.sock\n"},
     {"lab-echo.service",
-     "[Unit]\nDescription=lab echo\nDefaultDependencies=no\n[Service]\nExecStart=/bin/sleep infinity\n"},
+     "[Unit]\nDescription=lab echo\nDefaultDependencies=no\n"
+     "StartLimitIntervalSec=0\n[Service]\nExecStart=/bin/sleep infinity\n"},
 };
 
 struct ServiceLab {
@@ -155,7 +159,9 @@ TEST_CASE("service.stop drift - a unit someone started again shows in status and
   CHECK(lab.systemd.property("lab-web.service", "ActiveState") == "inactive");
   CHECK(lab.journal("S5").find("\"kind\":\"step.reconciled\"") != std::string::npos);
 
-  REQUIRE(lab.responder({"undo", "S5"}).exit_code == 0);
+  auto undo = lab.responder({"undo", "S5"});
+  INFO(undo.out << undo.err);
+  REQUIRE(undo.exit_code == 0);
   CHECK(lab.systemd.property("lab-web.service", "ActiveState") == "active");
 }
 
