@@ -5,6 +5,10 @@
 // they appear nowhere else: not in the receipt, the journal, the log, an
 // error message or the report. The old passwords are gone for good, so the
 // step cannot be undone; the receipt records who was rotated and when.
+//
+// With `keys: {credentials_recipient: CERT.pem}` in the configuration the
+// file is sealed to that certificate (credentials_envelope.h) and the host
+// keeps no readable copy at all.
 #include <pwd.h>
 #include <sys/stat.h>
 
@@ -12,12 +16,15 @@
 
 #include <openssl/crypto.h>
 
+#include "containment/credentials_envelope.h"
 #include "containment/credentials_file.h"
 #include "containment/password_hash_check.h"
 #include "containment/random_password.h"
 #include "containment/shadow_file.h"
 #include "responder/child_process.h"
 #include "responder/clock.h"
+#include "responder/config.h"
+#include "responder/journal.h"
 #include "responder/module.h"
 
 namespace responder {
@@ -36,9 +43,31 @@ Result<std::vector<std::string>> existing_users(const json::object& params) {
   return users;
 }
 
+// The certificate the credentials are sealed to, or empty for plain text.
+std::filesystem::path recipient_certificate(const StepContext& context) {
+  if (!context.config) return {};
+  auto it = context.config->keys.find("credentials_recipient");
+  return it == context.config->keys.end() ? std::filesystem::path{} : it->second;
+}
+
 std::filesystem::path credentials_path(const StepContext& context) {
   if (context.incident_dir.empty()) return {};
-  return context.incident_dir / "credentials" / (context.step_id + ".txt");
+  const char* suffix = recipient_certificate(context).empty() ? ".txt" : ".p7m";
+  return context.incident_dir / "credentials" / (context.step_id + suffix);
+}
+
+bool sealed(const std::filesystem::path& file) { return file.extension() == ".p7m"; }
+
+// SHA-256 of each user's current password hash, so that verify can tell the
+// passwords changed even when it cannot read them (sealed file). Empty when
+// /etc/shadow cannot be read (a plan run without root).
+json::object hash_digests(const std::vector<std::string>& users) {
+  json::object digests;
+  auto shadow = ShadowFile::read();
+  if (!shadow) return digests;
+  for (const auto& u : users)
+    if (auto hash = shadow->field(u, ShadowField::password)) digests[u] = sha256_hex(*hash);
+  return digests;
 }
 
 // `text` with every password in `credentials` replaced, for error messages
@@ -83,9 +112,13 @@ class CredentialRotate final : public Module {
       names.emplace_back(u);
     }
     auto file = credentials_path(context);
-    if (!file.empty()) plan.changes.push_back("the new passwords go to " + file.string() + " (root-only) first");
+    auto recipient = recipient_certificate(context);
+    if (!file.empty())
+      plan.changes.push_back("the new passwords go to " + file.string() + " (root-only" +
+                             (recipient.empty() ? "" : ", sealed to " + recipient.string()) + ") first");
     plan.detail["users"] = std::move(names);
     plan.detail["file"] = file.string();
+    plan.detail["prior_hash_sha256"] = hash_digests(*users);
     return plan;
   }
 
@@ -102,12 +135,24 @@ class CredentialRotate final : public Module {
       credentials.push_back({u, std::move(*password)});
     }
     const std::string when = now_rfc3339();
-    if (auto s = write_credentials_file(file, "credential.rotate step " + context.step_id + " of incident " +
-                                                  context.incident_id + ", " + when + ", by " + context.actor,
-                                        credentials);
-        !s) {
+    std::string content = format_credentials("credential.rotate step " + context.step_id + " of incident " +
+                                                 context.incident_id + ", " + when + ", by " + context.actor,
+                                             credentials);
+    auto recipient = recipient_certificate(context);
+    if (!recipient.empty()) {
+      auto envelope = seal_to_certificate(content, recipient);
+      OPENSSL_cleanse(content.data(), content.size());
+      if (!envelope) {
+        forget(credentials);
+        return envelope.error();
+      }
+      content = std::move(*envelope);
+    }
+    auto written = write_credentials_file(file, content);
+    OPENSSL_cleanse(content.data(), content.size());
+    if (!written) {
       forget(credentials);
-      return s.error();
+      return written.error();
     }
 
     std::string input;
@@ -125,7 +170,9 @@ class CredentialRotate final : public Module {
                      " holds the passwords that were to be set; some may be in force (verify checks which)");
     }
     forget(credentials);
-    return receipt_for(*users, file, when);
+    auto receipt = receipt_for(*users, file, when);
+    if (!recipient.empty()) receipt.output["sealed_to"] = recipient.string();
+    return receipt;
   }
 
   // Reads the passwords back from the credentials file and checks each
@@ -145,6 +192,7 @@ class CredentialRotate final : public Module {
       v.detail = file.string() + " does not exist: the passwords were not rotated";
       return v;
     }
+    if (sealed(file)) return verify_sealed(file, receipt, planned);
     auto credentials = read_credentials_file(file);
     if (!credentials) return credentials.error();
     auto shadow = ShadowFile::read();
@@ -176,6 +224,44 @@ class CredentialRotate final : public Module {
   }
 
   Status undo(const Receipt&, StepContext&) const override { return {}; }
+
+ private:
+  // A sealed file cannot be read here (the private key is elsewhere): the
+  // passwords count as in force when every user's hash differs from the one
+  // the plan saw.
+  static Result<Verification> verify_sealed(const std::filesystem::path& file, const Receipt* receipt,
+                                            const json::object& planned) {
+    Verification v;
+    const auto* digests = planned.if_contains("prior_hash_sha256");
+    const auto* users = (receipt ? receipt->output : planned).if_contains("users");
+    if (!digests || !digests->is_object() || !users || !users->is_array()) {
+      v.detail = file.string() + " is sealed and the plan recorded no prior hashes: cannot tell whether the passwords changed";
+      return v;
+    }
+    auto shadow = ShadowFile::read();
+    if (!shadow) return shadow.error();
+    bool all = !users->get_array().empty();
+    std::vector<std::string> names;
+    for (const auto& u : users->get_array()) {
+      std::string user(u.as_string());
+      names.push_back(user);
+      auto hash = shadow->field(user, ShadowField::password);
+      const auto* prior = digests->get_object().if_contains(user);
+      bool changed = hash && prior && prior->is_string() && sha256_hex(*hash) != prior->get_string() &&
+                     !hash->empty() && (*hash)[0] != '!' && (*hash)[0] != '*';
+      all = all && changed;
+      v.detail += user + (changed ? ": password changed since the plan; " : ": password NOT changed; ");
+    }
+    v.detail += "passwords sealed in " + file.string();
+    v.in_effect = all;
+    if (!receipt && all) {
+      struct stat st {};
+      SystemTime when = ::stat(file.c_str(), &st) == 0 ? std::chrono::system_clock::from_time_t(st.st_mtime)
+                                                       : std::chrono::system_clock::now();
+      v.recovered = receipt_for(names, file, format_rfc3339(when));
+    }
+    return v;
+  }
 };
 
 RESPONDER_MODULE(CredentialRotate);

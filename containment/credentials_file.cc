@@ -43,8 +43,13 @@ Result<int> open_private_directory(const std::filesystem::path& dir) {
 
 }  // namespace
 
-Status write_credentials_file(const std::filesystem::path& path, const std::string& header,
-                              const std::vector<Credential>& credentials) {
+std::string format_credentials(const std::string& header, const std::vector<Credential>& credentials) {
+  std::string text = "# " + header + "\n";
+  for (const auto& c : credentials) text += c.user + ":" + c.password + "\n";
+  return text;
+}
+
+Status write_credentials_file(const std::filesystem::path& path, std::string_view content) {
   auto dir = open_private_directory(path.parent_path());
   if (!dir) return dir.error();
   int fd = ::openat(*dir, path.filename().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -56,17 +61,14 @@ Status write_credentials_file(const std::filesystem::path& path, const std::stri
     ::close(*dir);
     return e;
   }
-  std::string text = "# " + header + "\n";
-  for (const auto& c : credentials) text += c.user + ":" + c.password + "\n";
   std::size_t done = 0;
   bool ok = true;
-  while (ok && done < text.size()) {
-    ssize_t w = ::write(fd, text.data() + done, text.size() - done);
+  while (ok && done < content.size()) {
+    ssize_t w = ::write(fd, content.data() + done, content.size() - done);
     if (w < 0 && errno == EINTR) continue;
     ok = w > 0;
     if (ok) done += static_cast<std::size_t>(w);
   }
-  OPENSSL_cleanse(text.data(), text.size());
   ok = ok && ::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0;
   std::string error = ok ? "" : errno_text("cannot write", path);
   ::close(fd);

@@ -155,3 +155,52 @@ TEST_CASE("credential.rotate never overwrites the credentials file of an earlier
   CHECK(slurp(file) == kept);
   CHECK(PrivateEtc::shadow() == shadow_after_first);  // the password in the file is still the one in force
 }
+
+TEST_CASE("credential.rotate seals the passwords to the configured recipient certificate") {
+  RESPONDER_REQUIRE_ROOT_FOR_PRIVATE_ETC();
+  PrivateEtc etc;
+  etc.add_user("alice", "Old-Alice-1");
+  TempDir keys;
+  auto made = run_process({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                           "/CN=responder credentials", "-keyout", (keys / "recipient.key").string(), "-out",
+                           (keys / "recipient.pem").string()});
+  REQUIRE_MESSAGE(made.exit_code == 0, made.err);
+  Config config;
+  config.keys["credentials_recipient"] = keys / "recipient.pem";
+  TempDir incident;
+  ModuleStep step("credential.rotate", "rotate-sealed", incident.path());
+  step.use_config(config);
+
+  auto plan = step.plan(rotate_params({"alice"}));
+  REQUIRE_MESSAGE(plan, plan.error().message);
+  auto receipt = step.apply(rotate_params({"alice"}));
+  REQUIRE_MESSAGE(receipt, receipt.error().message);
+  const auto file = incident.path() / "credentials" / "rotate-sealed.p7m";
+  CHECK(receipt->output.at("file").as_string() == file.string());
+  CHECK_FALSE(std::filesystem::exists(incident.path() / "credentials" / "rotate-sealed.txt"));
+  struct stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0600);
+  CHECK(slurp(file).rfind("-----BEGIN CMS-----", 0) == 0);
+
+  // Only the private key opens it, and what it holds is the password in force.
+  auto opened = run_process({"openssl", "cms", "-decrypt", "-inform", "PEM", "-in", file.string(), "-inkey",
+                             (keys / "recipient.key").string()});
+  REQUIRE_MESSAGE(opened.exit_code == 0, opened.err);
+  std::string password;
+  std::istringstream lines(opened.out);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("alice:", 0) == 0) password = line.substr(6);
+  REQUIRE(password.size() == 24);
+  CHECK(verifies(password, PrivateEtc::shadow_field("alice", 1)));
+  CHECK(slurp(file).find(password) == std::string::npos);
+  CHECK(receipt_text(*receipt).find(password) == std::string::npos);
+
+  auto verified = step.verify(&*receipt, plan->detail);
+  REQUIRE_MESSAGE(verified, verified.error().message);
+  CHECK_MESSAGE(verified->in_effect, verified->detail);
+  auto recovered = step.verify(nullptr, plan->detail);
+  REQUIRE_MESSAGE(recovered, recovered.error().message);
+  CHECK(recovered->in_effect);
+  CHECK(recovered->recovered);
+}

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "responder/config.h"
 #include "responder/module.h"
 #include "responder/schema.h"
 
@@ -42,6 +43,8 @@ class ModuleStep {
   }
   Status undo(const Receipt& receipt) { return module_->undo(receipt, context_); }
   const Module& module() const { return *module_; }
+  // The configuration steps see from now on (it must outlive the step).
+  void use_config(const Config& config) { context_.config = &config; }
 
  private:
   const Module* module_;
