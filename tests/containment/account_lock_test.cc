@@ -210,3 +210,30 @@ TEST_CASE("account.lock undo refuses when the password was reset since and leave
   CHECK(undone.error().message.find("mallory") != std::string::npos);
   CHECK(PrivateEtc::shadow() == after_reset);
 }
+
+TEST_CASE("account.lock after a crash before the change is not in effect and undo refuses a changed expire date") {
+  RESPONDER_REQUIRE_ROOT_FOR_PRIVATE_ETC();
+  PrivateEtc etc;
+  etc.add_user("mallory", "Correct-Horse-1");
+  ModuleStep step("account.lock", "lock-crash");
+  auto params = lock_params({"mallory"});
+  params["expire"] = true;
+
+  // Killed between the plan and the change: the engine must apply again.
+  auto plan = step.plan(params);
+  REQUIRE_MESSAGE(plan, plan.error().message);
+  auto before_change = step.verify(nullptr, plan->detail);
+  REQUIRE_MESSAGE(before_change, before_change.error().message);
+  CHECK_FALSE(before_change->in_effect);
+  CHECK_FALSE(before_change->recovered);
+
+  auto receipt = step.apply(params);
+  REQUIRE_MESSAGE(receipt, receipt.error().message);
+  REQUIRE(run_process({"usermod", "-e", "2099-01-01", "mallory"}).exit_code == 0);
+  const std::string after_admin = PrivateEtc::shadow();
+  auto undone = step.undo(*receipt);
+  REQUIRE_FALSE(undone);
+  CHECK(undone.error().kind == ErrorKind::refused);
+  CHECK(undone.error().message.find("expire") != std::string::npos);
+  CHECK(PrivateEtc::shadow() == after_admin);
+}
