@@ -97,6 +97,30 @@ Receipt receipt_for(const std::vector<std::string>& users, const std::filesystem
   return receipt;
 }
 
+// When a receipt is rebuilt after a crash (after chpasswd, before the
+// receipt was journaled): the credentials file's time, which is when the
+// passwords were made, seconds before they took effect.
+std::string written_at(const std::filesystem::path& file) {
+  struct stat st {};
+  SystemTime when = ::stat(file.c_str(), &st) == 0 ? std::chrono::system_clock::from_time_t(st.st_mtime)
+                                                   : std::chrono::system_clock::now();
+  return format_rfc3339(when);
+}
+
+// The users whose password field is locked ('!', e.g. by account.lock):
+// chpasswd replaces the lock with the new hash. The account stays closed to
+// whoever held the old password (nobody but the credentials file knows the
+// new one), but an undo of that lock will then refuse, and the plan says so.
+std::vector<std::string> locked_users(const std::vector<std::string>& users) {
+  std::vector<std::string> locked;
+  auto shadow = ShadowFile::read();
+  if (!shadow) return locked;
+  for (const auto& u : users)
+    if (auto hash = shadow->field(u, ShadowField::password); hash && !hash->empty() && (*hash)[0] == '!')
+      locked.push_back(u);
+  return locked;
+}
+
 class CredentialRotate final : public Module {
  public:
   std::string_view name() const override { return "credential.rotate"; }
@@ -116,6 +140,8 @@ class CredentialRotate final : public Module {
     if (!file.empty())
       plan.changes.push_back("the new passwords go to " + file.string() + " (root-only" +
                              (recipient.empty() ? "" : ", sealed to " + recipient.string()) + ") first");
+    for (const auto& u : locked_users(*users))
+      plan.changes.push_back(u + " is locked: the new password replaces the lock (an undo of that lock will refuse)");
     plan.detail["users"] = std::move(names);
     plan.detail["file"] = file.string();
     plan.detail["prior_hash_sha256"] = hash_digests(*users);
@@ -213,12 +239,7 @@ class CredentialRotate final : public Module {
     if (!v.detail.empty()) v.detail.resize(v.detail.size() - 2);
     v.in_effect = all;
     if (!receipt && all) {
-      // A crash after chpasswd, before the receipt: the file's time is when
-      // the passwords were made, seconds before they took effect.
-      struct stat st {};
-      SystemTime when = ::stat(file.c_str(), &st) == 0 ? std::chrono::system_clock::from_time_t(st.st_mtime)
-                                                       : std::chrono::system_clock::now();
-      v.recovered = receipt_for(users, file, format_rfc3339(when));
+      v.recovered = receipt_for(users, file, written_at(file));
     }
     return v;
   }
@@ -255,10 +276,7 @@ class CredentialRotate final : public Module {
     v.detail += "passwords sealed in " + file.string();
     v.in_effect = all;
     if (!receipt && all) {
-      struct stat st {};
-      SystemTime when = ::stat(file.c_str(), &st) == 0 ? std::chrono::system_clock::from_time_t(st.st_mtime)
-                                                       : std::chrono::system_clock::now();
-      v.recovered = receipt_for(names, file, format_rfc3339(when));
+      v.recovered = receipt_for(names, file, written_at(file));
     }
     return v;
   }
