@@ -45,7 +45,8 @@ Result<std::vector<AccountLockRecord>> examine(const json::object& params, const
   const bool expire = flag(params, "expire");
   std::vector<AccountLockRecord> records;
   for (const auto& user : user_names(params)) {
-    if (user.find_first_of(":\n") != std::string::npos) return bad_input("'" + user + "' is not a user name");
+    if (user.find_first_of(":\n") != std::string::npos)
+      return bad_input("account.lock: '" + user + "' is not a user name");
     const passwd* pw = ::getpwnam(user.c_str());
     if (!pw) return bad_input("account.lock: no such user '" + user + "'");
     if (std::find(own.begin(), own.end(), user) != own.end())
@@ -80,7 +81,8 @@ json::array records_json(const std::vector<AccountLockRecord>& records) {
 
 Result<std::vector<AccountLockRecord>> records_from(const json::object& o, const char* what) {
   const auto* accounts = o.if_contains("accounts");
-  if (!accounts || !accounts->is_array()) return failure(std::string("account.lock: the ") + what + " names no accounts");
+  if (!accounts || !accounts->is_array())
+    return failure(std::string("account.lock: the ") + what + " names no accounts");
   std::vector<AccountLockRecord> records;
   for (const auto& a : accounts->get_array()) {
     auto r = AccountLockRecord::from_json(a);

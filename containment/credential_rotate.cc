@@ -256,7 +256,8 @@ class CredentialRotate final : public Module {
     const auto* digests = planned.if_contains("prior_hash_sha256");
     const auto* users = (receipt ? receipt->output : planned).if_contains("users");
     if (!digests || !digests->is_object() || !users || !users->is_array()) {
-      v.detail = file.string() + " is sealed and the plan recorded no prior hashes: cannot tell whether the passwords changed";
+      v.detail = file.string() +
+                 " is sealed and the plan recorded no prior hashes: cannot tell whether the passwords changed";
       return v;
     }
     auto shadow = ShadowFile::read();
