@@ -1,6 +1,7 @@
 #include "containment/user_processes.h"
 
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -49,8 +50,20 @@ std::vector<pid_t> processes_of(uid_t uid) {
   return found;
 }
 
-void signal_all(const std::vector<pid_t>& pids, int sig) {
-  for (pid_t pid : pids) ::kill(pid, sig);
+// Signals each pid that still runs as `uid`. Through a pidfd, so that a pid
+// that ended and was reused by another user's process since the scan is
+// never signalled: the pidfd is taken first, the uid checked after, and the
+// signal goes to the process the pidfd holds (or fails if that one ended).
+void signal_all(const std::vector<pid_t>& pids, uid_t uid, int sig) {
+  for (pid_t pid : pids) {
+    int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (pidfd < 0) {
+      if (errno == ENOSYS && runs_as(pid, uid)) ::kill(pid, sig);  // kernel before 5.3
+      continue;
+    }
+    if (runs_as(pid, uid)) ::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0);
+    ::close(pidfd);
+  }
 }
 
 }  // namespace
@@ -60,8 +73,8 @@ Result<ProcessTermination> terminate_user_processes(uid_t uid, std::chrono::mill
   ProcessTermination result;
   auto initial = processes_of(uid);
   if (initial.empty()) return result;
-  signal_all(initial, SIGTERM);
-  signal_all(initial, SIGCONT);  // a stopped process sees SIGTERM only once it runs
+  signal_all(initial, uid, SIGTERM);
+  signal_all(initial, uid, SIGCONT);  // a stopped process sees SIGTERM only once it runs
 
   auto deadline = std::chrono::steady_clock::now() + grace;
   std::vector<pid_t> left = processes_of(uid);
@@ -75,7 +88,7 @@ Result<ProcessTermination> terminate_user_processes(uid_t uid, std::chrono::mill
   // A fork bomb running as the user could keep one round busy; a few rounds
   // of SIGKILL with the account already locked settle it.
   for (int round = 0; round < 50 && !left.empty(); ++round) {
-    signal_all(left, SIGKILL);
+    signal_all(left, uid, SIGKILL);
     killed.insert(left.begin(), left.end());
     all.insert(left.begin(), left.end());
     std::this_thread::sleep_for(20ms);

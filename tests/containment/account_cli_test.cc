@@ -12,7 +12,7 @@ using namespace responder::testing;
 TEST_CASE("account.lock and credential.rotate from the command line keep secrets out of the journal and undo exactly") {
   RESPONDER_REQUIRE_ROOT_FOR_PRIVATE_ETC();
   PrivateEtc etc;  // the responder program inherits the private mount namespace
-  TestUser eve = etc.add_user("eve", "Eve-Old-1");
+  TestUser eve = etc.add_user("eve", "Eve-Old-1", 64321);
   etc.add_user("carol", "Carol-Old-2");
   const std::string eve_hash = PrivateEtc::shadow_field("eve", 1);
   const std::string carol_hash = PrivateEtc::shadow_field("carol", 1);

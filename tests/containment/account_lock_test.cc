@@ -94,7 +94,7 @@ TEST_CASE("account.lock locks and expires a user and undo restores /etc/shadow b
 TEST_CASE("account.lock with kill_sessions ends every process running as the user") {
   RESPONDER_REQUIRE_ROOT_FOR_PRIVATE_ETC();
   PrivateEtc etc;
-  TestUser mallory = etc.add_user("mallory", "Correct-Horse-1");
+  TestUser mallory = etc.add_user("mallory", "Correct-Horse-1", 64311);
   Process session({"setpriv", "--reuid=" + std::to_string(mallory.uid), "--regid=" + std::to_string(mallory.gid),
                    "--clear-groups", "sleep", "60"});
   REQUIRE(runs_as(session.pid(), mallory.uid));

@@ -18,6 +18,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "responder/child_process.h"
 #include "tests/support/process.h"
@@ -62,9 +63,14 @@ class PrivateEtc {
 
   // Adds a user without home directory or lastlog/faillog entries (those
   // live in /var, outside the copy) and sets its password through chpasswd
-  // on standard input. Throws when glibc does not then see the user.
-  TestUser add_user(const std::string& name, const std::string& password) {
-    auto added = run_process({"useradd", "--no-log-init", "-M", "-s", "/bin/sh", name});
+  // on standard input. Throws when glibc does not then see the user. Tests
+  // whose processes run as the user give a uid of their own (`uid`), so
+  // that tests running in parallel, each with its own /etc, never share one.
+  TestUser add_user(const std::string& name, const std::string& password, uid_t uid = 0) {
+    std::vector<std::string> argv = {"useradd", "--no-log-init", "-M", "-s", "/bin/sh"};
+    if (uid != 0) argv.insert(argv.end(), {"-u", std::to_string(uid)});
+    argv.push_back(name);
+    auto added = run_process(argv);
     if (added.exit_code != 0) throw std::runtime_error("useradd " + name + ": " + added.err);
     auto set = run_program({"chpasswd"}, name + ":" + password + "\n");
     if (!set || set->exit_code != 0) throw std::runtime_error("chpasswd for " + name + " failed");
