@@ -1,0 +1,104 @@
+#include "containment/credentials_file.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include "containment/file_snapshot.h"
+
+namespace responder {
+namespace {
+
+std::string errno_text(const std::string& what, const std::filesystem::path& path) {
+  return what + " " + path.string() + ": " + std::strerror(errno);
+}
+
+// Opens `dir` (creating it 0700 when missing) and makes sure it is a real
+// directory that only root can enter.
+Result<int> open_private_directory(const std::filesystem::path& dir) {
+  bool created = ::mkdir(dir.c_str(), 0700) == 0;
+  if (!created && errno != EEXIST) return failure(errno_text("cannot create the credentials directory", dir));
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return failure(errno_text("cannot open the credentials directory (a symlink is refused)", dir));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || ((st.st_mode & 07777) != 0700 && ::fchmod(fd, 0700) != 0)) {
+    auto e = failure(errno_text("cannot make the credentials directory mode 0700:", dir));
+    ::close(fd);
+    return e;
+  }
+  if (created) {
+    // The new directory entry must survive a crash as well as the file.
+    if (int parent = ::open(dir.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); parent >= 0) {
+      ::fsync(parent);
+      ::close(parent);
+    }
+  }
+  return fd;
+}
+
+}  // namespace
+
+std::string format_credentials(const std::string& header, const std::vector<Credential>& credentials) {
+  std::string text = "# " + header + "\n";
+  for (const auto& c : credentials) text += c.user + ":" + c.password + "\n";
+  return text;
+}
+
+Status write_credentials_file(const std::filesystem::path& path, std::string_view content) {
+  auto dir = open_private_directory(path.parent_path());
+  if (!dir) return dir.error();
+  int fd = ::openat(*dir, path.filename().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    auto e = errno == EEXIST ? failure(path.string() +
+                                       " exists already: it may hold passwords of an earlier attempt that are in "
+                                       "force; it is left as it is (move it aside to rotate again)")
+                             : failure(errno_text("cannot create", path));
+    ::close(*dir);
+    return e;
+  }
+  std::size_t done = 0;
+  bool ok = true;
+  while (ok && done < content.size()) {
+    ssize_t w = ::write(fd, content.data() + done, content.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    ok = w > 0;
+    if (ok) done += static_cast<std::size_t>(w);
+  }
+  ok = ok && ::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0;
+  std::string error = ok ? "" : errno_text("cannot write", path);
+  ::close(fd);
+  if (ok) ok = ::fsync(*dir) == 0;
+  if (!ok && error.empty()) error = errno_text("cannot fsync the directory of", path);
+  ::close(*dir);
+  if (!ok) {
+    // A half-written file holds no password that is in force yet (chpasswd
+    // has not run); leaving it would only block the next attempt.
+    ::unlink(path.c_str());
+    return failure(error);
+  }
+  return Status::success();
+}
+
+Result<std::vector<Credential>> read_credentials_file(const std::filesystem::path& path) {
+  auto file = snapshot_file(path);
+  if (!file) return file.error();
+  if (!file->existed) return failure(path.string() + " does not exist");
+  std::vector<Credential> credentials;
+  std::istringstream lines(file->content);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    auto colon = line.find(':');
+    if (colon == std::string::npos) return failure(path.string() + " has a line that is not user:password");
+    credentials.push_back({line.substr(0, colon), line.substr(colon + 1)});
+    OPENSSL_cleanse(line.data(), line.size());
+  }
+  OPENSSL_cleanse(file->content.data(), file->content.size());
+  return credentials;
+}
+
+}  // namespace responder
