@@ -12,7 +12,7 @@
 
 #include "containment/mount_readonly.h"
 #include "containment/nfs_exports_edit.h"
-#include "tests/containment/host_step.h"
+#include "tests/containment/module_step.h"
 #include "tests/containment/nfs_exports_lab.h"
 #include "tests/containment/private_mount_namespace.h"
 #include "tests/containment/smbd_lab.h"
@@ -72,7 +72,7 @@ TEST_CASE("share.readonly remounts a tmpfs data volume read-only keeping nosuid 
   CHECK(before.find("nosuid") != std::string::npos);
   CHECK(write_errno(volume.path) == 0);
 
-  HostStep step("share.readonly", "volume-ro");
+  responder::testing::ModuleStep step("share.readonly", "volume-ro");
   auto params = named("mounts", {volume.path.string()});
   auto plan = step.plan(params);
   REQUIRE_MESSAGE(plan, plan.error().message);
@@ -105,7 +105,7 @@ TEST_CASE("share.readonly keeps noatime nodiratime and strict atime of two volum
   CHECK(noatime_before.find("noatime") != std::string::npos);
   CHECK(strict_before.find("atime") == std::string::npos);  // strict atime shows no atime option
 
-  HostStep step("share.readonly", "two-volumes");
+  responder::testing::ModuleStep step("share.readonly", "two-volumes");
   auto receipt = step.apply(named("mounts", {noatime.path.string(), strict.path.string(), noatime.path.string() + "/"}));
   REQUIRE_MESSAGE(receipt, receipt.error().message);
   CHECK(receipt->undo.at("mounts").at("items").as_array().size() == 2);  // the same volume named twice changes once
@@ -131,7 +131,7 @@ TEST_CASE("share.readonly makes a plain directory read-only through a bind mount
   REQUIRE(mount_before);
   CHECK_FALSE(*mount_before);
 
-  HostStep step("share.readonly", "directory-ro");
+  responder::testing::ModuleStep step("share.readonly", "directory-ro");
   auto receipt = step.apply(named("mounts", {directory.string()}));
   REQUIRE_MESSAGE(receipt, receipt.error().message);
   CHECK(write_errno(directory) == EROFS);
@@ -154,7 +154,7 @@ TEST_CASE("share.readonly names the file open for writing when the remount is bu
   int writer = ::open((volume.path / "held-open").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   REQUIRE(writer >= 0);
 
-  HostStep step("share.readonly", "busy-ro");
+  responder::testing::ModuleStep step("share.readonly", "busy-ro");
   auto receipt = step.apply(named("mounts", {volume.path.string()}));
   ::close(writer);
   REQUIRE_FALSE(receipt);
@@ -184,7 +184,7 @@ TEST_CASE("share.readonly makes a Samba share read-only for new and already open
   open_session.command("put " + local.string() + " session-before.txt");
   CHECK(std::filesystem::exists(lab.share_dir() / "session-before.txt"));
 
-  HostStep step("share.readonly", "samba-ro");
+  responder::testing::ModuleStep step("share.readonly", "samba-ro");
   json::object params = named("samba", {"test"});
   params["samba_config"] = lab.config().string();
   auto plan = step.plan(params);
@@ -226,7 +226,7 @@ TEST_CASE("share.readonly neutralises writable and write list without smbd runni
                                           "\n[Data]\n\tpath = /srv\n\twriteable = yes\n\twrite list = @staff\n"
                                           "; the last section has no final newline\n[Tail]\n\tpath = /srv\n\tread only = no");
   const std::string before = slurp(config);
-  HostStep step("share.readonly", "samba-no-smbd");
+  responder::testing::ModuleStep step("share.readonly", "samba-no-smbd");
   json::object params = named("samba", {"data", "tail"});  // share names ignore case
   params["samba_config"] = config.string();
   auto receipt = step.apply(params);
@@ -253,7 +253,7 @@ TEST_CASE("share.readonly refuses to undo over an smb.conf edited since apply") 
   }
   TempDir dir;
   auto config = dir.write("smb.conf", "[global]\n\tpid directory = " + dir.path().string() + "\n[data]\n\tpath = /srv\n\tread only = no\n");
-  HostStep step("share.readonly", "samba-edited");
+  responder::testing::ModuleStep step("share.readonly", "samba-edited");
   json::object params = named("samba", {"data"});
   params["samba_config"] = config.string();
   auto receipt = step.apply(params);
@@ -289,7 +289,7 @@ TEST_CASE("share.readonly switches an NFS export from rw to ro in the exports fi
   REQUIRE(table[data.string()].size() == 2);
   CHECK(export_entry_writable(table[data.string()][0]));
 
-  HostStep step("share.readonly", "nfs-ro");
+  responder::testing::ModuleStep step("share.readonly", "nfs-ro");
   auto params = named("nfs", {data.string() + "/", extra.string()});
   auto plan = step.plan(params);
   REQUIRE_MESSAGE(plan, plan.error().message);
@@ -328,7 +328,7 @@ TEST_CASE("share.readonly rejects an unknown share export or mount path as bad i
   TempDir dir;
   auto config = dir.write("smb.conf", "[global]\n[data]\n\tpath = /srv\n\tread only = no\n");
   const std::string config_before = slurp(config), exports_before = slurp("/etc/exports");
-  HostStep step("share.readonly", "bad");
+  responder::testing::ModuleStep step("share.readonly", "bad");
 
   json::object samba = named("samba", {"nosuch"});
   samba["samba_config"] = config.string();
@@ -364,7 +364,7 @@ TEST_CASE("share.readonly undoes the NFS change it made when a later mount fails
   int writer = ::open((volume.path / "held-open").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   REQUIRE(writer >= 0);
 
-  HostStep step("share.readonly", "half");
+  responder::testing::ModuleStep step("share.readonly", "half");
   json::object params = named("nfs", {data.string()});
   params["mounts"] = json::array{json::value(volume.path.string())};
   auto r = step.apply(params);
@@ -388,7 +388,7 @@ TEST_CASE("share.readonly rebuilds an exact receipt from its plan after a crash 
   DataVolume volume;
   const std::string options_before = options_at(volume.path);
 
-  HostStep step("share.readonly", "crash");
+  responder::testing::ModuleStep step("share.readonly", "crash");
   json::object params = named("nfs", {data.string()});
   params["mounts"] = json::array{json::value(volume.path.string())};
   auto plan = step.plan(params);
