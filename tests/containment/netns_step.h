@@ -3,6 +3,7 @@
 // resolved against the module's schema like the engine does.
 #pragma once
 
+#include "tests/support/skip.h"
 #include <cstdlib>
 #include <iostream>
 
@@ -73,12 +74,6 @@ inline SafetyRules lab_safety() {
 
 // Exits the test case with ctest's skip code and the reason, when the lab
 // cannot be built here. Only for truly missing features (no root, no netns).
-#define RESPONDER_REQUIRE_LAB()                                                        \
-  do {                                                                                 \
-    if (auto why = ::responder::lab::lab_unavailable(); !why.empty()) {                \
-      std::cerr << "SKIPPED: " << why << "\n";                  \
-      std::_Exit(77);                                                                  \
-    }                                                                                  \
-  } while (0)
+#define RESPONDER_REQUIRE_LAB() RESPONDER_SKIP_WHEN(::responder::lab::lab_unavailable())
 
 }  // namespace responder::lab

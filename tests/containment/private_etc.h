@@ -6,6 +6,7 @@
 // copy earlier, also when the test fails.
 #pragma once
 
+#include "tests/support/skip.h"
 #include <pwd.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -27,13 +28,8 @@ namespace responder::testing {
 
 // Exits the test case with ctest's skip code when a private /etc cannot be
 // had here: only when not root (CI runs as root, where these tests must run).
-#define RESPONDER_REQUIRE_ROOT_FOR_PRIVATE_ETC()                                  \
-  do {                                                                            \
-    if (::geteuid() != 0) {                                                       \
-      std::cerr << "SKIPPED: needs root (a private /etc in a mount namespace)\n"; \
-      std::_Exit(77);                                                             \
-    }                                                                             \
-  } while (0)
+#define RESPONDER_REQUIRE_ROOT_FOR_PRIVATE_ETC() \
+  RESPONDER_SKIP_WHEN(::geteuid() == 0 ? "" : "needs root (a private /etc in a mount namespace)")
 
 struct TestUser {
   std::string name;

@@ -4,6 +4,7 @@
 // its own single-threaded doctest process, which unshare(CLONE_NEWNS) needs.
 #pragma once
 
+#include "tests/support/skip.h"
 #include <sched.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -26,12 +27,6 @@ inline std::string enter_private_mount_namespace() {
   return {};
 }
 
-#define RESPONDER_REQUIRE_PRIVATE_MOUNTS()                                        \
-  do {                                                                           \
-    if (auto why = ::responder::lab::enter_private_mount_namespace(); !why.empty()) { \
-      std::cerr << "SKIPPED: " << why << "\n";                                   \
-      std::_Exit(77);                                                            \
-    }                                                                            \
-  } while (0)
+#define RESPONDER_REQUIRE_PRIVATE_MOUNTS() RESPONDER_SKIP_WHEN(::responder::lab::enter_private_mount_namespace())
 
 }  // namespace responder::lab

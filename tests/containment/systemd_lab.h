@@ -10,6 +10,7 @@
 // (setpriv --pdeathsig, unshare --kill-child).
 #pragma once
 
+#include "tests/support/skip.h"
 #include <signal.h>
 
 #include <chrono>
@@ -111,12 +112,6 @@ inline std::string systemd_lab_unavailable() {
 }
 
 // Exits the test case with ctest's skip code when the lab cannot be built.
-#define RESPONDER_REQUIRE_SYSTEMD_LAB()                                           \
-  do {                                                                          \
-    if (auto why = ::responder::lab::systemd_lab_unavailable(); !why.empty()) { \
-      std::cerr << "SKIPPED: " << why << "\n";                                  \
-      std::_Exit(77);                                                           \
-    }                                                                           \
-  } while (0)
+#define RESPONDER_REQUIRE_SYSTEMD_LAB() RESPONDER_SKIP_WHEN(::responder::lab::systemd_lab_unavailable())
 
 }  // namespace responder::lab
