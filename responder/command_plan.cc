@@ -79,7 +79,9 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
         if (!result) {
           status = (result.error().kind == ErrorKind::refused ? "REFUSED: " : "cannot plan: ") + result.error().message;
           refused = refused || result.error().kind == ErrorKind::refused;
-          bad = bad || result.error().kind == ErrorKind::bad_input;
+          // Only where the run would stop: a step marked `on_failure:
+          // continue` (a log that may not exist here) does not fail the plan.
+          bad = bad || (result.error().kind == ErrorKind::bad_input && step.on_failure != OnFailure::continue_run);
         } else {
           for (auto& c : result->changes) {
             out("      · " + c);

@@ -8,11 +8,19 @@
 // namespace, and the default unit is the lab's own target. Killing PID 1
 // ends every process in the namespace; the test's death kills it too
 // (setpriv --pdeathsig, unshare --kill-child).
+//
+// Each lab's systemd is started inside a control group of its own (in the
+// hierarchies systemd tracks processes in: cgroup v2, or v1's name=systemd
+// and unified): systemd puts its units under its own cgroup, and two labs
+// sharing the root would share system.slice/<unit> — stopping a unit in one
+// lab killed the other lab's process of the same name.
 #pragma once
 
 #include "tests/support/skip.h"
 #include <signal.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -31,8 +39,12 @@ class SystemdLab {
   explicit SystemdLab(const std::map<std::string, std::string>& units) {
     for (auto& [name, text] : units) dir_.write(name, text);
     dir_.write("responder-lab.target", "[Unit]\nDescription=responder test lab\nDefaultDependencies=no\n");
+    cgroup_ = "responder-lab-" + std::to_string(::getpid()) + "-" + std::to_string(next_lab()++);
     const std::string boot =
         "set -e\n"
+        "for h in /sys/fs/cgroup /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do\n"
+        "  if [ -w \"$h/cgroup.procs\" ]; then mkdir -p \"$h/$1\" && echo $$ > \"$h/$1/cgroup.procs\"; fi\n"
+        "done\n"
         "mount --make-rprivate /\n"
         "mount -t tmpfs tmpfs /run\n"
         "mkdir -p /run/systemd/system\n"
@@ -42,7 +54,7 @@ class SystemdLab {
         "exec /lib/systemd/systemd --system --unit=responder-lab.target --log-target=null\n";
     process_ = std::make_unique<testing::Process>(std::vector<std::string>{
         "setpriv", "--pdeathsig", "KILL", "--", "unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc",
-        "--uts", "--net", "sh", "-c", boot, dir_.path().string()});
+        "--uts", "--net", "sh", "-c", boot, dir_.path().string(), cgroup_});
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
       if (pid_ == 0) pid_ = child_of(process_->pid());
@@ -56,6 +68,8 @@ class SystemdLab {
   }
   ~SystemdLab() {
     if (pid_ > 0) ::kill(pid_, SIGKILL);
+    process_.reset();  // waits for unshare, whose child was the lab's PID 1
+    remove_cgroups();
   }
   SystemdLab(const SystemdLab&) = delete;
   SystemdLab& operator=(const SystemdLab&) = delete;
@@ -65,8 +79,10 @@ class SystemdLab {
   std::string socket() const { return "/proc/" + std::to_string(pid_) + "/root/run/systemd/private"; }
 
   // systemctl run inside the namespace: the independent reading of state.
+  // `--root` keeps a chroot (a build root, a fresh test machine) as the root
+  // after entering the mount namespace, whose own root is the host's.
   testing::ProcessResult systemctl(std::vector<std::string> args) const {
-    std::vector<std::string> argv{"nsenter", "--target", std::to_string(pid_), "--mount", "--pid", "--", "systemctl"};
+    std::vector<std::string> argv{"nsenter", "--target", std::to_string(pid_), "--root", "--mount", "--pid", "--", "systemctl"};
     argv.insert(argv.end(), args.begin(), args.end());
     return testing::run_process(argv);
   }
@@ -79,7 +95,7 @@ class SystemdLab {
   // Runs argv inside the namespaces (a responder binary, say), network
   // included, so that firewall changes land in the lab and not on the host.
   testing::ProcessResult inside(std::vector<std::string> argv) const {
-    std::vector<std::string> full{"nsenter", "--target", std::to_string(pid_), "--mount", "--pid", "--net", "--"};
+    std::vector<std::string> full{"nsenter", "--target", std::to_string(pid_), "--root", "--mount", "--pid", "--net", "--"};
     full.insert(full.end(), argv.begin(), argv.end());
     return testing::run_process(full);
   }
@@ -99,6 +115,32 @@ class SystemdLab {
     return name;
   }
 
+  static int& next_lab() {
+    static int n = 0;
+    return n;
+  }
+  // A cgroup directory is removed with rmdir once it has no process and no
+  // child cgroup: deepest first. Killing PID 1 ended every process in them.
+  void remove_cgroups() const {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (auto& hierarchy : fs::directory_iterator("/sys/fs/cgroup", ec)) {
+      fs::path top = hierarchy.path() / cgroup_;
+      for (fs::path root : {top, fs::path("/sys/fs/cgroup") / cgroup_}) {
+        if (!fs::is_directory(root, ec)) continue;
+        std::vector<fs::path> dirs{root};
+        for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator(); it.increment(ec))
+          if (it->is_directory(ec)) dirs.push_back(it->path());
+        std::sort(dirs.begin(), dirs.end(), [](auto& a, auto& b) { return a.string().size() > b.string().size(); });
+        for (int attempt = 0; attempt < 50 && !dirs.empty(); ++attempt) {
+          std::erase_if(dirs, [](const fs::path& d) { return ::rmdir(d.c_str()) == 0 || errno == ENOENT; });
+          if (!dirs.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+      }
+    }
+  }
+
+  std::string cgroup_;
   testing::TempDir dir_;
   std::unique_ptr<testing::Process> process_;
   pid_t pid_ = 0;
