@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/timed_command.h"
 #include "forensics/evidence_digest.h"
 #include "forensics/evidence_item.h"
 #include "forensics/evidence_store.h"
@@ -35,6 +36,7 @@
 #include "responder/schema_catalog.h"
 
 using namespace responder;
+using namespace responder::bench;
 namespace fs = std::filesystem;
 
 namespace {
@@ -50,38 +52,6 @@ struct Scratch {
     remove_write_once_tree(root);
   }
 };
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-struct Timed {
-  double seconds = -1;
-  long max_rss_kib = 0;
-};
-
-// Runs an argv vector (no shell), output discarded; -1 seconds on failure.
-Timed run_tool(const std::vector<std::string>& argv) {
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  rusage usage{};
-  ::wait4(pid, &status, 0, &usage);
-  Timed t;
-  t.seconds = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? seconds_since(start) : -1;
-  t.max_rss_kib = usage.ru_maxrss;
-  return t;
-}
 
 void make_file(const fs::path& path, std::uint64_t mib) {
   std::vector<char> block(1 << 20);

@@ -34,29 +34,38 @@ Result<std::vector<std::string>> read_custody_lines(const std::filesystem::path&
   return lines;
 }
 
-Result<CustodyAppend> append_custody(const std::filesystem::path& evidence_directory, const CustodyAct& act) {
+Result<std::vector<CustodyAppend>> append_custody(const std::filesystem::path& evidence_directory,
+                                                  const std::vector<CustodyAct>& acts) {
   auto lines = read_custody_lines(evidence_directory);
   if (!lines) return lines.error();
-  json::object entry;
-  entry["seq"] = static_cast<std::int64_t>(lines->size() + 1);
-  entry["time"] = now_utc_ns();
-  entry["act"] = act.act;
-  entry["who"] = act.who;
-  entry["where"] = host_name();
-  entry["why"] = act.why;
-  for (auto& [key, value] : act.details) entry[key] = value;
-  entry["prev"] = lines->empty() ? kZeroHash : sha256_hex(lines->back());
-  std::string line = to_json_text(entry) + "\n";
+  std::vector<CustodyAppend> results;
+  std::string text;
+  std::string prev = lines->empty() ? kZeroHash : sha256_hex(lines->back());
+  for (auto& act : acts) {
+    json::object entry;
+    entry["seq"] = static_cast<std::int64_t>(lines->size() + results.size() + 1);
+    entry["time"] = now_utc_ns();
+    entry["act"] = act.act;
+    entry["who"] = act.who;
+    entry["where"] = host_name();
+    entry["why"] = act.why;
+    for (auto& [key, value] : act.details) entry[key] = value;
+    entry["prev"] = prev;
+    std::string line = to_json_text(entry);
+    prev = sha256_hex(line);
+    text += line + "\n";
+    results.push_back({std::move(entry), {}});
+  }
+  if (acts.empty()) return results;
 
   auto path = custody_path(evidence_directory);
   bool created = lines->empty() && !std::filesystem::exists(path);
   // O_APPEND is the only way an append-only file may be opened for writing.
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return failure("cannot open " + path.string() + " for appending: " + std::strerror(errno));
-  CustodyAppend result;
-  ssize_t n = ::write(fd, line.data(), line.size());
+  ssize_t n = ::write(fd, text.data(), text.size());
   int err = errno;
-  if (n != static_cast<ssize_t>(line.size()) || ::fsync(fd) != 0) {
+  if (n != static_cast<ssize_t>(text.size()) || ::fsync(fd) != 0) {
     ::close(fd);
     return failure("cannot append to " + path.string() + ": " + std::strerror(n < 0 ? err : EIO));
   }
@@ -66,10 +75,16 @@ Result<CustodyAppend> append_custody(const std::filesystem::path& evidence_direc
       return dir.error();
     }
   }
-  if (Status flag = set_write_once(fd, WriteOnceFlag::append_only); !flag) result.write_once_problem = flag.error().message;
+  if (Status flag = set_write_once(fd, WriteOnceFlag::append_only); !flag)
+    for (auto& r : results) r.write_once_problem = flag.error().message;
   ::close(fd);
-  result.entry = std::move(entry);
-  return result;
+  return results;
+}
+
+Result<CustodyAppend> append_custody(const std::filesystem::path& evidence_directory, const CustodyAct& act) {
+  auto appended = append_custody(evidence_directory, std::vector<CustodyAct>{act});
+  if (!appended) return appended.error();
+  return std::move(appended->front());
 }
 
 std::vector<std::string> custody_chain_problems(const std::vector<std::string>& lines) {

@@ -36,6 +36,10 @@ struct CustodyAppend {
 // sets the append-only attribute) on first use. The line is written with a
 // single write(2) and fsync'd before this returns.
 Result<CustodyAppend> append_custody(const std::filesystem::path& evidence_directory, const CustodyAct& act);
+// Appends several acts, chained in order, with one write(2) and one fsync:
+// all of them or, on failure, none that the chain would accept as whole.
+Result<std::vector<CustodyAppend>> append_custody(const std::filesystem::path& evidence_directory,
+                                                  const std::vector<CustodyAct>& acts);
 
 // The lines of custody.jsonl, without newlines (empty when the file is absent).
 Result<std::vector<std::string>> read_custody_lines(const std::filesystem::path& evidence_directory);

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <semaphore>
 #include <thread>
 
 #include "forensics/evidence_file_metadata.h"
@@ -78,7 +79,8 @@ Expansion expand(const json::object& params) {
 
 // One file: opened once, metadata taken from that open file before and after
 // the copy, so what is recorded is what was read.
-Result<EvidenceItem> collect_file(const StepContext& context, const std::string& path) {
+Result<EvidenceItem> collect_file(const StepContext& context, const std::string& path,
+                                  std::counting_semaphore<>& large_files) {
   int fd = ::open(path.c_str(), O_RDONLY | O_NOATIME | O_NOFOLLOW | O_CLOEXEC);
   bool noatime = fd >= 0;
   if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -89,7 +91,17 @@ Result<EvidenceItem> collect_file(const StepContext& context, const std::string&
   std::string name = path;
   std::replace(name.begin(), name.end(), '/', '_');
   while (!name.empty() && name.front() == '_') name.erase(name.begin());
-  auto writer = EvidenceWriter::begin(context, name, before.stx_size > kEvidenceChunkSize);
+  // A large file hashes on two threads with 16 MiB of buffers: only a few
+  // at once, however many workers copy small files.
+  bool large = before.stx_size > kEvidenceChunkSize;
+  if (large) large_files.acquire();
+  struct Release {
+    std::counting_semaphore<>* s;
+    ~Release() {
+      if (s) s->release();
+    }
+  } release{large ? &large_files : nullptr};
+  auto writer = EvidenceWriter::begin(context, name, large);
   if (!writer) {
     ::close(fd);
     return writer.error();
@@ -130,6 +142,9 @@ Result<EvidenceItem> collect_file(const StepContext& context, const std::string&
                                                    : "evidence.collect: copy, hashed while written (atime may change)");
 }
 
+constexpr unsigned kDefaultCollectWorkers = 32;
+constexpr std::ptrdiff_t kLargeFilesAtOnce = 4;
+
 class EvidenceCollect final : public Module {
  public:
   std::string_view name() const override { return "evidence.collect"; }
@@ -158,11 +173,18 @@ class EvidenceCollect final : public Module {
     std::vector<std::optional<Result<EvidenceItem>>> results(found.files.size());
     std::atomic<std::size_t> next{0}, done{0};
     std::mutex progress_mutex;
-    unsigned workers = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), 8));
+    // Collecting many small files waits on fsync, not on the CPU: while some
+    // workers wait, the others' items are recorded together (group commit in
+    // evidence_writer.cc), so there are more workers than cores (see
+    // bench/evidence_collect_bench). Memory stays bounded: at most
+    // kLargeFilesAtOnce files over 64 MiB are copied at a time.
+    unsigned workers = kDefaultCollectWorkers;
+    std::counting_semaphore<> large_files(kLargeFilesAtOnce);
+    if (auto* p = params.if_contains("parallel"); p && p->is_int64()) workers = static_cast<unsigned>(p->as_int64());
     workers = std::min<unsigned>(workers, static_cast<unsigned>(found.files.size()));
     auto work = [&] {
       for (std::size_t i; (i = next++) < found.files.size();) {
-        results[i] = collect_file(context, found.files[i]);
+        results[i] = collect_file(context, found.files[i], large_files);
         std::size_t finished = ++done;
         std::lock_guard lock(progress_mutex);
         if (context.progress) context.progress->progress(finished, found.files.size(), "files", found.files[i]);

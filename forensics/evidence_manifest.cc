@@ -1,5 +1,7 @@
 #include "forensics/evidence_manifest.h"
 
+#include <charconv>
+
 #include "forensics/evidence_digest.h"
 #include "forensics/evidence_durable_write.h"
 #include "forensics/evidence_host.h"
@@ -7,6 +9,51 @@
 
 namespace responder {
 namespace {
+
+// JSON string escaping as Boost.JSON's serializer does it (the same bytes),
+// without a serializer per key and value: the manifest is rendered whole
+// each time items are added, so this is on the hot path of collecting.
+void quoted(std::string_view text, std::string& out) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20) {
+          out += "\\u00";
+          out += hex[u >> 4];
+          out += hex[u & 15];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void scalar(const json::value& value, std::string& out) {
+  char digits[24];
+  if (value.is_string()) return quoted(value.get_string(), out);
+  if (value.is_int64()) {
+    auto end = std::to_chars(digits, digits + sizeof digits, value.get_int64()).ptr;
+    return out.append(digits, end), void();
+  }
+  if (value.is_uint64()) {
+    auto end = std::to_chars(digits, digits + sizeof digits, value.get_uint64()).ptr;
+    return out.append(digits, end), void();
+  }
+  if (value.is_bool()) return out += value.get_bool() ? "true" : "false", void();
+  if (value.is_null()) return out += "null", void();
+  out += to_json_text(value);
+}
 
 void pretty(const json::value& value, std::string& out, int indent) {
   auto pad = [&](int n) { out.append(static_cast<std::size_t>(n), ' '); };
@@ -17,7 +64,7 @@ void pretty(const json::value& value, std::string& out, int indent) {
     std::size_t i = 0;
     for (auto& [key, v] : o) {
       pad(indent + 2);
-      out += to_json_text(json::string(key));
+      quoted(key, out);
       out += ": ";
       pretty(v, out, indent + 2);
       out += ++i < o.size() ? ",\n" : "\n";
@@ -36,7 +83,7 @@ void pretty(const json::value& value, std::string& out, int indent) {
     pad(indent);
     out += "]";
   } else {
-    out += to_json_text(value);
+    scalar(value, out);
   }
 }
 

@@ -8,7 +8,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <random>
+#include <set>
+#include <vector>
 
 #include "forensics/custody_log.h"
 #include "forensics/evidence_durable_write.h"
@@ -43,70 +48,139 @@ std::string why_for(const StepContext& context) {
   return "step " + context.step_id + " of incident " + context.incident_id;
 }
 
+// A finished file waiting for its record: hashed, fsync'd, `fd` open on it.
+struct PendingRecord {
+  const StepContext* context;
+  std::filesystem::path dir;
+  int fd;
+  std::filesystem::path partial;
+  const std::string* name;
+  const StreamDigest* digest;
+  const std::string* source;
+  const json::object* metadata;
+  const std::string* method;
+  const std::string* started;
+  std::optional<Result<EvidenceItem>> result;
+};
+
+// Records a batch of finished files under one hold of the store's lock: one
+// manifest read and rewrite, one directory fsync and one custody append for
+// all of them. Sets every record's result.
+void record_batch(const std::vector<PendingRecord*>& batch) {
+  const auto& dir = batch.front()->dir;
+  auto fail_all = [&](const Error& e) {
+    for (auto* p : batch)
+      if (!p->result) p->result = e;
+  };
+  auto lock = EvidenceLock::acquire(dir);
+  if (!lock) return fail_all(lock.error());
+  if (evidence_sealed(dir))
+    return fail_all(refusal("the evidence bundle of incident " + batch.front()->context->incident_id +
+                            " is sealed; nothing more can be added to it"));
+  auto manifest = EvidenceManifest::open_or_create(dir, batch.front()->context->incident_id);
+  if (!manifest) return fail_all(manifest.error());
+
+  std::vector<std::pair<PendingRecord*, EvidenceItem>> named;
+  for (auto* p : batch) {
+    const StepContext& context = *p->context;
+    EvidenceItem item;
+    item.id = manifest->items.empty() ? 1 : manifest->items.back().id + 1;
+    char number[16];
+    std::snprintf(number, sizeof number, "%04llu-", static_cast<unsigned long long>(item.id));
+    item.name = *p->name;
+    item.path = "items/" + std::string(number) + evidence_file_name(*p->name);
+    item.size = p->digest->size;
+    item.sha256 = p->digest->sha256;
+    item.chunk_size = kEvidenceChunkSize;
+    item.chunks = p->digest->chunks;
+    item.source = *p->source;
+    item.method = *p->method;
+    item.metadata = *p->metadata;
+    item.acquired_from = *p->started;
+    item.acquired_to = now_utc_ns();
+    item.collector = kEvidenceCollector;
+    item.actor = context.actor;
+    item.step = context.step_id;
+
+    auto final_path = dir / item.path;
+    if (::rename(p->partial.c_str(), final_path.c_str()) != 0) {
+      p->result = failure("cannot name the item " + final_path.string() + ": " + errno_text(errno));
+      continue;
+    }
+    if (Status flag = set_write_once(p->fd, WriteOnceFlag::immutable); flag) {
+      item.write_once = "immutable";
+    } else {
+      item.write_once = "NOT IN FORCE: " + flag.error().message;
+      spdlog::warn("EVIDENCE NOT WRITE-ONCE: {}: {}", final_path.string(), flag.error().message);
+    }
+    manifest->items.push_back(item);
+    named.emplace_back(p, std::move(item));
+  }
+  if (named.empty()) return;
+  auto fail_named = [&](const Error& e) {
+    for (auto& [p, item] : named) p->result = e;
+  };
+  if (auto s = fsync_directory(dir / "items"); !s) return fail_named(s.error());
+  if (auto s = manifest->write(dir, false); !s) return fail_named(s.error());
+
+  std::vector<CustodyAct> acts;
+  for (auto& [p, item] : named) {
+    CustodyAct act;
+    act.act = "collected";
+    act.who = p->context->actor;
+    act.why = why_for(*p->context);
+    json::object record;
+    record["id"] = item.id;
+    record["path"] = item.path;
+    record["size"] = item.size;
+    record["sha256"] = item.sha256;
+    record["source"] = item.source;
+    record["method"] = item.method;
+    act.details["item"] = std::move(record);
+    act.details["write_once"] = item.write_once;
+    acts.push_back(std::move(act));
+  }
+  auto appended = append_custody(dir, acts);
+  if (!appended) return fail_named(appended.error());
+  if (!appended->empty() && !appended->front().write_once_problem.empty())
+    spdlog::warn("CUSTODY LOG NOT APPEND-ONLY: {}", appended->front().write_once_problem);
+  for (auto& [p, item] : named) p->result = std::move(item);
+}
+
 // The common end of finish() and adopt(): the file at `partial` is complete,
-// hashed and fsync'd; `fd` is open on it.
+// hashed and fsync'd; `fd` is open on it. Gives it its number, makes it
+// immutable and records it, as one item of a group commit: while one thread
+// records a batch under the store's lock, files finished meanwhile by other
+// threads (evidence.collect's workers) queue, and the next of them records
+// them all at once. Each call returns only once its own item is recorded.
 Result<EvidenceItem> record_item(const StepContext& context, const std::filesystem::path& dir, int fd,
                                  const std::filesystem::path& partial, const std::string& name,
                                  const StreamDigest& digest, const std::string& source,
                                  const json::object& metadata, const std::string& method, const std::string& started) {
-  auto lock = EvidenceLock::acquire(dir);
-  if (!lock) return lock.error();
-  if (evidence_sealed(dir)) return refusal("the evidence bundle of incident " + context.incident_id +
-                                           " is sealed; nothing more can be added to it");
-  auto manifest = EvidenceManifest::open_or_create(dir, context.incident_id);
-  if (!manifest) return manifest.error();
+  static std::mutex mutex;
+  static std::condition_variable recorded;
+  static std::vector<PendingRecord*> queue;
+  static std::set<std::filesystem::path> recording;  // stores a thread is recording a batch into
 
-  EvidenceItem item;
-  item.id = manifest->items.empty() ? 1 : manifest->items.back().id + 1;
-  char number[16];
-  std::snprintf(number, sizeof number, "%04llu-", static_cast<unsigned long long>(item.id));
-  item.name = name;
-  item.path = "items/" + std::string(number) + evidence_file_name(name);
-  item.size = digest.size;
-  item.sha256 = digest.sha256;
-  item.chunk_size = kEvidenceChunkSize;
-  item.chunks = digest.chunks;
-  item.source = source;
-  item.method = method;
-  item.metadata = metadata;
-  item.acquired_from = started;
-  item.acquired_to = now_utc_ns();
-  item.collector = kEvidenceCollector;
-  item.actor = context.actor;
-  item.step = context.step_id;
+  PendingRecord me{&context, dir, fd, partial, &name, &digest, &source, &metadata, &method, &started, std::nullopt};
+  std::unique_lock lock(mutex);
+  queue.push_back(&me);
+  while (!me.result && recording.count(dir)) recorded.wait(lock);
+  if (me.result) return std::move(*me.result);
 
-  auto final_path = dir / item.path;
-  if (::rename(partial.c_str(), final_path.c_str()) != 0)
-    return failure("cannot name the item " + final_path.string() + ": " + errno_text(errno));
-  if (auto s = fsync_directory(final_path.parent_path()); !s) return s.error();
-  if (Status flag = set_write_once(fd, WriteOnceFlag::immutable); flag) {
-    item.write_once = "immutable";
-  } else {
-    item.write_once = "NOT IN FORCE: " + flag.error().message;
-    spdlog::warn("EVIDENCE NOT WRITE-ONCE: {}: {}", final_path.string(), flag.error().message);
-  }
-
-  manifest->items.push_back(item);
-  if (auto s = manifest->write(dir, false); !s) return s.error();
-
-  CustodyAct act;
-  act.act = "collected";
-  act.who = context.actor;
-  act.why = why_for(context);
-  json::object record;
-  record["id"] = item.id;
-  record["path"] = item.path;
-  record["size"] = item.size;
-  record["sha256"] = item.sha256;
-  record["source"] = item.source;
-  record["method"] = item.method;
-  act.details["item"] = std::move(record);
-  act.details["write_once"] = item.write_once;
-  auto appended = append_custody(dir, act);
-  if (!appended) return appended.error();
-  if (!appended->write_once_problem.empty())
-    spdlog::warn("CUSTODY LOG NOT APPEND-ONLY: {}", appended->write_once_problem);
-  return item;
+  recording.insert(dir);
+  std::vector<PendingRecord*> batch;
+  std::erase_if(queue, [&](PendingRecord* p) {
+    if (p->dir != dir) return false;
+    batch.push_back(p);
+    return true;
+  });
+  lock.unlock();
+  record_batch(batch);
+  lock.lock();
+  recording.erase(dir);
+  recorded.notify_all();
+  return std::move(*me.result);
 }
 
 }  // namespace
