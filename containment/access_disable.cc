@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -147,11 +148,25 @@ class AccessDisable final : public Module {
     if (!systemd) return systemd.error();
     auto access = plan_access(params, context, *systemd);
     if (!access) return access.error();
+    // After a crash the journaled plan stands: units the first attempt
+    // already stopped must still be started again by undo.
+    const json::object* planned = context.planned;
+    if (planned && planned->if_contains("units")) {
+      auto units = unit_changes_from_json(planned->at("units"));
+      if (!units) return units.error();
+      access->units = std::move(*units);
+    }
     Receipt receipt;
     if (access->firewall) {
       auto p = firewall_block().schema().resolve(access->firewall_params);
       if (!p) return p.error();
-      auto fw = firewall_block().apply(*p, context);
+      // A block the first attempt already added is taken over, not added
+      // again (which would leave it out of this receipt, and so of undo).
+      std::optional<Receipt> earlier;
+      if (planned && planned->if_contains("firewall"))
+        if (auto v = firewall_block().verify({}, nullptr, planned->at("firewall").as_object(), context); v && v->recovered)
+          earlier = std::move(v->recovered);
+      auto fw = earlier ? Result<Receipt>(std::move(*earlier)) : firewall_block().apply(*p, context);
       if (!fw) return fw.error();
       json::object firewall;
       firewall["undo"] = fw->undo;
@@ -179,9 +194,9 @@ class AccessDisable final : public Module {
     return receipt;
   }
 
-  Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object&,
+  Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object& planned,
                               StepContext& context) const override {
-    if (!receipt) return Verification{false, "no receipt: run `responder resume` to apply the step again", std::nullopt};
+    if (!receipt) return recover(planned, context);
     auto changes = unit_changes_from_json(receipt->undo.at("units"));
     if (!changes) return changes.error();
     auto systemd = SystemdManager::connect();
@@ -195,6 +210,36 @@ class AccessDisable final : public Module {
       v->in_effect = v->in_effect && fv->in_effect;
       v->detail += (v->detail.empty() ? "" : "; ") + std::string("SSH block: ") + fv->detail;
     }
+    return v;
+  }
+
+  // A crash after the change and before its receipt: what the plan said is
+  // read back, and when all of it is in force the receipt is rebuilt.
+  Result<Verification> recover(const json::object& planned, StepContext& context) const {
+    auto* units = planned.if_contains("units");
+    if (!units) return Verification{false, "nothing was planned", std::nullopt};
+    auto changes = unit_changes_from_json(*units);
+    if (!changes) return changes.error();
+    auto systemd = SystemdManager::connect();
+    if (!systemd) return systemd.error();
+    auto v = verify_unit_stops(*systemd, *changes);
+    if (!v) return v.error();
+    Receipt rebuilt;
+    rebuilt.undo["units"] = *units;
+    if (auto* f = planned.if_contains("firewall")) {
+      auto fv = firewall_block().verify({}, nullptr, f->as_object(), context);
+      if (!fv) return fv.error();
+      v->in_effect = v->in_effect && fv->in_effect && fv->recovered;
+      v->detail += (v->detail.empty() ? "" : "; ") + std::string("SSH block: ") + fv->detail;
+      if (fv->recovered) {
+        json::object firewall;
+        firewall["undo"] = fv->recovered->undo;
+        firewall["output"] = fv->recovered->output;
+        rebuilt.undo["firewall"] = std::move(firewall);
+      }
+    }
+    for (auto& c : *changes) rebuilt.changes.push_back(c.describe());
+    if (v->in_effect) v->recovered = std::move(rebuilt);
     return v;
   }
 

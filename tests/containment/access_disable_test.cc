@@ -3,6 +3,10 @@
 // the firewall fallback that keeps the responder's own SSH session.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
+#include <algorithm>
+
 #include "tests/containment/systemd_lab.h"
 
 using namespace responder;
@@ -24,9 +28,12 @@ struct AccessLab {
   SystemdLab systemd{kUnits};
   responder::testing::TempDir dir;
 
-  responder::testing::ProcessResult responder(std::vector<std::string> args, const std::string& ssh_connection = "") const {
-    std::vector<std::string> argv{"env", "RESPONDER_CONFIG=", "SSH_CONNECTION=" + ssh_connection, "SSH_CLIENT=",
-                                  RESPONDER_BINARY, "--home", (dir / "incidents").string(), "--allow", "198.51.100.0/24"};
+  responder::testing::ProcessResult responder(std::vector<std::string> args, const std::string& ssh_connection = "",
+                                              std::vector<std::string> env = {},
+                                              const std::string& binary = RESPONDER_BINARY) const {
+    std::vector<std::string> argv{"env", "RESPONDER_CONFIG=", "SSH_CONNECTION=" + ssh_connection, "SSH_CLIENT="};
+    argv.insert(argv.end(), env.begin(), env.end());
+    argv.insert(argv.end(), {binary, "--home", (dir / "incidents").string(), "--allow", "198.51.100.0/24"});
     argv.insert(argv.end(), args.begin(), args.end());
     return systemd.inside(argv);
   }
@@ -83,4 +90,37 @@ TEST_CASE("access.disable over the responder's own SSH session blocks the SSH po
   REQUIRE(undo.exit_code == 0);
   CHECK(lab.systemd.inside({"nft", "list", "table", "inet", "responder"}).exit_code != 0);
   CHECK(lab.active("ssh.service") == "active");
+}
+
+TEST_CASE("access.disable killed after every journal record in turn - resume takes over what was done and undo removes all of it") {
+  RESPONDER_REQUIRE_SYSTEMD_LAB();
+  AccessLab lab;
+  REQUIRE(lab.systemd.systemctl({"start", "ssh.service"}).exit_code == 0);
+  REQUIRE(lab.systemd.systemctl({"start", "openvpn-server@office.service"}).exit_code == 0);
+  const std::string session = "203.0.113.9 50022 192.0.2.1 22";
+  auto playbook = lab.playbook("{ssh: true, vpn: [\"openvpn-server@*\"]}");
+  REQUIRE(lab.responder({"run", playbook, "--incident", "REF"}, session).exit_code == 0);
+  const std::string journal = responder::testing::slurp(lab.dir / "incidents" / "REF" / "journal.jsonl");
+  const auto records = static_cast<std::size_t>(std::count(journal.begin(), journal.end(), '\n'));
+  REQUIRE(lab.responder({"undo", "REF"}, session).exit_code == 0);
+  REQUIRE(records > 5);
+
+  for (std::size_t k = 1; k < records; ++k) {
+    CAPTURE(k);
+    std::string id = "K" + std::to_string(k);
+    auto killed = lab.responder({"run", playbook, "--incident", id}, session,
+                                {"RESPONDER_KILL_AFTER_RECORD=" + std::to_string(k)}, RESPONDER_TEST_BINARY);
+    REQUIRE(killed.signal == SIGKILL);
+    auto resumed = lab.responder({"resume", id}, session, {}, RESPONDER_TEST_BINARY);
+    INFO(resumed.out << resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(lab.active("openvpn-server@office.service") == "inactive");
+    CHECK(lab.active("ssh.service") == "active");
+    CHECK(lab.systemd.inside({"nft", "list", "table", "inet", "responder"}).exit_code == 0);
+    auto undo = lab.responder({"undo", id}, session);
+    INFO(undo.out << undo.err);
+    REQUIRE(undo.exit_code == 0);
+    REQUIRE(lab.active("openvpn-server@office.service") == "active");
+    REQUIRE(lab.systemd.inside({"nft", "list", "table", "inet", "responder"}).exit_code != 0);
+  }
 }
