@@ -21,6 +21,7 @@
 #include <random>
 #include <thread>
 
+#include "bench/evidence_scratch.h"
 #include "bench/timed_command.h"
 #include "forensics/immutable_file.h"
 #include "responder/module.h"
@@ -32,15 +33,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Scratch {
-  fs::path root;
-  Scratch() {
-    std::string templ = "/var/tmp/responder-collect-bench-XXXXXX";
-    if (!::mkdtemp(templ.data())) std::perror("mkdtemp"), std::exit(1);
-    root = templ;
-  }
-  ~Scratch() { remove_write_once_tree(root); }
-};
 
 std::vector<fs::path> make_files(const fs::path& dir, std::size_t count, std::size_t kib) {
   fs::create_directories(dir);
@@ -95,7 +87,7 @@ double collect(const fs::path& incident_dir, const fs::path& source_dir, int par
 int main(int argc, char** argv) {
   std::size_t count = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 2000;
   std::size_t kib = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 256;
-  Scratch scratch;
+  EvidenceScratch scratch("collect-bench");
   auto source = scratch.root / "source";
   std::printf("making %zu files of %zu KiB in %s ...\n", count, kib, source.c_str());
   auto files = make_files(source, count, kib);

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/evidence_scratch.h"
 #include "bench/timed_command.h"
 #include "forensics/evidence_digest.h"
 #include "forensics/evidence_item.h"
@@ -41,17 +42,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Scratch {
-  fs::path root;
-  Scratch() {
-    std::string templ = "/var/tmp/responder-image-bench-XXXXXX";
-    if (!::mkdtemp(templ.data())) std::perror("mkdtemp"), std::exit(1);
-    root = templ;
-  }
-  ~Scratch() {
-    remove_write_once_tree(root);
-  }
-};
 
 void make_file(const fs::path& path, std::uint64_t mib) {
   std::vector<char> block(1 << 20);
@@ -123,7 +113,7 @@ double image_with_module(const fs::path& incident_dir, const fs::path& source, c
 
 int main(int argc, char** argv) {
   std::uint64_t mib = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 2048;
-  Scratch scratch;
+  EvidenceScratch scratch("image-bench");
   auto file = scratch.root / "source.bin";
   auto small = scratch.root / "small.bin";
   std::printf("making %llu MiB of test data in %s ...\n", static_cast<unsigned long long>(mib), scratch.root.c_str());
