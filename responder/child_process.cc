@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -30,6 +31,35 @@ struct Pipe {
     if (fd[end] >= 0) ::close(fd[end]);
     fd[end] = -1;
   }
+};
+
+// A child that exits before reading all its input (chpasswd refusing a
+// line) makes write(2) raise SIGPIPE, which would kill the responder in the
+// middle of a step. SIGPIPE is held back on this thread while input is
+// written; one it caused is discarded, one already pending is left alone.
+class SigpipeHeld {
+ public:
+  SigpipeHeld() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    already_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &previous_);
+  }
+  ~SigpipeHeld() {
+    if (caused_ && !already_pending_) {
+      timespec none{0, 0};
+      ::sigtimedwait(&pipe_, nullptr, &none);
+    }
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  void caused() { caused_ = true; }
+
+ private:
+  sigset_t pipe_, previous_;
+  bool already_pending_ = false;
+  bool caused_ = false;
 };
 
 std::string command_text(const std::vector<std::string>& argv) {
@@ -78,6 +108,7 @@ Result<ProgramRun> run_program(const std::vector<std::string>& argv, std::string
   else ::fcntl(in.fd[1], F_SETFL, O_NONBLOCK);
 
   ProgramRun run;
+  SigpipeHeld sigpipe;
   std::size_t written = 0;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   bool timed_out = false;
@@ -100,6 +131,7 @@ Result<ProgramRun> run_program(const std::vector<std::string>& argv, std::string
     if (in_at >= 0 && fds[in_at].revents) {
       ssize_t w = ::write(in.fd[1], input.data() + written, input.size() - written);
       if (w > 0) written += static_cast<std::size_t>(w);
+      if (w < 0 && errno == EPIPE) sigpipe.caused();
       if (w < 0 && errno != EAGAIN && errno != EINTR) in.close(1);
       if (written == input.size()) in.close(1);
     }
