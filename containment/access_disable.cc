@@ -110,6 +110,14 @@ const Module& firewall_block() {
   return *m;
 }
 
+// The firewall.block step's receipt, as kept inside this step's receipt.
+json::object firewall_part(const Receipt& firewall) {
+  json::object o;
+  o["undo"] = firewall.undo;
+  o["output"] = firewall.output;
+  return o;
+}
+
 Receipt receipt_from_json(const json::object& o) {
   Receipt r;
   if (auto* u = o.if_contains("undo")) r.undo = u->as_object();
@@ -168,10 +176,7 @@ class AccessDisable final : public Module {
           earlier = std::move(v->recovered);
       auto fw = earlier ? Result<Receipt>(std::move(*earlier)) : firewall_block().apply(*p, context);
       if (!fw) return fw.error();
-      json::object firewall;
-      firewall["undo"] = fw->undo;
-      firewall["output"] = fw->output;
-      receipt.undo["firewall"] = std::move(firewall);
+      receipt.undo["firewall"] = firewall_part(*fw);
       receipt.changes.push_back("new SSH connections blocked in the firewall (" + access->firewall_reason + ")");
     }
     if (auto s = apply_unit_stops(*systemd, access->units, context); !s) {
@@ -231,12 +236,7 @@ class AccessDisable final : public Module {
       if (!fv) return fv.error();
       v->in_effect = v->in_effect && fv->in_effect && fv->recovered;
       v->detail += (v->detail.empty() ? "" : "; ") + std::string("SSH block: ") + fv->detail;
-      if (fv->recovered) {
-        json::object firewall;
-        firewall["undo"] = fv->recovered->undo;
-        firewall["output"] = fv->recovered->output;
-        rebuilt.undo["firewall"] = std::move(firewall);
-      }
+      if (fv->recovered) rebuilt.undo["firewall"] = firewall_part(*fv->recovered);
     }
     for (auto& c : *changes) rebuilt.changes.push_back(c.describe());
     if (v->in_effect) v->recovered = std::move(rebuilt);

@@ -9,28 +9,14 @@
 #include <sstream>
 #include <vector>
 
+#include "containment/octal_escape.h"
+
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
 #endif
 
 namespace responder {
 namespace {
-
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string decode_octal_escapes(const std::string& field) {
-  std::string out;
-  for (std::size_t i = 0; i < field.size(); ++i) {
-    if (field[i] == '\\' && i + 3 < field.size() &&
-        std::isdigit(static_cast<unsigned char>(field[i + 1])) && std::isdigit(static_cast<unsigned char>(field[i + 2])) &&
-        std::isdigit(static_cast<unsigned char>(field[i + 3]))) {
-      out += static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0'));
-      i += 3;
-    } else {
-      out += field[i];
-    }
-  }
-  return out;
-}
 
 std::vector<std::string> split_options(const std::string& options) {
   std::vector<std::string> out;

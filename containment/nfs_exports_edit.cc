@@ -3,6 +3,8 @@
 #include <cctype>
 #include <sstream>
 
+#include "containment/octal_escape.h"
+
 namespace responder {
 namespace {
 
@@ -10,23 +12,12 @@ struct Token {
   std::size_t begin = 0, end = 0;  // raw bytes in the file
 };
 
-bool is_octal(char c) { return c >= '0' && c <= '7'; }
 
 // Removes the quotes and decodes \ooo escapes, as exportfs reads a path.
 std::string decode_path(std::string_view raw) {
-  std::string out;
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    char c = raw[i];
-    if (c == '"') continue;
-    if (c == '\\' && i + 3 < raw.size() && is_octal(raw[i + 1]) &&
-        is_octal(raw[i + 2]) && is_octal(raw[i + 3])) {
-      out += static_cast<char>((raw[i + 1] - '0') * 64 + (raw[i + 2] - '0') * 8 + (raw[i + 3] - '0'));
-      i += 3;
-      continue;
-    }
-    out += c;
-  }
-  return out;
+  std::string unquoted(raw);
+  std::erase(unquoted, '"');
+  return decode_octal_escapes(unquoted);
 }
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }

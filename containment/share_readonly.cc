@@ -14,7 +14,9 @@
 //
 // Registry-backed Samba configuration (`config backend = registry`,
 // `include = registry`) is refused: this module edits smb.conf only.
+#include "containment/file_snapshot.h"
 #include "containment/share_readonly_part.h"
+#include "responder/journal.h"
 #include "responder/schema.h"
 
 namespace responder {
@@ -39,6 +41,18 @@ std::string change_marker(const StepContext& context) {
          ": share.readonly made this share read-only; undo removes these lines";
 }
 
+std::string joined(const std::vector<std::string>& lines) {
+  std::string text;
+  for (auto& l : lines) text += (text.empty() ? "" : "; ") + l;
+  return text;
+}
+
+Result<bool> file_still_written(const std::string& path, std::string_view sha256) {
+  auto now = snapshot_file(path);
+  if (!now) return now.error();
+  return now->existed && sha256_hex(now->content) == sha256;
+}
+
 namespace {
 
 std::vector<std::unique_ptr<ReadOnlyPart>> all_parts() {
@@ -50,12 +64,6 @@ std::vector<std::unique_ptr<ReadOnlyPart>> all_parts() {
 }
 
 bool named(const json::object& params, const ReadOnlyPart& part) { return !string_list(params, part.key()).empty(); }
-
-std::string joined(const std::vector<std::string>& lines) {
-  std::string text;
-  for (auto& l : lines) text += (text.empty() ? "" : "; ") + l;
-  return text;
-}
 
 class ShareReadOnly final : public Module {
  public:

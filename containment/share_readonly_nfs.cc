@@ -109,9 +109,8 @@ class NfsReadOnly final : public ReadOnlyPart {
     auto in_effect = verify(entry, detail);
     if (!in_effect) return undo_now(in_effect.error());
     if (!*in_effect) {
-      std::string text;
-      for (auto& d : detail) text += (text.empty() ? "" : "; ") + d;
-      return undo_now(failure("after `exportfs -ra` the export table still grants rw: " + text + "; the exports files are restored"));
+      return undo_now(failure("after `exportfs -ra` the export table still grants rw: " + joined(detail) +
+                              "; the exports files are restored"));
     }
     for (auto& path : in->change) changes.push_back("NFS export " + path + " is read-only (exports files edited, exportfs -ra)");
     return entry;
@@ -121,9 +120,9 @@ class NfsReadOnly final : public ReadOnlyPart {
     for (auto& f : undo.at("files").as_array()) {
       auto& o = f.as_object();
       std::string path(o.at("prior").as_object().at("path").as_string());
-      auto now = snapshot_file(path);
-      if (!now) return now.error();
-      if (!now->existed || sha256_hex(now->content) != o.at("written_sha256").as_string())
+      auto ours = file_still_written(path, o.at("written_sha256").as_string());
+      if (!ours) return ours.error();
+      if (!*ours)
         return refusal(path + " changed since share.readonly wrote it; not overwriting someone's edit. Switch the export "
                               "back to rw by hand and run `exportfs -ra`");
     }
@@ -147,12 +146,15 @@ class NfsReadOnly final : public ReadOnlyPart {
     if (!etab) return etab.error();
     auto table = read_export_table(etab->content);
     auto in_files = read_intent(string_list(entry, "targets"));
+    if (!in_files) return in_files.error();
     bool all = true;
     for (auto& path : string_list(entry, "targets")) {
+      auto exported = table.find(path);
       bool writable = false;
-      for (auto& client : table[path]) writable = writable || export_entry_writable(client);
-      bool file_writable = in_files && std::count(in_files->change.begin(), in_files->change.end(), path) > 0;
-      if (!table.count(path)) detail.push_back("NFS export " + path + " is not in " + kExportTable);
+      if (exported != table.end())
+        for (auto& client : exported->second) writable = writable || export_entry_writable(client);
+      bool file_writable = std::count(in_files->change.begin(), in_files->change.end(), path) > 0;
+      if (exported == table.end()) detail.push_back("NFS export " + path + " is not in " + kExportTable);
       else detail.push_back("NFS export " + path + (writable ? " is exported rw" : " is exported ro") + " in " + kExportTable);
       if (file_writable) detail.push_back("NFS export " + path + " has rw in the exports files");
       all = all && !writable && !file_writable;
@@ -164,9 +166,10 @@ class NfsReadOnly final : public ReadOnlyPart {
     json::object entry{{"targets", planned.at("targets")}, {"change", planned.at("change")}, {"files", json::array{}}};
     for (auto& f : planned.at("files").as_array()) {
       auto& o = f.as_object();
-      auto now = snapshot_file(std::string(o.at("prior").as_object().at("path").as_string()));
-      if (!now) return now.error();
-      if (!now->existed || sha256_hex(now->content) != o.at("edited_sha256").as_string()) return std::optional<json::object>();
+      auto ours = file_still_written(std::string(o.at("prior").as_object().at("path").as_string()),
+                                     o.at("edited_sha256").as_string());
+      if (!ours) return ours.error();
+      if (!*ours) return std::optional<json::object>();
       entry["files"].as_array().push_back(json::object{{"prior", o.at("prior")}, {"written_sha256", o.at("edited_sha256")}});
     }
     return std::optional<json::object>(entry);

@@ -55,5 +55,10 @@ json::array json_strings(const std::vector<std::string>& values);
 
 // "# responder incident X step Y: share.readonly" text for the lines it writes.
 std::string change_marker(const StepContext& context);
+// The lines joined with "; ", for one error or detail message.
+std::string joined(const std::vector<std::string>& lines);
+// Whether `path` holds exactly the bytes whose SHA-256 is `sha256` (what
+// this step wrote): false when it is gone or someone edited it since.
+Result<bool> file_still_written(const std::string& path, std::string_view sha256);
 
 }  // namespace responder

@@ -113,9 +113,9 @@ class SambaReadOnly final : public ReadOnlyPart {
   Status check_undo(const json::object& undo) const override {
     if (!undo.contains("prior")) return Status::success();
     std::string config(undo.at("config").as_string());
-    auto now = snapshot_file(config);
-    if (!now) return now.error();
-    if (!now->existed || sha256_hex(now->content) != undo.at("written_sha256").as_string())
+    auto ours = file_still_written(config, undo.at("written_sha256").as_string());
+    if (!ours) return ours.error();
+    if (!*ours)
       return refusal(config + " changed since share.readonly wrote it; not overwriting someone's edit. Remove the lines "
                               "after the share.readonly comment by hand and reload smbd, or put the file back yourself");
     return Status::success();
@@ -147,9 +147,9 @@ class SambaReadOnly final : public ReadOnlyPart {
   Result<std::optional<json::object>> recover(const json::object& planned) const override {
     json::object entry{{"config", planned.at("config")}, {"targets", planned.at("targets")}, {"change", planned.at("change")}};
     if (!planned.contains("prior")) return std::optional<json::object>(entry);
-    auto now = snapshot_file(std::string(planned.at("config").as_string()));
-    if (!now) return now.error();
-    if (!now->existed || sha256_hex(now->content) != planned.at("edited_sha256").as_string()) return std::optional<json::object>();
+    auto ours = file_still_written(std::string(planned.at("config").as_string()), planned.at("edited_sha256").as_string());
+    if (!ours) return ours.error();
+    if (!*ours) return std::optional<json::object>();
     entry["prior"] = planned.at("prior");
     entry["written_sha256"] = planned.at("edited_sha256");
     return std::optional<json::object>(entry);

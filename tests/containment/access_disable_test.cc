@@ -31,11 +31,9 @@ struct AccessLab {
   responder::testing::ProcessResult responder(std::vector<std::string> args, const std::string& ssh_connection = "",
                                               std::vector<std::string> env = {},
                                               const std::string& binary = RESPONDER_BINARY) const {
-    std::vector<std::string> argv{"env", "RESPONDER_CONFIG=", "SSH_CONNECTION=" + ssh_connection, "SSH_CLIENT="};
-    argv.insert(argv.end(), env.begin(), env.end());
-    argv.insert(argv.end(), {binary, "--home", (dir / "incidents").string(), "--allow", "198.51.100.0/24"});
-    argv.insert(argv.end(), args.begin(), args.end());
-    return systemd.inside(argv);
+    args.insert(args.begin(), {"--allow", "198.51.100.0/24"});
+    env.push_back("SSH_CONNECTION=" + ssh_connection);
+    return systemd.responder(dir / "incidents", std::move(args), std::move(env), binary);
   }
   std::string playbook(const std::string& with) const {
     return dir.write("access.yaml", "name: cut-remote-access\nstages:\n  isolate-and-contain:\n"

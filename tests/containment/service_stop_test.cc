@@ -32,11 +32,7 @@ struct ServiceLab {
 
   responder::testing::ProcessResult responder(std::vector<std::string> args, std::vector<std::string> env = {},
                                               const std::string& binary = RESPONDER_BINARY) const {
-    std::vector<std::string> argv{"env", "RESPONDER_CONFIG=", "SSH_CONNECTION=", "SSH_CLIENT="};
-    argv.insert(argv.end(), env.begin(), env.end());
-    argv.insert(argv.end(), {binary, "--home", (dir / "incidents").string()});
-    argv.insert(argv.end(), args.begin(), args.end());
-    return systemd.inside(argv);
+    return systemd.responder(dir / "incidents", std::move(args), std::move(env), binary);
   }
   std::string playbook(const std::string& with) const {
     return dir.write("stop.yaml", "name: stop-services\nstages:\n  isolate-and-contain:\n"

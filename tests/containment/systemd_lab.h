@@ -82,9 +82,8 @@ class SystemdLab {
   // `--root` keeps a chroot (a build root, a fresh test machine) as the root
   // after entering the mount namespace, whose own root is the host's.
   testing::ProcessResult systemctl(std::vector<std::string> args) const {
-    std::vector<std::string> argv{"nsenter", "--target", std::to_string(pid_), "--root", "--mount", "--pid", "--", "systemctl"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::run_process(argv);
+    args.insert(args.begin(), "systemctl");
+    return inside(std::move(args));
   }
   std::string property(const std::string& unit, const std::string& name) const {
     auto r = systemctl({"show", "--value", "--property=" + name, unit});
@@ -98,6 +97,17 @@ class SystemdLab {
     std::vector<std::string> full{"nsenter", "--target", std::to_string(pid_), "--root", "--mount", "--pid", "--net", "--"};
     full.insert(full.end(), argv.begin(), argv.end());
     return testing::run_process(full);
+  }
+  // A responder binary inside the lab, with incidents under `home`, no
+  // configuration and no SSH session unless `env` (NAME=value) sets one.
+  testing::ProcessResult responder(const std::filesystem::path& home, std::vector<std::string> args,
+                                   std::vector<std::string> env = {},
+                                   const std::string& binary = RESPONDER_BINARY) const {
+    std::vector<std::string> argv{"env", "RESPONDER_CONFIG=", "SSH_CONNECTION=", "SSH_CLIENT="};
+    argv.insert(argv.end(), env.begin(), env.end());
+    argv.insert(argv.end(), {binary, "--home", home.string()});
+    argv.insert(argv.end(), args.begin(), args.end());
+    return inside(argv);
   }
 
  private:
