@@ -65,7 +65,7 @@ Result<std::vector<AccountLockRecord>> examine(const json::object& params, const
     auto expire_field = shadow.field(user, ShadowField::expire);
     if (!expire_field) return expire_field.error();
     r.prior_password_sha256 = sha256_hex(*password);
-    r.already_locked = !password->empty() && (*password)[0] == '!';
+    r.already_locked = password_locked(*password);
     r.prior_expire = *expire_field;
     r.set_expire = expire && *expire_field != kExpiredField;
     records.push_back(std::move(r));
@@ -199,7 +199,9 @@ class AccountLock final : public Module {
       auto ended_here = terminate_user_processes(r.uid, kGrace);
       if (!ended_here) {
         receipt.changes.push_back("WARNING: " + r.user + ": " + ended_here.error().message);
-        receipt.output["survivors"] = ended_here.error().message;
+        // One entry per account: several can have survivors.
+        if (!receipt.output.contains("survivors")) receipt.output["survivors"] = json::object{};
+        receipt.output["survivors"].as_object()[r.user] = ended_here.error().message;
         continue;
       }
       std::size_t n = ended_here->terminated + ended_here->killed;

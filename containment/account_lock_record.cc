@@ -1,12 +1,14 @@
 #include "containment/account_lock_record.h"
 
+#include "containment/shadow_file.h"
+
 #include "responder/journal.h"
 
 namespace responder {
 
 bool AccountLockRecord::locked_by_this_step(const std::string& current_password) const {
-  if (already_locked) return !current_password.empty() && current_password[0] == '!';
-  return !current_password.empty() && current_password[0] == '!' &&
+  if (already_locked) return password_locked(current_password);
+  return password_locked(current_password) &&
          sha256_hex(std::string_view(current_password).substr(1)) == prior_password_sha256;
 }
 

@@ -116,7 +116,7 @@ std::vector<std::string> locked_users(const std::vector<std::string>& users) {
   auto shadow = ShadowFile::read();
   if (!shadow) return locked;
   for (const auto& u : users)
-    if (auto hash = shadow->field(u, ShadowField::password); hash && !hash->empty() && (*hash)[0] == '!')
+    if (auto hash = shadow->field(u, ShadowField::password); hash && password_locked(*hash))
       locked.push_back(u);
   return locked;
 }
@@ -181,8 +181,11 @@ class CredentialRotate final : public Module {
       return written.error();
     }
 
-    std::string input;
-    for (const auto& c : credentials) input += c.user + ":" + c.password + "\n";
+    std::string input;  // sized once, so no freed buffer keeps a password
+    std::size_t size = 0;
+    for (const auto& c : credentials) size += c.user.size() + c.password.size() + 2;
+    input.reserve(size);
+    for (const auto& c : credentials) input.append(c.user).append(":").append(c.password).append("\n");
     const std::vector<std::string> argv{"chpasswd"};
     auto run = run_program(argv, input, std::chrono::seconds(120));
     OPENSSL_cleanse(input.data(), input.size());
@@ -270,7 +273,7 @@ class CredentialRotate final : public Module {
       auto hash = shadow->field(user, ShadowField::password);
       const auto* prior = digests->get_object().if_contains(user);
       bool changed = hash && prior && prior->is_string() && sha256_hex(*hash) != prior->get_string() &&
-                     !hash->empty() && (*hash)[0] != '!' && (*hash)[0] != '*';
+                     !hash->empty() && !password_locked(*hash) && (*hash)[0] != '*';
       all = all && changed;
       v.detail += user + (changed ? ": password changed since the plan; " : ": password NOT changed; ");
     }

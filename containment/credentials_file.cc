@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <sstream>
 
 #include "containment/file_snapshot.h"
 
@@ -44,8 +43,14 @@ Result<int> open_private_directory(const std::filesystem::path& dir) {
 }  // namespace
 
 std::string format_credentials(const std::string& header, const std::vector<Credential>& credentials) {
-  std::string text = "# " + header + "\n";
-  for (const auto& c : credentials) text += c.user + ":" + c.password + "\n";
+  // Sized once: a reallocation would free a buffer holding passwords
+  // without wiping it.
+  std::size_t size = header.size() + 3;
+  for (const auto& c : credentials) size += c.user.size() + c.password.size() + 2;
+  std::string text;
+  text.reserve(size);
+  text.append("# ").append(header).append("\n");
+  for (const auto& c : credentials) text.append(c.user).append(":").append(c.password).append("\n");
   return text;
 }
 
@@ -88,16 +93,24 @@ Result<std::vector<Credential>> read_credentials_file(const std::filesystem::pat
   auto file = snapshot_file(path);
   if (!file) return file.error();
   if (!file->existed) return failure(path.string() + " does not exist");
+  // Read in place (no stream copying the passwords), wiped on every return.
   std::vector<Credential> credentials;
-  std::istringstream lines(file->content);
-  for (std::string line; std::getline(lines, line);) {
+  std::string_view rest(file->content);
+  bool malformed = false;
+  while (!rest.empty() && !malformed) {
+    auto end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
     if (line.empty() || line[0] == '#') continue;
     auto colon = line.find(':');
-    if (colon == std::string::npos) return failure(path.string() + " has a line that is not user:password");
-    credentials.push_back({line.substr(0, colon), line.substr(colon + 1)});
-    OPENSSL_cleanse(line.data(), line.size());
+    if (colon == std::string_view::npos) malformed = true;
+    else credentials.push_back({std::string(line.substr(0, colon)), std::string(line.substr(colon + 1))});
   }
   OPENSSL_cleanse(file->content.data(), file->content.size());
+  if (malformed) {
+    for (auto& c : credentials) OPENSSL_cleanse(c.password.data(), c.password.size());
+    return failure(path.string() + " has a line that is not user:password");
+  }
   return credentials;
 }
 

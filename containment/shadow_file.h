@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "containment/file_snapshot.h"
@@ -24,6 +25,10 @@ enum class ShadowField : std::size_t {
   last_change = 2,
   expire = 7,
 };
+
+// Whether a password field is locked the way `usermod -L` (and account.lock)
+// locks it: a '!' in front of the hash.
+inline bool password_locked(std::string_view field) { return !field.empty() && field.front() == '!'; }
 
 class ShadowFile {
  public:
