@@ -91,8 +91,8 @@ Result<EvidenceItem> collect_file(const StepContext& context, const std::string&
   std::string name = path;
   std::replace(name.begin(), name.end(), '/', '_');
   while (!name.empty() && name.front() == '_') name.erase(name.begin());
-  // A large file hashes on two threads with 16 MiB of buffers: only a few
-  // at once, however many workers copy small files.
+  // A large file hashes and writes on three threads with 32 MiB of buffers:
+  // only a few at once, however many workers copy small files.
   bool large = before.stx_size > kEvidenceChunkSize;
   if (large) large_files.acquire();
   struct Release {
@@ -101,7 +101,7 @@ Result<EvidenceItem> collect_file(const StepContext& context, const std::string&
       if (s) s->release();
     }
   } release{large ? &large_files : nullptr};
-  auto writer = EvidenceWriter::begin(context, name, large);
+  auto writer = EvidenceWriter::begin(context, name, large, large ? before.stx_size : 0);
   if (!writer) {
     ::close(fd);
     return writer.error();

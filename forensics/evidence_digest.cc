@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <cstdlib>
+#include <new>
 #include <stdexcept>
 
 namespace responder {
@@ -31,14 +33,30 @@ std::string final_hex(EVP_MD_CTX* ctx) {
 EVP_MD_CTX* as_ctx(void* p) { return static_cast<EVP_MD_CTX*>(p); }
 }  // namespace
 
-StreamHasher::StreamHasher(std::uint64_t chunk_size, bool threaded, std::size_t block_size, std::size_t blocks)
-    : chunk_size_(chunk_size), threaded_(threaded), slots_(threaded ? blocks : 1) {
-  for (auto& slot : slots_) slot.data.resize(block_size);
+void StreamHasher::AlignedFree::operator()(std::byte* p) const { std::free(p); }
+
+StreamHasher::StreamHasher(std::uint64_t chunk_size, bool threaded, std::size_t block_size, std::size_t blocks,
+                           BlockSink sink)
+    : chunk_size_(chunk_size), threaded_(threaded), slots_(threaded ? blocks : 1), block_size_(block_size),
+      sink_(std::move(sink)) {
+  std::size_t rounded = (block_size + kBlockAlignment - 1) / kBlockAlignment * kBlockAlignment;
+  for (auto& slot : slots_) {
+    slot.data.reset(static_cast<std::byte*>(std::aligned_alloc(kBlockAlignment, rounded)));
+    if (!slot.data) throw std::bad_alloc();
+  }
   whole_ctx_ = fresh_ctx();
   chunk_ctx_ = fresh_ctx();
   if (threaded_) {
-    whole_worker_ = std::thread([this] { whole_thread(); });
-    chunk_worker_ = std::thread([this] { chunks_thread(); });
+    whole_worker_ = std::thread([this] {
+      consume_in_order(whole_done_, [this](const Slot& s) { hash_whole(s.data.get(), s.used); });
+    });
+    chunk_worker_ = std::thread([this] {
+      consume_in_order(chunks_done_, [this](const Slot& s) { hash_chunks(s.data.get(), s.used, true); });
+    });
+    if (sink_)
+      sink_worker_ = std::thread([this] {
+        consume_in_order(sink_done_, [this](const Slot& s) { sink_block(s.data.get(), s.used); });
+      });
   }
 }
 
@@ -50,6 +68,7 @@ StreamHasher::~StreamHasher() {
   changed_.notify_all();
   if (whole_worker_.joinable()) whole_worker_.join();
   if (chunk_worker_.joinable()) chunk_worker_.join();
+  if (sink_worker_.joinable()) sink_worker_.join();
   EVP_MD_CTX_free(as_ctx(whole_ctx_));
   EVP_MD_CTX_free(as_ctx(chunk_ctx_));
 }
@@ -61,7 +80,7 @@ std::span<std::byte> StreamHasher::acquire() {
     changed_.wait(lock, [&] { return slot.pending == 0; });
   }
   ++taken_;
-  return {slot.data.data(), slot.data.size()};
+  return {slot.data.get(), block_size_};
 }
 
 void StreamHasher::submit(std::size_t used) {
@@ -69,13 +88,14 @@ void StreamHasher::submit(std::size_t used) {
   slot.used = used;
   if (!threaded_) {
     ++submitted_;
-    hash_whole(slot.data.data(), used);
-    hash_chunks(slot.data.data(), used, true);
+    if (sink_) sink_block(slot.data.get(), used);
+    hash_whole(slot.data.get(), used);
+    hash_chunks(slot.data.get(), used, true);
     return;
   }
   {
     std::lock_guard lock(mutex_);
-    slot.pending = 2;
+    slot.pending = sink_ ? 3 : 2;
     ++submitted_;
   }
   changed_.notify_all();
@@ -116,26 +136,28 @@ void StreamHasher::hash_chunks(const std::byte* data, std::size_t n, bool skip_f
   }
 }
 
-void StreamHasher::whole_thread() {
-  for (std::uint64_t seq = 0;; ++seq) {
-    Slot* slot;
-    {
-      std::unique_lock lock(mutex_);
-      changed_.wait(lock, [&] { return submitted_ > seq || closing_; });
-      if (submitted_ <= seq) return;
-      slot = &slots_[seq % slots_.size()];
-    }
-    hash_whole(slot->data.data(), slot->used);
-    {
-      std::lock_guard lock(mutex_);
-      --slot->pending;
-      whole_done_ = seq + 1;
-    }
-    changed_.notify_all();
+void StreamHasher::sink_block(const std::byte* data, std::size_t n) {
+  {
+    std::lock_guard lock(mutex_);
+    if (sink_error_ != 0) return;
+  }
+  if (n == 0) return;
+  int err = sink_(data, n);
+  if (err != 0) {
+    std::lock_guard lock(mutex_);
+    sink_error_ = err;
   }
 }
 
-void StreamHasher::chunks_thread() {
+int StreamHasher::sink_error() const {
+  std::lock_guard lock(mutex_);
+  return sink_error_;
+}
+
+// One consumer thread: sees every submitted slot in sequence, then releases
+// its share of the slot.
+template <typename Consume>
+void StreamHasher::consume_in_order(std::uint64_t& done, Consume consume) {
   for (std::uint64_t seq = 0;; ++seq) {
     Slot* slot;
     {
@@ -144,11 +166,11 @@ void StreamHasher::chunks_thread() {
       if (submitted_ <= seq) return;
       slot = &slots_[seq % slots_.size()];
     }
-    hash_chunks(slot->data.data(), slot->used, true);
+    consume(*slot);
     {
       std::lock_guard lock(mutex_);
       --slot->pending;
-      chunks_done_ = seq + 1;
+      done = seq + 1;
     }
     changed_.notify_all();
   }
@@ -157,7 +179,9 @@ void StreamHasher::chunks_thread() {
 StreamDigest StreamHasher::finish() {
   if (threaded_) {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return whole_done_ == submitted_ && chunks_done_ == submitted_; });
+    changed_.wait(lock, [&] {
+      return whole_done_ == submitted_ && chunks_done_ == submitted_ && (!sink_ || sink_done_ == submitted_);
+    });
   }
   StreamDigest digest;
   digest.size = whole_bytes_;

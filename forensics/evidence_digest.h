@@ -7,11 +7,20 @@
 // first chunk's, which is the whole hash at the first boundary), the other
 // the hashes of chunks 2, 3, ... So a stream costs one SHA-256 pass of wall
 // time, and memory is the fixed ring of blocks, whatever the stream's size.
+//
+// A sink, when given, sees every submitted block too, in stream order, on a
+// third thread (inline mode: in submit(), before the hashing), and the block
+// is not reused until the sink and both hashers are done with it: the
+// evidence writer writes the file there, so the file, the whole hash and the
+// chunk hashes are produced side by side from the very same bytes. Blocks are
+// aligned to kBlockAlignment so the sink may write them with O_DIRECT.
 #pragma once
 
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -29,11 +38,18 @@ struct StreamDigest {
   std::vector<std::string> chunks;  // lowercase hex; one for an empty stream
 };
 
+// Consumes one block of the stream; returns 0 or an errno. After the first
+// non-zero return the sink is not called again (see sink_error()).
+using BlockSink = std::function<int(const std::byte* data, std::size_t n)>;
+
 class StreamHasher {
  public:
+  static constexpr std::size_t kBlockAlignment = 4096;
+
   // `threaded` false hashes in the caller's thread on submit(): cheaper for
   // streams that are small or many at once (parallel collection).
-  StreamHasher(std::uint64_t chunk_size, bool threaded, std::size_t block_size = 4u << 20, std::size_t blocks = 4);
+  StreamHasher(std::uint64_t chunk_size, bool threaded, std::size_t block_size = 4u << 20, std::size_t blocks = 4,
+               BlockSink sink = {});
   ~StreamHasher();
   StreamHasher(const StreamHasher&) = delete;
   StreamHasher& operator=(const StreamHasher&) = delete;
@@ -42,17 +58,24 @@ class StreamHasher {
   std::span<std::byte> acquire();
   // Hands the first `used` bytes of the acquired block to the hashers.
   void submit(std::size_t used);
-  // Waits for the hashers and returns the digests. Call once.
+  // Waits for the hashers (and the sink) and returns the digests. Call once.
   StreamDigest finish();
+  // The first errno the sink returned, 0 while it has not failed. A sink
+  // error is seen here once the failing block's sink call has returned.
+  int sink_error() const;
 
  private:
-  struct Slot {
-    std::vector<std::byte> data;
-    std::size_t used = 0;
-    int pending = 0;  // hashing threads still to see this slot
+  struct AlignedFree {
+    void operator()(std::byte* p) const;
   };
-  void whole_thread();
-  void chunks_thread();
+  struct Slot {
+    std::unique_ptr<std::byte, AlignedFree> data;
+    std::size_t used = 0;
+    int pending = 0;  // threads (hashers, sink) still to see this slot
+  };
+  template <typename Consume>
+  void consume_in_order(std::uint64_t& done, Consume consume);
+  void sink_block(const std::byte* data, std::size_t n);
   void hash_whole(const std::byte* data, std::size_t n);
   void hash_chunks(const std::byte* data, std::size_t n, bool skip_first_chunk);
 
@@ -61,11 +84,15 @@ class StreamHasher {
   std::vector<Slot> slots_;
   std::uint64_t submitted_ = 0;  // blocks submitted (sequence numbers)
   std::uint64_t taken_ = 0;      // blocks acquired
-  std::uint64_t whole_done_ = 0, chunks_done_ = 0;
+  std::uint64_t whole_done_ = 0, chunks_done_ = 0, sink_done_ = 0;
   bool closing_ = false;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable changed_;
-  std::thread whole_worker_, chunk_worker_;
+  std::thread whole_worker_, chunk_worker_, sink_worker_;
+
+  std::size_t block_size_;
+  BlockSink sink_;
+  int sink_error_ = 0;  // guarded by mutex_
 
   // Whole-stream state (whole thread only).
   void* whole_ctx_ = nullptr;

@@ -2,8 +2,9 @@
 //
 // The source is opened read-only and read once, front to back; each block is
 // written to the image and hashed on two other threads while the next block
-// is read (evidence_digest.h), so the image costs one read and one SHA-256
-// pass of time and a fixed 16 MiB of memory whatever its size. A block that
+// is read, and written to the image on a third (evidence_writer.h: O_DIRECT
+// where possible), so the image costs one read and one SHA-256 pass of time
+// and a fixed 32 MiB of memory whatever its size. A block that
 // cannot be read is retried sector by sector; sectors that still fail are
 // zero-filled in the image and listed (offset, length, error) in the item's
 // metadata, so the image keeps the source's layout and says exactly where
@@ -96,7 +97,7 @@ class EvidenceImage final : public Module {
     if (!source) return source.error();
     int fd = source->fd;
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    auto writer = EvidenceWriter::begin(context, image_name(params), true);
+    auto writer = EvidenceWriter::begin(context, image_name(params), true, source->size);
     if (!writer) {
       ::close(fd);
       return writer.error();

@@ -38,7 +38,8 @@ Result<EvidenceItem> add_evidence_file(const StepContext& context, const std::fi
   if (in < 0) return failure("cannot open " + staged_file.string() + ": " + std::strerror(errno));
   off_t size = ::lseek(in, 0, SEEK_END);
   ::lseek(in, 0, SEEK_SET);
-  auto writer = EvidenceWriter::begin(context, name, size > static_cast<off_t>(kEvidenceChunkSize));
+  bool large = size > static_cast<off_t>(kEvidenceChunkSize);
+  auto writer = EvidenceWriter::begin(context, name, large, large ? static_cast<std::uint64_t>(size) : 0);
   if (!writer) {
     ::close(in);
     return writer.error();

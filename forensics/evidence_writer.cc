@@ -199,7 +199,7 @@ std::string evidence_file_name(std::string_view name) {
 }
 
 Result<std::unique_ptr<EvidenceWriter>> EvidenceWriter::begin(const StepContext& context, const std::string& name,
-                                                             bool large) {
+                                                             bool large, std::uint64_t expected_size) {
   if (context.incident_dir.empty()) return bad_input("evidence can only be written inside an incident");
   auto dir = evidence_dir(context.incident_dir);
   if (evidence_sealed(dir))
@@ -215,8 +215,16 @@ Result<std::unique_ptr<EvidenceWriter>> EvidenceWriter::begin(const StepContext&
   writer->partial_ = dir / "items" / (".partial-" + random_tag() + "-" + evidence_file_name(name));
   writer->fd_ = ::open(writer->partial_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
   if (writer->fd_ < 0) return failure("cannot create " + writer->partial_.string() + ": " + errno_text(errno));
-  writer->hasher_ = std::make_unique<StreamHasher>(kEvidenceChunkSize, large, large ? (4u << 20) : (256u << 10),
-                                                   large ? 4 : 1);
+  if (expected_size > 0 && ::fallocate(writer->fd_, 0, 0, static_cast<off_t>(expected_size)) == 0)
+    writer->preallocated_ = expected_size;
+  if (large) {
+    int flags = ::fcntl(writer->fd_, F_GETFL);
+    writer->direct_ = flags >= 0 && ::fcntl(writer->fd_, F_SETFL, flags | O_DIRECT) == 0;
+  }
+  auto* self = writer.get();
+  writer->hasher_ = std::make_unique<StreamHasher>(
+      kEvidenceChunkSize, large, large ? (4u << 20) : (256u << 10), large ? 8 : 1,
+      [self](const std::byte* data, std::size_t n) { return self->write_out(data, n); });
   return writer;
 }
 
@@ -231,29 +239,52 @@ std::span<std::byte> EvidenceWriter::block() {
   return current_;
 }
 
-Status EvidenceWriter::commit_block(std::size_t used) {
-  // The block is written before it is handed to the hashers and not changed
-  // after: the hash is of the very bytes that reached the file.
-  const auto* data = reinterpret_cast<const char*>(current_.data());
-  std::size_t left = used;
+int EvidenceWriter::write_out(const std::byte* data, std::size_t n) {
+  constexpr std::size_t align = StreamHasher::kBlockAlignment;
+  auto buffered = [&] {
+    int flags = ::fcntl(fd_, F_GETFL);
+    if (flags >= 0) ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT);
+    direct_ = false;
+  };
+  // O_DIRECT needs address, length and offset aligned: a stream that ends
+  // (or a source that returned a short read) continues through the cache.
+  if (direct_ && (reinterpret_cast<std::uintptr_t>(data) % align != 0 || n % align != 0 || written_out_ % align != 0))
+    buffered();
+  const auto* at = reinterpret_cast<const char*>(data);
+  std::size_t left = n;
   while (left > 0) {
-    ssize_t n = ::write(fd_, data, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      hasher_->submit(0);
-      return failure("cannot write " + partial_.string() + ": " + errno_text(errno));
+    ssize_t w = ::pwrite(fd_, at, left, static_cast<off_t>(written_out_ + (n - left)));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EINVAL && direct_) {
+      buffered();  // a device with larger logical blocks than we align to
+      continue;
     }
-    data += n;
-    left -= static_cast<std::size_t>(n);
+    if (w < 0) return errno;
+    at += w;
+    left -= static_cast<std::size_t>(w);
   }
+  written_out_ += n;
+  if (!direct_ && written_out_ - synced_ >= kEvidenceChunkSize) {
+    start_writeback(fd_, synced_, written_out_);
+    synced_ = written_out_;
+  }
+  return 0;
+}
+
+Status EvidenceWriter::sink_status() const {
+  if (int err = hasher_->sink_error(); err != 0)
+    return failure("cannot write " + partial_.string() + ": " + errno_text(err));
+  return {};
+}
+
+Status EvidenceWriter::commit_block(std::size_t used) {
+  // The block is handed to the writer and the hashers together and not
+  // changed until all three are done: the hash is of the very bytes that
+  // reached the file.
   hasher_->submit(used);
   current_ = {};
   written_ += used;
-  if (written_ - synced_ >= kEvidenceChunkSize) {
-    start_writeback(fd_, synced_, written_);
-    synced_ = written_;
-  }
-  return {};
+  return sink_status();
 }
 
 Status EvidenceWriter::write(std::string_view bytes) {
@@ -283,6 +314,9 @@ Result<EvidenceItem> EvidenceWriter::finish(const std::string& source, const jso
                                             const std::string& method) {
   if (auto s = flush_pending(); !s) return s.error();
   StreamDigest digest = hasher_->finish();
+  if (auto s = sink_status(); !s) return s.error();
+  if (preallocated_ > written_ && ::ftruncate(fd_, static_cast<off_t>(written_)) != 0)
+    return failure("cannot trim " + partial_.string() + ": " + errno_text(errno));
   if (::fsync(fd_) != 0) return failure("cannot fsync " + partial_.string() + ": " + errno_text(errno));
   auto item = record_item(*context_, directory_, fd_, partial_, name_, digest, source, metadata, method, started_);
   if (item) finished_ = true;

@@ -7,6 +7,12 @@
 // the manifest, and appends a "collected" act to the custody log. A writer
 // destroyed without finish() removes its partial file: it never became
 // evidence and no record names it.
+//
+// A large writer writes on a thread of its own beside the two hashers, with
+// O_DIRECT where the file system allows it: the bytes go from the hashed
+// block to the disk without a second copy through the page cache, whose
+// writeback is the slow part on virtual disks. Unaligned tails (and file
+// systems that refuse O_DIRECT) are written through the page cache.
 #pragma once
 
 #include <cstddef>
@@ -28,8 +34,11 @@ class EvidenceWriter {
  public:
   // Refused when the store is sealed. `large` hashes on two threads while
   // the caller reads (images, big files); small items hash inline.
+  // `expected_size`, when known, is allocated up front (fallocate) so the
+  // file's blocks are not allocated write by write; finish() trims the file
+  // to what was written.
   static Result<std::unique_ptr<EvidenceWriter>> begin(const StepContext& context, const std::string& name,
-                                                       bool large);
+                                                       bool large, std::uint64_t expected_size = 0);
   ~EvidenceWriter();
 
   // Zero-copy path: fill block(), then commit_block(n) writes and hashes the
@@ -55,6 +64,9 @@ class EvidenceWriter {
  private:
   EvidenceWriter() = default;
   Status flush_pending();
+  // The sink: runs on the hasher's sink thread (large) or in submit().
+  int write_out(const std::byte* data, std::size_t n);
+  Status sink_status() const;
 
   const StepContext* context_ = nullptr;
   std::filesystem::path directory_;  // evidence/
@@ -66,7 +78,11 @@ class EvidenceWriter {
   std::span<std::byte> current_;
   std::size_t filled_ = 0;
   std::uint64_t written_ = 0;
+  // Sink-thread state: bytes written to the file, writeback started up to.
+  std::uint64_t written_out_ = 0;
   std::uint64_t synced_ = 0;
+  bool direct_ = false;
+  std::uint64_t preallocated_ = 0;
   bool finished_ = false;
 };
 

@@ -156,6 +156,42 @@ TEST_CASE("stream hashing: whole and per-chunk SHA-256 match one-shot hashes, th
   }
 }
 
+TEST_CASE("stream hashing: a sink sees every byte in order, and its first error stops it") {
+  std::mt19937 random(11);
+  std::string data(4096 * 5 + 333, '\0');
+  for (auto& c : data) c = static_cast<char>(random());
+  for (bool threaded : {false, true}) {
+    INFO((threaded ? "threaded" : "inline"));
+    std::string seen;
+    StreamHasher hasher(1000, threaded, 4096, 3, [&](const std::byte* p, std::size_t n) {
+      seen.append(reinterpret_cast<const char*>(p), n);
+      return 0;
+    });
+    for (std::size_t at = 0; at < data.size();) {
+      auto block = hasher.acquire();
+      CHECK(reinterpret_cast<std::uintptr_t>(block.data()) % StreamHasher::kBlockAlignment == 0);
+      std::size_t n = std::min(block.size(), data.size() - at);
+      std::memcpy(block.data(), data.data() + at, n);
+      hasher.submit(n);
+      at += n;
+    }
+    auto digest = hasher.finish();
+    CHECK(hasher.sink_error() == 0);
+    CHECK(seen == data);
+    CHECK(digest.sha256 == sha256_hex(data));
+
+    int calls = 0;
+    StreamHasher failing(1000, threaded, 4096, 3, [&](const std::byte*, std::size_t) { return ++calls == 2 ? EIO : 0; });
+    for (int i = 0; i < 5; ++i) {
+      failing.acquire();
+      failing.submit(4096);
+    }
+    failing.finish();
+    CHECK(failing.sink_error() == EIO);
+    CHECK(calls == 2);
+  }
+}
+
 TEST_CASE("Merkle root follows RFC 6962") {
   auto h = [](const std::string& bytes) {
     std::string raw;
@@ -477,6 +513,46 @@ TEST_CASE("evidence.collect records metadata and evidence.image hashes per chunk
   REQUIRE(item.chunks.size() == 2);
   CHECK(item.chunks[1] == sha256_hex(std::string(6u << 20, 'd')));
   CHECK(item.metadata.at("read_errors").as_array().empty());
+  CHECK(verify_evidence(incident.evidence(), VerifyOptions{}).broken() == 1);  // only: not sealed
+}
+
+TEST_CASE("evidence.image writes the source byte for byte, whatever its size's alignment") {
+  Incident incident;
+  std::mt19937 random(3);
+  auto* image = ModuleRegistry::instance().find("evidence.image");
+  // Empty; under one block; several 4 MiB blocks with an unaligned tail, so
+  // the direct writes hand over to buffered ones for the last block.
+  for (std::size_t size : {std::size_t{0}, std::size_t{4097}, std::size_t{(9u << 20) + 13}}) {
+    INFO("size " << size);
+    std::string bytes(size, '\0');
+    for (auto& c : bytes) c = static_cast<char>(random());
+    auto source = incident.home.root / ("disk-" + std::to_string(size) + ".raw");
+    { std::ofstream(source, std::ios::binary) << bytes; }
+    json::object with;
+    with["source"] = source.string();
+    auto params = SchemaCatalog::instance().module("evidence.image")->resolve(with);
+    REQUIRE(params.ok());
+    auto imaged = image->apply(*params, incident.context);
+    REQUIRE_MESSAGE(imaged.ok(), (imaged.ok() ? "" : imaged.error().message));
+    auto item = EvidenceManifest::read(incident.evidence())->items.back();
+    auto written = incident.evidence() / item.path;
+    CHECK(fs::file_size(written) == size);
+    CHECK(read_file(written) == bytes);
+    CHECK(item.sha256 == sha256_hex(bytes));
+  }
+}
+
+TEST_CASE("a large writer given a size it does not reach trims the file to what was written") {
+  Incident incident;
+  auto writer = EvidenceWriter::begin(incident.context, "short.img", true, 16u << 20);
+  REQUIRE(writer.ok());
+  std::string bytes((5u << 20) + 3, 'x');
+  REQUIRE((*writer)->write(bytes).ok());
+  auto item = (*writer)->finish("test:short", json::object{}, "unit test");
+  REQUIRE_MESSAGE(item.ok(), (item.ok() ? "" : item.error().message));
+  CHECK(item->size == bytes.size());
+  CHECK(fs::file_size(incident.evidence() / item->path) == bytes.size());
+  CHECK(item->sha256 == sha256_hex(bytes));
   CHECK(verify_evidence(incident.evidence(), VerifyOptions{}).broken() == 1);  // only: not sealed
 }
 
