@@ -48,4 +48,13 @@ struct EvidenceManifest {
 // Pretty JSON, two-space indent, keys in insertion order: what people read.
 std::string pretty_json(const json::value& value);
 
+// The pieces of EvidenceManifest::text(), for adding items without rendering
+// the whole manifest again: text() == manifest_text(manifest_text_head(bundle),
+// {manifest_item_text(item) for each item}).
+std::string manifest_text_head(const json::object& bundle);
+std::string manifest_item_text(const EvidenceItem& item);
+std::string manifest_text(const std::string& head, const std::vector<std::string>& item_texts);
+// One `sha256sum -c` line of sums().
+std::string manifest_sum_line(const EvidenceItem& item);
+
 }  // namespace responder

@@ -23,6 +23,7 @@
 #include "forensics/evidence_store.h"
 #include "forensics/evidence_time.h"
 #include "forensics/immutable_file.h"
+#include "forensics/open_manifest.h"
 
 namespace responder {
 namespace {
@@ -77,14 +78,15 @@ void record_batch(const std::vector<PendingRecord*>& batch) {
   if (evidence_sealed(dir))
     return fail_all(refusal("the evidence bundle of incident " + batch.front()->context->incident_id +
                             " is sealed; nothing more can be added to it"));
-  auto manifest = EvidenceManifest::open_or_create(dir, batch.front()->context->incident_id);
+  auto manifest = OpenManifest::load(dir, batch.front()->context->incident_id);
   if (!manifest) return fail_all(manifest.error());
 
   std::vector<std::pair<PendingRecord*, EvidenceItem>> named;
+  std::uint64_t next_id = (*manifest)->next_id();
   for (auto* p : batch) {
     const StepContext& context = *p->context;
     EvidenceItem item;
-    item.id = manifest->items.empty() ? 1 : manifest->items.back().id + 1;
+    item.id = next_id;
     char number[16];
     std::snprintf(number, sizeof number, "%04llu-", static_cast<unsigned long long>(item.id));
     item.name = *p->name;
@@ -113,7 +115,7 @@ void record_batch(const std::vector<PendingRecord*>& batch) {
       item.write_once = "NOT IN FORCE: " + flag.error().message;
       spdlog::warn("EVIDENCE NOT WRITE-ONCE: {}: {}", final_path.string(), flag.error().message);
     }
-    manifest->items.push_back(item);
+    ++next_id;
     named.emplace_back(p, std::move(item));
   }
   if (named.empty()) return;
@@ -121,7 +123,9 @@ void record_batch(const std::vector<PendingRecord*>& batch) {
     for (auto& [p, item] : named) p->result = e;
   };
   if (auto s = fsync_directory(dir / "items"); !s) return fail_named(s.error());
-  if (auto s = manifest->write(dir, false); !s) return fail_named(s.error());
+  std::vector<EvidenceItem> added;
+  for (auto& [p, item] : named) added.push_back(item);
+  if (auto s = (*manifest)->append(std::move(added)); !s) return fail_named(s.error());
 
   std::vector<CustodyAct> acts;
   for (auto& [p, item] : named) {
