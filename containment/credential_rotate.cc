@@ -22,6 +22,7 @@
 #include "containment/random_password.h"
 #include "containment/shadow_file.h"
 #include "responder/child_process.h"
+#include "containment/responder_own_accounts.h"
 #include "responder/clock.h"
 #include "responder/config.h"
 #include "responder/journal.h"
@@ -30,14 +31,22 @@
 namespace responder {
 namespace {
 
-// Checks that every user exists; the names, deduplicated, in order.
+// Checks that every user exists and is not the account the responder works
+// through; the names, deduplicated, in order.
 Result<std::vector<std::string>> existing_users(const json::object& params) {
+  const auto own = responder_own_accounts();
   std::vector<std::string> users;
   for (const auto& u : params.at("users").as_array()) {
     std::string name(u.as_string());
     if (name.empty() || name.find_first_of(":\n") != std::string::npos)
       return bad_input("credential.rotate: '" + name + "' is not a user name");
     if (!::getpwnam(name.c_str())) return bad_input("credential.rotate: no such user '" + name + "'");
+    // The new password goes to a root-only file: once sudo's cached
+    // credentials expire, the person behind sudo could no longer read it.
+    if (std::find(own.begin(), own.end(), name) != own.end())
+      return refusal("credential.rotate: '" + name + "' is the account the responder is working through " +
+                     "(SUDO_USER or the process's own user); a new password only root can read would lock " +
+                     "that person out of sudo");
     if (std::find(users.begin(), users.end(), name) == users.end()) users.push_back(std::move(name));
   }
   return users;

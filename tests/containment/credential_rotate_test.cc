@@ -120,6 +120,28 @@ TEST_CASE("credential.rotate rejects an unknown user as bad input and writes not
   CHECK_FALSE(std::filesystem::exists(incident.path() / "credentials"));
 }
 
+TEST_CASE("credential.rotate refuses the account the responder works through and writes nothing") {
+  RESPONDER_REQUIRE_ROOT_FOR_PRIVATE_ETC();
+  PrivateEtc etc;
+  etc.add_user("alice", "Old-Alice-1");
+  etc.add_user("responder-admin", "Old-Admin-1");
+  const std::string before = PrivateEtc::shadow();
+  TempDir incident;
+  ModuleStep step("credential.rotate", "rotate-own", incident.path());
+
+  ::setenv("SUDO_USER", "responder-admin", 1);
+  auto plan = step.plan(rotate_params({"alice", "responder-admin"}));
+  auto receipt = step.apply(rotate_params({"alice", "responder-admin"}));
+  ::unsetenv("SUDO_USER");
+  REQUIRE_FALSE(plan);
+  CHECK(plan.error().kind == ErrorKind::refused);
+  REQUIRE_FALSE(receipt);
+  CHECK(receipt.error().kind == ErrorKind::refused);
+  CHECK(receipt.error().message.find("responder-admin") != std::string::npos);
+  CHECK(PrivateEtc::shadow() == before);
+  CHECK_FALSE(std::filesystem::exists(incident.path() / "credentials"));
+}
+
 TEST_CASE("credential.rotate outside an incident plans the users and will not apply") {
   RESPONDER_REQUIRE_ROOT_FOR_PRIVATE_ETC();
   PrivateEtc etc;
