@@ -7,7 +7,7 @@
 #include "forensics/evidence_store.h"
 #include "forensics/evidence_time.h"
 #include "forensics/evidence_writer.h"
-#include "responder/module.h"
+#include "responder/record_module.h"
 
 namespace responder {
 namespace {
@@ -21,10 +21,10 @@ std::vector<const ArtifactReader*> chosen(const json::object& params) {
   return readers;
 }
 
-class EvidenceCapture final : public Module {
+class EvidenceCapture final : public RecordModule {
  public:
+  EvidenceCapture() : RecordModule("the capture is in the evidence", "no record of the capture") {}
   std::string_view name() const override { return "evidence.capture"; }
-  bool undoable() const override { return false; }
 
   Result<PlanResult> plan(const json::object& params, StepContext&) const override {
     PlanResult plan;
@@ -88,18 +88,6 @@ class EvidenceCapture final : public Module {
     receipt.output["items"] = std::move(items);
     return receipt;
   }
-
-  Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object&,
-                              StepContext&) const override {
-    // Volatile state cannot be re-read as it was: without a receipt the
-    // capture runs again, adding new items beside any from before.
-    Verification v;
-    v.in_effect = receipt != nullptr;
-    v.detail = v.in_effect ? "the capture is in the evidence" : "no record of the capture";
-    return v;
-  }
-
-  Status undo(const Receipt&, StepContext&) const override { return {}; }
 };
 
 RESPONDER_MODULE(EvidenceCapture);

@@ -18,7 +18,7 @@
 #include "forensics/evidence_file_metadata.h"
 #include "forensics/evidence_store.h"
 #include "forensics/evidence_writer.h"
-#include "responder/module.h"
+#include "responder/record_module.h"
 
 namespace responder {
 namespace {
@@ -145,10 +145,10 @@ Result<EvidenceItem> collect_file(const StepContext& context, const std::string&
 constexpr unsigned kDefaultCollectWorkers = 32;
 constexpr std::ptrdiff_t kLargeFilesAtOnce = 4;
 
-class EvidenceCollect final : public Module {
+class EvidenceCollect final : public RecordModule {
  public:
+  EvidenceCollect() : RecordModule("the files are in the evidence", "no record of the collection") {}
   std::string_view name() const override { return "evidence.collect"; }
-  bool undoable() const override { return false; }
 
   Result<PlanResult> plan(const json::object& params, StepContext&) const override {
     PlanResult plan;
@@ -222,18 +222,6 @@ class EvidenceCollect final : public Module {
     receipt.output["failed"] = std::move(failed);
     return receipt;
   }
-
-  Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object&,
-                              StepContext&) const override {
-    // Without a receipt the copies may or may not have been made; collecting
-    // again adds new items, never replaces any, so that is safe.
-    Verification v;
-    v.in_effect = receipt != nullptr;
-    v.detail = v.in_effect ? "the files are in the evidence" : "no record of the collection";
-    return v;
-  }
-
-  Status undo(const Receipt&, StepContext&) const override { return {}; }
 };
 
 RESPONDER_MODULE(EvidenceCollect);

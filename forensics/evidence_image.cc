@@ -23,7 +23,7 @@
 #include "forensics/evidence_image_reader.h"
 #include "forensics/evidence_store.h"
 #include "forensics/evidence_writer.h"
-#include "responder/module.h"
+#include "responder/record_module.h"
 
 namespace responder {
 namespace {
@@ -73,10 +73,10 @@ std::string human_bytes(double bytes) {
   return text;
 }
 
-class EvidenceImage final : public Module {
+class EvidenceImage final : public RecordModule {
  public:
+  EvidenceImage() : RecordModule("the image is in the evidence", "no record of the image") {}
   std::string_view name() const override { return "evidence.image"; }
-  bool undoable() const override { return false; }
 
   Result<PlanResult> plan(const json::object& params, StepContext&) const override {
     std::string path(params.at("source").get_string());
@@ -171,16 +171,6 @@ class EvidenceImage final : public Module {
     if (item->write_once != "immutable") receipt.changes.push_back("WARNING: image write-once " + item->write_once);
     return receipt;
   }
-
-  Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object&,
-                              StepContext&) const override {
-    Verification v;
-    v.in_effect = receipt != nullptr;
-    v.detail = v.in_effect ? "the image is in the evidence" : "no record of the image";
-    return v;
-  }
-
-  Status undo(const Receipt&, StepContext&) const override { return {}; }
 };
 
 RESPONDER_MODULE(EvidenceImage);

@@ -4,7 +4,7 @@
 #include "forensics/evidence_manifest.h"
 #include "forensics/evidence_store.h"
 #include "responder/config.h"
-#include "responder/module.h"
+#include "responder/record_module.h"
 
 namespace responder {
 namespace {
@@ -47,10 +47,9 @@ Receipt receipt_for(const SealOutcome& seal) {
   return receipt;
 }
 
-class EvidenceSeal final : public Module {
+class EvidenceSeal final : public RecordModule {
  public:
   std::string_view name() const override { return "evidence.seal"; }
-  bool undoable() const override { return false; }
 
   Result<PlanResult> plan(const json::object& params, StepContext& context) const override {
     PlanResult plan;
@@ -91,8 +90,6 @@ class EvidenceSeal final : public Module {
       if (auto seal = read_seal(dir)) v.recovered = receipt_for(*seal);
     return v;
   }
-
-  Status undo(const Receipt&, StepContext&) const override { return {}; }
 };
 
 RESPONDER_MODULE(EvidenceSeal);

@@ -8,7 +8,7 @@
 #include "forensics/packet_address.h"
 #include "responder/address.h"
 #include "responder/clock.h"
-#include "responder/module.h"
+#include "responder/record_module.h"
 
 namespace responder {
 namespace {
@@ -177,10 +177,10 @@ json::object LogFindings::to_json(std::uint64_t threshold) const {
 
 namespace {
 
-class LogsAnalyze final : public Module {
+class LogsAnalyze final : public RecordModule {
  public:
+  LogsAnalyze() : RecordModule("log analysis recorded", "log analysis not yet recorded") {}
   std::string_view name() const override { return "logs.analyze"; }
-  bool undoable() const override { return false; }
 
   Result<PlanResult> plan(const json::object& params, StepContext&) const override {
     PlanResult plan;
@@ -211,15 +211,6 @@ class LogsAnalyze final : public Module {
                               std::to_string(threshold));
     return receipt;
   }
-
-  Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object&, StepContext&) const override {
-    Verification v;
-    v.in_effect = receipt != nullptr;
-    v.detail = v.in_effect ? "log analysis recorded" : "log analysis not yet recorded";
-    return v;
-  }
-
-  Status undo(const Receipt&, StepContext&) const override { return {}; }
 };
 
 RESPONDER_MODULE(LogsAnalyze);

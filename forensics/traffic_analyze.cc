@@ -3,7 +3,7 @@
 // only; nothing to undo. The conclusion is the step's registered output.
 #include "forensics/traffic_analysis.h"
 #include "responder/duration.h"
-#include "responder/module.h"
+#include "responder/record_module.h"
 
 namespace responder {
 namespace {
@@ -22,10 +22,10 @@ Result<std::chrono::milliseconds> capture_duration(const json::object& params) {
   return parse_duration(d->as_string());
 }
 
-class TrafficAnalyze final : public Module {
+class TrafficAnalyze final : public RecordModule {
  public:
+  TrafficAnalyze() : RecordModule("analysis recorded", "analysis not yet recorded") {}
   std::string_view name() const override { return "traffic.analyze"; }
-  bool undoable() const override { return false; }
 
   Result<PlanResult> plan(const json::object& params, StepContext&) const override {
     PlanResult plan;
@@ -72,15 +72,6 @@ class TrafficAnalyze final : public Module {
     return receipt;
   }
 
-  // An analysis changes nothing; without its receipt it simply runs again.
-  Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object&, StepContext&) const override {
-    Verification v;
-    v.in_effect = receipt != nullptr;
-    v.detail = v.in_effect ? "analysis recorded" : "analysis not yet recorded";
-    return v;
-  }
-
-  Status undo(const Receipt&, StepContext&) const override { return {}; }
 };
 
 RESPONDER_MODULE(TrafficAnalyze);

@@ -10,7 +10,7 @@
 #include "forensics/packet_source.h"
 #include "responder/clock.h"
 #include "responder/duration.h"
-#include "responder/module.h"
+#include "responder/record_module.h"
 
 namespace responder {
 namespace {
@@ -28,10 +28,10 @@ std::uint64_t int_param(const json::object& params, const char* key, std::uint64
   return v && v->is_int64() ? static_cast<std::uint64_t>(v->get_int64()) : fallback;
 }
 
-class TrafficCapture final : public Module {
+class TrafficCapture final : public RecordModule {
  public:
+  TrafficCapture() : RecordModule("capture is in the evidence store", "no capture recorded") {}
   std::string_view name() const override { return "traffic.capture"; }
-  bool undoable() const override { return false; }
 
   Result<PlanResult> plan(const json::object& params, StepContext&) const override {
     PlanResult plan;
@@ -156,16 +156,6 @@ class TrafficCapture final : public Module {
     return receipt;
   }
 
-  // Without a receipt the capture is not known to be in the store; capturing
-  // again takes new evidence rather than pretending to have the old.
-  Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object&, StepContext&) const override {
-    Verification v;
-    v.in_effect = receipt != nullptr;
-    v.detail = v.in_effect ? "capture is in the evidence store" : "no capture recorded";
-    return v;
-  }
-
-  Status undo(const Receipt&, StepContext&) const override { return {}; }
 };
 
 RESPONDER_MODULE(TrafficCapture);

@@ -6,7 +6,7 @@
 #include "forensics/packet_source.h"
 #include "responder/clock.h"
 #include "responder/duration.h"
-#include "responder/module.h"
+#include "responder/record_module.h"
 
 namespace responder {
 namespace {
@@ -23,10 +23,10 @@ std::string time_text(std::int64_t us) {
   return format_rfc3339(SystemTime(std::chrono::duration_cast<SystemTime::duration>(std::chrono::microseconds(us))));
 }
 
-class TrafficWatch final : public Module {
+class TrafficWatch final : public RecordModule {
  public:
+  TrafficWatch() : RecordModule("watch recorded", "watch not yet recorded") {}
   std::string_view name() const override { return "traffic.watch"; }
-  bool undoable() const override { return false; }
 
   Result<PlanResult> plan(const json::object& params, StepContext&) const override {
     PlanResult plan;
@@ -95,15 +95,6 @@ class TrafficWatch final : public Module {
     receipt.changes.push_back(line);
     return receipt;
   }
-
-  Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object&, StepContext&) const override {
-    Verification v;
-    v.in_effect = receipt != nullptr;
-    v.detail = v.in_effect ? "watch recorded" : "watch not yet recorded";
-    return v;
-  }
-
-  Status undo(const Receipt&, StepContext&) const override { return {}; }
 };
 
 RESPONDER_MODULE(TrafficWatch);

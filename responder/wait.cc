@@ -4,7 +4,7 @@
 
 #include "responder/clock.h"
 #include "responder/duration.h"
-#include "responder/module.h"
+#include "responder/record_module.h"
 
 namespace responder {
 namespace {
@@ -26,10 +26,9 @@ Result<SystemTime> end_time(const json::object& params, SystemTime from) {
   return end;
 }
 
-class Wait final : public Module {
+class Wait final : public RecordModule {
  public:
   std::string_view name() const override { return "wait"; }
-  bool undoable() const override { return false; }
 
   Result<PlanResult> plan(const json::object& params, StepContext&) const override {
     auto end = end_time(params, std::chrono::system_clock::now());
@@ -85,8 +84,6 @@ class Wait final : public Module {
     v.detail = v.in_effect ? "the wait is over" : "still to wait";
     return v;
   }
-
-  Status undo(const Receipt&, StepContext&) const override { return {}; }
 };
 
 RESPONDER_MODULE(Wait);
