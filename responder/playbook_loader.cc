@@ -89,6 +89,7 @@ class Validator {
                       (root.IsSequence() ? "a list" : "a single value"));
       return finish(std::move(result), std::nullopt);
     }
+    collect_registers(root);
     check_keys(root, kTopKeys, "at the top of a playbook");
     playbook.name = required_text(root, "name", "the playbook needs a `name:`");
     playbook.description = optional_text(root, "description");
@@ -513,7 +514,6 @@ class Validator {
     return true;
   }
 
- public:
   // Every register name in the document, so that a reference to a later
   // step's output can say so.
   void collect_registers(const YAML::Node& root) {
@@ -526,7 +526,6 @@ class Validator {
     }
   }
 
- private:
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
   std::size_t budget_ = 100000;
@@ -543,11 +542,6 @@ LoadedPlaybook load_playbook_text(const std::string& text, const std::string& or
     LoadedPlaybook result;
     result.diagnostics.push_back({origin, 1, 1, "playbook is larger than 1 MiB; refusing to load it"});
     return result;
-  }
-  try {
-    validator.collect_registers(YAML::Load(text));
-  } catch (const YAML::Exception&) {
-    // reported by load() with its position
   }
   return validator.load(text);
 }
