@@ -3,6 +3,7 @@
 #include <crypt.h>
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <map>
 
@@ -140,6 +141,25 @@ TEST_CASE("credential.rotate refuses the account the responder works through and
   CHECK(receipt.error().message.find("responder-admin") != std::string::npos);
   CHECK(PrivateEtc::shadow() == before);
   CHECK_FALSE(std::filesystem::exists(incident.path() / "credentials"));
+}
+
+TEST_CASE("credential.rotate refuses a credentials directory someone else owns, before changing any password") {
+  RESPONDER_REQUIRE_ROOT_FOR_PRIVATE_ETC();
+  PrivateEtc etc;
+  etc.add_user("alice", "Old-Alice-1");
+  const std::string before = PrivateEtc::shadow();
+  TempDir incident;
+  auto dir = incident.path() / "credentials";
+  REQUIRE(::mkdir(dir.c_str(), 0700) == 0);
+  REQUIRE(::chown(dir.c_str(), 65534, 65534) == 0);
+  ModuleStep step("credential.rotate", "rotate-foreign-dir", incident.path());
+
+  auto receipt = step.apply(rotate_params({"alice"}));
+  REQUIRE_FALSE(receipt);
+  CHECK(receipt.error().kind == ErrorKind::refused);
+  CHECK(receipt.error().message.find("uid 65534") != std::string::npos);
+  CHECK(PrivateEtc::shadow() == before);
+  CHECK(std::filesystem::is_empty(dir));
 }
 
 TEST_CASE("credential.rotate outside an incident plans the users and will not apply") {
