@@ -27,7 +27,10 @@ std::vector<std::string> split_options(const std::string& options) {
 
 }  // namespace
 
-Result<std::optional<MountEntry>> mount_at(const std::filesystem::path& path) {
+// The last mountinfo line for which `wanted` holds (later lines are
+// mounted on top of earlier ones).
+template <typename Wanted>
+Result<std::optional<MountEntry>> find_mount(Wanted wanted) {
   std::ifstream in("/proc/self/mountinfo");
   if (!in) return failure("cannot read /proc/self/mountinfo: " + std::string(std::strerror(errno)));
   std::optional<MountEntry> found;
@@ -35,13 +38,26 @@ Result<std::optional<MountEntry>> mount_at(const std::filesystem::path& path) {
     // id parent major:minor root mount-point options ...
     std::istringstream fields(line);
     MountEntry e;
-    std::string parent, device, root, point;
-    if (!(fields >> e.id >> parent >> device >> root >> point >> e.options)) continue;
+    std::string root, point;
+    if (!(fields >> e.id >> e.parent_id >> e.device >> root >> point >> e.options)) continue;
+    e.root = decode_octal_escapes(root);
     e.mount_point = decode_octal_escapes(point);
-    // Later lines are mounted on top of earlier ones at the same point.
-    if (e.mount_point == path.string()) found = std::move(e);
+    if (wanted(e)) found = std::move(e);
   }
   return found;
+}
+
+Result<std::optional<MountEntry>> mount_at(const std::filesystem::path& path) {
+  return find_mount([&](const MountEntry& e) { return e.mount_point == path.string(); });
+}
+
+Result<bool> is_self_bind(const MountEntry& mount) {
+  auto parent = find_mount([&](const MountEntry& e) { return e.id == mount.parent_id; });
+  if (!parent) return parent.error();
+  if (!*parent || (*parent)->device != mount.device) return false;
+  auto relative = std::filesystem::path(mount.mount_point).lexically_relative((*parent)->mount_point);
+  if (relative.empty() || *relative.begin() == "..") return false;
+  return std::filesystem::path((*parent)->root) / relative == std::filesystem::path(mount.root);
 }
 
 bool options_read_only(const std::string& options) {

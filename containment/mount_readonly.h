@@ -17,6 +17,9 @@ namespace responder {
 // One line of /proc/self/mountinfo, the fields this module needs.
 struct MountEntry {
   int id = 0;                 // mount ID, unique while the mount exists
+  int parent_id = 0;
+  std::string device;         // major:minor of the filesystem
+  std::string root;           // the directory of the filesystem mounted here, decoded
   std::string mount_point;    // octal escapes (\040) decoded
   std::string options;        // per-mount options, e.g. "rw,nosuid,nodev,relatime"
 };
@@ -24,6 +27,11 @@ struct MountEntry {
 // The topmost mount whose mount point is exactly `path` (already canonical),
 // as this process sees it; nullopt when `path` is not a mount point.
 Result<std::optional<MountEntry>> mount_at(const std::filesystem::path& path);
+
+// True when `mount` is a bind of its own mount point onto itself (what
+// bind_onto_itself makes): the same filesystem and directory as its parent
+// mount shows at that path.
+Result<bool> is_self_bind(const MountEntry& mount);
 
 // True when the per-mount options say "ro".
 bool options_read_only(const std::string& options);

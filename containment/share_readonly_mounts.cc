@@ -23,6 +23,9 @@ struct MountIntent {
   int prior_id = 0;          // when mount_point
   std::string prior_options; // when mount_point
   bool already = false;
+  // A bind of the path onto itself found where the journaled plan saw no
+  // mount: this step's own, left by a crash between binding and remounting.
+  bool own_bind = false;
 };
 
 Result<std::vector<MountIntent>> read_intent(const std::vector<std::string>& targets) {
@@ -48,6 +51,34 @@ Result<std::vector<MountIntent>> read_intent(const std::vector<std::string>& tar
     out.push_back(std::move(in));
   }
   return out;
+}
+
+// A resumed step finds the bind mount it made before a crash (the plan saw
+// no mount at the path, now a bind of the path onto itself is there): it is
+// taken over, so the receipt says "bound" and undo removes it. Any other
+// mount that appeared since the plan is refused: it is not ours to change.
+Status adopt_own_binds(std::vector<MountIntent>& intents, const StepContext& context) {
+  if (!context.planned) return Status::success();
+  auto* part = context.planned->if_contains("mounts");
+  auto* items = part && part->is_object() ? part->get_object().if_contains("items") : nullptr;
+  if (!items || !items->is_array()) return Status::success();
+  for (auto& in : intents) {
+    if (!in.mount_point) continue;
+    for (auto& item : items->get_array()) {
+      auto& o = item.as_object();
+      if (o.at("path").as_string() != in.path || o.at("mount_point").as_bool()) continue;
+      auto mount = mount_at(in.path);
+      if (!mount) return mount.error();
+      auto self = *mount ? is_self_bind(**mount) : Result<bool>(false);
+      if (!self) return self.error();
+      if (!*self)
+        return refusal("the plan found no mount at " + in.path + ", now there is one that share.readonly did not " +
+                       "make (mount ID " + std::to_string(in.prior_id) + "); plan the step again");
+      in.own_bind = true;
+      in.mount_point = false;
+    }
+  }
+  return Status::success();
 }
 
 json::object targets_entry(const json::object& params) {
@@ -82,9 +113,11 @@ class MountReadOnly final : public ReadOnlyPart {
     return entry;
   }
 
-  Result<json::object> apply(const json::object& params, const StepContext&, std::vector<std::string>& changes) const override {
+  Result<json::object> apply(const json::object& params, const StepContext& context,
+                             std::vector<std::string>& changes) const override {
     auto intents = read_intent(string_list(params, "mounts"));
     if (!intents) return intents.error();
+    if (auto adopted = adopt_own_binds(*intents, context); !adopted) return adopted.error();
     auto entry = targets_entry(params);
     auto undo_now = [&](const Error& why) -> Error {
       auto undone = undo(entry);
@@ -96,7 +129,7 @@ class MountReadOnly final : public ReadOnlyPart {
         changes.push_back(in.path + " was already read-only");
         continue;
       }
-      if (!in.mount_point) {
+      if (!in.mount_point && !in.own_bind) {
         if (auto bound = bind_onto_itself(in.path); !bound) return undo_now(bound.error());
       }
       auto mount = mount_at(in.path);
@@ -108,11 +141,12 @@ class MountReadOnly final : public ReadOnlyPart {
         if (!in.mount_point) (void)remove_self_bind(in.path);
         return undo_now(remounted.error());
       }
+      bool bound = !in.mount_point;
       entry["change"].as_array().emplace_back(in.path);
-      entry["items"].as_array().push_back(json::object{{"path", in.path}, {"bound", !in.mount_point},
+      entry["items"].as_array().push_back(json::object{{"path", in.path}, {"bound", bound},
                                                        {"mount_id", (*mount)->id}, {"prior_options", (*mount)->options}});
-      changes.push_back(in.mount_point ? "remounted " + in.path + " read-only (was " + (*mount)->options + ")"
-                                       : "bind-mounted " + in.path + " onto itself read-only");
+      changes.push_back(!bound ? "remounted " + in.path + " read-only (was " + (*mount)->options + ")"
+                               : "bind-mounted " + in.path + " onto itself read-only");
     }
     return entry;
   }

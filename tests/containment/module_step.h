@@ -45,6 +45,9 @@ class ModuleStep {
   const Module& module() const { return *module_; }
   // The configuration steps see from now on (it must outlive the step).
   void use_config(const Config& config) { context_.config = &config; }
+  // The journaled plan apply sees, as when the engine resumes a step (it
+  // must outlive the step).
+  void use_plan(const json::object& planned) { context_.planned = &planned; }
 
  private:
   const Module* module_;

@@ -147,6 +147,61 @@ TEST_CASE("share.readonly makes a plain directory read-only through a bind mount
   CHECK(write_errno(directory) == 0);
 }
 
+TEST_CASE("share.readonly resumed after a crash between its bind mount and the remount takes the bind over, and undo removes it") {
+  RESPONDER_REQUIRE_PRIVATE_MOUNTS();
+  DataVolume volume;
+  auto directory = volume.path / "projects";
+  std::filesystem::create_directories(directory);
+  auto canonical = std::filesystem::canonical(directory);
+
+  responder::testing::ModuleStep step("share.readonly", "directory-crash");
+  auto params = named("mounts", {directory.string()});
+  auto plan = step.plan(params);
+  REQUIRE_MESSAGE(plan, plan.error().message);
+  // The crash: the bind onto itself was made, the remount never happened.
+  REQUIRE(bind_onto_itself(canonical));
+  auto resumed = step.verify(nullptr, plan->detail);
+  REQUIRE(resumed);
+  CHECK_FALSE(resumed->in_effect);  // still writable: the engine applies again
+
+  step.use_plan(plan->detail);
+  auto receipt = step.apply(params);
+  REQUIRE_MESSAGE(receipt, receipt.error().message);
+  CHECK(write_errno(directory) == EROFS);
+  auto bind_count = [&] {
+    std::ifstream in("/proc/self/mountinfo");
+    int n = 0;
+    for (std::string line; std::getline(in, line);) n += line.find(" " + canonical.string() + " ") != std::string::npos;
+    return n;
+  };
+  CHECK(bind_count() == 1);  // taken over, not bound a second time
+
+  REQUIRE(step.undo(*receipt));
+  auto mount_after = mount_at(canonical);
+  REQUIRE(mount_after);
+  CHECK_FALSE(*mount_after);  // the crash's bind mount is gone too
+  CHECK(write_errno(directory) == 0);
+}
+
+TEST_CASE("share.readonly resumed refuses a mount that appeared at a plain directory since the plan") {
+  RESPONDER_REQUIRE_PRIVATE_MOUNTS();
+  DataVolume volume;
+  auto directory = volume.path / "projects";
+  std::filesystem::create_directories(directory);
+  responder::testing::ModuleStep step("share.readonly", "directory-foreign");
+  auto params = named("mounts", {directory.string()});
+  auto plan = step.plan(params);
+  REQUIRE_MESSAGE(plan, plan.error().message);
+  // Someone mounts a filesystem of their own there meanwhile.
+  REQUIRE(::mount("tmpfs", directory.c_str(), "tmpfs", 0, "size=1m") == 0);
+  step.use_plan(plan->detail);
+  auto receipt = step.apply(params);
+  REQUIRE_FALSE(receipt);
+  CHECK(receipt.error().kind == ErrorKind::refused);
+  CHECK(write_errno(directory) == 0);  // left as it was
+  ::umount2(directory.c_str(), MNT_DETACH);
+}
+
 TEST_CASE("share.readonly names the file open for writing when the remount is busy and changes nothing") {
   RESPONDER_REQUIRE_PRIVATE_MOUNTS();
   DataVolume volume;
