@@ -113,7 +113,10 @@ Result<EvidenceItem> collect_file(const StepContext& context, const std::string&
     }
     auto block = (*writer)->block();
     ssize_t n = ::read(fd, block.data(), block.size());
-    if (n < 0 && errno == EINTR) n = 0;
+    if (n < 0 && errno == EINTR) {  // a signal, not the end of the file: read again
+      (void)(*writer)->commit_block(0);
+      continue;
+    }
     if (n < 0) {
       Error e = failure(path + ": read error: " + std::strerror(errno));
       (void)(*writer)->commit_block(0);

@@ -46,7 +46,10 @@ StreamHasher::StreamHasher(std::uint64_t chunk_size, bool threaded, std::size_t 
   }
   whole_ctx_ = fresh_ctx();
   chunk_ctx_ = fresh_ctx();
-  if (threaded_) {
+  if (!threaded_) return;
+  // A thread that cannot start (the process's thread limit) must not leave
+  // the ones already started joinable: that would terminate the process.
+  try {
     whole_worker_ = std::thread([this] {
       consume_in_order(whole_done_, [this](const Slot& s) { hash_whole(s.data.get(), s.used); });
     });
@@ -57,10 +60,13 @@ StreamHasher::StreamHasher(std::uint64_t chunk_size, bool threaded, std::size_t 
       sink_worker_ = std::thread([this] {
         consume_in_order(sink_done_, [this](const Slot& s) { sink_block(s.data.get(), s.used); });
       });
+  } catch (...) {
+    stop();
+    throw;
   }
 }
 
-StreamHasher::~StreamHasher() {
+void StreamHasher::stop() {
   {
     std::lock_guard lock(mutex_);
     closing_ = true;
@@ -71,7 +77,10 @@ StreamHasher::~StreamHasher() {
   if (sink_worker_.joinable()) sink_worker_.join();
   EVP_MD_CTX_free(as_ctx(whole_ctx_));
   EVP_MD_CTX_free(as_ctx(chunk_ctx_));
+  whole_ctx_ = chunk_ctx_ = nullptr;
 }
+
+StreamHasher::~StreamHasher() { stop(); }
 
 std::span<std::byte> StreamHasher::acquire() {
   Slot& slot = slots_[taken_ % slots_.size()];
@@ -139,7 +148,9 @@ void StreamHasher::hash_chunks(const std::byte* data, std::size_t n, bool skip_f
 void StreamHasher::sink_block(const std::byte* data, std::size_t n) {
   {
     std::lock_guard lock(mutex_);
-    if (sink_error_ != 0) return;
+    // After an error, or once the stream is abandoned (destroyed before
+    // finish()), nothing more is written.
+    if (sink_error_ != 0 || closing_) return;
   }
   if (n == 0) return;
   int err = sink_(data, n);

@@ -75,6 +75,9 @@ class StreamHasher {
   };
   template <typename Consume>
   void consume_in_order(std::uint64_t& done, Consume consume);
+  // Ends the threads (finishing what was submitted, but see sink_block) and
+  // frees the hash contexts. Idempotent.
+  void stop();
   void sink_block(const std::byte* data, std::size_t n);
   void hash_whole(const std::byte* data, std::size_t n);
   void hash_chunks(const std::byte* data, std::size_t n, bool skip_first_chunk);

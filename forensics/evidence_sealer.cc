@@ -15,6 +15,7 @@
 #include "forensics/evidence_verifier.h"
 #include "forensics/immutable_file.h"
 #include "forensics/merkle_tree.h"
+#include "forensics/open_manifest.h"
 
 namespace responder {
 namespace {
@@ -69,6 +70,8 @@ Result<SealOutcome> seal_evidence(const StepContext& context, const SealOptions&
       return refusal("evidence is still being captured into " + staging.string() +
                      "; wait for that step to add it to the store, then seal");
 
+  // Sealed, the store takes no more items: the copy kept for adding them goes.
+  OpenManifest::forget(dir);
   auto manifest = EvidenceManifest::open_or_create(dir, context.incident_id);
   if (!manifest) return manifest.error();
   auto custody = read_custody_lines(dir);

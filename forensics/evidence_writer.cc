@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -219,8 +220,16 @@ Result<std::unique_ptr<EvidenceWriter>> EvidenceWriter::begin(const StepContext&
   writer->partial_ = dir / "items" / (".partial-" + random_tag() + "-" + evidence_file_name(name));
   writer->fd_ = ::open(writer->partial_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
   if (writer->fd_ < 0) return failure("cannot create " + writer->partial_.string() + ": " + errno_text(errno));
-  if (expected_size > 0 && ::fallocate(writer->fd_, 0, 0, static_cast<off_t>(expected_size)) == 0)
+  // Only with room to spare: a preallocation that fails half-way keeps what
+  // it allocated, and a store filled by one partial file fails every other
+  // write (manifest, custody, other items).
+  struct statvfs room {};
+  if (expected_size > 0 && ::fstatvfs(writer->fd_, &room) == 0 &&
+      static_cast<std::uint64_t>(room.f_bavail) * room.f_frsize > expected_size + (expected_size >> 3)) {
     writer->preallocated_ = expected_size;
+    if (::fallocate(writer->fd_, 0, 0, static_cast<off_t>(expected_size)) != 0 && ::ftruncate(writer->fd_, 0) != 0)
+      return failure("cannot release the space allocated for " + writer->partial_.string() + ": " + errno_text(errno));
+  }
   if (large) {
     int flags = ::fcntl(writer->fd_, F_GETFL);
     writer->direct_ = flags >= 0 && ::fcntl(writer->fd_, F_SETFL, flags | O_DIRECT) == 0;
@@ -247,20 +256,21 @@ int EvidenceWriter::write_out(const std::byte* data, std::size_t n) {
   constexpr std::size_t align = StreamHasher::kBlockAlignment;
   auto buffered = [&] {
     int flags = ::fcntl(fd_, F_GETFL);
-    if (flags >= 0) ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT);
+    if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) != 0) return errno;
     direct_ = false;
+    return 0;
   };
   // O_DIRECT needs address, length and offset aligned: a stream that ends
   // (or a source that returned a short read) continues through the cache.
   if (direct_ && (reinterpret_cast<std::uintptr_t>(data) % align != 0 || n % align != 0 || written_out_ % align != 0))
-    buffered();
+    if (int err = buffered(); err != 0) return err;
   const auto* at = reinterpret_cast<const char*>(data);
   std::size_t left = n;
   while (left > 0) {
     ssize_t w = ::pwrite(fd_, at, left, static_cast<off_t>(written_out_ + (n - left)));
     if (w < 0 && errno == EINTR) continue;
     if (w < 0 && errno == EINVAL && direct_) {
-      buffered();  // a device with larger logical blocks than we align to
+      if (int err = buffered(); err != 0) return err;  // a device with larger logical blocks than we align to
       continue;
     }
     if (w < 0) return errno;
@@ -319,7 +329,8 @@ Result<EvidenceItem> EvidenceWriter::finish(const std::string& source, const jso
   if (auto s = flush_pending(); !s) return s.error();
   StreamDigest digest = hasher_->finish();
   if (auto s = sink_status(); !s) return s.error();
-  if (preallocated_ > written_ && ::ftruncate(fd_, static_cast<off_t>(written_)) != 0)
+  // Whatever the preallocation did, the file must end where the hashed bytes end.
+  if (preallocated_ > 0 && ::ftruncate(fd_, static_cast<off_t>(written_)) != 0)
     return failure("cannot trim " + partial_.string() + ": " + errno_text(errno));
   if (::fsync(fd_) != 0) return failure("cannot fsync " + partial_.string() + ": " + errno_text(errno));
   auto item = record_item(*context_, directory_, fd_, partial_, name_, digest, source, metadata, method, started_);

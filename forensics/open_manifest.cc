@@ -14,12 +14,12 @@ std::map<std::filesystem::path, std::shared_ptr<OpenManifest>>& kept() {
   return manifests;
 }
 
-void forget(const std::filesystem::path& directory) {
+}  // namespace
+
+void OpenManifest::forget(const std::filesystem::path& directory) {
   std::lock_guard lock(kept_mutex);
   kept().erase(directory);
 }
-
-}  // namespace
 
 Result<std::shared_ptr<OpenManifest>> OpenManifest::load(const std::filesystem::path& evidence_directory,
                                                          const std::string& incident_id) {

@@ -37,6 +37,9 @@ class OpenManifest : public std::enable_shared_from_this<OpenManifest> {
   // is dropped, so the next load() reads what is on disk.
   Status append(std::vector<EvidenceItem> items);
 
+  // Drops the copy kept for this store (sealing: no more items will come).
+  static void forget(const std::filesystem::path& evidence_directory);
+
  private:
   std::filesystem::path directory_;
   EvidenceManifest manifest_;
