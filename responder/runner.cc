@@ -1,6 +1,7 @@
 #include "responder/runner.h"
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 #include "responder/interrupt.h"
@@ -233,6 +234,7 @@ class PlaybookDriver {
     if (!params) return fail(step, prior ? prior->attempt : 0, bad_input("parameters: " + params.error().message), true, false);
 
     int attempt = prior ? prior->attempt : 0;
+    std::optional<json::object> decided_plan;
     if (prior && prior->status == StepStatus::applied && prior->receipt)
       return verify_applied(step, *module, *params, *prior->receipt, prior->planned, attempt);
     if (prior && prior->status == StepStatus::started) {
@@ -250,6 +252,11 @@ class PlaybookDriver {
         return verify_applied(step, *module, prior->params, receipt, prior->planned, attempt);
       }
       setup_.reporter->note(step.id + ": interrupted attempt did not take effect; applying again");
+      // Applied again with the plan it was decided on, not a new one: the
+      // interrupted attempt may have changed part of what a new plan would
+      // take for the state before the incident (units stopped, a bind mount
+      // made), and undo must restore that state.
+      if (!prior->planned.empty()) decided_plan = prior->planned;
     }
 
     while (true) {
@@ -263,14 +270,15 @@ class PlaybookDriver {
         if (!retry_pause(step, attempt)) return StepOutcome::interrupted;
         continue;
       }
+      const json::object detail = decided_plan ? *decided_plan : plan->detail;
       if (!record("step.planned", {{"step", step.id}, {"stage", step.stage}, {"module", step.module},
                                    {"attempt", attempt}, {"params", *params}, {"changes", string_array(plan->changes)},
-                                   {"detail", plan->detail}}))
+                                   {"detail", detail}}))
         return StepOutcome::journal_error;
       if (!record("step.started", {{"step", step.id}, {"attempt", attempt}})) return StepOutcome::journal_error;
       setup_.reporter->step(step.id, attempt > 1 ? "started (attempt " + std::to_string(attempt) + ")" : "started",
                             step.module, plan->changes);
-      context.planned = &plan->detail;
+      context.planned = &detail;
       if (step.timeout) context.deadline = std::chrono::steady_clock::now() + *step.timeout;
       auto receipt = module->apply(*params, context);
       if (!receipt) {
@@ -287,7 +295,7 @@ class PlaybookDriver {
       if (!record("step.applied", {{"step", step.id}, {"attempt", attempt}, {"receipt", receipt_to_json(*receipt)}}))
         return StepOutcome::journal_error;
       setup_.reporter->step(step.id, "applied", "", receipt->changes);
-      return verify_applied(step, *module, *params, *receipt, plan->detail, attempt);
+      return verify_applied(step, *module, *params, *receipt, detail, attempt);
     }
   }
 

@@ -122,3 +122,21 @@ TEST_CASE("killed between the change and its receipt, resume finds the change an
     CHECK(lab.lines(lab.marks).empty());
   }
 }
+
+TEST_CASE("killed inside apply before its change, resume applies again with the plan the step was decided on") {
+  EngineLab lab;
+  auto file = lab.playbook(playbook_text(lab));
+  auto killed = lab.responder({"run", file.string(), "--incident", "F"}, {"RESPONDER_KILL_IN_APPLY_BEFORE_MARK=b"});
+  REQUIRE(killed.signal == SIGKILL);
+  CHECK(lab.records("F").back().kind == "step.started");
+  auto resumed = lab.responder({"resume", "F"});
+  INFO(resumed.out << resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(lab.lines(lab.marks) == std::vector<std::string>{"F a", "F b", "F c"});
+  // The plan made before the crash had seen no attempt; a new plan would
+  // have seen the interrupted one.
+  auto state = lab.state("F");
+  REQUIRE(state.steps.at("b").receipt);
+  CHECK(state.steps.at("b").receipt->output.at("attempts").to_number<int>() == 2);
+  CHECK(state.steps.at("b").receipt->output.at("plan_saw").to_number<int>() == 0);
+}

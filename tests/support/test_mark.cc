@@ -2,7 +2,10 @@
 // line; undo removes it and logs the undo order to FILE.undo. With
 // RESPONDER_KILL_IN_APPLY=<step> the process kills itself after the mark is
 // written and before the receipt is journaled: the window crash recovery
-// must close.
+// must close. With RESPONDER_KILL_IN_APPLY_BEFORE_MARK=<step> the first
+// attempt dies before the mark, so the resumed run applies again; the
+// receipt's `plan_saw` tells which plan that apply was given (the plan's
+// `planned_after_attempts`: how many attempts had run when it was made).
 #include <signal.h>
 
 #include <cstdlib>
@@ -31,7 +34,9 @@ class TestMark final : public Module {
 
   Result<PlanResult> plan(const json::object& params, StepContext& context) const override {
     PlanResult plan;
-    plan.changes.push_back("append '" + mark_of(context) + "' to " + std::string(params.at("file").get_string()));
+    std::string file(params.at("file").get_string());
+    plan.changes.push_back("append '" + mark_of(context) + "' to " + file);
+    plan.detail["planned_after_attempts"] = static_cast<std::int64_t>(lines_of(file + ".attempts." + context.step_id).size());
     return plan;
   }
 
@@ -42,6 +47,9 @@ class TestMark final : public Module {
     int attempts = static_cast<int>(lines_of(attempts_file).size()) + 1;
     std::ofstream(attempts_file, std::ios::app) << attempts << "\n";
     if (attempts <= params.at("fail_first").get_int64()) return failure("test.mark fails attempt " + std::to_string(attempts));
+    if (const char* kill_step = std::getenv("RESPONDER_KILL_IN_APPLY_BEFORE_MARK");
+        kill_step && context.step_id == kill_step && attempts == 1)
+      ::kill(::getpid(), SIGKILL);
     if (auto* sleep = params.if_contains("sleep")) {
       auto d = parse_duration(sleep->get_string());
       auto until = std::chrono::steady_clock::now() + (d ? *d : Duration(0));
@@ -58,6 +66,8 @@ class TestMark final : public Module {
     receipt.undo["mark"] = mark_of(context);
     receipt.output["mark"] = mark_of(context);
     receipt.output["attempts"] = attempts;
+    if (context.planned && context.planned->contains("planned_after_attempts"))
+      receipt.output["plan_saw"] = context.planned->at("planned_after_attempts");
     receipt.changes.push_back("appended '" + mark_of(context) + "' to " + file);
     return receipt;
   }
