@@ -69,13 +69,15 @@ Status adopt_own_binds(std::vector<MountIntent>& intents, const StepContext& con
       if (o.at("path").as_string() != in.path || o.at("mount_point").as_bool()) continue;
       auto mount = mount_at(in.path);
       if (!mount) return mount.error();
-      auto self = *mount ? is_self_bind(**mount) : Result<bool>(false);
+      in.mount_point = false;
+      if (!*mount) break;  // gone again since read_intent: bind it as planned
+      auto self = is_self_bind(**mount);
       if (!self) return self.error();
       if (!*self)
         return refusal("the plan found no mount at " + in.path + ", now there is one that share.readonly did not " +
-                       "make (mount ID " + std::to_string(in.prior_id) + "); plan the step again");
+                       "make (mount ID " + std::to_string((*mount)->id) + "); plan the step again");
       in.own_bind = true;
-      in.mount_point = false;
+      break;
     }
   }
   return Status::success();
@@ -125,7 +127,9 @@ class MountReadOnly final : public ReadOnlyPart {
       return why;
     };
     for (auto& in : *intents) {
-      if (in.already) {
+      // An own bind already read-only (the crash came after its remount) is
+      // recorded like one made now, so that undo removes it.
+      if (in.already && !in.own_bind) {
         changes.push_back(in.path + " was already read-only");
         continue;
       }
@@ -137,10 +141,11 @@ class MountReadOnly final : public ReadOnlyPart {
         if (!in.mount_point) (void)remove_self_bind(in.path);
         return undo_now(mount ? failure("no mount at " + in.path + " after bind-mounting it onto itself") : mount.error());
       }
-      if (auto remounted = remount(in.path, remount_flags_of((*mount)->options) | MS_RDONLY); !remounted) {
-        if (!in.mount_point) (void)remove_self_bind(in.path);
-        return undo_now(remounted.error());
-      }
+      if (!options_read_only((*mount)->options))
+        if (auto remounted = remount(in.path, remount_flags_of((*mount)->options) | MS_RDONLY); !remounted) {
+          if (!in.mount_point) (void)remove_self_bind(in.path);
+          return undo_now(remounted.error());
+        }
       bool bound = !in.mount_point;
       entry["change"].as_array().emplace_back(in.path);
       entry["items"].as_array().push_back(json::object{{"path", in.path}, {"bound", bound},
@@ -203,8 +208,14 @@ class MountReadOnly final : public ReadOnlyPart {
       if (!mount) return mount.error();
       if (!*mount || !options_read_only((*mount)->options)) return std::optional<json::object>();
       bool was_mount_point = o.at("mount_point").as_bool();
-      // A remount keeps the mount ID; a bind mount of our own is a new one.
+      // A remount keeps the mount ID; a bind mount of our own is a new one,
+      // of the path onto itself: any other mount there is not ours to undo.
       if (was_mount_point && (*mount)->id != o.at("prior_id").to_number<int>()) return std::optional<json::object>();
+      if (!was_mount_point) {
+        auto self = is_self_bind(**mount);
+        if (!self) return self.error();
+        if (!*self) return std::optional<json::object>();
+      }
       entry["items"].as_array().push_back(json::object{
           {"path", path}, {"bound", !was_mount_point}, {"mount_id", (*mount)->id},
           {"prior_options", was_mount_point ? o.at("prior_options") : json::value((*mount)->options)}});

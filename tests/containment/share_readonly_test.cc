@@ -183,6 +183,55 @@ TEST_CASE("share.readonly resumed after a crash between its bind mount and the r
   CHECK(write_errno(directory) == 0);
 }
 
+TEST_CASE("share.readonly resumed after a crash between two directories undoes both binds") {
+  RESPONDER_REQUIRE_PRIVATE_MOUNTS();
+  DataVolume volume;
+  auto first = volume.path / "a", second = volume.path / "b";
+  std::filesystem::create_directories(first);
+  std::filesystem::create_directories(second);
+  auto first_canonical = std::filesystem::canonical(first);
+  responder::testing::ModuleStep step("share.readonly", "two-directories");
+  auto params = named("mounts", {first.string(), second.string()});
+  auto plan = step.plan(params);
+  REQUIRE_MESSAGE(plan, plan.error().message);
+  // The crash: the first directory was bound and made read-only, the second not yet.
+  REQUIRE(bind_onto_itself(first_canonical));
+  REQUIRE(remount(first_canonical, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC));
+  REQUIRE(write_errno(first) == EROFS);
+  auto resumed = step.verify(nullptr, plan->detail);
+  REQUIRE(resumed);
+  CHECK_FALSE(resumed->in_effect);
+
+  step.use_plan(plan->detail);
+  auto receipt = step.apply(params);
+  REQUIRE_MESSAGE(receipt, receipt.error().message);
+  CHECK(write_errno(first) == EROFS);
+  CHECK(write_errno(second) == EROFS);
+  REQUIRE(step.undo(*receipt));
+  for (auto& dir : {first, second}) {
+    auto mount = mount_at(std::filesystem::canonical(dir));
+    REQUIRE(mount);
+    CHECK_FALSE(*mount);
+    CHECK(write_errno(dir) == 0);
+  }
+}
+
+TEST_CASE("share.readonly does not take a read-only mount someone else made for its own after a crash") {
+  RESPONDER_REQUIRE_PRIVATE_MOUNTS();
+  DataVolume volume;
+  auto directory = volume.path / "projects";
+  std::filesystem::create_directories(directory);
+  responder::testing::ModuleStep step("share.readonly", "foreign-ro");
+  auto params = named("mounts", {directory.string()});
+  auto plan = step.plan(params);
+  REQUIRE_MESSAGE(plan, plan.error().message);
+  REQUIRE(::mount("tmpfs", directory.c_str(), "tmpfs", MS_RDONLY, "size=1m") == 0);
+  auto resumed = step.verify(nullptr, plan->detail);
+  REQUIRE(resumed);
+  CHECK_FALSE(resumed->recovered);  // undo would otherwise unmount their filesystem
+  ::umount2(directory.c_str(), MNT_DETACH);
+}
+
 TEST_CASE("share.readonly resumed refuses a mount that appeared at a plain directory since the plan") {
   RESPONDER_REQUIRE_PRIVATE_MOUNTS();
   DataVolume volume;
