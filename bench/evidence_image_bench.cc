@@ -27,6 +27,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -95,16 +97,23 @@ long own_max_rss_kib() {
 // own). The time includes the journal and the evidence records.
 Timed image_with_responder(const fs::path& home, const fs::path& source, const std::string& incident) {
   auto playbook = home / "image.yaml";
+  auto log = home / "responder.log";
   if (!fs::exists(playbook)) {
     fs::create_directories(home);
-    std::FILE* f = std::fopen(playbook.c_str(), "w");
-    std::fprintf(f,
-                 "name: image-bench\ndescription: one forensic image\nstages:\n  analyze:\n"
-                 "    - id: image\n      module: evidence.image\n      with: {source: \"%s\", name: source.img}\n",
-                 source.c_str());
-    std::fclose(f);
+    std::string quoted = "'";  // YAML single quotes: only ' itself is doubled
+    for (char c : source.string()) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    quoted += "'";
+    std::ofstream(playbook) << "name: image-bench\ndescription: one forensic image\nstages:\n  analyze:\n"
+                            << "    - id: image\n      module: evidence.image\n      with: {source: " << quoted
+                            << ", name: source.img}\n";
   }
-  return run_tool({RESPONDER_BINARY, "--home", home.string(), "run", playbook.string(), "--incident", incident});
+  Timed t = run_tool({RESPONDER_BINARY, "--home", home.string(), "run", playbook.string(), "--incident", incident},
+                     log.string());
+  if (t.seconds < 0) {
+    std::ifstream in(log);
+    std::fprintf(stderr, "responder run failed:\n%s\n", std::string(std::istreambuf_iterator<char>(in), {}).c_str());
+  }
+  return t;
 }
 
 }  // namespace

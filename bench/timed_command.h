@@ -22,14 +22,14 @@ struct Timed {
   long max_rss_kib = 0;
 };
 
-// Runs argv with its output discarded.
-inline Timed run_tool(const std::vector<std::string>& argv) {
+// Runs argv with its output discarded, or appended to `log` when given.
+inline Timed run_tool(const std::vector<std::string>& argv, const std::string& log = {}) {
   auto start = std::chrono::steady_clock::now();
   pid_t pid = ::fork();
   if (pid == 0) {
-    int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
+    int out = log.empty() ? ::open("/dev/null", O_WRONLY) : ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

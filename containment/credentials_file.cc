@@ -26,13 +26,18 @@ Result<int> open_private_directory(const std::filesystem::path& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return failure(errno_text("cannot open the credentials directory (a symlink is refused)", dir));
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_uid != ::geteuid()) {
+  if (::fstat(fd, &st) != 0) {
+    auto e = failure(errno_text("cannot stat the credentials directory", dir));
+    ::close(fd);
+    return e;
+  }
+  if (st.st_uid != ::geteuid()) {
     ::close(fd);
     return refusal("the credentials directory " + dir.string() + " belongs to uid " + std::to_string(st.st_uid) +
                    ", not to the responder (uid " + std::to_string(::geteuid()) +
                    "); its owner could read the new passwords. Remove it or give it to the responder");
   }
-  if (::fstat(fd, &st) != 0 || ((st.st_mode & 07777) != 0700 && ::fchmod(fd, 0700) != 0)) {
+  if ((st.st_mode & 07777) != 0700 && ::fchmod(fd, 0700) != 0) {
     auto e = failure(errno_text("cannot make the credentials directory mode 0700:", dir));
     ::close(fd);
     return e;

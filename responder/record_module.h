@@ -19,9 +19,6 @@ class RecordModule : public Module {
   RecordModule(std::string_view recorded, std::string_view not_recorded)
       : recorded_(recorded), not_recorded_(not_recorded) {}
 
-  // For a module that says for itself whether it is in effect (overrides verify).
-  RecordModule() = default;
-
   bool undoable() const final { return false; }
   Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object&,
                               StepContext&) const override {
@@ -31,6 +28,11 @@ class RecordModule : public Module {
     return v;
   }
   Status undo(const Receipt&, StepContext&) const final { return {}; }
+
+ protected:
+  // Only for a module that overrides verify (says for itself whether it is
+  // in effect): the messages above are left empty.
+  RecordModule() = default;
 
  private:
   std::string recorded_, not_recorded_;
