@@ -146,9 +146,11 @@ class CredentialRotate final : public Module {
     }
     auto file = credentials_path(context);
     auto recipient = recipient_certificate(context);
-    if (!file.empty())
+    if (!file.empty()) {
+      if (auto usable = check_credentials_directory(file.parent_path()); !usable) return usable.error();
       plan.changes.push_back("the new passwords go to " + file.string() + " (root-only" +
                              (recipient.empty() ? "" : ", sealed to " + recipient.string()) + ") first");
+    }
     for (const auto& u : locked_users(*users))
       plan.changes.push_back(u + " is locked: the new password replaces the lock (an undo of that lock will refuse)");
     plan.detail["users"] = std::move(names);

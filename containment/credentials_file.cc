@@ -17,6 +17,12 @@ std::string errno_text(const std::string& what, const std::filesystem::path& pat
   return what + " " + path.string() + ": " + std::strerror(errno);
 }
 
+Error foreign_owner(const std::filesystem::path& dir, uid_t owner) {
+  return refusal("the credentials directory " + dir.string() + " belongs to uid " + std::to_string(owner) +
+                 ", not to the responder (uid " + std::to_string(::geteuid()) +
+                 "); its owner could read the new passwords. Remove it or give it to the responder");
+}
+
 // Opens `dir` (creating it 0700 when missing) and makes sure it is a real
 // directory of the responder's own that only it can enter: a directory
 // someone else owns could be opened up again by its owner after the check.
@@ -33,9 +39,7 @@ Result<int> open_private_directory(const std::filesystem::path& dir) {
   }
   if (st.st_uid != ::geteuid()) {
     ::close(fd);
-    return refusal("the credentials directory " + dir.string() + " belongs to uid " + std::to_string(st.st_uid) +
-                   ", not to the responder (uid " + std::to_string(::geteuid()) +
-                   "); its owner could read the new passwords. Remove it or give it to the responder");
+    return foreign_owner(dir, st.st_uid);
   }
   if ((st.st_mode & 07777) != 0700 && ::fchmod(fd, 0700) != 0) {
     auto e = failure(errno_text("cannot make the credentials directory mode 0700:", dir));
@@ -53,6 +57,17 @@ Result<int> open_private_directory(const std::filesystem::path& dir) {
 }
 
 }  // namespace
+
+Status check_credentials_directory(const std::filesystem::path& dir) {
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::success();
+    return failure(errno_text("cannot stat the credentials directory", dir));
+  }
+  if (!S_ISDIR(st.st_mode)) return refusal("the credentials directory " + dir.string() + " is not a directory (a symlink is refused)");
+  if (st.st_uid != ::geteuid()) return foreign_owner(dir, st.st_uid);
+  return Status::success();
+}
 
 std::string format_credentials(const std::string& header, const std::vector<Credential>& credentials) {
   // Sized once: a reallocation would free a buffer holding passwords

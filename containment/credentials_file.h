@@ -33,6 +33,11 @@ std::string format_credentials(const std::string& header, const std::vector<Cred
 // refuses to overwrite an existing file (it may hold passwords in force).
 Status write_credentials_file(const std::filesystem::path& path, std::string_view content);
 
+// What write_credentials_file would say of `dir` as it stands, changing
+// nothing (for plan): absent is fine, it will be made; a symlink, something
+// not a directory, or a directory the responder does not own is refused.
+Status check_credentials_directory(const std::filesystem::path& dir);
+
 // The credentials in a plain-text file, in order ('#' lines skipped). Fails
 // naming the file when it cannot be read.
 Result<std::vector<Credential>> read_credentials_file(const std::filesystem::path& path);

@@ -154,6 +154,9 @@ TEST_CASE("credential.rotate refuses a credentials directory someone else owns, 
   REQUIRE(::chown(dir.c_str(), 65534, 65534) == 0);
   ModuleStep step("credential.rotate", "rotate-foreign-dir", incident.path());
 
+  auto plan = step.plan(rotate_params({"alice"}));
+  REQUIRE_FALSE(plan);
+  CHECK(plan.error().kind == ErrorKind::refused);
   auto receipt = step.apply(rotate_params({"alice"}));
   REQUIRE_FALSE(receipt);
   CHECK(receipt.error().kind == ErrorKind::refused);
