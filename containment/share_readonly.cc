@@ -53,6 +53,13 @@ Result<bool> file_still_written(const std::string& path, std::string_view sha256
   return now->existed && sha256_hex(now->content) == sha256;
 }
 
+Status refuse_if_edited(const std::string& path, std::string_view sha256, const std::string& by_hand) {
+  auto ours = file_still_written(path, sha256);
+  if (!ours) return ours.error();
+  if (!*ours) return refusal(path + " changed since share.readonly wrote it; not overwriting someone's edit. " + by_hand);
+  return Status::success();
+}
+
 namespace {
 
 std::vector<std::unique_ptr<ReadOnlyPart>> all_parts() {

@@ -170,7 +170,6 @@ class MountReadOnly final : public ReadOnlyPart {
   }
 
   Status undo(const json::object& undo) const override {
-    if (auto ours = check_undo(undo); !ours) return ours;
     auto& items = undo.at("items").as_array();
     for (auto it = items.rbegin(); it != items.rend(); ++it) {
       auto& o = it->as_object();

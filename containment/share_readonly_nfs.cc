@@ -120,11 +120,10 @@ class NfsReadOnly final : public ReadOnlyPart {
     for (auto& f : undo.at("files").as_array()) {
       auto& o = f.as_object();
       std::string path(o.at("prior").as_object().at("path").as_string());
-      auto ours = file_still_written(path, o.at("written_sha256").as_string());
-      if (!ours) return ours.error();
-      if (!*ours)
-        return refusal(path + " changed since share.readonly wrote it; not overwriting someone's edit. Switch the export "
-                              "back to rw by hand and run `exportfs -ra`");
+      if (auto ours = refuse_if_edited(path, o.at("written_sha256").as_string(),
+                                       "Switch the export back to rw by hand and run `exportfs -ra`");
+          !ours)
+        return ours;
     }
     return Status::success();
   }
@@ -132,7 +131,6 @@ class NfsReadOnly final : public ReadOnlyPart {
   Status undo(const json::object& undo) const override {
     auto& files = undo.at("files").as_array();
     if (files.empty()) return Status::success();
-    if (auto ours = check_undo(undo); !ours) return ours;
     for (auto& f : files) {
       auto prior = FileSnapshot::from_json(f.as_object().at("prior").as_object());
       if (!prior) return prior.error();

@@ -36,6 +36,9 @@ class ReadOnlyPart {
   // Whether undo could run now (the change is still ours), changing nothing;
   // a refusal names what someone else changed since.
   virtual Status check_undo(const json::object& undo) const = 0;
+  // Restores the prior state. Does not check first: the module runs every
+  // part's check_undo before undoing any, and apply's rollback undoes what
+  // it has just done.
   virtual Status undo(const json::object& undo) const = 0;
   // Reads back from the real component whether every target is read-only.
   virtual Result<bool> verify(const json::object& entry, std::vector<std::string>& detail) const = 0;
@@ -60,5 +63,8 @@ std::string joined(const std::vector<std::string>& lines);
 // Whether `path` holds exactly the bytes whose SHA-256 is `sha256` (what
 // this step wrote): false when it is gone or someone edited it since.
 Result<bool> file_still_written(const std::string& path, std::string_view sha256);
+// check_undo for a file this step wrote: a refusal naming `path`, followed
+// by `by_hand` (what to do instead), when it is not file_still_written.
+Status refuse_if_edited(const std::string& path, std::string_view sha256, const std::string& by_hand);
 
 }  // namespace responder

@@ -112,18 +112,13 @@ class SambaReadOnly final : public ReadOnlyPart {
 
   Status check_undo(const json::object& undo) const override {
     if (!undo.contains("prior")) return Status::success();
-    std::string config(undo.at("config").as_string());
-    auto ours = file_still_written(config, undo.at("written_sha256").as_string());
-    if (!ours) return ours.error();
-    if (!*ours)
-      return refusal(config + " changed since share.readonly wrote it; not overwriting someone's edit. Remove the lines "
-                              "after the share.readonly comment by hand and reload smbd, or put the file back yourself");
-    return Status::success();
+    return refuse_if_edited(std::string(undo.at("config").as_string()), undo.at("written_sha256").as_string(),
+                            "Remove the lines after the share.readonly comment by hand and reload smbd, or put the "
+                            "file back yourself");
   }
 
   Status undo(const json::object& undo) const override {
     if (!undo.contains("prior")) return Status::success();
-    if (auto ours = check_undo(undo); !ours) return ours;
     auto prior = FileSnapshot::from_json(undo.at("prior").as_object());
     if (!prior) return prior.error();
     if (auto restored = restore_file(*prior); !restored) return restored;
