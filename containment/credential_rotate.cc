@@ -70,12 +70,10 @@ bool sealed(const std::filesystem::path& file) { return file.extension() == ".p7
 // SHA-256 of each user's current password hash, so that verify can tell the
 // passwords changed even when it cannot read them (sealed file). Empty when
 // /etc/shadow cannot be read (a plan run without root).
-json::object hash_digests(const std::vector<std::string>& users) {
+json::object hash_digests(const ShadowFile& shadow, const std::vector<std::string>& users) {
   json::object digests;
-  auto shadow = ShadowFile::read();
-  if (!shadow) return digests;
   for (const auto& u : users)
-    if (auto hash = shadow->field(u, ShadowField::password)) digests[u] = sha256_hex(*hash);
+    if (auto hash = shadow.field(u, ShadowField::password)) digests[u] = sha256_hex(*hash);
   return digests;
 }
 
@@ -120,12 +118,10 @@ std::string written_at(const std::filesystem::path& file) {
 // chpasswd replaces the lock with the new hash. The account stays closed to
 // whoever held the old password (nobody but the credentials file knows the
 // new one), but an undo of that lock will then refuse, and the plan says so.
-std::vector<std::string> locked_users(const std::vector<std::string>& users) {
+std::vector<std::string> locked_users(const ShadowFile& shadow, const std::vector<std::string>& users) {
   std::vector<std::string> locked;
-  auto shadow = ShadowFile::read();
-  if (!shadow) return locked;
   for (const auto& u : users)
-    if (auto hash = shadow->field(u, ShadowField::password); hash && password_locked(*hash))
+    if (auto hash = shadow.field(u, ShadowField::password); hash && password_locked(*hash))
       locked.push_back(u);
   return locked;
 }
@@ -151,11 +147,13 @@ class CredentialRotate final : public Module {
       plan.changes.push_back("the new passwords go to " + file.string() + " (root-only" +
                              (recipient.empty() ? "" : ", sealed to " + recipient.string()) + ") first");
     }
-    for (const auto& u : locked_users(*users))
-      plan.changes.push_back(u + " is locked: the new password replaces the lock (an undo of that lock will refuse)");
+    auto shadow = ShadowFile::read();
+    if (shadow)
+      for (const auto& u : locked_users(*shadow, *users))
+        plan.changes.push_back(u + " is locked: the new password replaces the lock (an undo of that lock will refuse)");
     plan.detail["users"] = std::move(names);
     plan.detail["file"] = file.string();
-    plan.detail["prior_hash_sha256"] = hash_digests(*users);
+    plan.detail["prior_hash_sha256"] = shadow ? hash_digests(*shadow, *users) : json::object();
     return plan;
   }
 
