@@ -147,108 +147,104 @@ TEST_CASE("share.readonly makes a plain directory read-only through a bind mount
   CHECK(write_errno(directory) == 0);
 }
 
+// Plain directories on a fresh volume and share.readonly's plan for them,
+// made before the "crash" each resume test stages.
+struct PlannedDirectories {
+  DataVolume volume;
+  std::vector<std::filesystem::path> dirs;
+  responder::testing::ModuleStep step;
+  json::object params;
+  json::object planned;
+  PlannedDirectories(const std::string& step_id, std::vector<std::string> names) : step("share.readonly", step_id) {
+    json::array paths;
+    for (auto& name : names) {
+      dirs.push_back(volume.path / name);
+      std::filesystem::create_directories(dirs.back());
+      dirs.back() = std::filesystem::canonical(dirs.back());
+      paths.emplace_back(dirs.back().string());
+    }
+    params = json::object{{"mounts", paths}};
+    auto plan = step.plan(params);
+    REQUIRE_MESSAGE(plan, plan.error().message);
+    planned = plan->detail;
+  }
+};
+
+// Undo left no mount at `dir` and it takes writes again.
+void check_plain_and_writable(const std::filesystem::path& dir) {
+  auto mount = mount_at(dir);
+  REQUIRE(mount);
+  CHECK_FALSE(*mount);
+  CHECK(write_errno(dir) == 0);
+}
+
 TEST_CASE("share.readonly resumed after a crash between its bind mount and the remount takes the bind over, and undo removes it") {
   RESPONDER_REQUIRE_PRIVATE_MOUNTS();
-  DataVolume volume;
-  auto directory = volume.path / "projects";
-  std::filesystem::create_directories(directory);
-  auto canonical = std::filesystem::canonical(directory);
-
-  responder::testing::ModuleStep step("share.readonly", "directory-crash");
-  auto params = named("mounts", {directory.string()});
-  auto plan = step.plan(params);
-  REQUIRE_MESSAGE(plan, plan.error().message);
+  PlannedDirectories lab("directory-crash", {"projects"});
+  auto& directory = lab.dirs[0];
   // The crash: the bind onto itself was made, the remount never happened.
-  REQUIRE(bind_onto_itself(canonical));
-  auto resumed = step.verify(nullptr, plan->detail);
+  REQUIRE(bind_onto_itself(directory));
+  auto resumed = lab.step.verify(nullptr, lab.planned);
   REQUIRE(resumed);
   CHECK_FALSE(resumed->in_effect);  // still writable: the engine applies again
 
-  step.use_plan(plan->detail);
-  auto receipt = step.apply(params);
+  lab.step.use_plan(lab.planned);
+  auto receipt = lab.step.apply(lab.params);
   REQUIRE_MESSAGE(receipt, receipt.error().message);
   CHECK(write_errno(directory) == EROFS);
   auto bind_count = [&] {
     std::ifstream in("/proc/self/mountinfo");
     int n = 0;
-    for (std::string line; std::getline(in, line);) n += line.find(" " + canonical.string() + " ") != std::string::npos;
+    for (std::string line; std::getline(in, line);) n += line.find(" " + directory.string() + " ") != std::string::npos;
     return n;
   };
   CHECK(bind_count() == 1);  // taken over, not bound a second time
 
-  REQUIRE(step.undo(*receipt));
-  auto mount_after = mount_at(canonical);
-  REQUIRE(mount_after);
-  CHECK_FALSE(*mount_after);  // the crash's bind mount is gone too
-  CHECK(write_errno(directory) == 0);
+  REQUIRE(lab.step.undo(*receipt));
+  check_plain_and_writable(directory);  // the crash's bind mount is gone too
 }
 
 TEST_CASE("share.readonly resumed after a crash between two directories undoes both binds") {
   RESPONDER_REQUIRE_PRIVATE_MOUNTS();
-  DataVolume volume;
-  auto first = volume.path / "a", second = volume.path / "b";
-  std::filesystem::create_directories(first);
-  std::filesystem::create_directories(second);
-  auto first_canonical = std::filesystem::canonical(first);
-  responder::testing::ModuleStep step("share.readonly", "two-directories");
-  auto params = named("mounts", {first.string(), second.string()});
-  auto plan = step.plan(params);
-  REQUIRE_MESSAGE(plan, plan.error().message);
+  PlannedDirectories lab("two-directories", {"a", "b"});
   // The crash: the first directory was bound and made read-only, the second not yet.
-  REQUIRE(bind_onto_itself(first_canonical));
-  REQUIRE(remount(first_canonical, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC));
-  REQUIRE(write_errno(first) == EROFS);
-  auto resumed = step.verify(nullptr, plan->detail);
+  REQUIRE(bind_onto_itself(lab.dirs[0]));
+  REQUIRE(remount(lab.dirs[0], MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC));
+  REQUIRE(write_errno(lab.dirs[0]) == EROFS);
+  auto resumed = lab.step.verify(nullptr, lab.planned);
   REQUIRE(resumed);
   CHECK_FALSE(resumed->in_effect);
 
-  step.use_plan(plan->detail);
-  auto receipt = step.apply(params);
+  lab.step.use_plan(lab.planned);
+  auto receipt = lab.step.apply(lab.params);
   REQUIRE_MESSAGE(receipt, receipt.error().message);
-  CHECK(write_errno(first) == EROFS);
-  CHECK(write_errno(second) == EROFS);
-  REQUIRE(step.undo(*receipt));
-  for (auto& dir : {first, second}) {
-    auto mount = mount_at(std::filesystem::canonical(dir));
-    REQUIRE(mount);
-    CHECK_FALSE(*mount);
-    CHECK(write_errno(dir) == 0);
-  }
+  CHECK(write_errno(lab.dirs[0]) == EROFS);
+  CHECK(write_errno(lab.dirs[1]) == EROFS);
+  REQUIRE(lab.step.undo(*receipt));
+  for (auto& dir : lab.dirs) check_plain_and_writable(dir);
 }
 
 TEST_CASE("share.readonly does not take a read-only mount someone else made for its own after a crash") {
   RESPONDER_REQUIRE_PRIVATE_MOUNTS();
-  DataVolume volume;
-  auto directory = volume.path / "projects";
-  std::filesystem::create_directories(directory);
-  responder::testing::ModuleStep step("share.readonly", "foreign-ro");
-  auto params = named("mounts", {directory.string()});
-  auto plan = step.plan(params);
-  REQUIRE_MESSAGE(plan, plan.error().message);
-  REQUIRE(::mount("tmpfs", directory.c_str(), "tmpfs", MS_RDONLY, "size=1m") == 0);
-  auto resumed = step.verify(nullptr, plan->detail);
+  PlannedDirectories lab("foreign-ro", {"projects"});
+  REQUIRE(::mount("tmpfs", lab.dirs[0].c_str(), "tmpfs", MS_RDONLY, "size=1m") == 0);
+  auto resumed = lab.step.verify(nullptr, lab.planned);
   REQUIRE(resumed);
   CHECK_FALSE(resumed->recovered);  // undo would otherwise unmount their filesystem
-  ::umount2(directory.c_str(), MNT_DETACH);
+  ::umount2(lab.dirs[0].c_str(), MNT_DETACH);
 }
 
 TEST_CASE("share.readonly resumed refuses a mount that appeared at a plain directory since the plan") {
   RESPONDER_REQUIRE_PRIVATE_MOUNTS();
-  DataVolume volume;
-  auto directory = volume.path / "projects";
-  std::filesystem::create_directories(directory);
-  responder::testing::ModuleStep step("share.readonly", "directory-foreign");
-  auto params = named("mounts", {directory.string()});
-  auto plan = step.plan(params);
-  REQUIRE_MESSAGE(plan, plan.error().message);
+  PlannedDirectories lab("directory-foreign", {"projects"});
   // Someone mounts a filesystem of their own there meanwhile.
-  REQUIRE(::mount("tmpfs", directory.c_str(), "tmpfs", 0, "size=1m") == 0);
-  step.use_plan(plan->detail);
-  auto receipt = step.apply(params);
+  REQUIRE(::mount("tmpfs", lab.dirs[0].c_str(), "tmpfs", 0, "size=1m") == 0);
+  lab.step.use_plan(lab.planned);
+  auto receipt = lab.step.apply(lab.params);
   REQUIRE_FALSE(receipt);
   CHECK(receipt.error().kind == ErrorKind::refused);
-  CHECK(write_errno(directory) == 0);  // left as it was
-  ::umount2(directory.c_str(), MNT_DETACH);
+  CHECK(write_errno(lab.dirs[0]) == 0);  // left as it was
+  ::umount2(lab.dirs[0].c_str(), MNT_DETACH);
 }
 
 TEST_CASE("share.readonly names the file open for writing when the remount is busy and changes nothing") {
