@@ -13,4 +13,16 @@ std::string display(const json::value& value) {
   return json::serialize(value);
 }
 
+json::array string_array(const std::vector<std::string>& items) {
+  json::array out;
+  for (auto& i : items) out.push_back(json::string(i));
+  return out;
+}
+
+std::string comma_joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
 }  // namespace responder

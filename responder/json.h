@@ -11,6 +11,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace responder {
 namespace json = boost::json;
@@ -21,5 +22,9 @@ std::string to_json_text(const json::value& value);
 json::value parse_json(std::string_view text);
 // A human rendering for terminals: strings unquoted, everything else as JSON.
 std::string display(const json::value& value);
+// A JSON array of the strings, in order.
+json::array string_array(const std::vector<std::string>& items);
+// "a, b, c": for one-line human output.
+std::string comma_joined(const std::vector<std::string>& items);
 
 }  // namespace responder

@@ -26,12 +26,6 @@ StepContext make_step_context(const RunSetup& setup, const std::string& step_id)
 
 namespace {
 
-json::array string_array(const std::vector<std::string>& items) {
-  json::array out;
-  for (auto& i : items) out.push_back(json::string(i));
-  return out;
-}
-
 std::string_view error_kind_name(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::failed: return "failed";

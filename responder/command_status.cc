@@ -1,0 +1,100 @@
+// responder status ID: where the run stands: steps, approvals, changes in force checked against the live system.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <iostream>
+
+#include "responder/command.h"
+#include "responder/exit_code.h"
+#include "responder/incident_home.h"
+#include "responder/runner.h"
+
+namespace responder {
+namespace {
+
+int status(const GlobalOptions& globals, const std::string& id) {
+  auto env = open_environment(globals);
+  if (!env) return report_error(env.error());
+  auto incident = load_incident(*env, id);
+  if (!incident) return report_error(incident.error());
+  const IncidentState& state = incident->state;
+  const Playbook& playbook = incident->playbook;
+  json::object summary{{"incident", id}, {"playbook", playbook.name}, {"outcome", state.outcome}, {"records", state.records}};
+  json::array steps;
+  if (!globals.json) {
+    std::cout << "incident " << id << ": " << playbook.name << " — " << state.outcome << " (" << state.records
+              << " journal records)\n";
+  }
+  for (auto& stage : playbook.stages) {
+    if (!globals.json) std::cout << "  " << stage.name << "\n";
+    for (auto& step : stage.steps) {
+      const StepState* s = state.find(step.id);
+      std::string status_text = s ? std::string(step_status_name(s->status)) : "pending";
+      std::string extra;
+      json::object entry{{"stage", stage.name}, {"step", step.id}, {"module", step.module}, {"status", status_text}};
+      if (step.approval > 0) {
+        auto approvers = s ? s->approvers : std::vector<std::string>{};
+        entry["approval"] = json::object{{"needed", step.approval}, {"approved_by", string_array(approvers)}};
+        bool waiting = static_cast<int>(approvers.size()) < step.approval &&
+                       (!s || s->status == StepStatus::pending || s->status == StepStatus::planned);
+        if (waiting) {
+          status_text = "waiting for approval";
+          entry["status"] = status_text;
+        }
+        extra += " approvals " + std::to_string(approvers.size()) + "/" + std::to_string(step.approval) +
+                 (approvers.empty() ? "" : " (" + comma_joined(approvers) + ")");
+      }
+      if (s && s->status == StepStatus::failed) extra += " — " + s->error;
+      if (s && s->undo_pending) extra += " — undo was started and not finished; run `responder undo` again";
+      if (s && !s->undo_error.empty()) extra += " — undo failed: " + s->undo_error;
+      if (!globals.json) std::cout << "    " << step.id << " [" << step.module << "] " << status_text << extra << "\n";
+      steps.push_back(std::move(entry));
+    }
+  }
+  summary["steps"] = std::move(steps);
+
+  // Changes in force are checked against the live system, so that drift
+  // (a rule removed by someone else) shows here.
+  json::array in_force;
+  auto actions = state.in_force();
+  if (!globals.json) std::cout << (actions.empty() ? "no changes in force\n" : "changes in force (newest first):\n");
+  RunReporter quiet(true);
+  for (const StepState* s : actions) {
+    json::object entry{{"step", s->id}, {"module", s->module}, {"changes", string_array(s->receipt->changes)}};
+    std::string check;
+    if (const Module* module = ModuleRegistry::instance().find(s->module)) {
+      StepContext context;
+      context.incident_id = id;
+      context.step_id = s->id;
+      context.actor = env->actor;
+      context.incident_dir = incident->dir;
+      context.config = &env->config;
+      context.safety = &env->safety;
+      auto verification = module->verify(s->params, &*s->receipt, s->planned, context);
+      if (!verification) check = "could not check: " + verification.error().message;
+      else check = verification->in_effect ? "in effect" : "NOT in effect (drift): " + verification->detail;
+    } else {
+      check = "cannot check: module not in this build";
+    }
+    entry["check"] = check;
+    if (!globals.json) {
+      std::cout << "  " << s->id << " [" << s->module << "] " << check << "\n";
+      for (auto& c : s->receipt->changes) std::cout << "      · " << c << "\n";
+    }
+    in_force.push_back(std::move(entry));
+  }
+  summary["in_force"] = std::move(in_force);
+  if (globals.json) std::cout << to_json_text(summary) << "\n";
+  return kExitSuccess;
+}
+
+void setup_status(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {
+  auto id = std::make_shared<std::string>();
+  command.add_option("incident", *id, "incident id")->required()->type_name("ID");
+  action = [id, &globals] { return status(globals, *id); };
+}
+
+const CommandRegistration status_registration{{"status", "where the run stands: stages, steps, approvals, changes in force", 40, setup_status}};
+
+}  // namespace
+}  // namespace responder

@@ -1,0 +1,50 @@
+// responder undo ID [--step STEP]...: undo applied changes, newest first.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <iostream>
+
+#include "responder/command.h"
+#include "responder/exit_code.h"
+#include "responder/incident_home.h"
+#include "responder/runner.h"
+
+namespace responder {
+namespace {
+
+int undo(const GlobalOptions& globals, const std::string& id, const std::vector<std::string>& steps) {
+  auto env = open_environment(globals);
+  if (!env) return report_error(env.error());
+  auto incident = load_incident(*env, id);
+  if (!incident) return report_error(incident.error());
+  auto in_force = incident->state.in_force();
+  for (auto& step : steps) {
+    if (!incident->playbook.find_step(step)) return report_error(bad_input("incident " + id + " has no step '" + step + "'"));
+    if (std::none_of(in_force.begin(), in_force.end(), [&](const StepState* s) { return s->id == step; }))
+      return report_error(bad_input("step '" + step + "' has no change in force to undo"));
+  }
+  auto control = take_control(*env, *incident);
+  if (!control) return report_error(control.error());
+  RunReporter reporter(globals.json);
+  if (in_force.empty()) {
+    reporter.note("incident " + id + ": nothing in force to undo");
+    return kExitSuccess;
+  }
+  RunSetup setup{&*env, id, incident->dir, &control->journal, &incident->playbook, incident->state.variables, &reporter, incident->state.drill};
+  auto outcome = undo_in_force(setup, incident->state, steps, "", steps.empty() ? "responder undo" : "responder undo --step");
+  reporter.note("undone " + std::to_string(outcome.undone) + ", failed " + std::to_string(outcome.failed));
+  return outcome.failed ? kExitStepFailed : kExitSuccess;
+}
+
+void setup_undo(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {
+  auto id = std::make_shared<std::string>();
+  auto steps = std::make_shared<std::vector<std::string>>();
+  command.add_option("incident", *id, "incident id")->required()->type_name("ID");
+  command.add_option("--step", *steps, "undo only this step (repeatable); default all")->type_name("STEP");
+  action = [id, steps, &globals] { return undo(globals, *id, *steps); };
+}
+
+const CommandRegistration undo_registration{{"undo", "undo applied changes, newest first (all, or the named steps)", 42, setup_undo}};
+
+}  // namespace
+}  // namespace responder
