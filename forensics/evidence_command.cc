@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <optional>
 #include <regex>
 #include <unistd.h>
 
@@ -16,6 +17,8 @@
 #include "responder/command.h"
 #include "responder/environment.h"
 #include "responder/exit_code.h"
+#include "responder/incident_home.h"
+#include "responder/unverified_output.h"
 
 namespace responder {
 namespace {
@@ -28,6 +31,7 @@ struct EvidenceArgs {
   std::string fingerprint;   // verify --fingerprint
   std::string tsa_ca;        // verify --tsa-ca
   bool write_once = false;   // verify --write-once (for a DIR that is a live store)
+  bool force = false;        // list, verify, custody (reading): go on with a journal that fails verification
 };
 
 int fail_with(const Error& error) {
@@ -44,6 +48,22 @@ Result<std::filesystem::path> incident_evidence(const Environment& env, const st
   return dir;
 }
 
+// The incident's journal says who approved and collected each item; an
+// evidence command on an incident whose journal fails verification is
+// refused, or with --force (read-only commands) marked on every line.
+Status check_incident_journal(const Environment& env, const std::string& id, bool read_only, bool force,
+                              std::optional<UnverifiedOutput>& mark) {
+  auto file = incident_journal_file(env, id);
+  if (!file) return file.error().kind == ErrorKind::bad_input ? Status{} : Status{file.error()};  // evidence without a run
+  auto chain = verify_journal(*file);
+  if (!chain.breaks) return {};
+  if (!read_only || !force)
+    return refusal("the journal of incident " + id + " failed verification: " + chain.first_break + ". `responder journal " +
+                   id + " --verify` lists every break" + (read_only ? "; --force goes on anyway" : ""));
+  mark.emplace(env.json, chain.first_break);
+  return {};
+}
+
 std::string field(const json::object& o, const char* key) {
   if (auto* v = o.if_contains(key)) return display(*v);
   return "";
@@ -52,6 +72,8 @@ std::string field(const json::object& o, const char* key) {
 int list_command(const Environment& env, const EvidenceArgs& args) {
   auto dir = incident_evidence(env, args.id);
   if (!dir) return fail_with(dir.error());
+  std::optional<UnverifiedOutput> mark;
+  if (auto s = check_incident_journal(env, args.id, true, args.force, mark); !s) return fail_with(s.error());
   auto manifest = EvidenceManifest::read(*dir);
   if (!manifest) return fail_with(manifest.error());
   if (env.json) {
@@ -103,6 +125,7 @@ int verify_command(const Environment& env, const EvidenceArgs& args) {
   std::filesystem::path target = args.id;
   std::filesystem::path dir;
   std::filesystem::path unpacked;
+  std::optional<UnverifiedOutput> mark;
   bool live = false;
   std::error_code ec;
   if (std::filesystem::is_regular_file(target, ec)) {
@@ -132,6 +155,7 @@ int verify_command(const Environment& env, const EvidenceArgs& args) {
   } else {
     auto found = incident_evidence(env, args.id);
     if (!found) return fail_with(found.error());
+    if (auto s = check_incident_journal(env, args.id, true, args.force, mark); !s) return fail_with(s.error());
     dir = *found;
     live = true;
     options.check_write_once = true;
@@ -172,6 +196,8 @@ int verify_command(const Environment& env, const EvidenceArgs& args) {
 int export_command(const Environment& env, const EvidenceArgs& args) {
   auto dir = incident_evidence(env, args.id);
   if (!dir) return fail_with(dir.error());
+  std::optional<UnverifiedOutput> mark;
+  if (auto s = check_incident_journal(env, args.id, false, false, mark); !s) return fail_with(s.error());
   auto outcome = export_evidence(*dir, args.id, args.out, env.actor, args.why);
   if (!outcome) return fail_with(outcome.error());
   if (env.json) {
@@ -192,6 +218,8 @@ int export_command(const Environment& env, const EvidenceArgs& args) {
 int custody_command(const Environment& env, const EvidenceArgs& args) {
   auto dir = incident_evidence(env, args.id);
   if (!dir) return fail_with(dir.error());
+  std::optional<UnverifiedOutput> mark;
+  if (auto s = check_incident_journal(env, args.id, args.add.empty(), args.force, mark); !s) return fail_with(s.error());
   if (!args.add.empty()) {
     if (args.as.empty()) return fail_with(bad_input("--add needs --as NAME: who takes or hands over the evidence"));
     auto lock = EvidenceLock::acquire(*dir);
@@ -233,6 +261,7 @@ void setup(CLI::App& command, const GlobalOptions& globals, CommandAction& actio
   command.require_subcommand(1);
   auto* list = command.add_subcommand("list", "items of an incident's evidence: sizes, hashes, times");
   list->add_option("ID", args->id, "incident ID")->required();
+  list->add_flag("--force", args->force, "list even when the incident's journal fails verification; every line says so");
   auto* verify = command.add_subcommand(
       "verify", "check signature, Merkle root, every item hash, custody chain, write-once attributes; "
                 "exit 0 only if all holds");
@@ -241,6 +270,7 @@ void setup(CLI::App& command, const GlobalOptions& globals, CommandAction& actio
                      "SHA-256 fingerprint of the sealing public key, as printed at sealing and kept apart");
   verify->add_option("--tsa-ca", args->tsa_ca, "PEM certificates of the trusted time-stamping authority");
   verify->add_flag("--write-once", args->write_once, "also check write-once attributes of a DIR");
+  verify->add_flag("--force", args->force, "verify even when the incident's journal fails verification; every line says so");
   auto* exp = command.add_subcommand("export", "write a sealed bundle to a tar file for legal staff");
   exp->add_option("ID", args->id, "incident ID")->required();
   exp->add_option("--out", args->out, "the tar file to create")->required();
@@ -249,10 +279,11 @@ void setup(CLI::App& command, const GlobalOptions& globals, CommandAction& actio
   custody->add_option("ID", args->id, "incident ID")->required();
   custody->add_option("--add", args->add, "the transfer, e.g. \"handed to Det. Smith, case 2026-114\"");
   custody->add_option("--as", args->as, "who takes or hands over the evidence");
+  custody->add_flag("--force", args->force, "print the custody log even when the incident's journal fails verification");
 
   action = [&globals, args, list, verify, exp, custody]() -> int {
     auto env = open_environment(globals);
-    if (!env) return exit_code_for(env.error().kind);
+    if (!env) return report_error(env.error());
     if (list->parsed()) return list_command(*env, *args);
     if (verify->parsed()) return verify_command(*env, *args);
     if (exp->parsed()) return export_command(*env, *args);

@@ -7,6 +7,7 @@
 #include "responder/command.h"
 #include "responder/exit_code.h"
 #include "responder/incident_home.h"
+#include "responder/incident_lock.h"
 
 namespace responder {
 namespace {
@@ -33,12 +34,17 @@ int approve(const GlobalOptions& globals, const std::string& id, const std::stri
   std::string line = name + " approved " + step_id + ": " + std::to_string(approvers.size()) + " of " +
                      std::to_string(step->approval) + " (" + comma_joined(approvers) + ")" +
                      (repeat ? "; " + name + " had already approved, so this counts once" : "");
+  // An approval journaled while no runner waits acts only once someone
+  // resumes; saying "2 of 2" and nothing else would leave people waiting.
+  bool alive = IncidentLock::runner_alive(incident->dir);
+  std::string nobody = "no runner is alive for " + id + ", so nothing acts on this approval until `responder resume " + id + "`";
   if (globals.json)
     std::cout << to_json_text(json::object{{"incident", id}, {"step", step_id}, {"by", name},
-                                           {"approved_by", string_array(approvers)}, {"needed", step->approval}})
+                                           {"approved_by", string_array(approvers)}, {"needed", step->approval},
+                                           {"runner_alive", alive}})
               << "\n";
   else
-    std::cout << line << "\n";
+    std::cout << line << "\n" << (alive ? "" : "interrupted: " + nobody + "\n");
   return kExitSuccess;
 }
 

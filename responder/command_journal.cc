@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include "responder/command.h"
 #include "responder/exit_code.h"
 #include "responder/incident_home.h"
 #include "responder/journal_format.h"
+#include "responder/unverified_output.h"
 
 namespace responder {
 namespace {
@@ -25,28 +27,56 @@ std::string summary_of(const JournalRecord& r) {
   return out;
 }
 
-int journal(const GlobalOptions& globals, const std::string& id, bool verify) {
+struct JournalOptions {
+  std::string id;
+  bool verify = false;
+  bool force = false;
+  std::vector<std::string> witnesses;
+};
+
+int verify(const GlobalOptions& globals, const JournalOptions& options, const std::filesystem::path& file) {
+  std::vector<JournalWitness> witnesses;
+  for (auto& text : options.witnesses) {
+    auto witness = parse_witness(text);
+    if (!witness) return report_error(witness.error());
+    witnesses.push_back(*witness);
+  }
+  auto chain = verify_journal(file, witnesses);
+  const std::string& id = options.id;
+  if (globals.json) {
+    std::cout << to_json_text(json::object{{"incident", id},
+                                           {"intact", chain.intact},
+                                           {"records", chain.records},
+                                           {"head", chain.head},
+                                           {"witness", chain.head_witness().text()},
+                                           {"witnesses_checked", string_array(options.witnesses)},
+                                           {"problems", string_array(chain.problems)}})
+              << "\n";
+  } else if (chain.intact) {
+    std::cout << "journal of " << id << " is intact: " << chain.records << " records, head "
+              << chain.head_witness().text() << "\n";
+    for (auto& w : witnesses) std::cout << "  witness " << w.text() << ": the journal still holds that record unchanged\n";
+  } else {
+    std::cout << "journal of " << id << " is BROKEN:\n";
+    for (auto& p : chain.problems) std::cout << "  " << p << "\n";
+  }
+  return chain.intact ? kExitSuccess : kExitStepFailed;
+}
+
+int journal(const GlobalOptions& globals, const JournalOptions& options) {
   auto env = open_environment(globals);
   if (!env) return report_error(env.error());
-  if (auto s = check_incident_id(id); !s) return report_error(s.error());
-  auto file = incident_dir(*env, id) / kJournalFileName;
-  if (!std::filesystem::exists(file)) return report_error(bad_input("no incident '" + id + "' under " + env->home.string()));
-  if (verify) {
-    auto chain = verify_journal(file);
-    if (globals.json) {
-      std::cout << to_json_text(json::object{{"incident", id}, {"intact", chain.intact}, {"records", chain.records},
-                                             {"head", chain.head}, {"problems", string_array(chain.problems)}})
-                << "\n";
-    } else if (chain.intact) {
-      std::cout << "journal of " << id << " is intact: " << chain.records << " records, head " << chain.head << "\n";
-    } else {
-      std::cout << "journal of " << id << " is BROKEN:\n";
-      for (auto& p : chain.problems) std::cout << "  " << p << "\n";
-    }
-    return chain.intact ? kExitSuccess : kExitStepFailed;
-  }
-  auto contents = read_journal(file);
-  if (!contents) return report_error(contents.error());
+  auto file = incident_journal_file(*env, options.id);
+  if (!file) return report_error(file.error());
+  if (options.verify || !options.witnesses.empty()) return verify(globals, options, *file);
+  auto chain = verify_journal(*file);
+  if (chain.breaks && !options.force)
+    return report_error(refusal("the journal of " + options.id + " failed verification: " + chain.first_break +
+                                ". `responder journal " + options.id + " --verify` lists every break; --force prints it anyway"));
+  std::optional<UnverifiedOutput> unverified;
+  if (chain.breaks) unverified.emplace(globals.json, chain.first_break);
+  auto contents = read_journal(*file);
+  if (!contents) return report_error(refusal(contents.error().message));
   for (auto& r : contents->records) {
     if (globals.json) std::cout << to_json_text(r.fields) << "\n";
     else std::cout << r.seq << "  " << r.time << "  " << r.actor << "  " << r.kind << "  " << summary_of(r) << "\n";
@@ -57,11 +87,14 @@ int journal(const GlobalOptions& globals, const std::string& id, bool verify) {
 }
 
 void setup_journal(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {
-  auto id = std::make_shared<std::string>();
-  auto verify = std::make_shared<bool>(false);
-  command.add_option("incident", *id, "incident id")->required()->type_name("ID");
-  command.add_flag("--verify", *verify, "check the hash chain; exit 0 only when intact");
-  action = [id, verify, &globals] { return journal(globals, *id, *verify); };
+  auto options = std::make_shared<JournalOptions>();
+  command.add_option("incident", options->id, "incident id")->required()->type_name("ID");
+  command.add_flag("--verify", options->verify, "check the hash chain; exit 0 only when intact");
+  command.add_option("--witness", options->witnesses,
+                     "a head printed earlier by run or status (repeatable): prove the journal still holds that record")
+      ->type_name("SEQ:SHA256");
+  command.add_flag("--force", options->force, "print a journal that fails verification anyway; every line says so");
+  action = [options, &globals] { return journal(globals, *options); };
 }
 
 const CommandRegistration journal_registration{{"journal", "print the incident journal; --verify checks the hash chain", 43, setup_journal}};

@@ -1,6 +1,8 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <filesystem>
+#include <new>
 #include <iostream>
 #include <map>
 
@@ -13,6 +15,26 @@ namespace {
 std::vector<CommandSpec>& commands() {
   static std::vector<CommandSpec> list;
   return list;
+}
+
+// No command may end in an uncaught exception (an abort, exit 134): whatever
+// escapes is said in one line with the exit code its cause deserves.
+int run_guarded(const CommandAction& action) {
+  try {
+    return action();
+  } catch (const std::filesystem::filesystem_error& e) {
+    auto code = e.code();
+    bool denied = code == std::errc::permission_denied || code == std::errc::operation_not_permitted;
+    std::cerr << "responder: cannot " << (denied ? "access " : "use ") << e.path1().string() << ": " << code.message()
+              << (denied ? "; run as root, or have the incident home shared with your group" : "") << "\n";
+    return denied ? kExitRefused : kExitBadInput;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "responder: out of memory\n";
+    return kExitStepFailed;
+  } catch (const std::exception& e) {
+    std::cerr << "responder: " << e.what() << "\n";
+    return kExitBadInput;
+  }
 }
 }  // namespace
 
@@ -53,7 +75,7 @@ int run_command_line(int argc, char** argv) {
   }
   for (CLI::App* chosen : app.get_subcommands()) {
     auto& action = actions[chosen->get_name()];
-    if (action) return action();
+    if (action) return run_guarded(action);
   }
   return kExitBadInput;
 }

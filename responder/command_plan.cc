@@ -7,6 +7,7 @@
 #include "responder/environment.h"
 #include "responder/exit_code.h"
 #include "responder/playbook_loader.h"
+#include "responder/requirements.h"
 #include "responder/schema.h"
 #include "responder/template.h"
 #include "responder/variables.h"
@@ -102,6 +103,16 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
       if (names.find(m) == std::string::npos) names += (names.empty() ? "" : ", ") + m;
     out("");
     out("missing in this build: " + names + " (`run` refuses this playbook until they land)");
+  }
+  if (auto unmet = unmet_requirements(playbook); !unmet.empty()) {
+    out("");
+    out("`run` would refuse here: this process lacks what these steps need");
+    out(describe(unmet));
+    if (globals.json) {
+      json::array needs;
+      for (auto& u : unmet) needs.push_back(json::object{{"step", u.step}, {"module", u.module}, {"need", u.need}, {"why", u.why}});
+      std::cout << to_json_text(json::object{{"unmet_requirements", std::move(needs)}}) << "\n";
+    }
   }
   out("");
   out("nothing was changed.");

@@ -11,6 +11,7 @@
 #include "responder/incident_lock.h"
 #include "responder/interrupt.h"
 #include "responder/playbook_loader.h"
+#include "responder/requirements.h"
 #include "responder/runner.h"
 #include "responder/variables.h"
 
@@ -28,7 +29,13 @@ Status check_runnable(const Playbook& playbook) {
   }
   if (!missing.empty()) return bad_input("this build lacks the modules " + missing + "; nothing was run");
   if (!remote.empty()) return bad_input("steps " + remote + " name remote targets, which this build cannot reach yet; nothing was run");
+  if (auto unmet = unmet_requirements(playbook); !unmet.empty())
+    return refusal("this playbook needs what this process lacks, so nothing was run:\n" + describe(unmet));
   return {};
+}
+
+void report_head(JournalWriter& journal, RunReporter& reporter) {
+  if (auto head = journal.head()) reporter.journal_head(head->text());
 }
 
 struct RunOptions {
@@ -79,7 +86,9 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
   auto state = derive_state(options.incident, *contents);
   if (!state) return report_error(state.error());
   RunSetup setup{&*env, options.incident, dir, &*journal, &playbook, *variables, &reporter, false};
-  return drive_playbook(setup, *state);
+  int code = drive_playbook(setup, *state);
+  report_head(*journal, reporter);
+  return code;
 }
 
 // Re-applies what the journal says is in force and someone removed; true
@@ -121,7 +130,9 @@ int resume(const GlobalOptions& globals, const std::string& id, bool reconcile) 
   }
   reporter.note("incident " + id + ": resuming " + incident->playbook.name + " after record " +
                 std::to_string(incident->state.records));
-  return drive_playbook(setup, incident->state);
+  int code = drive_playbook(setup, incident->state);
+  report_head(control->journal, reporter);
+  return code;
 }
 
 void setup_run(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {

@@ -3,27 +3,39 @@
 
 #include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include "responder/command.h"
 #include "responder/exit_code.h"
 #include "responder/incident_home.h"
+#include "responder/incident_lock.h"
 #include "responder/runner.h"
+#include "responder/unverified_output.h"
 
 namespace responder {
 namespace {
 
-int status(const GlobalOptions& globals, const std::string& id) {
+int status(const GlobalOptions& globals, const std::string& id, bool force) {
   auto env = open_environment(globals);
   if (!env) return report_error(env.error());
-  auto incident = load_incident(*env, id);
+  auto incident = load_incident(*env, id, force ? JournalTrust::forced : JournalTrust::required);
   if (!incident) return report_error(incident.error());
+  std::optional<UnverifiedOutput> unverified;
+  if (incident->chain.breaks) unverified.emplace(globals.json, incident->chain.first_break);
   const IncidentState& state = incident->state;
   const Playbook& playbook = incident->playbook;
-  json::object summary{{"incident", id}, {"playbook", playbook.name}, {"outcome", state.outcome}, {"records", state.records}};
+  std::string outcome = state.outcome;
+  bool orphaned = outcome == "running" && !IncidentLock::runner_alive(incident->dir);
+  if (orphaned) outcome = "interrupted";
+  std::string witness = incident->chain.head_witness().text();
+  json::object summary{{"incident", id},      {"playbook", playbook.name}, {"outcome", outcome},
+                       {"records", state.records}, {"journal_head", witness}, {"runner_alive", !orphaned && outcome == "running"}};
   json::array steps;
   if (!globals.json) {
-    std::cout << "incident " << id << ": " << playbook.name << " — " << state.outcome << " (" << state.records
+    std::cout << "incident " << id << ": " << playbook.name << " — " << outcome << " (" << state.records
               << " journal records)\n";
+    if (orphaned)
+      std::cout << "interrupted: no runner is alive (killed, or the machine restarted); responder resume " << id << "\n";
   }
   for (auto& stage : playbook.stages) {
     if (!globals.json) std::cout << "  " << stage.name << "\n";
@@ -85,13 +97,18 @@ int status(const GlobalOptions& globals, const std::string& id) {
   }
   summary["in_force"] = std::move(in_force);
   if (globals.json) std::cout << to_json_text(summary) << "\n";
+  else
+    std::cout << "journal head " << witness << " (keep a copy elsewhere: `responder journal " << id
+              << " --verify --witness " << witness << "` later proves the journal still holds it)\n";
   return kExitSuccess;
 }
 
 void setup_status(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {
   auto id = std::make_shared<std::string>();
+  auto force = std::make_shared<bool>(false);
   command.add_option("incident", *id, "incident id")->required()->type_name("ID");
-  action = [id, &globals] { return status(globals, *id); };
+  command.add_flag("--force", *force, "show a journal that fails verification anyway; every line says so");
+  action = [id, force, &globals] { return status(globals, *id, *force); };
 }
 
 const CommandRegistration status_registration{{"status", "where the run stands: stages, steps, approvals, changes in force", 40, setup_status}};

@@ -7,6 +7,7 @@
 #include "responder/command.h"
 #include "responder/exit_code.h"
 #include "responder/incident_home.h"
+#include "responder/requirements.h"
 #include "responder/runner.h"
 
 namespace responder {
@@ -23,6 +24,12 @@ int undo(const GlobalOptions& globals, const std::string& id, const std::vector<
     if (std::none_of(in_force.begin(), in_force.end(), [&](const StepState* s) { return s->id == step; }))
       return report_error(bad_input("step '" + step + "' has no change in force to undo"));
   }
+  std::vector<std::string> touched = steps;
+  if (touched.empty())
+    for (const StepState* s : in_force) touched.push_back(s->id);
+  if (!touched.empty())
+    if (auto unmet = unmet_requirements(incident->playbook, touched); !unmet.empty())
+      return report_error(refusal("undoing these steps needs what this process lacks, so nothing was undone:\n" + describe(unmet)));
   auto control = take_control(*env, *incident);
   if (!control) return report_error(control.error());
   RunReporter reporter(globals.json);

@@ -1,5 +1,9 @@
 #include "responder/incident_home.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <regex>
 
@@ -18,14 +22,35 @@ Status check_incident_id(const std::string& id) {
 
 std::filesystem::path incident_dir(const Environment& env, const std::string& id) { return env.home / id; }
 
-Result<LoadedIncident> load_incident(const Environment& env, const std::string& id) {
+Result<std::filesystem::path> incident_journal_file(const Environment& env, const std::string& id) {
   if (auto s = check_incident_id(id); !s) return s.error();
+  auto file = incident_dir(env, id) / kJournalFileName;
+  if (::access(file.c_str(), R_OK) == 0) return file;
+  int err = errno;
+  if (err == ENOENT) {
+    // A directory this user may not search hides the journal as well.
+    if (::access(incident_dir(env, id).c_str(), X_OK) == 0 || errno == ENOENT)
+      return bad_input("no incident '" + id + "' under " + env.home.string() + " (use --home DIR or $RESPONDER_HOME)");
+    err = errno;
+  }
+  std::string why = "cannot read the journal of " + id + " (" + file.string() + "): " + std::strerror(err);
+  if (err == EACCES || err == EPERM)
+    return refusal(why + "; run as root, or have the incident home shared with your group "
+                         "(README: \"Sharing an incident home with approvers\")");
+  return failure(why);
+}
+
+Result<LoadedIncident> load_incident(const Environment& env, const std::string& id, JournalTrust trust) {
+  auto file = incident_journal_file(env, id);
+  if (!file) return file.error();
   LoadedIncident incident;
   incident.dir = incident_dir(env, id);
-  if (!std::filesystem::exists(incident.dir / kJournalFileName))
-    return bad_input("no incident '" + id + "' under " + env.home.string() + " (use --home DIR or $RESPONDER_HOME)");
-  auto contents = read_journal(incident.dir / kJournalFileName);
-  if (!contents) return contents.error();
+  incident.chain = verify_journal(*file);
+  if (incident.chain.breaks && trust == JournalTrust::required)
+    return refusal("the journal of " + id + " failed verification, so nothing was done: " + incident.chain.first_break +
+                   ". `responder journal " + id + " --verify` lists every break; read-only commands accept --force");
+  auto contents = read_journal(*file);
+  if (!contents) return refusal(contents.error().message);
   if (contents->torn_tail)
     std::cerr << "responder: note: the journal's last line is torn (" << contents->torn_tail->second
               << " bytes at offset " << contents->torn_tail->first

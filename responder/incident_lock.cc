@@ -13,8 +13,18 @@ namespace responder {
 Result<IncidentLock> IncidentLock::acquire(const std::filesystem::path& incident_dir) {
   auto path = incident_dir / "runner.lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) return failure("cannot open " + path.string() + ": " + std::strerror(errno));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  if (fd < 0) {
+    int err = errno;
+    std::string why = "cannot open " + path.string() + ": " + std::strerror(err);
+    if (err == EACCES || err == EPERM) return refusal(why + "; driving an incident needs write access to its directory (run as root)");
+    return failure(why);
+  }
+  int locked = -1;
+  for (int attempt = 0; attempt < 10 && locked != 0; ++attempt) {
+    if (attempt) ::usleep(20'000);
+    locked = ::flock(fd, LOCK_EX | LOCK_NB);
+  }
+  if (locked != 0) {
     char pid[32] = {};
     ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
     ::close(fd);
@@ -28,6 +38,14 @@ Result<IncidentLock> IncidentLock::acquire(const std::filesystem::path& incident
     // The lock is what matters; the pid is only a courtesy for the message.
   }
   return IncidentLock(fd);
+}
+
+bool IncidentLock::runner_alive(const std::filesystem::path& incident_dir) {
+  int fd = ::open((incident_dir / "runner.lock").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool alive = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // also drops the shared lock if we got it
+  return alive;
 }
 
 IncidentLock::~IncidentLock() {

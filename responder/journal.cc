@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 
 #include "responder/clock.h"
 #include "responder/journal_format.h"
@@ -111,27 +112,58 @@ Result<JournalContents> read_journal(const std::filesystem::path& file) {
   return contents;
 }
 
-ChainReport verify_journal(const std::filesystem::path& file) {
+Result<JournalWitness> parse_witness(std::string_view text) {
+  auto colon = text.find(':');
+  auto bad = [&] {
+    return bad_input("--witness '" + std::string(text.substr(0, 200)) +
+                     "': expected SEQ:SHA256, as `run` and `status` print it (e.g. 42:9f86d0...)");
+  };
+  if (colon == std::string_view::npos || colon == 0 || colon > 19) return bad();
+  JournalWitness witness;
+  for (char c : text.substr(0, colon)) {
+    if (c < '0' || c > '9') return bad();
+    witness.seq = witness.seq * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  auto hash = text.substr(colon + 1);
+  if (witness.seq == 0 || hash.size() != 64) return bad();
+  for (char c : hash) {
+    bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (!hex) return bad();
+    witness.sha256 += static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+  }
+  return witness;
+}
+
+ChainReport verify_journal(const std::filesystem::path& file, const std::vector<JournalWitness>& witnesses) {
   ChainReport report;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  auto problem = [&](std::string text, bool is_break = true) {
     report.intact = false;
-    report.problems.push_back("cannot read " + file.string());
+    if (is_break && report.breaks++ == 0) report.first_break = text;
+    report.problems.push_back(std::move(text));
+  };
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    problem(errno_text("cannot read", file));
     return report;
   }
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto bytes = read_from(fd, 0, file);
+  ::close(fd);
+  if (!bytes) {
+    problem(bytes.error().message);
+    return report;
+  }
+  const std::string& data = *bytes;
   std::string previous_hash = kZeroHash;
   std::size_t pos = 0, line_number = 0;
   std::uint64_t expected_seq = 1;
-  auto problem = [&](std::string text) {
-    report.intact = false;
-    report.problems.push_back(std::move(text));
-  };
+  std::map<std::uint64_t, std::string> wanted;
+  for (auto& w : witnesses) wanted[w.seq] = w.sha256;
   while (pos < data.size()) {
     auto end = data.find('\n', pos);
     if (end == std::string::npos) {
       problem("line " + std::to_string(line_number + 1) + " is torn (no end of line; a write interrupted by a crash), " +
-              std::to_string(data.size() - pos) + " bytes");
+                  std::to_string(data.size() - pos) + " bytes",
+              false);
       break;
     }
     ++line_number;
@@ -153,9 +185,18 @@ ChainReport verify_journal(const std::filesystem::path& file) {
       }
     }
     previous_hash = sha256_hex(line);
+    if (auto w = wanted.find(line_number); w != wanted.end()) {
+      if (w->second != previous_hash)
+        problem("record " + std::to_string(line_number) + " is not the record the witness " + std::to_string(line_number) +
+                ":" + w->second + " saw: it was rewritten since");
+      wanted.erase(w);
+    }
     expected_seq = line_number + 1;
     pos = end + 1;
   }
+  for (auto& [seq, hash] : wanted)
+    problem("the witness " + std::to_string(seq) + ":" + hash + " saw record " + std::to_string(seq) +
+            ", which is gone: the journal ends at record " + std::to_string(line_number) + ", so it was cut since");
   report.records = line_number;
   report.head = line_number ? previous_hash : kZeroHash;
   return report;
@@ -173,10 +214,22 @@ Result<JournalWriter> JournalWriter::open(const std::filesystem::path& incident_
   if (create) {
     if (std::filesystem::exists(incident_dir, ec))
       return bad_input("incident directory " + incident_dir.string() + " already exists; use `responder resume` to continue it");
-    std::filesystem::create_directories(incident_dir.parent_path().empty() ? "." : incident_dir.parent_path(), ec);
-    if (::mkdir(incident_dir.c_str(), 0750) != 0) return failure(errno_text("cannot create", incident_dir));
-    writer.fd_ = ::open(writer.file_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    auto home = incident_dir.parent_path().empty() ? std::filesystem::path(".") : incident_dir.parent_path();
+    std::filesystem::create_directories(home, ec);
+    // A set-group-ID home is shared on purpose with a group of approvers:
+    // they may read the incident and append approvals, nobody else may.
+    struct stat home_stat{};
+    bool shared = ::stat(home.c_str(), &home_stat) == 0 && (home_stat.st_mode & S_ISGID);
+    mode_t dir_mode = shared ? 02770 : 0750, file_mode = shared ? 0660 : 0640;
+    if (::mkdir(incident_dir.c_str(), dir_mode) != 0) {
+      if (errno == EACCES || errno == EPERM)
+        return refusal(errno_text("cannot create", incident_dir) + "; run as root or choose a home you may write (--home DIR)");
+      return failure(errno_text("cannot create", incident_dir));
+    }
+    if (::chmod(incident_dir.c_str(), dir_mode) != 0) return failure(errno_text("cannot set the mode of", incident_dir));
+    writer.fd_ = ::open(writer.file_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, file_mode);
     if (writer.fd_ < 0) return failure(errno_text("cannot create", writer.file_));
+    if (::fchmod(writer.fd_, file_mode) != 0) return failure(errno_text("cannot set the mode of", writer.file_));
     if (auto s = fsync_directory(incident_dir); !s) return s.error();
     if (auto s = fsync_directory(incident_dir.parent_path().empty() ? "." : incident_dir.parent_path()); !s) return s.error();
     return writer;
@@ -184,6 +237,10 @@ Result<JournalWriter> JournalWriter::open(const std::filesystem::path& incident_
   writer.fd_ = ::open(writer.file_.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
   if (writer.fd_ < 0) {
     if (errno == ENOENT) return bad_input("no incident at " + incident_dir.string() + " (no " + kJournalFileName + ")");
+    if (errno == EACCES || errno == EPERM)
+      return refusal(errno_text("cannot write to", writer.file_) +
+                     "; run as root, or have the incident home shared with your group "
+                     "(README: \"Sharing an incident home with approvers\")");
     return failure(errno_text("cannot open", writer.file_));
   }
   if (::flock(writer.fd_, LOCK_EX) != 0) return failure(errno_text("cannot lock", writer.file_));
@@ -241,6 +298,15 @@ Status JournalWriter::catch_up() {
   }
   known_size_ = size;
   return {};
+}
+
+Result<JournalWitness> JournalWriter::head() {
+  // Exclusive: catching up may move a torn line aside.
+  if (::flock(fd_, LOCK_EX) != 0) return failure(errno_text("cannot lock", file_));
+  auto status = catch_up();
+  ::flock(fd_, LOCK_UN);
+  if (!status) return status.error();
+  return JournalWitness{last_seq_, last_hash_};
 }
 
 Result<JournalRecord> JournalWriter::append(std::string_view kind, std::string_view actor, json::object payload) {

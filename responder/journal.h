@@ -37,15 +37,32 @@ struct JournalContents {
 // failure naming the line; chain links are not checked (see verify_journal).
 Result<JournalContents> read_journal(const std::filesystem::path& file);
 
+// A copy of one record's hash kept outside the journal (printed by `run` and
+// `status`, sent with notifications): "SEQ:SHA256". A hash chain cannot show
+// that its tail was cut or rewritten; a witness can.
+struct JournalWitness {
+  std::uint64_t seq = 0;
+  std::string sha256;  // of the record's line, as the next record's `prev`
+  std::string text() const { return std::to_string(seq) + ":" + sha256; }
+};
+Result<JournalWitness> parse_witness(std::string_view text);
+
 struct ChainReport {
-  bool intact = true;
+  bool intact = true;  // no break, no torn tail, every witness held
   std::uint64_t records = 0;
   std::string head;  // SHA-256 of the last line: note it elsewhere to pin the end
   std::vector<std::string> problems;  // the first break first, each naming the record
+  // Problems other than a torn last line. A torn line is what a crash leaves
+  // and the next writer moves aside; commands may act on such a journal.
+  std::size_t breaks = 0;
+  std::string first_break;  // problems' first entry that is a break
+  JournalWitness head_witness() const { return {records, head}; }
 };
 
-// Checks seq continuity and every prev link.
-ChainReport verify_journal(const std::filesystem::path& file);
+// Checks seq continuity, every prev link and that the journal still holds
+// each witnessed record unchanged. Never throws; an unreadable file is a
+// break whose text says why.
+ChainReport verify_journal(const std::filesystem::path& file, const std::vector<JournalWitness>& witnesses = {});
 
 // Appends records to one incident's journal. Safe against other processes
 // appending at the same time (e.g. `responder approve` while a run waits).
@@ -63,6 +80,9 @@ class JournalWriter {
   Result<JournalRecord> append(std::string_view kind, std::string_view actor, json::object payload);
 
   const std::filesystem::path& file() const { return file_; }
+
+  // The last record now (other writers' records included), as a witness.
+  Result<JournalWitness> head();
 
   // For fault-injection tests only: called after each record is durable.
   static void set_after_append_hook(std::function<void(const JournalRecord&)> hook);

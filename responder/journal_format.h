@@ -38,6 +38,17 @@
 // the record says. A crash can therefore leave at most one torn last line
 // (no '\n'): readers report it and ignore it, and the next writer moves its
 // bytes to journal.torn.<offset> before appending, so nothing is lost.
+//
+// Trust: every command that acts on or reports from a journal verifies the
+// chain first (verify_journal) and refuses a journal with any break other
+// than a torn last line (incident_home.h). The head of the journal,
+// "SEQ:SHA256" of its last record, is printed by `run` and `status` as a
+// witness to keep elsewhere: a chain cannot show that its tail was cut or
+// rewritten, a witness can (`journal ID --verify --witness SEQ:SHA256`).
+//
+// Modes: the incident directory is 0750 and the journal 0640; in a home
+// directory with the set-group-ID bit (shared on purpose with a group of
+// approvers) they are 02770 and 0660, so the group may read and append.
 #pragma once
 
 namespace responder {

@@ -83,6 +83,13 @@ void RunReporter::finished(const std::string& outcome, int exit_code) {
   std::cout << "[" << elapsed() << "] run " << outcome << " (exit " << exit_code << ")" << std::endl;
 }
 
+void RunReporter::journal_head(const std::string& witness) {
+  if (json_) return emit({{"event", "journal_head"}, {"witness", witness}});
+  close_progress_line(progress_line_open_);
+  std::cout << "[" << elapsed() << "] journal head " << witness << " — keep a copy elsewhere; `responder journal "
+            << incident_ << " --verify --witness " << witness << "` later proves the journal still holds it" << std::endl;
+}
+
 void RunReporter::progress(std::uint64_t done, std::uint64_t total, const std::string& unit, const std::string& note) {
   auto now = std::chrono::steady_clock::now();
   bool last = total && done >= total;

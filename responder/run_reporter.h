@@ -22,6 +22,8 @@ class RunReporter : public ProgressSink {
   void waiting(const std::string& id, int needed, const std::vector<std::string>& approvers);
   void note(const std::string& message);
   void finished(const std::string& outcome, int exit_code);
+  // The journal's last record as a witness ("SEQ:SHA256") to keep elsewhere.
+  void journal_head(const std::string& witness);
 
   void progress(std::uint64_t done, std::uint64_t total, const std::string& unit, const std::string& note) override;
   void set_current_step(const std::string& id) { current_step_ = id; }

@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "responder/requirements.h"
 #include "responder/yaml_json.h"
 
 namespace responder {
@@ -70,7 +71,7 @@ Result<ModuleSchema> ModuleSchema::parse(const std::string& origin, const std::s
   try {
     YAML::Node root = YAML::Load(text);
     if (!root.IsMap()) return bad_input(origin + ": a schema is a mapping");
-    static const std::set<std::string> keys = {"module", "section", "summary", "stages", "undo", "params", "one_of"};
+    static const std::set<std::string> keys = {"module", "section", "summary", "stages", "undo", "params", "one_of", "requires"};
     for (auto it : root) {
       auto key = it.first.as<std::string>();
       if (!keys.count(key)) return bad_input(at(it.first, origin) + ": unknown schema key '" + key + "'");
@@ -107,6 +108,21 @@ Result<ModuleSchema> ModuleSchema::parse(const std::string& origin, const std::s
           if (!out.param(names.back())) return bad_input(at(n, origin) + ": one_of names unknown parameter '" + names.back() + "'");
         }
         out.one_of_.push_back(std::move(names));
+      }
+    if (root["requires"])
+      for (auto entry : root["requires"]) {
+        ModuleRequirement requirement;
+        if (entry.IsMap()) {
+          requirement.need = entry["need"] ? entry["need"].as<std::string>() : "";
+          requirement.with_param = entry["with"] ? entry["with"].as<std::string>() : "";
+          if (!requirement.with_param.empty() && !out.param(requirement.with_param))
+            return bad_input(at(entry, origin) + ": requires names unknown parameter '" + requirement.with_param + "'");
+        } else {
+          requirement.need = entry.as<std::string>();
+        }
+        if (!is_known_requirement(requirement.need))
+          return bad_input(at(entry, origin) + ": unknown requirement '" + requirement.need + "' (" + known_requirements() + ")");
+        out.requirements_.push_back(std::move(requirement));
       }
   } catch (const YAML::Exception& e) {
     return bad_input(origin + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg);

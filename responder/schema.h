@@ -13,6 +13,9 @@
 //     port:      {type: int, min: 1, max: 65535, required: true}
 //     unit:      {type: string, pattern: '^[A-Za-z0-9@._:-]+$'}
 //   one_of: [[addresses, addresses_file, ports]]  # at least one of each group
+//   requires:                       # what the process needs (requirements.h)
+//     - cap_net_admin               # always
+//     - {need: cap_net_raw, with: interface}  # only when the step sets `interface`
 #pragma once
 
 #include <functional>
@@ -38,6 +41,14 @@ struct ParamSpec {
   std::string description;
 };
 
+// Something a module needs of the process that runs it (requirements.h
+// lists the names). With `with_param`, only steps that set that parameter
+// need it (traffic.analyze reads a file unprivileged, an interface not).
+struct ModuleRequirement {
+  std::string need;
+  std::string with_param;
+};
+
 // One problem in a `with:` mapping; `path` is the parameter name, with
 // "[i]" for list items (e.g. "addresses[2]"), or empty for the whole mapping.
 struct SchemaIssue {
@@ -61,6 +72,7 @@ class ModuleSchema {
   const std::vector<std::string>& stages() const { return stages_; }
   const std::vector<ParamSpec>& params() const { return params_; }
   const ParamSpec* param(std::string_view name) const;
+  const std::vector<ModuleRequirement>& requirements() const { return requirements_; }
 
   // Checks a `with:` mapping before anything runs. Values that are a whole
   // `{{ x }}` template are checked through `type_of`; values that contain a
@@ -75,6 +87,7 @@ class ModuleSchema {
   std::vector<std::string> stages_;
   std::vector<ParamSpec> params_;
   std::vector<std::vector<std::string>> one_of_;
+  std::vector<ModuleRequirement> requirements_;
 };
 
 // True when the string holds `{{` ... `}}`.

@@ -1,0 +1,203 @@
+// A journal that fails verification is never acted on: every command that
+// acts on an incident refuses it (exit 3) naming the first bad record, the
+// read-only ones show it only with --force and then mark every line; and a
+// witness kept elsewhere catches a cut or rewritten tail that the chain alone
+// cannot show.
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "responder/journal.h"
+#include "tests/responder/engine_lab.h"
+
+using namespace responder;
+using namespace responder::testing;
+
+namespace {
+
+std::string mark_step(const EngineLab& lab, const std::string& id, const std::string& extra = "") {
+  return "    - id: " + id + "\n      module: test.mark\n      with: {file: " + lab.marks.string() + "}\n" + extra;
+}
+
+void wait_for(const std::function<bool()>& condition) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!condition() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(condition());
+}
+
+// Replaces the first `from` at or after the start of line `line_number`.
+void edit_line(const std::filesystem::path& file, std::size_t line_number, const std::string& from, const std::string& to) {
+  auto text = slurp(file);
+  std::size_t pos = 0;
+  for (std::size_t i = 1; i < line_number; ++i) pos = text.find('\n', pos) + 1;
+  auto at = text.find(from, pos);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
+}
+
+std::size_t line_of_kind(const EngineLab& lab, const std::string& id, const std::string& kind) {
+  auto records = lab.records(id, kind);
+  REQUIRE_FALSE(records.empty());
+  return records.front().line;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// Two applied marks; the receipt of the first is then edited to name a line
+// that someone else wrote into the same file.
+struct TamperedIncident {
+  EngineLab lab;
+  TamperedIncident() {
+    auto pb = lab.playbook("name: t\nstages:\n  isolate-and-contain:\n" + mark_step(lab, "one") + mark_step(lab, "two"));
+    REQUIRE(lab.responder({"run", pb.string(), "--incident", "T1"}).exit_code == 0);
+    std::ofstream(lab.marks, std::ios::app) << "someone else's line\n";
+    auto line = line_of_kind(lab, "T1", "step.applied");
+    edit_line(lab.journal("T1"), line, "\"mark\":\"T1 one\"", "\"mark\":\"someone else's line\"");
+  }
+  std::string marks() const { return slurp(lab.marks); }
+};
+
+}  // namespace
+
+TEST_CASE("an edited receipt: undo refuses, names the record and removes nothing") {
+  TamperedIncident t;
+  auto before = t.marks();
+  auto undo = t.lab.responder({"undo", "T1"});
+  INFO(undo.out << undo.err);
+  CHECK(undo.exit_code == 3);
+  CHECK(undo.err.find("failed verification") != std::string::npos);
+  CHECK(undo.err.find("record " + std::to_string(line_of_kind(t.lab, "T1", "step.applied") + 1)) != std::string::npos);
+  CHECK(t.marks() == before);
+  CHECK(t.marks().find("someone else's line") != std::string::npos);
+  CHECK(t.lab.records("T1", "undo.started").empty());
+}
+
+TEST_CASE("an edited journal: resume, approve, confirm and undo --step refuse with exit 3") {
+  TamperedIncident t;
+  CHECK(t.lab.responder({"resume", "T1"}).exit_code == 3);
+  CHECK(t.lab.responder({"resume", "T1", "--reconcile"}).exit_code == 3);
+  CHECK(t.lab.responder({"approve", "T1", "one", "--as", "alice"}).exit_code == 3);
+  CHECK(t.lab.responder({"confirm", "T1", "one"}).exit_code == 3);
+  CHECK(t.lab.responder({"undo", "T1", "--step", "two"}).exit_code == 3);
+  CHECK(t.lab.records("T1", "approval").empty());
+  CHECK(t.lab.records("T1", "undo.started").empty());
+}
+
+TEST_CASE("an edited journal: status and journal refuse, and with --force mark every line") {
+  TamperedIncident t;
+  auto status = t.lab.responder({"status", "T1"});
+  CHECK(status.exit_code == 3);
+  CHECK(status.out.empty());
+  CHECK(status.err.find("failed verification") != std::string::npos);
+  CHECK(t.lab.responder({"journal", "T1"}).exit_code == 3);
+
+  for (auto args : std::vector<std::vector<std::string>>{{"status", "T1", "--force"}, {"journal", "T1", "--force"}}) {
+    auto forced = t.lab.responder(args);
+    INFO(args[0] << "\n" << forced.out << forced.err);
+    CHECK(forced.exit_code == 0);
+    auto lines = lines_of(forced.out);
+    REQUIRE(lines.size() > 3);
+    for (auto& line : lines) CHECK(line.rfind("UNVERIFIED JOURNAL | ", 0) == 0);
+    CHECK(forced.err.find("failed verification") != std::string::npos);
+  }
+  auto json = t.lab.responder({"status", "T1", "--force", "--json"});
+  CHECK(json.exit_code == 0);
+  for (auto& line : lines_of(json.out)) {
+    CHECK(line.rfind("{\"journal_verified\":false,", 0) == 0);
+    CHECK_NOTHROW(parse_json(line));
+  }
+}
+
+TEST_CASE("force is not offered to commands that act") {
+  TamperedIncident t;
+  CHECK(t.lab.responder({"undo", "T1", "--force"}).exit_code == 2);
+  CHECK(t.lab.responder({"resume", "T1", "--force"}).exit_code == 2);
+  CHECK(t.marks().find("T1 one") != std::string::npos);
+}
+
+TEST_CASE("a torn last line after a crash is not tampering: status and resume go on") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: c\nstages:\n  evaluate:\n" + mark_step(lab, "one"));
+  REQUIRE(lab.responder({"run", pb.string(), "--incident", "C1"}).exit_code == 0);
+  std::ofstream(lab.journal("C1"), std::ios::app) << "{\"seq\":99,\"ti";
+  CHECK(lab.responder({"status", "C1"}).exit_code == 0);
+  CHECK(lab.responder({"resume", "C1"}).exit_code == 0);
+  CHECK(lab.responder({"journal", "C1", "--verify"}).exit_code == 0);
+}
+
+TEST_CASE("run and status print the journal head; a witness proves a cut or rewritten tail") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: w\nstages:\n  evaluate:\n" + mark_step(lab, "one") + mark_step(lab, "two"));
+  auto run = lab.responder({"run", pb.string(), "--incident", "W1"});
+  REQUIRE(run.exit_code == 0);
+  auto records = lab.records("W1");
+  auto last_line = lab.lines(lab.journal("W1")).back();
+  std::string head = std::to_string(records.size()) + ":" + sha256_hex(last_line);
+  CHECK(run.out.find("journal head " + head) != std::string::npos);
+  CHECK(lab.responder({"status", "W1"}).out.find("journal head " + head) != std::string::npos);
+
+  auto held = lab.responder({"journal", "W1", "--verify", "--witness", head});
+  INFO(held.out << held.err);
+  CHECK(held.exit_code == 0);
+  CHECK(held.out.find("still holds") != std::string::npos);
+
+  SUBCASE("the last record removed") {
+    auto lines = lab.lines(lab.journal("W1"));
+    std::ofstream out(lab.journal("W1"), std::ios::trunc);
+    for (std::size_t i = 0; i + 1 < lines.size(); ++i) out << lines[i] << "\n";
+    out.close();
+    CHECK(lab.responder({"journal", "W1", "--verify"}).exit_code == 0);  // the chain alone cannot tell
+    auto cut = lab.responder({"journal", "W1", "--verify", "--witness", head});
+    CHECK(cut.exit_code == 1);
+    CHECK(cut.out.find("was cut") != std::string::npos);
+  }
+  SUBCASE("the last record rewritten") {
+    edit_line(lab.journal("W1"), records.size(), "\"outcome\":\"completed\"", "\"outcome\":\"failed\"");
+    CHECK(lab.responder({"journal", "W1", "--verify"}).exit_code == 0);
+    auto rewritten = lab.responder({"journal", "W1", "--verify", "--witness", head});
+    CHECK(rewritten.exit_code == 1);
+    CHECK(rewritten.out.find("rewritten") != std::string::npos);
+  }
+  SUBCASE("a malformed witness is bad input") {
+    CHECK(lab.responder({"journal", "W1", "--witness", "12"}).exit_code == 2);
+    CHECK(lab.responder({"journal", "W1", "--witness", "0:" + std::string(64, 'a')}).exit_code == 2);
+    CHECK(lab.responder({"journal", "W1", "--witness", "3:xyz"}).exit_code == 2);
+  }
+}
+
+TEST_CASE("a killed runner: status and approve say no runner is alive") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: k\nstages:\n  isolate-and-contain:\n" + mark_step(lab, "gated", "      approval: 1\n"));
+  auto runner = lab.start({"run", pb.string(), "--incident", "K1"});
+  wait_for([&] { return std::filesystem::exists(lab.journal("K1")) && !lab.records("K1", "approval.waiting").empty(); });
+  auto alive = lab.responder({"status", "K1"});
+  CHECK(alive.out.find("no runner is alive") == std::string::npos);
+  CHECK(alive.out.find("running") != std::string::npos);
+
+  runner->signal(SIGKILL);
+  runner->wait();
+  auto status = lab.responder({"status", "K1"});
+  INFO(status.out);
+  CHECK(status.exit_code == 0);
+  CHECK(status.out.find("interrupted: no runner is alive") != std::string::npos);
+  CHECK(status.out.find("responder resume K1") != std::string::npos);
+  auto json = lab.responder({"status", "K1", "--json"});
+  CHECK(json.out.find("\"outcome\":\"interrupted\"") != std::string::npos);
+  CHECK(json.out.find("\"runner_alive\":false") != std::string::npos);
+
+  auto approve = lab.responder({"approve", "K1", "gated", "--as", "alice"});
+  CHECK(approve.exit_code == 0);
+  CHECK(approve.out.find("no runner is alive") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(lab.marks));
+  CHECK(lab.responder({"resume", "K1"}).exit_code == 0);
+  CHECK(lab.lines(lab.marks) == std::vector<std::string>{"K1 gated"});
+}
