@@ -167,3 +167,29 @@ TEST_CASE("an approval record edited in the journal after signing does not count
   CHECK(contains(result.out, "does not count"));
   CHECK_FALSE(std::filesystem::exists(lab.marks));
 }
+
+TEST_CASE("an approver signs with the key ssh-agent holds (--agent), without the key file at hand") {
+  RESPONDER_SKIP_WHEN(have_ssh_keygen() ? "" : "ssh-keygen is not installed (Debian package openssh-client)");
+  RESPONDER_SKIP_WHEN(run_process({"sh", "-c", "command -v ssh-agent && command -v ssh-add"}).exit_code == 0
+                          ? ""
+                          : "ssh-agent is not installed (Debian package openssh-client)");
+  EngineLab lab;
+  ApproverKeys keys{"alice"};
+  auto config = keys.config(keys.entry("alice", "alice"));
+  std::string socket = (keys.dir / "agent.sock").string();
+  Process agent({"ssh-agent", "-D", "-a", socket});
+  wait_for([&] { return std::filesystem::exists(socket); });
+  std::string auth = "SSH_AUTH_SOCK=" + socket;
+  REQUIRE(run_process({"ssh-add", "-q", keys.key.at("alice").string()}, {auth}).exit_code == 0);
+  std::filesystem::remove(keys.key.at("alice"));  // only the agent has the private key now
+
+  auto runner = lab.start({"run", lab.playbook(gated_playbook(lab, 1)).string(), "--incident", "G1", "--config",
+                           config.string()});
+  wait_until_waiting(lab, "G1");
+  auto approved = lab.responder({"approve", "G1", "gated", "--as", "alice", "--agent", "--config", config.string()}, {auth});
+  INFO(approved.out << approved.err);
+  CHECK(approved.exit_code == 0);
+  auto result = runner->wait();
+  CHECK(result.exit_code == 0);
+  CHECK(lab.lines(lab.marks) == std::vector<std::string>{"G1 gated"});
+}
