@@ -13,6 +13,8 @@ packages=(
   # what the modules drive, and what the tests use to check them
   nftables iproute2 iputils-ping e2fsprogs procps util-linux tcpdump openssl
   systemd passwd samba smbclient nfs-kernel-server libcrypt-dev
+  # ssh-keygen signs and verifies approvals
+  openssh-client
 )
 
 missing=()

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <optional>
 
+#include "responder/approval_tally.h"
 #include "responder/command.h"
 #include "responder/exit_code.h"
 #include "responder/incident_home.h"
@@ -31,6 +32,7 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
   json::object summary{{"incident", id},      {"playbook", playbook.name}, {"outcome", outcome},
                        {"records", state.records}, {"journal_head", witness}, {"runner_alive", !orphaned && outcome == "running"}};
   json::array steps;
+  bool any_unauthenticated = false;
   if (!globals.json) {
     std::cout << "incident " << id << ": " << playbook.name << " — " << outcome << " (" << state.records
               << " journal records)\n";
@@ -44,26 +46,55 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
       std::string status_text = s ? std::string(step_status_name(s->status)) : "pending";
       std::string extra;
       json::object entry{{"stage", stage.name}, {"step", step.id}, {"module", step.module}, {"status", status_text}};
+      std::vector<std::string> approval_notes;
       if (step.approval > 0) {
-        auto approvers = s ? s->approvers : std::vector<std::string>{};
-        entry["approval"] = json::object{{"needed", step.approval}, {"approved_by", string_array(approvers)}};
+        // Counted as the runner counts them: each approval checked again.
+        auto tally = tally_approvals(env->config.approvers, id, incident->contents, step.id);
+        const auto& approvers = tally.approvers;
+        json::array refused;
+        for (auto& r : tally.refused) {
+          refused.push_back(json::object{{"seq", r.seq}, {"by", r.by}, {"reason", r.reason}});
+          approval_notes.push_back("approval by " + r.by + " (record " + std::to_string(r.seq) + ") does not count: " + r.reason);
+        }
+        json::object approval{{"needed", step.approval},
+                              {"approved_by", string_array(approvers)},
+                              {"authenticated", tally.authenticated},
+                              {"refused", std::move(refused)}};
+        if (!tally.plan_sha256.empty()) approval["plan_sha256"] = tally.plan_sha256;
+        entry["approval"] = std::move(approval);
         bool waiting = static_cast<int>(approvers.size()) < step.approval &&
                        (!s || s->status == StepStatus::pending || s->status == StepStatus::planned);
         if (waiting) {
           status_text = "waiting for approval";
           entry["status"] = status_text;
+          if (s && s->status == StepStatus::planned) {
+            for (auto& c : s->changes) approval_notes.push_back("would change: " + c);
+            if (tally.authenticated)
+              approval_notes.push_back("to approve this plan (" + tally.plan_sha256.substr(0, 12) +
+                                       "): responder approve " + id + " " + step.id +
+                                       " --as NAME --key ~/.ssh/id_ed25519, or --print-request to sign elsewhere");
+          }
         }
         extra += " approvals " + std::to_string(approvers.size()) + "/" + std::to_string(step.approval) +
-                 (approvers.empty() ? "" : " (" + comma_joined(approvers) + ")");
+                 (approvers.empty() ? "" : " (" + comma_joined(approvers) + ")") +
+                 (tally.authenticated ? "" : " unauthenticated");
+        any_unauthenticated = any_unauthenticated || !tally.authenticated;
       }
       if (s && s->status == StepStatus::failed) extra += " — " + s->error;
       if (s && s->undo_pending) extra += " — undo was started and not finished; run `responder undo` again";
       if (s && !s->undo_error.empty()) extra += " — undo failed: " + s->undo_error;
-      if (!globals.json) std::cout << "    " << step.id << " [" << step.module << "] " << status_text << extra << "\n";
+      if (!globals.json) {
+        std::cout << "    " << step.id << " [" << step.module << "] " << status_text << extra << "\n";
+        for (auto& note : approval_notes) std::cout << "      " << note << "\n";
+      }
       steps.push_back(std::move(entry));
     }
   }
   summary["steps"] = std::move(steps);
+  if (any_unauthenticated) {
+    summary["warning"] = kUnauthenticatedWarning;
+    if (!globals.json) std::cout << "warning: " << kUnauthenticatedWarning << "\n";
+  }
 
   // Changes in force are checked against the live system, so that drift
   // (a rule removed by someone else) shows here.

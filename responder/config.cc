@@ -71,6 +71,76 @@ struct Loader {
     }
     return items;
   }
+
+  // `approvers:`; each problem is reported at its location.
+  Approvers approvers(const json::value& v, const std::filesystem::path& base) {
+    Approvers out;
+    if (!v.is_object()) {
+      error("approvers", "approvers is a mapping of name to {os_user: USER, ssh_key: \"ssh-ed25519 AAAA...\"}");
+      return out;
+    }
+    std::map<std::string, std::string> key_owner, user_owner;
+    for (auto& [name_view, spec] : v.get_object()) {
+      std::string name(name_view);
+      std::string here = "approvers." + name;
+      if (!valid_approver_name(name)) {
+        error(here + "#key", "approver name '" + name +
+                                 "' must be lower-case letters, digits and . _ - @ (it is what people type after --as)");
+        continue;
+      }
+      if (!spec.is_object()) {
+        error(here, "an approver is {os_user: USER} and/or {ssh_key: \"KEY LINE\"} or {ssh_key_file: PATH}");
+        continue;
+      }
+      Approver approver;
+      approver.name = name;
+      std::vector<std::pair<std::string, std::string>> key_lines;  // (where, text)
+      for (auto& [field_view, value] : spec.get_object()) {
+        std::string field(field_view), at = here + "." + field;
+        if (field == "os_user") {
+          if (!value.is_string() || value.get_string().empty()) error(at, "os_user is a user name");
+          else approver.os_user = std::string(value.get_string());
+        } else if (field == "ssh_key") {
+          if (!value.is_string()) error(at, "ssh_key is one public key line, as in ~/.ssh/id_ed25519.pub");
+          else key_lines.emplace_back(at, std::string(value.get_string()));
+        } else if (field == "ssh_key_file") {
+          if (!value.is_string()) {
+            error(at, "ssh_key_file is the path of a .pub file");
+            continue;
+          }
+          std::filesystem::path file = std::string(value.get_string());
+          if (file.is_relative()) file = base / file;
+          std::ifstream in(file);
+          std::stringstream text;
+          text << in.rdbuf();
+          if (!in) error(at, "cannot read " + file.string());
+          else key_lines.emplace_back(at, text.str());
+        } else {
+          auto hint = closest_match(field, {"os_user", "ssh_key", "ssh_key_file"});
+          error(at + "#key", "unknown approver setting '" + field + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+        }
+      }
+      for (auto& [at, text] : key_lines) {
+        auto key = parse_ssh_public_key(text);
+        if (!key) {
+          error(at, key.error().message);
+          continue;
+        }
+        // One key, one person: otherwise one key could sign as two approvers.
+        if (auto [it, fresh] = key_owner.emplace(*key, name); !fresh)
+          error(at, "this key is also " + it->second + "'s; one key counts as one person");
+        else
+          approver.ssh_keys.push_back(*key);
+      }
+      if (!approver.os_user.empty())
+        if (auto [it, fresh] = user_owner.emplace(approver.os_user, name); !fresh)
+          error(here + ".os_user", "OS user " + approver.os_user + " is also " + it->second + "'s; one OS user counts as one person");
+      if (approver.os_user.empty() && approver.ssh_keys.empty() && key_lines.empty())
+        error(here, "approver " + name + " needs ssh_key, ssh_key_file or os_user: something that says who they are");
+      out[name] = std::move(approver);
+    }
+    return out;
+  }
 };
 
 }  // namespace
@@ -106,7 +176,7 @@ Result<Config> load_config(const std::filesystem::path& path, bool must_exist, s
     return bad_input(diagnostics.back().format());
   }
   std::size_t before = diagnostics.size();
-  std::vector<std::string> known = {"management", "contacts", "inventories", "keys", "secrets"};
+  std::vector<std::string> known = {"management", "contacts", "inventories", "keys", "secrets", "approvers"};
   for (auto& name : SchemaCatalog::instance().section_names()) known.push_back(name);
 
   for (auto& [key_view, value] : root.get_object()) {
@@ -153,6 +223,8 @@ Result<Config> load_config(const std::filesystem::path& path, bool must_exist, s
         }
         config.secrets[std::string(name)] = source;
       }
+    } else if (key == "approvers") {
+      config.approvers = loader.approvers(value, path.parent_path());
     } else if (const ModuleSchema* schema = SchemaCatalog::instance().section(key)) {
       if (!value.is_object()) {
         loader.error(key, key + " must be a mapping");

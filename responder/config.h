@@ -7,6 +7,9 @@
 //   secrets:                                    # where secrets are, never what they are
 //     smtp_password: {file: /etc/responder/smtp.pass}
 //     webhook_token: {env: RESPONDER_WEBHOOK_TOKEN}
+//   approvers:                                  # who may approve (see approvers.h)
+//     alice: {os_user: alice, ssh_key: "ssh-ed25519 AAAA... alice@laptop"}
+//     bob:   {ssh_key_file: approvers/bob.pub}  # relative to this file
 //   <section>: ...                              # sections declared by later modules
 //
 // Sections beyond these are declared by schema files (`section: NAME`) and
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "responder/address.h"
+#include "responder/approvers.h"
 #include "responder/diagnostic.h"
 #include "responder/json.h"
 #include "responder/result.h"
@@ -37,6 +41,8 @@ struct Config {
   std::vector<std::filesystem::path> inventories;
   std::map<std::string, std::filesystem::path> keys;
   std::map<std::string, SecretSource> secrets;
+  // Empty: approvals are unauthenticated names.
+  Approvers approvers;
   // Declared sections, checked and with defaults filled in, by name.
   json::object sections;
 

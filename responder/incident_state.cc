@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "responder/approvers.h"
+
 namespace responder {
 
 std::string_view step_status_name(StepStatus status) {
@@ -113,7 +115,9 @@ Result<IncidentState> derive_state(const std::string& incident_id, const Journal
       s.waiting_for_approval = true;
       s.stage = r.text("stage");
     } else if (kind == "approval") {
-      std::string by = r.text("by");
+      // Normalised, so that "alice" and "Alice " are one person in journals
+      // written before names were normalised too.
+      std::string by = normalise_approver_name(r.text("by"));
       if (std::find(s.approvers.begin(), s.approvers.end(), by) == s.approvers.end()) s.approvers.push_back(by);
     } else if (kind == "step.started") {
       s.status = StepStatus::started;

@@ -30,7 +30,7 @@ struct StepState {
   std::optional<Receipt> receipt;  // once applied
   std::uint64_t applied_seq = 0;
   std::string verify_detail;
-  std::vector<std::string> approvers;  // distinct, in order of approval
+  std::vector<std::string> approvers;  // names as recorded, normalised, distinct, in order; unverified (see approval_tally.h)
   bool waiting_for_approval = false;
   bool confirmed = false;          // `responder confirm` disarmed its dead-man switch
   bool undo_pending = false;       // undo.started without step.undone yet

@@ -64,6 +64,7 @@ Result<JournalRecord> parse_record(std::string_view line, std::size_t line_numbe
   JournalRecord record;
   record.fields = std::move(parsed.get_object());
   record.line = line_number;
+  record.hash = sha256_hex(line);
   if (auto* s = record.fields.if_contains("seq"); s && s->is_int64()) record.seq = static_cast<std::uint64_t>(s->get_int64());
   record.kind = record.text("kind");
   record.actor = record.text("actor");
@@ -345,6 +346,7 @@ Result<JournalRecord> JournalWriter::append(std::string_view kind, std::string_v
   last_seq_ = record.seq;
   last_hash_ = sha256_hex(line);
   record.line = record.seq;
+  record.hash = last_hash_;
   if (after_append_hook()) after_append_hook()(record);
   return record;
 }

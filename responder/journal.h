@@ -22,6 +22,7 @@ struct JournalRecord {
   std::string time;
   json::object fields;  // the whole record, header keys included
   std::size_t line = 0;  // 1-based line number in the file
+  std::string hash;      // hex SHA-256 of the line's bytes: what the next record's `prev` holds
 
   std::string text(std::string_view key) const;  // a string field or ""
 };

@@ -17,9 +17,21 @@
 //   run.started       resumed: bool
 //   stage.started     stage
 //   step.planned      step, stage, module, attempt, params, changes, detail
+//                     (a step that needs approval is planned first, then
+//                     waits: approvals are for this detail)
 //   step.skipped      step, stage, when
-//   approval.waiting  step, needed, approved_by
-//   approval          step, by (the approver's name), os_user
+//   approval.waiting  step, needed, approved_by, authenticated (bool), and
+//                     plan_sha256 when authenticated
+//   approval          step, by (the approver's name, normalised: trimmed,
+//                     whitespace collapsed, lower-case), os_user (the real
+//                     uid's user, or SUDO_USER under sudo); with approvers:
+//                     configured also plan_sha256 (of the approved
+//                     step.planned detail), and for an approver with an SSH
+//                     key: head ("SEQ:SHA256" of the journal's last record
+//                     when signing) and signature (armored SSHSIG, namespace
+//                     responder-approval, over the text approval_request.h
+//                     rebuilds from these fields). Re-verified wherever
+//                     approvals are counted (approval_tally.h).
 //   step.started      step, attempt
 //   step.applied      step, attempt, receipt {undo, output, changes}, recovered
 //   step.verified     step, detail

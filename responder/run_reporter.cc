@@ -57,18 +57,22 @@ void RunReporter::step(const std::string& id, const std::string& event, const st
   std::cout.flush();
 }
 
-void RunReporter::waiting(const std::string& id, int needed, const std::vector<std::string>& approvers) {
+void RunReporter::waiting(const std::string& id, int needed, const std::vector<std::string>& approvers,
+                          bool authenticated) {
   std::string who;
   for (auto& a : approvers) who += (who.empty() ? "" : ", ") + a;
   if (json_) {
     json::array a;
     for (auto& name : approvers) a.push_back(json::string(name));
-    return emit({{"event", "waiting"}, {"step", id}, {"needed", needed}, {"approved_by", a}});
+    return emit({{"event", "waiting"}, {"step", id}, {"needed", needed}, {"approved_by", a}, {"authenticated", authenticated}});
   }
   close_progress_line(progress_line_open_);
+  std::string how = "responder approve " + incident_ + " " + id + " --as NAME" +
+                    (authenticated ? " --key ~/.ssh/id_ed25519` (or --print-request to sign elsewhere)"
+                                   : "` (UNAUTHENTICATED: no approvers: configured, any name is taken as given)");
   std::cout << "[" << elapsed() << "]    " << id << ": waiting for approval (" << approvers.size() << " of " << needed
-            << (who.empty() ? "" : ": " + who) << ") — run `responder approve " << incident_ << " " << id
-            << " --as NAME`; Ctrl-C leaves the incident resumable" << std::endl;
+            << (who.empty() ? "" : ": " + who) << ") — run `" << how << "; Ctrl-C leaves the incident resumable"
+            << std::endl;
 }
 
 void RunReporter::note(const std::string& message) {

@@ -19,7 +19,9 @@ class RunReporter : public ProgressSink {
   // `event` is a journal-like word: planned, applied, verified, failed, ...
   void step(const std::string& id, const std::string& event, const std::string& message,
             const std::vector<std::string>& changes = {});
-  void waiting(const std::string& id, int needed, const std::vector<std::string>& approvers);
+  // `authenticated`: approvers: are configured, so approvals are signed or
+  // tied to an OS user; the line tells the person which way to approve.
+  void waiting(const std::string& id, int needed, const std::vector<std::string>& approvers, bool authenticated);
   void note(const std::string& message);
   void finished(const std::string& outcome, int exit_code);
   // The journal's last record as a witness ("SEQ:SHA256") to keep elsewhere.

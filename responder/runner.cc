@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <thread>
 
+#include "responder/approval_tally.h"
 #include "responder/interrupt.h"
 #include "responder/schema.h"
 #include "responder/template.h"
@@ -145,40 +147,51 @@ class PlaybookDriver {
     return error.kind == ErrorKind::refused ? StepOutcome::refused : StepOutcome::failed;
   }
 
-  // Waits until `step.approval` distinct people approved; reads approvals
-  // that `responder approve` appends from other processes.
-  StepOutcome await_approvals(const Step& step, const StepState* prior) {
-    std::vector<std::string> approvers = prior ? prior->approvers : std::vector<std::string>{};
-    if (static_cast<int>(approvers.size()) >= step.approval) return StepOutcome::done;
-    if (!record("approval.waiting", {{"step", step.id}, {"stage", step.stage}, {"needed", step.approval},
-                                     {"approved_by", string_array(approvers)}}))
+  // Waits until `step.approval` distinct people approved the step's current
+  // plan (approval_tally.h); reads approvals that `responder approve`
+  // appends from other processes, and checks each where it is counted.
+  StepOutcome await_approvals(const Step& step) {
+    const Approvers& approvers = setup_.environment->config.approvers;
+    auto contents = read_journal(setup_.journal->file());
+    if (!contents) {
+      setup_.reporter->note("cannot read the journal: " + contents.error().message + "; stopping before acting further");
       return StepOutcome::journal_error;
-    setup_.reporter->waiting(step.id, step.approval, approvers);
+    }
+    auto tally = tally_approvals(approvers, setup_.incident_id, *contents, step.id, &verdicts_);
+    report_refused(tally);
+    if (static_cast<int>(tally.approvers.size()) >= step.approval) return StepOutcome::done;
+    json::object waiting{{"step", step.id},          {"stage", step.stage},
+                         {"needed", step.approval},  {"approved_by", string_array(tally.approvers)},
+                         {"authenticated", tally.authenticated}};
+    if (tally.authenticated) waiting["plan_sha256"] = tally.plan_sha256;
+    if (!record("approval.waiting", std::move(waiting))) return StepOutcome::journal_error;
+    if (!tally.authenticated) setup_.reporter->note(kUnauthenticatedWarning);
+    setup_.reporter->waiting(step.id, step.approval, tally.approvers, tally.authenticated);
     while (true) {
       for (int i = 0; i < 5; ++i) {
         if (interrupt_requested()) return StepOutcome::interrupted;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
-      auto contents = read_journal(setup_.journal->file());
+      contents = read_journal(setup_.journal->file());
       if (!contents) continue;
-      std::vector<std::string> now;
-      for (auto& r : contents->records)
-        if (r.kind == "approval" && r.text("step") == step.id) {
-          std::string by = r.text("by");
-          if (std::find(now.begin(), now.end(), by) == now.end()) now.push_back(by);
-        }
-      bool changed = now != approvers;
-      approvers = now;
-      if (static_cast<int>(approvers.size()) >= step.approval) {
-        setup_.reporter->step(step.id, "approved", "by " + [&] {
-          std::string who;
-          for (auto& a : approvers) who += (who.empty() ? "" : ", ") + a;
-          return who;
-        }());
+      auto now = tally_approvals(approvers, setup_.incident_id, *contents, step.id, &verdicts_);
+      report_refused(now);
+      bool changed = now.approvers != tally.approvers;
+      tally = std::move(now);
+      if (static_cast<int>(tally.approvers.size()) >= step.approval) {
+        setup_.reporter->step(step.id, "approved", "by " + comma_joined(tally.approvers));
         return StepOutcome::done;
       }
-      if (changed) setup_.reporter->waiting(step.id, step.approval, approvers);
+      if (changed) setup_.reporter->waiting(step.id, step.approval, tally.approvers, tally.authenticated);
     }
+  }
+
+  // Says once per record why an approval does not count.
+  void report_refused(const ApprovalTally& tally) {
+    for (auto& r : tally.refused)
+      if (refused_reported_.insert(r.seq).second)
+        setup_.reporter->note("approval by " + r.by + " (journal record " + std::to_string(r.seq) +
+                              ") does not count: " + r.reason);
   }
 
   StepOutcome verify_applied(const Step& step, const Module& module, const json::object& params, const Receipt& receipt,
@@ -216,11 +229,8 @@ class PlaybookDriver {
       }
     }
 
+    // A change that may already exist was approved before it was started.
     bool change_may_exist = prior && (prior->status == StepStatus::started || prior->status == StepStatus::applied);
-    if (step.approval > 0 && !change_may_exist) {
-      auto approved = await_approvals(step, prior);
-      if (approved != StepOutcome::done) return approved;
-    }
 
     auto substituted = substitute(json::value(step.with), scope_);
     if (!substituted) return fail(step, prior ? prior->attempt : 0, substituted.error(), true, false);
@@ -269,6 +279,12 @@ class PlaybookDriver {
                                    {"attempt", attempt}, {"params", *params}, {"changes", string_array(plan->changes)},
                                    {"detail", detail}}))
         return StepOutcome::journal_error;
+      // Approvals are given for the plan just journaled, and that plan is
+      // what is applied: a later re-plan that differs needs new ones.
+      if (step.approval > 0 && !change_may_exist) {
+        auto approved = await_approvals(step);
+        if (approved != StepOutcome::done) return approved;
+      }
       if (!record("step.started", {{"step", step.id}, {"attempt", attempt}})) return StepOutcome::journal_error;
       setup_.reporter->step(step.id, attempt > 1 ? "started (attempt " + std::to_string(attempt) + ")" : "started",
                             step.module, plan->changes);
@@ -316,6 +332,8 @@ class PlaybookDriver {
   const RunSetup& setup_;
   const IncidentState& state_;
   json::object scope_;
+  SignatureVerdicts verdicts_;
+  std::set<std::uint64_t> refused_reported_;
 };
 
 }  // namespace
