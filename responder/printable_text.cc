@@ -32,8 +32,9 @@ std::optional<UnprintableByte> first_unprintable(std::string_view text) {
       return UnprintableByte{line, column, "a NUL byte is not allowed here; YAML text cannot hold one"};
     if (!yaml_printable(c.code))
       return UnprintableByte{line, column,
-                             "control character " + hex("U+%04X", static_cast<unsigned>(c.code)) +
-                                 " is not allowed; YAML text allows only tab, line feed and carriage return"};
+                             "character " + hex("U+%04X", static_cast<unsigned>(c.code)) +
+                                 " is not allowed in YAML text (of the control characters, only tab, line feed and "
+                                 "carriage return are)"};
     if (c.code == '\n') {
       ++line;
       column = 1;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "containment/systemd_units.h"
 #include "responder/config.h"
 #include "responder/diagnostic.h"
 #include "responder/expression.h"
@@ -211,6 +212,17 @@ TEST_CASE("a long user name that fits the pattern still matches without std::reg
   auto loaded = load_playbook_text(text, "ok.yaml");
   for (auto& d : loaded.diagnostics) INFO(d.format().substr(0, 300));
   CHECK(loaded.playbook.has_value());
+}
+
+TEST_CASE("unit names are checked by systemd's rule without std::regex") {
+  for (const char* good : {"ssh", "sshd.service", "openvpn@client.service", "openvpn@.service", "a:b_c.d-e", "x\\x2dy"})
+    CHECK_MESSAGE(canonical_unit_name(good).ok(), good);
+  for (const std::string& bad : std::vector<std::string>{"", "@x", "a@b@c", "web;reboot", "a b", std::string(256, 'u'), std::string(kLong, 'u')}) {
+    auto r = canonical_unit_name(bad);
+    CHECK_FALSE(r.ok());
+    if (!r.ok()) CHECK(r.error().message.size() < 200);
+  }
+  CHECK(*canonical_unit_name("ssh") == "ssh.service");
 }
 
 TEST_CASE("a 100,000-character incident id is refused in a short message") {
