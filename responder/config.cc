@@ -101,7 +101,7 @@ Result<Config> load_config(const std::filesystem::path& path, bool must_exist, s
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
   buffer << in.rdbuf();
-  if (!in.is_open() || in.bad()) {
+  if (!in.is_open() || in.bad() || std::filesystem::is_directory(path, ec)) {
     diagnostics.push_back({path.string(), 0, 0, "cannot read the configuration file"});
     return bad_input(diagnostics.back().format());
   }
