@@ -1,7 +1,7 @@
 // firewall.block against what a user would otherwise run, in one run, inside
 // network namespaces this program makes and removes (needs root):
 //
-//   build-firewall/bench/firewall_block_bench [--max 1000000] [--no-throughput]
+//   build/bench/firewall_block_bench [--max 1000000] [--no-throughput] [--runs 5] [--whole-run-only]
 //
 // For 1,000 / 10,000 / 100,000 / 1,000,000 addresses: responder's apply
 // (libnftables in process, one JSON transaction) against `nft -f` of the same
@@ -10,6 +10,11 @@
 // Then one more address into a table already blocking 100,000, against one
 // `nft add element` into a 100,000-entry hash set and interval set. Then TCP
 // throughput between two namespaces with 0 and 100,000 blocked addresses.
+// First of all, the whole command a responder types: `responder run` of a
+// playbook whose one step blocks 100,000 addresses from a file (process
+// start, playbook, journal fsyncs, plan, apply, verify), against `nft -f` of
+// the same set, alternately, medians of --runs each.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -72,6 +77,24 @@ struct Step {
 double time_responder(const std::string& file) {
   Step step("bench");
   return step.apply(json::object{{"addresses_file", file}});
+}
+
+// The whole `responder run` of a one-step playbook blocking the addresses in
+// `list`, in this thread's namespace; undone (untimed) afterwards.
+double time_responder_run(const std::string& dir, const std::string& list, int k) {
+  std::string playbook = dir + "/block.yaml";
+  {
+    std::ofstream out(playbook);
+    out << "name: bench-block\nstages:\n  isolate-and-contain:\n    - id: block\n      module: firewall.block\n"
+        << "      with: {addresses_file: " << list << "}\n";
+  }
+  std::string home = dir + "/incidents";
+  std::string incident = "BENCH-" + std::to_string(k);
+  auto t = Clock::now();
+  must({RESPONDER_BINARY, "--home", home, "run", playbook, "--incident", incident});
+  double s = seconds_since(t);
+  must({RESPONDER_BINARY, "--home", home, "undo", incident});
+  return s;
 }
 
 double time_nft_file(const std::string& path, int n, bool interval) {
@@ -165,11 +188,16 @@ double throughput(const lab::NetnsLab& lab, double seconds) {
 
 int main(int argc, char** argv) {
   int max = 1000000;
+  int runs = 5;
   bool with_throughput = true;
+  bool whole_run_only = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--max") && i + 1 < argc) max = std::atoi(argv[++i]);
+    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
     if (!std::strcmp(argv[i], "--no-throughput")) with_throughput = false;
+    if (!std::strcmp(argv[i], "--whole-run-only")) whole_run_only = true;
   }
+  auto median = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2]; };
   if (auto why = lab::lab_unavailable(); !why.empty()) {
     std::cerr << "cannot run: " << why << "\n";
     return 77;
@@ -178,6 +206,35 @@ int main(int argc, char** argv) {
   std::string dir = "/tmp/responder-bench-" + std::to_string(getpid());
   must({"mkdir", "-p", dir});
   lab::ScopedNetns in(lab.victim);  // everything below changes only the victim namespace
+
+  {
+    std::string list = dir + "/whole-run.txt";
+    {
+      std::ofstream out(list);
+      for (int i = 0; i < 100000; ++i) out << address(i) << "\n";
+    }
+    std::vector<double> whole, nft;
+    for (int k = 0; k < runs; ++k) {
+      clean();
+      whole.push_back(time_responder_run(dir, list, k));
+      clean();
+      nft.push_back(time_nft_file(dir + "/whole-run.nft", 100000, false));
+    }
+    clean();
+    std::printf("the whole command, 100,000 addresses from a file, fresh namespace (median of %d):\n", runs);
+    std::printf("  responder run (one firewall.block step)  %s   (fastest %s, slowest %s)\n", cell(median(whole)).c_str(),
+                cell(*std::min_element(whole.begin(), whole.end())).c_str(),
+                cell(*std::max_element(whole.begin(), whole.end())).c_str());
+    std::printf("  nft -f of the same set and one rule       %s   (fastest %s, slowest %s)\n", cell(median(nft)).c_str(),
+                cell(*std::min_element(nft.begin(), nft.end())).c_str(),
+                cell(*std::max_element(nft.begin(), nft.end())).c_str());
+    std::printf("  ratio                                    %.2fx\n\n", median(whole) / median(nft));
+    std::fflush(stdout);
+  }
+  if (whole_run_only) {
+    lab::run({"rm", "-rf", dir});
+    return 0;
+  }
 
   std::printf("firewall.block vs the alternatives, inside a fresh network namespace (times per whole load)\n\n");
   std::printf("%10s | %12s | %12s | %8s | %14s | %20s\n", "addresses", "responder", "nft -f", "ratio", "ipset+iptables",
@@ -234,7 +291,6 @@ int main(int argc, char** argv) {
     must({"nft", "add", "element", "inet", "bench", "s", "{ 11.0.2." + std::to_string(k + 1) + " }"});
     nft_interval.push_back(seconds_since(t));
   }
-  auto median = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2]; };
   std::printf("\none more address into a table already blocking 100,000 (median):\n");
   std::printf("  responder firewall.block (in process)        %s\n", cell(median(ours)).c_str());
   std::printf("  nft add element, 100k hash set (process)     %s   ratio %.2fx\n", cell(median(nft_hash)).c_str(),

@@ -251,7 +251,7 @@ Result<FirewallReceipt> apply_change(const FirewallChange& change) {
   return last;
 }
 
-Result<Verification> verify_change(const FirewallReceipt* receipt, const json::object& planned) {
+Result<Verification> verify_change(const FirewallReceipt* receipt, const json::object& planned, bool just_applied) {
   FirewallReceipt candidate;
   if (receipt) {
     candidate = *receipt;
@@ -266,9 +266,10 @@ Result<Verification> verify_change(const FirewallReceipt* receipt, const json::o
     if (!parsed) return parsed.error();
     candidate = std::move(*parsed);
   }
+  bool shape_only = just_applied && receipt;
   auto session = NftSession::open();
   if (!session) return session.error();
-  auto state = read_table(*session);
+  auto state = shape_only ? read_table_shape(*session) : read_table(*session);
   if (!state) return state.error();
 
   Verification v;
@@ -296,6 +297,12 @@ Result<Verification> verify_change(const FirewallReceipt* receipt, const json::o
         problems.push_back("chain " + block.name + " has " + std::to_string(state->chain_rules.at(block.name)) +
                            " of its " + std::to_string(block.rules.size()) + " rules");
     for (auto& batch : candidate.batches) {
+      if (shape_only) {
+        if (!state->has_set(batch.set))
+          problems.push_back("set " + batch.set + " is gone: none of its " + std::to_string(batch.keys.size()) +
+                             " element(s) of this step is in force");
+        continue;
+      }
       auto& live = state->keys(batch.set);
       std::vector<std::string> missing;
       for (auto& key : batch.keys) {
@@ -313,7 +320,9 @@ Result<Verification> verify_change(const FirewallReceipt* receipt, const json::o
     v.detail = total == 0 && candidate.own_chains.empty()
                    ? "nothing of this step's own to keep in force: everything was already present before it"
                    : "in force: " + std::to_string(total) + " element(s) and " + std::to_string(candidate.own_chains.size()) +
-                         " chain(s) of this step present in table inet responder";
+                         " chain(s) of this step " +
+                         (shape_only ? "committed in one transaction the kernel accepted; table, chains and sets in place"
+                                     : "present in table inet responder");
     if (candidate.confirm_by_ms) v.detail += "; awaiting `responder confirm` before " + moment(*candidate.confirm_by_ms);
     if (!receipt) {
       Receipt recovered;

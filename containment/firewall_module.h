@@ -39,11 +39,11 @@ class FirewallModule : public Module {
   }
 
   Result<Verification> verify(const json::object&, const Receipt* receipt, const json::object& planned,
-                              StepContext&) const override {
+                              StepContext& context) const override {
     if (!receipt) return verify_change(nullptr, planned);
     auto r = FirewallReceipt::from_json(receipt->undo);
     if (!r) return r.error();
-    return verify_change(&*r, planned);
+    return verify_change(&*r, planned, context.just_applied);
   }
 
   Result<Receipt> confirm(const Receipt& receipt, StepContext& context) const override {

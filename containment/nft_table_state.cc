@@ -19,12 +19,52 @@ std::string port_key(std::int64_t lo, std::int64_t hi) {
   return lo == hi ? std::to_string(lo) : std::to_string(lo) + "-" + std::to_string(hi);
 }
 
+// Elements of one listed set into `keys`; false when one came twice.
+Result<bool> add_elements(const json::object& set, std::set<std::string>& keys) {
+  bool whole = true;
+  if (auto* elems = set.if_contains("elem"); elems && elems->is_array())
+    for (auto& e : elems->get_array()) {
+      auto key = element_key(e);
+      if (!key) return key.error();
+      if (!keys.insert(std::move(*key)).second) whole = false;
+    }
+  return whole;
+}
+
+// Listings torn by a resize are rare (the resize follows a large change and
+// takes milliseconds), so a few attempts in a row all torn mean something
+// else is wrong: say so instead of concluding anything from them.
+constexpr int kListingAttempts = 5;
+
+Error torn_error(const std::set<std::string>& torn) {
+  std::string names;
+  for (auto& n : torn) names += (names.empty() ? "" : ", ") + n;
+  return failure("the kernel listed set(s) " + names + " of table inet responder inconsistently " +
+                 std::to_string(kListingAttempts) +
+                 " times in a row (elements sent twice, others not at all: the set was being resized or changed "
+                 "during every listing); nothing was concluded from them, try again");
+}
+
 Result<NftTableState> read(NftSession& session, bool with_elements) {
-  auto listed = with_elements ? session.list_own_table() : session.list_ruleset_terse();
-  if (!listed) return listed.error();
-  NftTableState state;
+  std::set<std::string> torn;
+  for (int attempt = 0; attempt < kListingAttempts; ++attempt) {
+    auto listed = with_elements ? session.list_own_table() : session.list_ruleset_terse();
+    if (!listed) return listed.error();
+    auto parsed = table_from_listing(*listed, with_elements);
+    if (!parsed) return parsed.error();
+    if (parsed->torn.empty()) return std::move(parsed->state);
+    torn = std::move(parsed->torn);
+  }
+  return torn_error(torn);
+}
+
+}  // namespace
+
+Result<TableListing> table_from_listing(const json::array& listing, bool with_elements) {
+  TableListing out;
+  NftTableState& state = out.state;
   state.elements_read = with_elements;
-  for (auto& item : *listed) {
+  for (auto& item : listing) {
     if (!item.is_object()) continue;
     auto& o = item.get_object();
     if (auto* t = o.if_contains("table")) {
@@ -36,13 +76,9 @@ Result<NftTableState> read(NftSession& session, bool with_elements) {
       if (!ours(set)) continue;
       std::string name(set.at("name").as_string());
       state.sets.insert(name);
-      auto& keys = state.elements[name];
-      if (auto* elems = set.if_contains("elem"); elems && elems->is_array())
-        for (auto& e : elems->get_array()) {
-          auto key = element_key(e);
-          if (!key) return key.error();
-          keys.insert(std::move(*key));
-        }
+      auto whole = add_elements(set, state.elements[name]);
+      if (!whole) return whole.error();
+      if (!*whole) out.torn.insert(name);
     } else if (auto* c = o.if_contains("chain")) {
       auto& chain = c->as_object();
       if (ours(chain)) state.chain_rules.try_emplace(std::string(chain.at("name").as_string()), 0);
@@ -51,10 +87,8 @@ Result<NftTableState> read(NftSession& session, bool with_elements) {
       if (ours(rule)) ++state.chain_rules[std::string(rule.at("chain").as_string())];
     }
   }
-  return state;
+  return out;
 }
-
-}  // namespace
 
 const std::set<std::string>& NftTableState::keys(const std::string& set) const {
   static const std::set<std::string> none;
@@ -69,19 +103,22 @@ Result<std::map<std::string, std::set<std::string>>> read_set_keys(NftSession& s
                                                                   const std::set<std::string>& sets) {
   std::map<std::string, std::set<std::string>> out;
   for (auto& name : sets) {
-    auto listed = session.list_own_set(name);
-    if (!listed) return listed.error();
-    auto& keys = out[name];
-    for (auto& item : *listed) {
-      auto* s = item.is_object() ? item.get_object().if_contains("set") : nullptr;
-      if (!s) continue;
-      if (auto* elems = s->as_object().if_contains("elem"); elems && elems->is_array())
-        for (auto& e : elems->get_array()) {
-          auto key = element_key(e);
-          if (!key) return key.error();
-          keys.insert(std::move(*key));
-        }
+    bool whole = false;
+    for (int attempt = 0; attempt < kListingAttempts && !whole; ++attempt) {
+      auto listed = session.list_own_set(name);
+      if (!listed) return listed.error();
+      auto& keys = out[name];
+      keys.clear();
+      whole = true;
+      for (auto& item : *listed) {
+        auto* s = item.is_object() ? item.get_object().if_contains("set") : nullptr;
+        if (!s) continue;
+        auto w = add_elements(s->as_object(), keys);
+        if (!w) return w.error();
+        whole = whole && *w;
+      }
     }
+    if (!whole) return torn_error({name});
   }
   return out;
 }

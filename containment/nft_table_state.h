@@ -29,10 +29,26 @@ struct NftTableState {
 // Tables, chains and set declarations only: milliseconds at any set size.
 Result<NftTableState> read_table_shape(NftSession& session);
 // Everything, elements included: time grows with the number of elements.
+// Never reports an element missing that the kernel holds: a listing that
+// names an element twice was torn (see below) and is read again; after a few
+// torn listings in a row it fails rather than guess.
 Result<NftTableState> read_table(NftSession& session);
 
+// The state a listing describes. `torn` names the sets in which the listing
+// names some element twice: the kernel dumps a hash set in chunks, resuming
+// each after a count of elements already sent, and when the set's hash table
+// is resized between two chunks (the kernel does that in the background,
+// after a large add or delete, without marking the dump interrupted) the
+// order changes, so as many elements are sent twice as are never sent.
+// Duplicates are therefore exactly the sign of a listing that lost elements.
+struct TableListing {
+  NftTableState state;
+  std::set<std::string> torn;
+};
+Result<TableListing> table_from_listing(const json::array& listing, bool with_elements);
+
 // The element keys of the named sets of ours only (absent sets: no keys),
-// without reading the others.
+// without reading the others; torn listings are read again, as read_table.
 Result<std::map<std::string, std::set<std::string>>> read_set_keys(NftSession& session,
                                                                   const std::set<std::string>& sets);
 

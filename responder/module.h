@@ -69,6 +69,11 @@ struct StepContext {
   // The detail this step's plan journaled, when there is one (apply after
   // resume sees the plan it was decided on, not a new one).
   const json::object* planned = nullptr;
+  // For verify: the receipt is the one this process's apply returned a
+  // moment ago (not one read from the journal). A module whose apply is one
+  // atomic kernel transaction may take the kernel's acceptance of it as proof
+  // of what it added, and check only what could have undone it since.
+  bool just_applied = false;
 
   bool expired() const { return std::chrono::steady_clock::now() >= deadline; }
   bool should_stop() const { return expired() || (interrupted && interrupted->load()); }

@@ -195,9 +195,10 @@ class PlaybookDriver {
   }
 
   StepOutcome verify_applied(const Step& step, const Module& module, const json::object& params, const Receipt& receipt,
-                             const json::object& planned, int attempt) {
+                             const json::object& planned, int attempt, bool just_applied = false) {
     StepContext context = make_step_context(setup_, step.id);
     context.planned = &planned;
+    context.just_applied = just_applied;
     auto verification = module.verify(params, &receipt, planned, context);
     if (verification && verification->in_effect) {
       if (!record("step.verified", {{"step", step.id}, {"detail", verification->detail}})) return StepOutcome::journal_error;
@@ -305,7 +306,7 @@ class PlaybookDriver {
       if (!record("step.applied", {{"step", step.id}, {"attempt", attempt}, {"receipt", receipt_to_json(*receipt)}}))
         return StepOutcome::journal_error;
       setup_.reporter->step(step.id, "applied", "", receipt->changes);
-      return verify_applied(step, *module, *params, *receipt, detail, attempt);
+      return verify_applied(step, *module, *params, *receipt, detail, attempt, true);
     }
   }
 

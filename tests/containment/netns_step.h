@@ -39,9 +39,13 @@ class NetnsStep {
     ScopedNetns in(ns_);
     return module_->apply(*p, context_);
   }
-  Result<Verification> verify(const Receipt* receipt, const json::object& planned = {}) {
+  // `just_applied`: as the engine verifies right after its own apply.
+  Result<Verification> verify(const Receipt* receipt, const json::object& planned = {}, bool just_applied = false) {
     ScopedNetns in(ns_);
-    return module_->verify({}, receipt, planned, context_);
+    context_.just_applied = just_applied;
+    auto v = module_->verify({}, receipt, planned, context_);
+    context_.just_applied = false;
+    return v;
   }
   Status undo(const Receipt& receipt) {
     ScopedNetns in(ns_);
