@@ -164,7 +164,7 @@ int approve(const GlobalOptions& globals, const ApproveOptions& o) {
                      (after.authenticated ? "" : " — unauthenticated");
   // An approval journaled while no runner waits acts only once someone
   // resumes; saying "2 of 2" and nothing else would leave people waiting.
-  bool alive = IncidentLock::runner_alive(incident->dir);
+  bool alive = IncidentLock::runner_alive(incident->dir).value_or(true);
   std::string nobody = "no runner is alive for " + id + ", so nothing acts on this approval until `responder resume " + id + "`";
   if (globals.json)
     std::cout << to_json_text(json::object{{"incident", id},

@@ -9,6 +9,7 @@
 #include "responder/exit_code.h"
 #include "responder/incident_home.h"
 #include "responder/journal_format.h"
+#include "responder/message_text.h"
 #include "responder/unverified_output.h"
 
 namespace responder {
@@ -79,7 +80,9 @@ int journal(const GlobalOptions& globals, const JournalOptions& options) {
   if (!contents) return report_error(refusal(contents.error().message));
   for (auto& r : contents->records) {
     if (globals.json) std::cout << to_json_text(r.fields) << "\n";
-    else std::cout << r.seq << "  " << r.time << "  " << r.actor << "  " << r.kind << "  " << summary_of(r) << "\n";
+    else
+      std::cout << r.seq << "  " << one_line(r.time) << "  " << one_line(r.actor) << "  " << one_line(r.kind) << "  "
+                << one_line(summary_of(r)) << "\n";
   }
   if (contents->torn_tail)
     std::cerr << "responder: the last line is torn (" << contents->torn_tail->second << " bytes, a write cut short by a crash)\n";

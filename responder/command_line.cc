@@ -8,6 +8,7 @@
 
 #include "responder/command.h"
 #include "responder/exit_code.h"
+#include "responder/message_text.h"
 #include "responder/schema_catalog.h"
 
 namespace responder {
@@ -17,11 +18,14 @@ std::vector<CommandSpec>& commands() {
   return list;
 }
 
+int parse_and_run(int argc, char** argv);
+
 // No command may end in an uncaught exception (an abort, exit 134): whatever
-// escapes is said in one line with the exit code its cause deserves.
-int run_guarded(const CommandAction& action) {
+// escapes parsing, set-up or the command is said in one line with the exit
+// code its cause deserves.
+int run_guarded(int argc, char** argv) {
   try {
-    return action();
+    return parse_and_run(argc, argv);
   } catch (const std::filesystem::filesystem_error& e) {
     auto code = e.code();
     bool denied = code == std::errc::permission_denied || code == std::errc::operation_not_permitted;
@@ -32,8 +36,11 @@ int run_guarded(const CommandAction& action) {
     std::cerr << "responder: out of memory\n";
     return kExitStepFailed;
   } catch (const std::exception& e) {
-    std::cerr << "responder: " << e.what() << "\n";
+    std::cerr << "responder: " << one_line(e.what()) << "\n";
     return kExitBadInput;
+  } catch (...) {
+    std::cerr << "responder: stopped by an unexpected error\n";
+    return kExitStepFailed;
   }
 }
 }  // namespace
@@ -46,7 +53,10 @@ const std::vector<CommandSpec>& registered_commands() {
   return list;
 }
 
-int run_command_line(int argc, char** argv) {
+int run_command_line(int argc, char** argv) { return run_guarded(argc, argv); }
+
+namespace {
+int parse_and_run(int argc, char** argv) {
   CLI::App app{"responder — run incident-response playbooks, contain attacks, keep the evidence", "responder"};
   app.set_version_flag("--version", "responder 0.1.0");
   app.require_subcommand(1);
@@ -75,9 +85,10 @@ int run_command_line(int argc, char** argv) {
   }
   for (CLI::App* chosen : app.get_subcommands()) {
     auto& action = actions[chosen->get_name()];
-    if (action) return run_guarded(action);
+    if (action) return action();
   }
   return kExitBadInput;
 }
+}  // namespace
 
 }  // namespace responder

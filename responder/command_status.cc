@@ -10,6 +10,7 @@
 #include "responder/exit_code.h"
 #include "responder/incident_home.h"
 #include "responder/incident_lock.h"
+#include "responder/message_text.h"
 #include "responder/runner.h"
 #include "responder/unverified_output.h"
 
@@ -26,11 +27,12 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
   const IncidentState& state = incident->state;
   const Playbook& playbook = incident->playbook;
   std::string outcome = state.outcome;
-  bool orphaned = outcome == "running" && !IncidentLock::runner_alive(incident->dir);
+  auto alive = IncidentLock::runner_alive(incident->dir);
+  bool orphaned = outcome == "running" && alive == false;
   if (orphaned) outcome = "interrupted";
   std::string witness = incident->chain.head_witness().text();
   json::object summary{{"incident", id},      {"playbook", playbook.name}, {"outcome", outcome},
-                       {"records", state.records}, {"journal_head", witness}, {"runner_alive", !orphaned && outcome == "running"}};
+                       {"records", state.records}, {"journal_head", witness}, {"runner_alive", alive ? json::value(*alive) : json::value(nullptr)}};
   json::array steps;
   bool any_unauthenticated = false;
   if (!globals.json) {
@@ -38,6 +40,9 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
               << " journal records)\n";
     if (orphaned)
       std::cout << "interrupted: no runner is alive (killed, or the machine restarted); responder resume " << id << "\n";
+    else if (!alive && outcome == "running")
+      std::cout << "cannot tell whether a runner is alive: " << (incident->dir / "runner.lock").string()
+                << " is not readable for this user\n";
   }
   for (auto& stage : playbook.stages) {
     if (!globals.json) std::cout << "  " << stage.name << "\n";
@@ -80,9 +85,9 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
                  (tally.authenticated ? "" : " unauthenticated");
         any_unauthenticated = any_unauthenticated || !tally.authenticated;
       }
-      if (s && s->status == StepStatus::failed) extra += " — " + s->error;
+      if (s && s->status == StepStatus::failed) extra += " — " + one_line(s->error);
       if (s && s->undo_pending) extra += " — undo was started and not finished; run `responder undo` again";
-      if (s && !s->undo_error.empty()) extra += " — undo failed: " + s->undo_error;
+      if (s && !s->undo_error.empty()) extra += " — undo failed: " + one_line(s->undo_error);
       if (!globals.json) {
         std::cout << "    " << step.id << " [" << step.module << "] " << status_text << extra << "\n";
         for (auto& note : approval_notes) std::cout << "      " << note << "\n";
@@ -121,8 +126,8 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
     }
     entry["check"] = check;
     if (!globals.json) {
-      std::cout << "  " << s->id << " [" << s->module << "] " << check << "\n";
-      for (auto& c : s->receipt->changes) std::cout << "      · " << c << "\n";
+      std::cout << "  " << s->id << " [" << s->module << "] " << one_line(check) << "\n";
+      for (auto& c : s->receipt->changes) std::cout << "      · " << one_line(c) << "\n";
     }
     in_force.push_back(std::move(entry));
   }

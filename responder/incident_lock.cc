@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,6 +20,7 @@ Result<IncidentLock> IncidentLock::acquire(const std::filesystem::path& incident
     if (err == EACCES || err == EPERM) return refusal(why + "; driving an incident needs write access to its directory (run as root)");
     return failure(why);
   }
+  ::fchmod(fd, 0640);  // what the umask allows is not what approvers need to read
   int locked = -1;
   for (int attempt = 0; attempt < 10 && locked != 0; ++attempt) {
     if (attempt) ::usleep(20'000);
@@ -40,9 +42,9 @@ Result<IncidentLock> IncidentLock::acquire(const std::filesystem::path& incident
   return IncidentLock(fd);
 }
 
-bool IncidentLock::runner_alive(const std::filesystem::path& incident_dir) {
+std::optional<bool> IncidentLock::runner_alive(const std::filesystem::path& incident_dir) {
   int fd = ::open((incident_dir / "runner.lock").c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (fd < 0) return errno == ENOENT ? std::optional<bool>(false) : std::nullopt;
   bool alive = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
   ::close(fd);  // also drops the shared lock if we got it
   return alive;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 
 #include "responder/result.h"
 
@@ -18,7 +19,8 @@ class IncidentLock {
   // the lock file, so approvers in the incident's group can ask. The probe
   // holds a shared lock for an instant; acquire() retries briefly so a
   // runner starting at that instant is not refused.
-  static bool runner_alive(const std::filesystem::path& incident_dir);
+  // Empty when this user cannot tell (no read access to the lock file).
+  static std::optional<bool> runner_alive(const std::filesystem::path& incident_dir);
   IncidentLock(IncidentLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   IncidentLock& operator=(IncidentLock&&) = delete;
   ~IncidentLock();

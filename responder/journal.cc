@@ -218,10 +218,13 @@ Result<JournalWriter> JournalWriter::open(const std::filesystem::path& incident_
     auto home = incident_dir.parent_path().empty() ? std::filesystem::path(".") : incident_dir.parent_path();
     std::filesystem::create_directories(home, ec);
     // A set-group-ID home is shared on purpose with a group of approvers:
-    // they may read the incident and append approvals, nobody else may.
+    // they may read the incident, never write it. The chain is a plain hash
+    // that anyone who can write the file can recompute, so approvals reach
+    // the journal only through root (`sudo responder approve`, which a
+    // sudoers rule can grant alone).
     struct stat home_stat{};
     bool shared = ::stat(home.c_str(), &home_stat) == 0 && (home_stat.st_mode & S_ISGID);
-    mode_t dir_mode = shared ? 02770 : 0750, file_mode = shared ? 0660 : 0640;
+    mode_t dir_mode = shared ? 02750 : 0750, file_mode = 0640;
     if (::mkdir(incident_dir.c_str(), dir_mode) != 0) {
       if (errno == EACCES || errno == EPERM)
         return refusal(errno_text("cannot create", incident_dir) + "; run as root or choose a home you may write (--home DIR)");
@@ -240,8 +243,7 @@ Result<JournalWriter> JournalWriter::open(const std::filesystem::path& incident_
     if (errno == ENOENT) return bad_input("no incident at " + incident_dir.string() + " (no " + kJournalFileName + ")");
     if (errno == EACCES || errno == EPERM)
       return refusal(errno_text("cannot write to", writer.file_) +
-                     "; run as root, or have the incident home shared with your group "
-                     "(README: \"Sharing an incident home with approvers\")");
+                     "; only root writes the journal: use sudo (README: \"Sharing an incident home with approvers\")");
     return failure(errno_text("cannot open", writer.file_));
   }
   if (::flock(writer.fd_, LOCK_EX) != 0) return failure(errno_text("cannot lock", writer.file_));
@@ -261,6 +263,7 @@ JournalWriter& JournalWriter::operator=(JournalWriter&& other) noexcept {
     known_size_ = other.known_size_;
     last_seq_ = other.last_seq_;
     last_hash_ = std::move(other.last_hash_);
+    last_appended_ = std::move(other.last_appended_);
   }
   return *this;
 }
@@ -347,6 +350,7 @@ Result<JournalRecord> JournalWriter::append(std::string_view kind, std::string_v
   last_hash_ = sha256_hex(line);
   record.line = record.seq;
   record.hash = last_hash_;
+  last_appended_ = JournalWitness{record.seq, last_hash_};
   if (after_append_hook()) after_append_hook()(record);
   return record;
 }

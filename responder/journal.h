@@ -84,6 +84,8 @@ class JournalWriter {
 
   // The last record now (other writers' records included), as a witness.
   Result<JournalWitness> head();
+  // The last record this writer appended itself, if any.
+  std::optional<JournalWitness> last_appended() const { return last_appended_; }
 
   // For fault-injection tests only: called after each record is durable.
   static void set_after_append_hook(std::function<void(const JournalRecord&)> hook);
@@ -96,6 +98,7 @@ class JournalWriter {
   std::uint64_t known_size_ = 0;
   std::uint64_t last_seq_ = 0;
   std::string last_hash_;
+  std::optional<JournalWitness> last_appended_;
 };
 
 std::string sha256_hex(std::string_view bytes);

@@ -32,7 +32,11 @@ std::string one_line(std::string_view text) {
       out += "\\t";
     } else if (c.code < 0x20 || c.code == 0x7F) {
       out += hex_escape("\\x%02x", static_cast<unsigned>(c.code));
-    } else if (c.code >= 0x80 && c.code < 0xA0) {
+    } else if ((c.code >= 0x80 && c.code < 0xA0) || c.code == 0x2028 || c.code == 0x2029 ||
+               (c.code >= 0x202A && c.code <= 0x202E) || (c.code >= 0x2066 && c.code <= 0x2069) ||
+               c.code == 0x200E || c.code == 0x200F) {
+      // C1 controls, line and paragraph separators and bidirectional
+      // overrides change what a terminal shows without being seen.
       out += hex_escape("\\u%04x", static_cast<unsigned>(c.code));
     } else {
       out.append(text.substr(pos, c.size));

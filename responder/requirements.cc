@@ -86,7 +86,7 @@ std::vector<UnmetRequirement> unmet_requirements(const Playbook& playbook, const
     for (auto& requirement : module->schema().requirements()) {
       if (!requirement.with_param.empty()) {
         auto* value = step->with.if_contains(requirement.with_param);
-        if (!value || value->is_null()) continue;
+        if (!value || value->is_null() || (value->is_bool() && !value->get_bool())) continue;
       }
       if (auto why = lack(requirement.need, caps); !why.empty())
         unmet.push_back({step->id, step->module, requirement.need, why});

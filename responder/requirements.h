@@ -7,7 +7,7 @@
 //   root                  effective uid 0 (writes /etc/shadow, mounts, systemd's private socket)
 //   cap_net_admin         nftables changes
 //   cap_net_raw           live packet capture
-//   cap_linux_immutable   write-once evidence (the immutable attribute)
+//   cap_linux_immutable   the immutable attribute (evidence falls back to a warning without it)
 //   cap_sys_admin         mount(2)
 //   systemd               a running systemd manager to talk to
 #pragma once

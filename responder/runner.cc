@@ -152,9 +152,9 @@ class PlaybookDriver {
   // appends from other processes, and checks each where it is counted.
   StepOutcome await_approvals(const Step& step) {
     const Approvers& approvers = setup_.environment->config.approvers;
-    auto contents = read_journal(setup_.journal->file());
+    auto contents = read_verified_journal();
     if (!contents) {
-      setup_.reporter->note("cannot read the journal: " + contents.error().message + "; stopping before acting further");
+      setup_.reporter->note(contents.error().message + "; stopping before acting further");
       return StepOutcome::journal_error;
     }
     auto tally = tally_approvals(approvers, setup_.incident_id, *contents, step.id, &verdicts_);
@@ -172,8 +172,11 @@ class PlaybookDriver {
         if (interrupt_requested()) return StepOutcome::interrupted;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
-      contents = read_journal(setup_.journal->file());
-      if (!contents) continue;
+      contents = read_verified_journal();
+      if (!contents) {
+        setup_.reporter->note(contents.error().message + "; stopping before acting further");
+        return StepOutcome::journal_error;
+      }
       auto now = tally_approvals(approvers, setup_.incident_id, *contents, step.id, &verdicts_);
       report_refused(now);
       bool changed = now.approvers != tally.approvers;
@@ -322,9 +325,26 @@ class PlaybookDriver {
     return true;
   }
 
-  void undo_stage(const std::string& stage) {
+  // What other processes appended is read back while the run goes on
+  // (approvals, and undo-stage's receipts): only from a journal whose chain
+  // holds and that still holds this runner's own last record, so a record
+  // slipped in or edited meanwhile is never counted or undone.
+  Result<JournalContents> read_verified_journal() {
+    std::vector<JournalWitness> own;
+    if (auto last = setup_.journal->last_appended()) own.push_back(*last);
+    auto chain = verify_journal(setup_.journal->file(), own);
+    if (chain.breaks) return refusal("the journal changed under the runner: " + chain.first_break);
     auto contents = read_journal(setup_.journal->file());
-    if (!contents) return;
+    if (!contents) return refusal("cannot read the journal: " + contents.error().message);
+    return contents;
+  }
+
+  void undo_stage(const std::string& stage) {
+    auto contents = read_verified_journal();
+    if (!contents) {
+      setup_.reporter->note(contents.error().message + "; nothing of stage " + stage + " was undone");
+      return;
+    }
     auto now = derive_state(setup_.incident_id, *contents);
     if (!now) return;
     undo_in_force(setup_, *now, {}, stage, "on_failure: undo-stage");

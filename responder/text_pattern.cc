@@ -12,8 +12,24 @@ struct TextPattern::Compiled {
 };
 
 Result<TextPattern> TextPattern::compile(const std::string& expression) {
-  for (std::size_t i = 0; i + 1 < expression.size(); ++i) {
-    if (expression[i] != '\\') continue;
+  bool in_brackets = false;
+  for (std::size_t i = 0; i < expression.size(); ++i) {
+    char c = expression[i];
+    if (in_brackets) {
+      // POSIX takes a backslash in brackets literally ("[\\.]" also matches
+      // a backslash), where ECMAScript escapes: refuse the difference.
+      if (c == '\\')
+        return bad_input("pattern '" + expression + "': a backslash inside [...] is a literal backslash in POSIX; "
+                         "put '-' first or last and '.' as it is");
+      if (c == ']' && expression[i - 1] != '[' && !(i >= 2 && expression[i - 1] == '^' && expression[i - 2] == '['))
+        in_brackets = false;
+      continue;
+    }
+    if (c == '[') {
+      in_brackets = true;
+      continue;
+    }
+    if (c != '\\' || i + 1 >= expression.size()) continue;
     if (std::isalnum(static_cast<unsigned char>(expression[i + 1])))
       return bad_input("pattern '" + expression + "': '\\" + expression[i + 1] +
                        "' is not POSIX; write a bracket expression such as [0-9] or [[:space:]]");

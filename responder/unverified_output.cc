@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "responder/message_text.h"
+
 namespace responder {
 namespace {
 
@@ -33,7 +35,11 @@ class MarkingBuffer : public std::streambuf {
       bool empty_object = line_.size() > 1 && line_[1] == '}';
       out = "{\"journal_verified\":false" + std::string(empty_object ? "" : ",") + line_.substr(1);
     } else {
-      out = "UNVERIFIED JOURNAL | " + line_;
+      // Escaped, so a carriage return or a terminal sequence in a forged
+      // record cannot hide the mark.
+      bool ends_line = line_.back() == '\n';
+      out = "UNVERIFIED JOURNAL | " + one_line(ends_line ? line_.substr(0, line_.size() - 1) : line_) +
+            (ends_line ? "\n" : "");
     }
     sink_->sputn(out.data(), static_cast<std::streamsize>(out.size()));
     line_.clear();

@@ -201,3 +201,33 @@ TEST_CASE("a killed runner: status and approve say no runner is alive") {
   CHECK(lab.responder({"resume", "K1"}).exit_code == 0);
   CHECK(lab.lines(lab.marks) == std::vector<std::string>{"K1 gated"});
 }
+
+TEST_CASE("a waiting runner does not count approvals slipped into a journal whose chain breaks") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: s\nstages:\n  isolate-and-contain:\n" + mark_step(lab, "gated", "      approval: 2\n"));
+  auto runner = lab.start({"run", pb.string(), "--incident", "S1"});
+  wait_for([&] { return std::filesystem::exists(lab.journal("S1")) && !lab.records("S1", "approval.waiting").empty(); });
+  auto seq = lab.records("S1").size();
+  {
+    std::ofstream out(lab.journal("S1"), std::ios::app);
+    for (auto who : {"mallory", "eve"})
+      out << "{\"seq\":" << ++seq << ",\"time\":\"2026-12-03T00:00:00.000Z\",\"actor\":\"" << who
+          << "\",\"kind\":\"approval\",\"prev\":\"" << std::string(64, '0') << "\",\"step\":\"gated\",\"by\":\"" << who
+          << "\",\"os_user\":\"" << who << "\"}\n";
+  }
+  auto result = runner->wait();
+  INFO(result.out << result.err);
+  CHECK(result.exit_code != 0);
+  CHECK(result.out.find("changed under the runner") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(lab.marks));
+}
+
+TEST_CASE("a forged record with a carriage return and terminal escapes cannot hide the UNVERIFIED mark") {
+  TamperedIncident t;
+  edit_line(t.lab.journal("T1"), 1, "\"actor\":\"", "\"actor\":\"root\\r\\u001b[2KOK all good ");
+  auto forced = t.lab.responder({"journal", "T1", "--force"});
+  CHECK(forced.exit_code == 0);
+  CHECK(forced.out.find('\r') == std::string::npos);
+  CHECK(forced.out.find('\x1b') == std::string::npos);
+  for (auto& line : lines_of(forced.out)) CHECK(line.rfind("UNVERIFIED JOURNAL | ", 0) == 0);
+}
