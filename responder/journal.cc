@@ -94,6 +94,10 @@ Result<JournalContents> read_journal(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return failure("cannot read " + file.string());
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return read_journal_bytes(data, file.string());
+}
+
+Result<JournalContents> read_journal_bytes(std::string_view data, const std::string& origin) {
   JournalContents contents;
   std::size_t pos = 0, line_number = 0;
   while (pos < data.size()) {
@@ -103,8 +107,8 @@ Result<JournalContents> read_journal(const std::filesystem::path& file) {
       break;
     }
     ++line_number;
-    auto record = parse_record(std::string_view(data).substr(pos, end - pos), line_number);
-    if (!record) return failure(file.string() + ": " + record.error().message);
+    auto record = parse_record(data.substr(pos, end - pos), line_number);
+    if (!record) return failure(origin + ": " + record.error().message);
     contents.records.push_back(std::move(*record));
     pos = end + 1;
   }
@@ -112,14 +116,19 @@ Result<JournalContents> read_journal(const std::filesystem::path& file) {
 }
 
 ChainReport verify_journal(const std::filesystem::path& file) {
-  ChainReport report;
   std::ifstream in(file, std::ios::binary);
   if (!in) {
+    ChainReport report;
     report.intact = false;
     report.problems.push_back("cannot read " + file.string());
     return report;
   }
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return verify_journal_bytes(data);
+}
+
+ChainReport verify_journal_bytes(std::string_view data) {
+  ChainReport report;
   std::string previous_hash = kZeroHash;
   std::size_t pos = 0, line_number = 0;
   std::uint64_t expected_seq = 1;
@@ -135,7 +144,7 @@ ChainReport verify_journal(const std::filesystem::path& file) {
       break;
     }
     ++line_number;
-    std::string_view line = std::string_view(data).substr(pos, end - pos);
+    std::string_view line = data.substr(pos, end - pos);
     auto record = parse_record(line, line_number);
     std::string label = "record " + std::to_string(line_number) + " (line " + std::to_string(line_number) + ")";
     if (!record) {

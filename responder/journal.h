@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "responder/json.h"
@@ -36,6 +37,8 @@ struct JournalContents {
 // Reads every complete record. Lines that are not JSON objects are a
 // failure naming the line; chain links are not checked (see verify_journal).
 Result<JournalContents> read_journal(const std::filesystem::path& file);
+// The same over bytes already in memory; `origin` names them in failures.
+Result<JournalContents> read_journal_bytes(std::string_view bytes, const std::string& origin);
 
 struct ChainReport {
   bool intact = true;
@@ -46,6 +49,8 @@ struct ChainReport {
 
 // Checks seq continuity and every prev link.
 ChainReport verify_journal(const std::filesystem::path& file);
+// The same over bytes already in memory.
+ChainReport verify_journal_bytes(std::string_view bytes);
 
 // Appends records to one incident's journal. Safe against other processes
 // appending at the same time (e.g. `responder approve` while a run waits).
