@@ -7,7 +7,7 @@
 #include <string>
 
 #include "forensics/packet_source.h"
-#include "support/process.h"
+#include "tests/support/process.h"
 
 using namespace responder;
 using responder::testing::TempDir;
