@@ -3,10 +3,12 @@
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <regex>
 #include <thread>
+
+#include "responder/message_text.h"
 
 namespace responder {
 namespace {
@@ -45,11 +47,15 @@ const std::vector<std::string>& unit_suffixes() {
 }  // namespace
 
 Result<std::string> canonical_unit_name(const std::string& name) {
-  // systemd's own rule: at most 255 characters of [A-Za-z0-9:_.\-@], with
-  // one '@' at most before the type suffix.
-  static const std::regex valid(R"(^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?$)");
-  if (name.empty() || name.size() > 255 || !std::regex_match(name, valid))
-    return bad_input("'" + name + "' is not a valid systemd unit name");
+  // systemd's own rule: at most 255 characters of [A-Za-z0-9:_.\-], with
+  // one '@' at most, not first, before the instance and type suffix.
+  auto unit_char = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ':' || c == '_' ||
+           c == '.' || c == '\\' || c == '-' || c == '@';
+  };
+  bool valid = !name.empty() && name.size() <= 255 && name[0] != '@' &&
+               std::count(name.begin(), name.end(), '@') <= 1 && std::all_of(name.begin(), name.end(), unit_char);
+  if (!valid) return bad_input(in_quotes(name) + " is not a valid systemd unit name");
   for (auto& suffix : unit_suffixes())
     if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) return name;
   return name + ".service";

@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
-#include <regex>
 #include <unistd.h>
 
 #include "forensics/custody_log.h"
@@ -13,6 +12,8 @@
 #include "forensics/evidence_store.h"
 #include "forensics/evidence_verifier.h"
 #include "forensics/tar_reader.h"
+#include "responder/message_text.h"
+#include "responder/name_syntax.h"
 #include "responder/command.h"
 #include "responder/environment.h"
 #include "responder/exit_code.h"
@@ -36,8 +37,7 @@ int fail_with(const Error& error) {
 }
 
 Result<std::filesystem::path> incident_evidence(const Environment& env, const std::string& id) {
-  static const std::regex valid("^[A-Za-z0-9][A-Za-z0-9._-]*$");
-  if (!std::regex_match(id, valid)) return bad_input("'" + id + "' is not an incident ID");
+  if (!is_label(id)) return bad_input(in_quotes(id) + " is not an incident ID");
   auto dir = evidence_dir(env.home / id);
   if (!std::filesystem::exists(dir / "manifest.json") && !std::filesystem::exists(dir / "custody.jsonl"))
     return bad_input("incident " + id + " has no evidence under " + dir.string());

@@ -1,5 +1,6 @@
 #include "responder/config.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
@@ -7,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "responder/playbook_loader.h"
+#include "responder/printable_text.h"
 #include "responder/schema_catalog.h"
 #include "responder/yaml_json.h"
 
@@ -88,14 +91,39 @@ Result<Config> load_config(const std::filesystem::path& path, bool must_exist, s
   config.source = path;
   Loader loader{path.string(), {}, diagnostics};
   json::value root;
+  // Read and checked as a playbook is: bounded in size, and only YAML's
+  // printable characters, located, before yaml-cpp sees the bytes.
+  auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxPlaybookBytes) {
+    diagnostics.push_back({path.string(), 0, 0, "configuration file is larger than 1 MiB; refusing to load it"});
+    return bad_input(diagnostics.back().format());
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (!in.is_open() || in.bad() || std::filesystem::is_directory(path, ec)) {
+    diagnostics.push_back({path.string(), 0, 0, "cannot read the configuration file"});
+    return bad_input(diagnostics.back().format());
+  }
+  std::string text = buffer.str();
+  if (auto bad = first_unprintable(text)) {
+    diagnostics.push_back({path.string(), bad->line, bad->column, bad->message});
+    return bad_input(diagnostics.back().format());
+  }
   try {
-    YAML::Node node = YAML::LoadFile(path.string());
-    auto converted = yaml_to_json_bounded(node, path.string(), 100000, &loader.positions);
+    YAML::Node node = YAML::Load(text);
+    std::size_t budget = 100000;
+    SourcePosition failed_at;
+    auto converted = yaml_to_json(node, path.string(), budget, &loader.positions, &failed_at);
     if (!converted) {
-      diagnostics.push_back({path.string(), 0, 0, converted.error().message});
-      return bad_input(converted.error().message);
+      diagnostics.push_back({path.string(), failed_at.line, failed_at.column, converted.error().message});
+      return bad_input(diagnostics.back().format());
     }
     root = std::move(*converted);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp stops at 2000 levels with the unhelpful "bad file".
+    diagnostics.push_back({path.string(), e.mark.line + 1, e.mark.column + 1, kTooDeep});
+    return bad_input(diagnostics.back().format());
   } catch (const YAML::Exception& e) {
     diagnostics.push_back({path.string(), e.mark.line + 1, e.mark.column + 1, e.msg});
     return bad_input(diagnostics.back().format());

@@ -3,13 +3,17 @@
 #include <algorithm>
 #include <vector>
 
+#include "responder/message_text.h"
+
 namespace responder {
 
 std::string Diagnostic::format() const {
-  std::string out = file;
+  // Escaped here, whatever built the message, so that no file name, key or
+  // value quoted in it can start a second line or drive the terminal.
+  std::string out = one_line(file);
   if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column > 0 ? column : 1);
   out += warning ? ": warning: " : ": ";
-  return out + message;
+  return out + one_line(message);
 }
 
 bool has_errors(const std::vector<Diagnostic>& diagnostics) {
@@ -17,6 +21,8 @@ bool has_errors(const std::vector<Diagnostic>& diagnostics) {
 }
 
 namespace {
+constexpr std::size_t kLongestHintedWord = 128;
+
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -35,8 +41,12 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
   std::string best;
+  // The distance costs the product of the lengths; a hint for a name this
+  // long would not help anyone, and hostile input could make it cost hours.
+  if (word.size() > kLongestHintedWord) return best;
   std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
   for (auto& c : candidates) {
+    if (c.size() > kLongestHintedWord) continue;
     auto d = edit_distance(word, c);
     if (d < best_distance) {
       best_distance = d;

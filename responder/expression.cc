@@ -84,17 +84,40 @@ class Parser {
     return node;
   }
 
+  // One more level of nesting that starts at `at`; refused past the limit
+  // so that hostile input cannot exhaust the stack of the parser, the
+  // evaluator or the destructor of the tree.
+  class Nesting {
+   public:
+    Nesting(Parser& parser, std::size_t at) : parser_(parser) {
+      if (++parser_.depth_ > kMaxExpressionNesting) {
+        parser_.pos_ = at;
+        parser_.fail("nested more than " + std::to_string(kMaxExpressionNesting) +
+                     " levels deep (parentheses, lists and `not` count)");
+      }
+    }
+    ~Nesting() { --parser_.depth_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    Parser& parser_;
+  };
+
+  // `a or b or c` is one node with three children, not a chain, so that a
+  // long flat condition does not make a deep tree.
   NodePtr parse_or() {
-    auto left = parse_and();
-    while (keyword("or")) left = make(Node::or_, {left, parse_and()});
-    return left;
+    std::vector<NodePtr> items{parse_and()};
+    while (keyword("or")) items.push_back(parse_and());
+    return items.size() == 1 ? items[0] : make(Node::or_, std::move(items));
   }
   NodePtr parse_and() {
-    auto left = parse_not();
-    while (keyword("and")) left = make(Node::and_, {left, parse_not()});
-    return left;
+    std::vector<NodePtr> items{parse_not()};
+    while (keyword("and")) items.push_back(parse_not());
+    return items.size() == 1 ? items[0] : make(Node::and_, std::move(items));
   }
   NodePtr parse_not() {
+    skip_space();
     std::size_t save = pos_;
     if (keyword("not")) {
       // `not in` belongs to a comparison, not to negation.
@@ -102,6 +125,7 @@ class Parser {
       if (text_.compare(pos_, 2, "in") == 0 && (pos_ + 2 >= text_.size() || !is_word_char(text_[pos_ + 2]))) {
         pos_ = save;
       } else {
+        Nesting level(*this, save);
         return make(Node::not_, {parse_not()});
       }
     }
@@ -125,12 +149,14 @@ class Parser {
     if (pos_ >= text_.size()) fail("expression ends too early");
     char c = text_[pos_];
     if (c == '(') {
+      Nesting level(*this, pos_);
       ++pos_;
       auto inner = parse_or();
       if (!symbol(")")) fail("expected ')'");
       return inner;
     }
     if (c == '[') {
+      Nesting level(*this, pos_);
       ++pos_;
       std::vector<NodePtr> items;
       if (!symbol("]")) {
@@ -218,6 +244,7 @@ class Parser {
   const std::string& text_;
   std::vector<NameReference>& names_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 bool numeric(const json::value& v) { return v.is_int64() || v.is_uint64() || v.is_double(); }
@@ -255,13 +282,14 @@ struct Evaluator {
       }
       case Node::and_:
       case Node::or_: {
-        auto left = value(*node.children[0]);
-        if (!left) return left;
-        bool l = truthy(*left);
-        if (node.kind == Node::and_ ? !l : l) return json::value(l);
-        auto right = value(*node.children[1]);
-        if (!right) return right;
-        return json::value(truthy(*right));
+        // Short-circuits: `and` stops at the first false, `or` at the first true.
+        bool decided = node.kind == Node::or_;
+        for (auto& child : node.children) {
+          auto v = value(*child);
+          if (!v) return v;
+          if (truthy(*v) == decided) return json::value(decided);
+        }
+        return json::value(!decided);
       }
       case Node::compare: {
         auto left = value(*node.children[0]);

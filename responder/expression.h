@@ -31,6 +31,10 @@ struct NameReference {
 // Looks up a whole dotted path; nullopt when it does not exist.
 using NameLookup = std::function<std::optional<json::value>(const std::vector<std::string>& path)>;
 
+// Deepest nesting of parentheses, lists and `not` that parse() accepts;
+// deeper input is an ExpressionError, never unbounded recursion.
+inline constexpr int kMaxExpressionNesting = 64;
+
 struct ExpressionError {
   std::size_t offset = 0;  // 0-based position of the problem in the text
   std::string message;

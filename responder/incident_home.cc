@@ -1,18 +1,19 @@
 #include "responder/incident_home.h"
 
 #include <iostream>
-#include <regex>
 
 #include "responder/interrupt.h"
 #include "responder/journal_format.h"
+#include "responder/message_text.h"
+#include "responder/name_syntax.h"
 #include "responder/playbook_loader.h"
 
 namespace responder {
 
 Status check_incident_id(const std::string& id) {
-  static const std::regex pattern("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
-  if (!std::regex_match(id, pattern))
-    return bad_input("incident id '" + id + "' may use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit");
+  if (!is_label(id))
+    return bad_input("incident id " + in_quotes(id) + " may use letters, digits, '.', '_' and '-' (up to " +
+                     std::to_string(kMaxNameLength) + "), starting with a letter or digit");
   return {};
 }
 

@@ -1,15 +1,18 @@
 #include "responder/playbook_loader.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 
+#include "responder/message_text.h"
 #include "responder/module.h"
+#include "responder/name_syntax.h"
+#include "responder/printable_text.h"
 #include "responder/schema_catalog.h"
 #include "responder/template.h"
 
@@ -51,8 +54,6 @@ const std::vector<std::string> kStepKeys = {"id",      "module",  "with",       
                                             "approval", "timeout", "retries", "on_failure", "register"};
 const std::vector<std::string> kVariableKeys = {"type", "items", "required", "default", "description"};
 const std::vector<std::string> kSeverities = {"critical", "important", "moderate", "low"};
-const std::regex kIdentifier("^[A-Za-z_][A-Za-z0-9_]*$");
-const std::regex kStepId("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$");
 
 bool contains(const std::vector<std::string>& list, const std::string& s) {
   return std::find(list.begin(), list.end(), s) != list.end();
@@ -76,6 +77,10 @@ class Validator {
     YAML::Node root;
     try {
       root = YAML::Load(text);
+    } catch (const YAML::DeepRecursion& e) {
+      // yaml-cpp stops at 2000 levels with the unhelpful "bad file".
+      error_at({e.mark.line + 1, e.mark.column + 1}, kTooDeep);
+      return finish(std::move(result), std::nullopt);
     } catch (const YAML::Exception& e) {
       error_at({e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg);
       return finish(std::move(result), std::nullopt);
@@ -95,7 +100,7 @@ class Validator {
     playbook.description = optional_text(root, "description");
     playbook.severity = optional_text(root, "severity");
     if (root["severity"] && !playbook.severity.empty() && !contains(kSeverities, playbook.severity))
-      error(root["severity"], "severity '" + playbook.severity + "' is not one of: " + join(kSeverities));
+      error(root["severity"], "severity " + in_quotes(playbook.severity) + " is not one of: " + join(kSeverities));
     if (auto vars = root["variables"]) load_variables(vars, playbook);
     auto stages = root["stages"];
     if (!stages) error_at({1, 1}, "the playbook needs `stages:` with at least one of: " + stage_list());
@@ -134,9 +139,9 @@ class Validator {
         continue;
       }
       std::string key = it.first.Scalar();
-      if (!seen.insert(key).second) error(it.first, "'" + key + "' is given twice");
+      if (!seen.insert(key).second) error(it.first, in_quotes(key) + " is given twice");
       if (contains(allowed, key)) continue;
-      std::string message = "unknown key '" + key + "' " + where;
+      std::string message = "unknown key " + in_quotes(key) + " " + where;
       if (&allowed == &kTopKeys && contains(kStepKeys, key)) message += "; '" + key + "' belongs in a step under a stage";
       else if (&allowed == &kTopKeys && std::find(kStageNames.begin(), kStageNames.end(), key) != kStageNames.end())
         message += "; stages go under `stages:`";
@@ -170,7 +175,9 @@ class Validator {
     return node.Scalar();
   }
 
-  std::optional<ValueType> parse_type(const YAML::Node& node, const YAML::Node& items) {
+  // `items` is null when the declaration has no `items:` (a default-made
+  // YAML::Node would count as present).
+  std::optional<ValueType> parse_type(const YAML::Node& node, const YAML::Node* items) {
     if (!node.IsScalar()) {
       error(node, "a type is one of: " + type_kind_names());
       return std::nullopt;
@@ -181,22 +188,22 @@ class Validator {
       std::stringstream all(type_kind_names());
       for (std::string n; std::getline(all, n, ',');) names.push_back(n.substr(n.find_first_not_of(' ')));
       auto hint = closest_match(node.Scalar(), names);
-      error(node, "unknown type '" + node.Scalar() + "'" + (hint.empty() ? " (types: " + type_kind_names() + ")" : "; did you mean '" + hint + "'?"));
+      error(node, "unknown type " + in_quotes(node.Scalar()) + (hint.empty() ? " (types: " + type_kind_names() + ")" : "; did you mean '" + hint + "'?"));
       return std::nullopt;
     }
     ValueType type{*kind};
     if (*kind == TypeKind::list) {
       if (!items) {
         type.item = TypeKind::any;
-      } else if (auto item = items.IsScalar() ? type_kind_from_name(items.Scalar()) : std::nullopt;
+      } else if (auto item = items->IsScalar() ? type_kind_from_name(items->Scalar()) : std::nullopt;
                  item && *item != TypeKind::list) {
         type.item = *item;
       } else {
-        error(items, "`items` is the type of each list item (" + type_kind_names() + ", but not list)");
+        error(*items, "`items` is the type of each list item (" + type_kind_names() + ", but not list)");
         return std::nullopt;
       }
     } else if (items) {
-      error(items, "`items` is only for type: list");
+      error(*items, "`items` is only for type: list");
     }
     return type;
   }
@@ -211,17 +218,19 @@ class Validator {
     for (auto it : vars) {
       VariableDecl decl;
       decl.name = it.first.Scalar();
-      if (!std::regex_match(decl.name, kIdentifier) || decl.name == "incident")
-        error(it.first, "'" + decl.name + "' is not a usable variable name (letters, digits, _; not 'incident')");
-      if (!seen.insert(decl.name).second) error(it.first, "variable '" + decl.name + "' is declared twice");
+      if (!is_identifier(decl.name) || decl.name == "incident")
+        error(it.first, in_quotes(decl.name) + " is not a usable variable name (letters, digits, _, up to " +
+                            std::to_string(kMaxNameLength) + "; not 'incident')");
+      if (!seen.insert(decl.name).second) error(it.first, "variable " + in_quotes(decl.name) + " is declared twice");
       const YAML::Node& spec = it.second;
       if (spec.IsScalar()) {  // shorthand `attacker: cidr`
-        auto type = parse_type(spec, YAML::Node());
+        auto type = parse_type(spec, nullptr);
         if (type) decl.type = *type;
       } else if (spec.IsMap()) {
-        check_keys(spec, kVariableKeys, "in variable '" + decl.name + "'");
-        if (!spec["type"]) error(spec, "variable '" + decl.name + "' needs a `type:` (" + type_kind_names() + ")");
-        else if (auto type = parse_type(spec["type"], spec["items"])) decl.type = *type;
+        check_keys(spec, kVariableKeys, "in variable " + in_quotes(decl.name));
+        if (!spec["type"]) error(spec, "variable " + in_quotes(decl.name) + " needs a `type:` (" + type_kind_names() + ")");
+        else if (YAML::Node items = spec["items"]; auto type = parse_type(spec["type"], items ? &items : nullptr))
+          decl.type = *type;
         if (auto r = spec["required"]) {
           if (r.IsScalar() && (r.Scalar() == "true" || r.Scalar() == "false")) decl.required = r.Scalar() == "true";
           else error(r, "`required` is true or false");
@@ -233,14 +242,14 @@ class Validator {
           if (!value) {
             error_at(failed_at, value.error().message);
           } else if (auto s = check_value(*value, decl.type); !s) {
-            error(d, "default of '" + decl.name + "': " + s.error().message);
+            error(d, "default of " + in_quotes(decl.name) + ": " + s.error().message);
           } else {
             decl.default_value = std::move(*value);
           }
-          if (decl.required) warn(d, "variable '" + decl.name + "' is required and has a default; the default is never used");
+          if (decl.required) warn(d, "variable " + in_quotes(decl.name) + " is required and has a default; the default is never used");
         }
       } else {
-        error(spec, "variable '" + decl.name + "' is {type: ..., required: ..., default: ...}");
+        error(spec, "variable " + in_quotes(decl.name) + " is {type: ..., required: ..., default: ...}");
       }
       playbook.variables.push_back(std::move(decl));
     }
@@ -259,7 +268,7 @@ class Validator {
       if (found == kStageNames.end()) {
         std::vector<std::string> names(kStageNames.begin(), kStageNames.end());
         auto hint = closest_match(name, names);
-        error(it.first, "unknown stage '" + name + "'" + (hint.empty() ? " (stages: " + stage_list() + ")" : "; did you mean '" + hint + "'?"));
+        error(it.first, "unknown stage " + in_quotes(name) + (hint.empty() ? " (stages: " + stage_list() + ")" : "; did you mean '" + hint + "'?"));
         continue;
       }
       int index = static_cast<int>(found - kStageNames.begin());
@@ -311,23 +320,23 @@ class Validator {
     Known k = known(playbook, first);
     if (k.builtin) {
       if (ref.path.size() != 2 || (ref.path[1] != "id" && ref.path[1] != "home")) {
-        if (report) error_at(at, "'" + ref.dotted() + "': incident has the fields id and home");
+        if (report) error_at(at, in_quotes(ref.dotted()) + ": incident has the fields id and home");
         return std::nullopt;
       }
       return ValueType{TypeKind::string};
     }
     if (k.variable) {
       if (ref.path.size() > 1 && k.variable->type.kind != TypeKind::object && k.variable->type.kind != TypeKind::any) {
-        if (report) error_at(at, "variable '" + first + "' is a " + k.variable->type.name() + " and has no field '" + ref.path[1] + "'");
+        if (report) error_at(at, "variable " + in_quotes(first) + " is a " + k.variable->type.name() + " and has no field " + in_quotes(ref.path[1]));
         return std::nullopt;
       }
       return ref.path.size() == 1 ? std::optional<ValueType>(k.variable->type) : std::nullopt;
     }
     if (k.registered) return std::nullopt;
     if (report) {
-      std::string message = "'" + ref.dotted() + "' is not known at this point";
+      std::string message = in_quotes(ref.dotted()) + " is not known at this point";
       if (auto later = all_registers_.find(first); later != all_registers_.end())
-        message += "; it is registered by step '" + later->second + "', which runs later";
+        message += "; it is registered by step " + in_quotes(later->second) + ", which runs later";
       else {
         std::vector<std::string> candidates;
         for (auto& v : playbook.variables) candidates.push_back(v.name);
@@ -400,12 +409,13 @@ class Validator {
     step.id = required_text(node, "id", "this step needs an `id:`");
     if (!step.id.empty()) {
       step.position = position_of(node["id"].Mark());
-      if (!std::regex_match(step.id, kStepId))
-        error(node["id"], "step id '" + step.id + "' may use letters, digits, '.', '_' and '-' (up to 64)");
+      if (!is_label(step.id))
+        error(node["id"], "step id " + in_quotes(step.id) + " may use letters, digits, '.', '_' and '-' (up to " +
+                              std::to_string(kMaxNameLength) + "), starting with a letter or digit");
       if (auto [it, fresh] = step_ids_.emplace(step.id, step.position); !fresh)
-        error(node["id"], "step id '" + step.id + "' is used twice (first at line " + std::to_string(it->second.line) + ")");
+        error(node["id"], "step id " + in_quotes(step.id) + " is used twice (first at line " + std::to_string(it->second.line) + ")");
     }
-    step.module = required_text(node, "module", "step '" + step.id + "' needs a `module:`");
+    step.module = required_text(node, "module", "step " + in_quotes(step.id) + " needs a `module:`");
     const ModuleSchema* schema = nullptr;
     if (!step.module.empty()) {
       schema = SchemaCatalog::instance().module(step.module);
@@ -416,7 +426,7 @@ class Validator {
           auto candidates = promised_module_names();
           for (auto& n : SchemaCatalog::instance().module_names()) candidates.push_back(n);
           auto hint = closest_match(step.module, candidates);
-          error(node["module"], "unknown module '" + step.module + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+          error(node["module"], "unknown module " + in_quotes(step.module) + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
         }
       } else if (!schema->stages().empty() && !contains(schema->stages(), "any") && !contains(schema->stages(), stage)) {
         warn(node["module"], step.module + " is made for " + join(schema->stages()) + ", not " + stage);
@@ -466,7 +476,7 @@ class Validator {
         }
       }
     } else if (schema) {
-      for (auto& issue : schema->check({}, nullptr)) error_at(step.position, "step '" + step.id + "': " + issue.message);
+      for (auto& issue : schema->check({}, nullptr)) error_at(step.position, "step " + in_quotes(step.id) + ": " + issue.message);
     }
 
     if (auto t = node["targets"]) {
@@ -480,7 +490,7 @@ class Validator {
       else error(t, "`targets` is a host or group name, or a list of them");
       for (auto& target : step.targets)
         if (target != "local" && target != "localhost")
-          warn(t, "remote target '" + std::string(target.get_string()) + "' needs inventory support, which this build lacks; `run` refuses it");
+          warn(t, "remote target " + in_quotes(target.get_string()) + " needs inventory support, which this build lacks; `run` refuses it");
     }
     if (auto a = small_int(node, "approval", 0, 20)) step.approval = *a;
     if (auto r = small_int(node, "retries", 0, 10)) step.retries = *r;
@@ -502,12 +512,13 @@ class Validator {
     }
     if (auto r = node["register"]) {
       step.register_as = r.IsScalar() ? r.Scalar() : "";
-      if (!std::regex_match(step.register_as, kIdentifier) || step.register_as == "incident")
-        error(r, "`register` is a name (letters, digits, _) later steps use as {{ name.field }}");
+      if (!is_identifier(step.register_as) || step.register_as == "incident")
+        error(r, "`register` is a name (letters, digits, _, up to " + std::to_string(kMaxNameLength) +
+                     ") later steps use as {{ name.field }}");
       else if (playbook.find_variable(step.register_as))
-        error(r, "'" + step.register_as + "' is already a variable name");
+        error(r, in_quotes(step.register_as) + " is already a variable name");
       else if (registered_.count(step.register_as))
-        error(r, "'" + step.register_as + "' is registered twice");
+        error(r, in_quotes(step.register_as) + " is registered twice");
       else
         registered_.insert(step.register_as);
     }
@@ -541,6 +552,12 @@ LoadedPlaybook load_playbook_text(const std::string& text, const std::string& or
   if (text.size() > kMaxPlaybookBytes) {
     LoadedPlaybook result;
     result.diagnostics.push_back({origin, 1, 1, "playbook is larger than 1 MiB; refusing to load it"});
+    return result;
+  }
+  // Before yaml-cpp, which would carry these bytes into values and the journal.
+  if (auto bad = first_unprintable(text)) {
+    LoadedPlaybook result;
+    result.diagnostics.push_back({origin, bad->line, bad->column, bad->message});
     return result;
   }
   return validator.load(text);

@@ -2,9 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <regex>
 #include <set>
 
+#include "responder/message_text.h"
 #include "responder/yaml_json.h"
 
 namespace responder {
@@ -37,7 +37,11 @@ Result<ParamSpec> parse_param(const std::string& origin, const std::string& name
   if (node["required"]) spec.required = node["required"].as<bool>();
   if (node["min"]) spec.min = node["min"].as<std::int64_t>();
   if (node["max"]) spec.max = node["max"].as<std::int64_t>();
-  if (node["pattern"]) spec.pattern = node["pattern"].as<std::string>();
+  if (node["pattern"]) {
+    auto pattern = TextPattern::compile(node["pattern"].as<std::string>());
+    if (!pattern) return bad_input(at(node["pattern"], origin) + ": " + pattern.error().message);
+    spec.pattern = std::move(*pattern);
+  }
   if (node["description"]) spec.description = node["description"].as<std::string>();
   if (node["enum"])
     for (auto v : node["enum"]) spec.allowed.push_back(v.as<std::string>());
@@ -148,11 +152,14 @@ void check_rules(const ParamSpec& spec, const json::value& value, std::vector<Sc
       if (!ok) {
         std::string list;
         for (auto& a : spec.allowed) list += (list.empty() ? "" : ", ") + a;
-        issues.push_back({path, "'" + text + "' is not one of: " + list});
+        issues.push_back({path, in_quotes(text) + " is not one of: " + list});
       }
     }
-    if (!spec.pattern.empty() && !std::regex_search(text, std::regex(spec.pattern)))
-      issues.push_back({path, "'" + text + "' is not a valid " + spec.name + " (must match " + spec.pattern + ")"});
+    if (spec.pattern && text.size() > kMaxPatternText)
+      issues.push_back({path, in_quotes(text) + " is too long for a " + spec.name + " (at most " +
+                                  std::to_string(kMaxPatternText) + " bytes)"});
+    else if (spec.pattern && !spec.pattern->matches(text))
+      issues.push_back({path, in_quotes(text) + " is not a valid " + spec.name + " (must match " + spec.pattern->source() + ")"});
   };
   if (value.is_array()) {
     const auto& items = value.get_array();

@@ -11,7 +11,7 @@
 //     addresses: {type: list, items: cidr, description: ...}
 //     direction: {type: string, enum: [in, out, both], default: both}
 //     port:      {type: int, min: 1, max: 65535, required: true}
-//     unit:      {type: string, pattern: '^[A-Za-z0-9@._:-]+$'}
+//     unit:      {type: string, pattern: '^[A-Za-z0-9@._:-]+$'}  # POSIX ERE
 //   one_of: [[addresses, addresses_file, ports]]  # at least one of each group
 #pragma once
 
@@ -23,6 +23,7 @@
 
 #include "responder/json.h"
 #include "responder/result.h"
+#include "responder/text_pattern.h"
 #include "responder/value_type.h"
 
 namespace responder {
@@ -34,7 +35,7 @@ struct ParamSpec {
   std::optional<json::value> default_value;
   std::optional<std::int64_t> min, max;   // for int, and for list length
   std::vector<std::string> allowed;       // `enum`
-  std::string pattern;                    // ECMAScript regex for strings
+  std::optional<TextPattern> pattern;     // for strings; see text_pattern.h
   std::string description;
 };
 

@@ -5,6 +5,7 @@
 
 #include "responder/address.h"
 #include "responder/duration.h"
+#include "responder/message_text.h"
 
 namespace responder {
 namespace {
@@ -26,7 +27,7 @@ std::string found(const json::value& v) {
     case json::kind::int64:
     case json::kind::uint64:
     case json::kind::double_: return "the number " + to_json_text(v);
-    case json::kind::string: return "'" + std::string(v.get_string()) + "'";
+    case json::kind::string: return in_quotes(v.get_string());
     case json::kind::array: return "a list";
     case json::kind::object: return "a mapping";
   }
@@ -52,7 +53,7 @@ Status check_port_text(std::string_view text) {
   int port = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty())
-    return bad_input("'" + std::string(text) + "' is not a port number");
+    return bad_input(in_quotes(text) + " is not a port number");
   if (port < 1 || port > 65535) return bad_input("port " + std::string(text) + " is out of range 1-65535");
   return {};
 }
@@ -97,8 +98,8 @@ Status check_scalar(const json::value& v, TypeKind kind) {
       auto last = parse_ip(text.substr(dash + 1));
       if (!first) return first.error();
       if (!last) return last.error();
-      if (first->family != last->family) return bad_input("range '" + std::string(text) + "' mixes IPv4 and IPv6");
-      if (last->bytes < first->bytes) return bad_input("range '" + std::string(text) + "' runs backwards");
+      if (first->family != last->family) return bad_input("range " + in_quotes(text) + " mixes IPv4 and IPv6");
+      if (last->bytes < first->bytes) return bad_input("range " + in_quotes(text) + " runs backwards");
       return {};
     }
     case TypeKind::port:
@@ -115,7 +116,7 @@ Status check_scalar(const json::value& v, TypeKind kind) {
       int lo = 0, hi = 0;
       std::from_chars(text.data(), text.data() + dash, lo);
       std::from_chars(text.data() + dash + 1, text.data() + text.size(), hi);
-      if (lo > hi) return bad_input("port range '" + std::string(text) + "' runs backwards");
+      if (lo > hi) return bad_input("port range " + in_quotes(text) + " runs backwards");
       return {};
     }
     case TypeKind::duration: {
@@ -217,14 +218,14 @@ Result<json::value> scalar_from_text(std::string_view text, TypeKind kind) {
       std::int64_t n = 0;
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
       if (ec != std::errc() || end != text.data() + text.size() || text.empty())
-        return bad_input("'" + std::string(text) + "' is not a whole number");
+        return bad_input(in_quotes(text) + " is not a whole number");
       v = n;
       break;
     }
     case TypeKind::boolean:
       if (text == "true" || text == "yes" || text == "1") v = true;
       else if (text == "false" || text == "no" || text == "0") v = false;
-      else return bad_input("'" + std::string(text) + "' is not true or false");
+      else return bad_input(in_quotes(text) + " is not true or false");
       break;
     default:
       v = json::string(text);

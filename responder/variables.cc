@@ -1,6 +1,8 @@
 #include "responder/variables.h"
 
 #include "responder/diagnostic.h"
+#include "responder/message_text.h"
+#include "responder/printable_text.h"
 
 namespace responder {
 
@@ -12,7 +14,7 @@ Result<json::object> resolve_variables(const Playbook& playbook, const std::vect
   for (auto& assignment : assignments) {
     auto eq = assignment.find('=');
     if (eq == std::string::npos || eq == 0) {
-      problem("--var " + assignment + ": expected NAME=VALUE");
+      problem("--var " + in_quotes(assignment) + ": expected NAME=VALUE");
       continue;
     }
     std::string name = assignment.substr(0, eq);
@@ -21,13 +23,19 @@ Result<json::object> resolve_variables(const Playbook& playbook, const std::vect
       std::vector<std::string> names;
       for (auto& v : playbook.variables) names.push_back(v.name);
       auto hint = closest_match(name, names);
-      problem("--var " + name + ": " + playbook.file + " declares no variable '" + name + "'" +
+      problem("--var " + in_quotes(name) + ": " + one_line(playbook.file) + " declares no variable " + in_quotes(name) +
               (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      continue;
+    }
+    // The same characters a playbook may hold: the value goes into the JSON
+    // journal and onto terminals.
+    if (auto bad = first_unprintable(std::string_view(assignment).substr(eq + 1))) {
+      problem("--var " + name + ": at character " + std::to_string(bad->column) + " of the value: " + bad->message);
       continue;
     }
     auto value = value_from_text(assignment.substr(eq + 1), decl->type);
     if (!value) {
-      problem("--var " + name + ": " + value.error().message + " (declared " + decl->type.name() + ")");
+      problem("--var " + name + ": " + one_line(value.error().message) + " (declared " + decl->type.name() + ")");
       continue;
     }
     values[name] = std::move(*value);

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstdint>
 
+#include "responder/utf8.h"
+
 namespace responder {
 
 SourcePosition position_of(const YAML::Mark& mark) { return {mark.line + 1, mark.column + 1}; }
@@ -31,6 +33,18 @@ json::value scalar(const YAML::Node& node) {
   return json::string(text);
 }
 
+// Raw NUL bytes and bad UTF-8 are refused before parsing (printable_text.h);
+// these come from escapes in double-quoted scalars ("\0", "\ud800").
+std::string unusable_text(std::string_view text) {
+  if (text.find('\0') != std::string_view::npos) return "a NUL character (\\0) is not allowed in a value";
+  for (std::size_t pos = 0; pos < text.size();) {
+    Utf8Char c = decode_utf8(text, pos);
+    if (!c.valid) return "this value is not valid UTF-8 (an escaped surrogate?)";
+    pos += c.size;
+  }
+  return "";
+}
+
 struct Converter {
   const std::string& origin;
   std::size_t& budget;
@@ -49,12 +63,14 @@ struct Converter {
       return fail(node, "document expands to more than " + std::to_string(limit) +
                             " values (a YAML alias bomb?); refusing to load it");
     --budget;
-    if (depth > 64) return fail(node, "nested more than 64 levels deep");
+    if (depth > kMaxYamlNesting) return fail(node, kTooDeep);
     if (positions && !path.empty() && !positions->count(path)) (*positions)[path] = position_of(node.Mark());
     switch (node.Type()) {
       case YAML::NodeType::Null:
       case YAML::NodeType::Undefined: return json::value(nullptr);
-      case YAML::NodeType::Scalar: return scalar(node);
+      case YAML::NodeType::Scalar:
+        if (auto why = unusable_text(node.Scalar()); !why.empty()) return fail(node, why);
+        return scalar(node);
       case YAML::NodeType::Sequence: {
         json::array out;
         std::size_t i = 0;
@@ -73,6 +89,7 @@ struct Converter {
         for (auto it : node) {
           if (!it.first.IsScalar()) return fail(it.first, "keys must be plain names");
           std::string key = it.first.Scalar();
+          if (auto why = unusable_text(key); !why.empty()) return fail(it.first, why);
           std::string child = path.empty() ? key : path + "." + key;
           if (positions) (*positions)[child + "#key"] = position_of(it.first.Mark());
           auto v = convert(it.second, child);

@@ -24,6 +24,11 @@ using SourceMap = std::map<std::string, SourcePosition>;
 
 SourcePosition position_of(const YAML::Mark& mark);
 
+// Deepest nesting of YAML collections yaml_to_json accepts.
+inline constexpr int kMaxYamlNesting = 64;
+// The message for a document nested deeper than that, wherever it is found.
+inline constexpr const char* kTooDeep = "nested more than 64 levels deep; refusing to load it";
+
 // Plain scalars become null, bool, integer, float or string by the YAML 1.2
 // core schema; quoted scalars are always strings. Visiting more than
 // `max_nodes` nodes (aliases count every time they are expanded) fails with an
