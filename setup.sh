@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake ninja-build pkg-config ccache
+  # the fuzzing build (tests/fuzz-smoke): clang, libFuzzer's runtime, symbolizer
+  clang libclang-rt-14-dev llvm
   # libraries
   libboost1.81-dev libyaml-cpp-dev libssl-dev libspdlog-dev libfmt-dev doctest-dev
   libpcap-dev libcli11-dev libnftables-dev libsystemd-dev

@@ -372,8 +372,8 @@ Status undo_change(const FirewallReceipt& receipt) {
         if (it == mine.end() || !it->second.count(k)) { others_remain = true; break; }
       if (others_remain) break;
     }
-    for (auto& [name, rules] : state->chain_rules) {
-      (void)rules;
+    for (auto& entry : state->chain_rules) {
+      const auto& name = entry.first;  // not a binding: clang before 16 cannot capture one
       bool block = std::any_of(nft_layout::block_chains().begin(), nft_layout::block_chains().end(),
                                [&](auto& c) { return c.name == name; });
       if (!block && !own_chains.count(name)) others_remain = true;

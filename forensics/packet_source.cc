@@ -4,12 +4,30 @@
 
 #include <poll.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <utility>
 
 #include "forensics/packet_file_reader.h"
 
 namespace responder {
+namespace {
+
+// pcapng timestamps are 64-bit in units the file chooses, so libpcap can hand
+// out seconds far beyond any real capture. Clamped to what a
+// std::chrono::system_clock time point holds (the years 1678 to 2262), every
+// reader can turn a packet's time into one, and subtract two of them.
+std::int64_t microseconds(std::int64_t seconds, std::int64_t fraction) {
+  using std::chrono::system_clock;
+  constexpr std::int64_t kLast =
+      std::chrono::duration_cast<std::chrono::seconds>(system_clock::duration::max()).count() - 1;
+  constexpr std::int64_t kFirst =
+      std::chrono::duration_cast<std::chrono::seconds>(system_clock::duration::min()).count() + 1;
+  return std::clamp(seconds, kFirst, kLast) * 1000000 + fraction;
+}
+
+}  // namespace
 
 PacketSource::PacketSource(pcap* handle, std::string name, bool live) : handle_(handle), name_(std::move(name)), live_(live) {}
 
@@ -92,7 +110,7 @@ Result<PacketSource::Next> PacketSource::next(PacketView& view) {
     view.data = data;
     view.captured = header->caplen;
     view.wire_length = header->len;
-    view.time_us = static_cast<std::int64_t>(header->ts.tv_sec) * 1000000 + header->ts.tv_usec;
+    view.time_us = microseconds(header->ts.tv_sec, header->ts.tv_usec);
     return Next::packet;
   }
   if (r == 0) {

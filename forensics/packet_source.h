@@ -23,7 +23,9 @@ struct PacketView {
   const std::uint8_t* data = nullptr;
   std::uint32_t captured = 0;     // bytes in `data`
   std::uint32_t wire_length = 0;  // the frame's length on the wire
-  std::int64_t time_us = 0;       // microseconds since the epoch
+  // Microseconds since the epoch, within what a std::chrono::system_clock
+  // time point holds (the years 1678 to 2262).
+  std::int64_t time_us = 0;
 };
 
 struct LiveCaptureStats {

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <filesystem>
+#include <istream>
+#include <string>
 
 #include "responder/result.h"
 
@@ -14,5 +16,7 @@ namespace responder {
 
 // Extracts `archive` under `destination` (which must exist and be empty).
 Status extract_tar(const std::filesystem::path& archive, const std::filesystem::path& destination);
+// The same from a stream; `origin` names the archive in failures.
+Status extract_tar(std::istream& in, const std::string& origin, const std::filesystem::path& destination);
 
 }  // namespace responder

@@ -331,8 +331,11 @@ class Detector {
       json::array per_source;
     };
     std::map<std::string, Scan> found;
-    for (auto& [address, number] : tally_.sources()) {
-      const SourceRecord& s = tally_.record(number);
+    for (auto& entry : tally_.sources()) {
+      // A named reference, not a structured binding: clang before 16 cannot
+      // capture bindings in the lambda below.
+      const auto& address = entry.first;
+      const SourceRecord& s = tally_.record(entry.second);
       const Footprint* f = tally_.footprint(s);
       if (!f) continue;
       std::uint32_t tcp_probes = s.syn + s.fin_probe + s.null_probe + s.xmas_probe;

@@ -96,6 +96,10 @@ Result<JournalContents> read_journal(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return failure("cannot read " + file.string());
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return read_journal_bytes(data, file.string());
+}
+
+Result<JournalContents> read_journal_bytes(std::string_view data, const std::string& origin) {
   JournalContents contents;
   std::size_t pos = 0, line_number = 0;
   while (pos < data.size()) {
@@ -105,8 +109,8 @@ Result<JournalContents> read_journal(const std::filesystem::path& file) {
       break;
     }
     ++line_number;
-    auto record = parse_record(std::string_view(data).substr(pos, end - pos), line_number);
-    if (!record) return failure(file.string() + ": " + record.error().message);
+    auto record = parse_record(data.substr(pos, end - pos), line_number);
+    if (!record) return failure(origin + ": " + record.error().message);
     contents.records.push_back(std::move(*record));
     pos = end + 1;
   }
@@ -136,24 +140,27 @@ Result<JournalWitness> parse_witness(std::string_view text) {
 }
 
 ChainReport verify_journal(const std::filesystem::path& file, const std::vector<JournalWitness>& witnesses) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  auto bytes = fd < 0 ? Result<std::string>(failure(errno_text("cannot read", file))) : read_from(fd, 0, file);
+  if (fd >= 0) ::close(fd);
+  if (!bytes) {
+    ChainReport report;
+    report.intact = false;
+    report.breaks = 1;
+    report.first_break = bytes.error().message;
+    report.problems.push_back(bytes.error().message);
+    return report;
+  }
+  return verify_journal_bytes(*bytes, witnesses);
+}
+
+ChainReport verify_journal_bytes(std::string_view data, const std::vector<JournalWitness>& witnesses) {
   ChainReport report;
   auto problem = [&](std::string text, bool is_break = true) {
     report.intact = false;
     if (is_break && report.breaks++ == 0) report.first_break = text;
     report.problems.push_back(std::move(text));
   };
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    problem(errno_text("cannot read", file));
-    return report;
-  }
-  auto bytes = read_from(fd, 0, file);
-  ::close(fd);
-  if (!bytes) {
-    problem(bytes.error().message);
-    return report;
-  }
-  const std::string& data = *bytes;
   std::string previous_hash = kZeroHash;
   std::size_t pos = 0, line_number = 0;
   std::uint64_t expected_seq = 1;
@@ -168,7 +175,7 @@ ChainReport verify_journal(const std::filesystem::path& file, const std::vector<
       break;
     }
     ++line_number;
-    std::string_view line = std::string_view(data).substr(pos, end - pos);
+    std::string_view line = data.substr(pos, end - pos);
     auto record = parse_record(line, line_number);
     std::string label = "record " + std::to_string(line_number) + " (line " + std::to_string(line_number) + ")";
     if (!record) {

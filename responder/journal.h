@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "responder/json.h"
@@ -37,6 +38,8 @@ struct JournalContents {
 // Reads every complete record. Lines that are not JSON objects are a
 // failure naming the line; chain links are not checked (see verify_journal).
 Result<JournalContents> read_journal(const std::filesystem::path& file);
+// The same over bytes already in memory; `origin` names them in failures.
+Result<JournalContents> read_journal_bytes(std::string_view bytes, const std::string& origin);
 
 // A copy of one record's hash kept outside the journal (printed by `run` and
 // `status`, sent with notifications): "SEQ:SHA256". A hash chain cannot show
@@ -64,6 +67,8 @@ struct ChainReport {
 // each witnessed record unchanged. Never throws; an unreadable file is a
 // break whose text says why.
 ChainReport verify_journal(const std::filesystem::path& file, const std::vector<JournalWitness>& witnesses = {});
+// The same over bytes already in memory.
+ChainReport verify_journal_bytes(std::string_view bytes, const std::vector<JournalWitness>& witnesses = {});
 
 // Appends records to one incident's journal. Safe against other processes
 // appending at the same time (e.g. `responder approve` while a run waits).
