@@ -20,16 +20,6 @@ std::string gated_playbook(const EngineLab& lab, int approvals) {
          lab.marks.string() + "}\n      approval: " + std::to_string(approvals) + "\n";
 }
 
-void wait_for(const std::function<bool()>& condition, std::chrono::seconds limit = std::chrono::seconds(20)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  REQUIRE(condition());
-}
-
-void wait_until_waiting(const EngineLab& lab, const std::string& id) {
-  wait_for([&] { return std::filesystem::exists(lab.journal(id)) && !lab.records(id, "approval.waiting").empty(); });
-}
-
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace

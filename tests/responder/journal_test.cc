@@ -18,16 +18,6 @@ std::filesystem::path make_journal(const TempDir& dir, int records) {
   return incident / kJournalFileName;
 }
 
-void change_byte(const std::filesystem::path& file, std::size_t line_number, const std::string& from,
-                 const std::string& to) {
-  auto text = slurp(file);
-  std::size_t pos = 0;
-  for (std::size_t i = 1; i < line_number; ++i) pos = text.find('\n', pos) + 1;
-  auto at = text.find(from, pos);
-  REQUIRE(at != std::string::npos);
-  text.replace(at, from.size(), to);
-  std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
-}
 }  // namespace
 
 TEST_CASE("records are chained with seq time actor kind prev and payload") {
@@ -51,7 +41,7 @@ TEST_CASE("records are chained with seq time actor kind prev and payload") {
 TEST_CASE("a changed byte in the middle is caught and the record named") {
   TempDir dir;
   auto file = make_journal(dir, 5);
-  change_byte(file, 3, "\"n\":2", "\"n\":7");
+  replace_in_line(file, 3, "\"n\":2", "\"n\":7");
   auto chain = verify_journal(file);
   CHECK_FALSE(chain.intact);
   REQUIRE_FALSE(chain.problems.empty());
@@ -135,7 +125,7 @@ stages:
   auto ok = lab.responder({"journal", "J1", "--verify"});
   CHECK(ok.exit_code == 0);
   CHECK(ok.out.find("intact") != std::string::npos);
-  change_byte(lab.journal("J1"), 5, "\"step\":\"a\"", "\"step\":\"A\"");
+  replace_in_line(lab.journal("J1"), 5, "\"step\":\"a\"", "\"step\":\"A\"");
   auto broken = lab.responder({"journal", "J1", "--verify"});
   CHECK(broken.exit_code == 1);
   CHECK(broken.out.find("record 6") != std::string::npos);

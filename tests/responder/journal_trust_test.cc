@@ -18,27 +18,7 @@ using namespace responder::testing;
 
 namespace {
 
-std::string mark_step(const EngineLab& lab, const std::string& id, const std::string& extra = "") {
-  return "    - id: " + id + "\n      module: test.mark\n      with: {file: " + lab.marks.string() + "}\n" + extra;
-}
-
-void wait_for(const std::function<bool()>& condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!condition() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  REQUIRE(condition());
-}
-
 // Replaces the first `from` at or after the start of line `line_number`.
-void edit_line(const std::filesystem::path& file, std::size_t line_number, const std::string& from, const std::string& to) {
-  auto text = slurp(file);
-  std::size_t pos = 0;
-  for (std::size_t i = 1; i < line_number; ++i) pos = text.find('\n', pos) + 1;
-  auto at = text.find(from, pos);
-  REQUIRE(at != std::string::npos);
-  text.replace(at, from.size(), to);
-  std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
-}
-
 std::size_t line_of_kind(const EngineLab& lab, const std::string& id, const std::string& kind) {
   auto records = lab.records(id, kind);
   REQUIRE_FALSE(records.empty());
@@ -61,7 +41,7 @@ struct TamperedIncident {
     REQUIRE(lab.responder({"run", pb.string(), "--incident", "T1"}).exit_code == 0);
     std::ofstream(lab.marks, std::ios::app) << "someone else's line\n";
     auto line = line_of_kind(lab, "T1", "step.applied");
-    edit_line(lab.journal("T1"), line, "\"mark\":\"T1 one\"", "\"mark\":\"someone else's line\"");
+    replace_in_line(lab.journal("T1"), line, "\"mark\":\"T1 one\"", "\"mark\":\"someone else's line\"");
   }
   std::string marks() const { return slurp(lab.marks); }
 };
@@ -161,7 +141,7 @@ TEST_CASE("run and status print the journal head; a witness proves a cut or rewr
     CHECK(cut.out.find("was cut") != std::string::npos);
   }
   SUBCASE("the last record rewritten") {
-    edit_line(lab.journal("W1"), records.size(), "\"outcome\":\"completed\"", "\"outcome\":\"failed\"");
+    replace_in_line(lab.journal("W1"), records.size(), "\"outcome\":\"completed\"", "\"outcome\":\"failed\"");
     CHECK(lab.responder({"journal", "W1", "--verify"}).exit_code == 0);
     auto rewritten = lab.responder({"journal", "W1", "--verify", "--witness", head});
     CHECK(rewritten.exit_code == 1);
@@ -178,7 +158,7 @@ TEST_CASE("a killed runner: status and approve say no runner is alive") {
   EngineLab lab;
   auto pb = lab.playbook("name: k\nstages:\n  isolate-and-contain:\n" + mark_step(lab, "gated", "      approval: 1\n"));
   auto runner = lab.start({"run", pb.string(), "--incident", "K1"});
-  wait_for([&] { return std::filesystem::exists(lab.journal("K1")) && !lab.records("K1", "approval.waiting").empty(); });
+  wait_until_waiting(lab, "K1");
   auto alive = lab.responder({"status", "K1"});
   CHECK(alive.out.find("no runner is alive") == std::string::npos);
   CHECK(alive.out.find("running") != std::string::npos);
@@ -206,7 +186,7 @@ TEST_CASE("a waiting runner does not count approvals slipped into a journal whos
   EngineLab lab;
   auto pb = lab.playbook("name: s\nstages:\n  isolate-and-contain:\n" + mark_step(lab, "gated", "      approval: 2\n"));
   auto runner = lab.start({"run", pb.string(), "--incident", "S1"});
-  wait_for([&] { return std::filesystem::exists(lab.journal("S1")) && !lab.records("S1", "approval.waiting").empty(); });
+  wait_until_waiting(lab, "S1");
   auto seq = lab.records("S1").size();
   {
     std::ofstream out(lab.journal("S1"), std::ios::app);
@@ -224,7 +204,7 @@ TEST_CASE("a waiting runner does not count approvals slipped into a journal whos
 
 TEST_CASE("a forged record with a carriage return and terminal escapes cannot hide the UNVERIFIED mark") {
   TamperedIncident t;
-  edit_line(t.lab.journal("T1"), 1, "\"actor\":\"", "\"actor\":\"root\\r\\u001b[2KOK all good ");
+  replace_in_line(t.lab.journal("T1"), 1, "\"actor\":\"", "\"actor\":\"root\\r\\u001b[2KOK all good ");
   auto forced = t.lab.responder({"journal", "T1", "--force"});
   CHECK(forced.exit_code == 0);
   CHECK(forced.out.find('\r') == std::string::npos);

@@ -10,21 +10,6 @@
 using namespace responder;
 using namespace responder::testing;
 
-namespace {
-
-std::string mark_step(const EngineLab& lab, const std::string& id, const std::string& extra = "",
-                      const std::string& with_extra = "") {
-  return "    - id: " + id + "\n      module: test.mark\n      with: {file: " + lab.marks.string() + with_extra + "}\n" + extra;
-}
-
-void wait_for(const std::function<bool()>& condition, std::chrono::seconds limit = std::chrono::seconds(20)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  REQUIRE(condition());
-}
-
-}  // namespace
-
 TEST_CASE("undo reverses applied steps newest first and records each and leaves nothing in force") {
   EngineLab lab;
   auto pb = lab.playbook("name: u\nstages:\n  isolate-and-contain:\n" + mark_step(lab, "one") + mark_step(lab, "two") +
@@ -68,7 +53,7 @@ TEST_CASE("approval waits for N distinct people and the same person twice counts
   EngineLab lab;
   auto pb = lab.playbook("name: a\nstages:\n  isolate-and-contain:\n" + mark_step(lab, "gated", "      approval: 2\n"));
   auto runner = lab.start({"run", pb.string(), "--incident", "A1"});
-  wait_for([&] { return std::filesystem::exists(lab.journal("A1")) && !lab.records("A1", "approval.waiting").empty(); });
+  wait_until_waiting(lab, "A1");
   CHECK(lab.responder({"approve", "A1", "gated", "--as", "alice"}).exit_code == 0);
   auto twice = lab.responder({"approve", "A1", "gated", "--as", "alice"});
   CHECK(twice.out.find("counts once") != std::string::npos);
@@ -91,7 +76,7 @@ TEST_CASE("Ctrl-C while waiting for approval leaves the incident resumable (exit
   auto pb = lab.playbook("name: a\nstages:\n  evaluate:\n" + mark_step(lab, "first") + "  isolate-and-contain:\n" +
                          mark_step(lab, "gated", "      approval: 1\n"));
   auto runner = lab.start({"run", pb.string(), "--incident", "A2"});
-  wait_for([&] { return std::filesystem::exists(lab.journal("A2")) && !lab.records("A2", "approval.waiting").empty(); });
+  wait_until_waiting(lab, "A2");
   runner->signal(SIGINT);
   auto interrupted = runner->wait();
   CHECK(interrupted.exit_code == 4);
@@ -247,7 +232,7 @@ TEST_CASE("a second runner on the same incident is refused while the first drive
   EngineLab lab;
   auto pb = lab.playbook("name: l\nstages:\n  evaluate:\n" + mark_step(lab, "gated", "      approval: 1\n"));
   auto first = lab.start({"run", pb.string(), "--incident", "L1"});
-  wait_for([&] { return std::filesystem::exists(lab.journal("L1")) && !lab.records("L1", "approval.waiting").empty(); });
+  wait_until_waiting(lab, "L1");
   auto second = lab.responder({"resume", "L1"});
   CHECK(second.exit_code == 3);
   CHECK(second.err.find("is being driven by pid") != std::string::npos);

@@ -35,16 +35,6 @@ ProcessResult as_nobody(const EngineLab& lab, std::vector<std::string> args, boo
   return run_process(argv, {"RESPONDER_CONFIG=", "SUDO_USER="});
 }
 
-std::string mark_step(const EngineLab& lab, const std::string& id, const std::string& extra = "") {
-  return "    - id: " + id + "\n      module: test.mark\n      with: {file: " + lab.marks.string() + "}\n" + extra;
-}
-
-void wait_for(const std::function<bool()>& condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!condition() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  REQUIRE(condition());
-}
-
 void no_abort(const ProcessResult& r) {
   CHECK(r.exit_code != 134);
   CHECK(r.err.find("terminate called") == std::string::npos);
@@ -58,7 +48,7 @@ TEST_CASE("a user who may not read the incident gets exit 3 and a reason, never 
   ::chmod(lab.dir.path().c_str(), 0755);
   auto pb = lab.playbook("name: p\nstages:\n  evaluate:\n" + mark_step(lab, "gated", "      approval: 1\n"));
   auto runner = lab.start({"run", pb.string(), "--incident", "P1"});
-  wait_for([&] { return std::filesystem::exists(lab.journal("P1")) && !lab.records("P1", "approval.waiting").empty(); });
+  wait_until_waiting(lab, "P1");
   for (auto args : std::vector<std::vector<std::string>>{{"status", "P1"},
                                                           {"approve", "P1", "gated", "--as", "mallory"},
                                                           {"journal", "P1", "--verify"},
@@ -87,7 +77,7 @@ TEST_CASE("an incident home shared with a group: its members read status, and on
   auto old_umask = ::umask(077);  // a strict umask must not hide the incident from the group
   auto runner = lab.start({"run", pb.string(), "--incident", "G1"});
   ::umask(old_umask);
-  wait_for([&] { return std::filesystem::exists(lab.journal("G1")) && !lab.records("G1", "approval.waiting").empty(); });
+  wait_until_waiting(lab, "G1");
 
   struct stat journal_stat{}, dir_stat{};
   REQUIRE(::stat(lab.journal("G1").c_str(), &journal_stat) == 0);
