@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "responder/approval_request.h"
 #include "responder/approval_tally.h"
 #include "responder/interrupt.h"
 #include "responder/schema.h"
@@ -150,11 +151,18 @@ class PlaybookDriver {
   // Waits until `step.approval` distinct people approved the step's current
   // plan (approval_tally.h); reads approvals that `responder approve`
   // appends from other processes, and checks each where it is counted.
-  StepOutcome await_approvals(const Step& step) {
+  // `own_plan_seq` is the step.planned record this runner wrote: approvals
+  // count only for the plan that will be applied, never for one someone
+  // else journaled after it.
+  StepOutcome await_approvals(const Step& step, std::uint64_t own_plan_seq) {
     const Approvers& approvers = setup_.environment->config.approvers;
     auto contents = read_verified_journal();
     if (!contents) {
       setup_.reporter->note(contents.error().message + "; stopping before acting further");
+      return StepOutcome::journal_error;
+    }
+    if (auto s = check_own_plan(*contents, step, own_plan_seq); !s) {
+      setup_.reporter->note(s.error().message);
       return StepOutcome::journal_error;
     }
     auto tally = tally_approvals(approvers, setup_.incident_id, *contents, step.id, &verdicts_);
@@ -177,6 +185,10 @@ class PlaybookDriver {
         setup_.reporter->note(contents.error().message + "; stopping before acting further");
         return StepOutcome::journal_error;
       }
+      if (auto s = check_own_plan(*contents, step, own_plan_seq); !s) {
+        setup_.reporter->note(s.error().message);
+        return StepOutcome::journal_error;
+      }
       auto now = tally_approvals(approvers, setup_.incident_id, *contents, step.id, &verdicts_);
       report_refused(now);
       bool changed = now.approvers != tally.approvers;
@@ -187,6 +199,14 @@ class PlaybookDriver {
       }
       if (changed) setup_.reporter->waiting(step.id, step.approval, tally.approvers, tally.authenticated);
     }
+  }
+
+  Status check_own_plan(const JournalContents& contents, const Step& step, std::uint64_t own_plan_seq) {
+    const JournalRecord* latest = latest_plan(contents, step.id);
+    if (own_plan_seq && latest && latest->seq != own_plan_seq)
+      return refusal("record " + std::to_string(latest->seq) + " plans step " + step.id +
+                     " again, and this runner did not write it; stopping before acting on approvals of a plan it will not apply");
+    return {};
   }
 
   // Says once per record why an approval does not count.
@@ -286,7 +306,8 @@ class PlaybookDriver {
       // Approvals are given for the plan just journaled, and that plan is
       // what is applied: a later re-plan that differs needs new ones.
       if (step.approval > 0 && !change_may_exist) {
-        auto approved = await_approvals(step);
+        auto own_plan = setup_.journal->last_appended();
+        auto approved = await_approvals(step, own_plan ? own_plan->seq : 0);
         if (approved != StepOutcome::done) return approved;
       }
       if (!record("step.started", {{"step", step.id}, {"attempt", attempt}})) return StepOutcome::journal_error;

@@ -211,3 +211,22 @@ TEST_CASE("a forged record with a carriage return and terminal escapes cannot hi
   CHECK(forced.out.find('\x1b') == std::string::npos);
   for (auto& line : lines_of(forced.out)) CHECK(line.rfind("UNVERIFIED JOURNAL | ", 0) == 0);
 }
+
+TEST_CASE("a plan of the waiting step that the runner did not write stops the run before any approval counts") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: p\nstages:\n  isolate-and-contain:\n" + mark_step(lab, "gated", "      approval: 1\n"));
+  auto runner = lab.start({"run", pb.string(), "--incident", "P2"});
+  wait_until_waiting(lab, "P2");
+  {
+    auto writer = JournalWriter::open(lab.dir / "incidents" / "P2", false);
+    REQUIRE(writer.ok());
+    json::object detail{{"planned_after_attempts", 7}};
+    REQUIRE(writer->append("step.planned", "mallory", {{"step", "gated"}, {"detail", detail}}).ok());
+  }
+  CHECK(lab.responder({"approve", "P2", "gated", "--as", "alice"}).exit_code == 0);
+  auto result = runner->wait();
+  INFO(result.out << result.err);
+  CHECK(result.exit_code != 0);
+  CHECK(result.out.find("this runner did not write it") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(lab.marks));
+}
