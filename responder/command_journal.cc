@@ -70,13 +70,15 @@ int journal(const GlobalOptions& globals, const JournalOptions& options) {
   auto file = incident_journal_file(*env, options.id);
   if (!file) return report_error(file.error());
   if (options.verify || !options.witnesses.empty()) return verify(globals, options, *file);
-  auto chain = verify_journal(*file);
+  auto bytes = read_journal_file(*file);
+  if (!bytes) return report_error(refusal(bytes.error().message));
+  auto chain = verify_journal_bytes(*bytes);
   if (chain.breaks && !options.force)
     return report_error(refusal("the journal of " + options.id + " failed verification: " + chain.first_break +
                                 ". `responder journal " + options.id + " --verify` lists every break; --force prints it anyway"));
   std::optional<UnverifiedOutput> unverified;
   if (chain.breaks) unverified.emplace(globals.json, chain.first_break);
-  auto contents = read_journal(*file);
+  auto contents = read_journal_bytes(*bytes, file->string());
   if (!contents) return report_error(refusal(contents.error().message));
   for (auto& r : contents->records) {
     if (globals.json) std::cout << to_json_text(r.fields) << "\n";

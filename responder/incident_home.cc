@@ -46,11 +46,13 @@ Result<LoadedIncident> load_incident(const Environment& env, const std::string& 
   if (!file) return file.error();
   LoadedIncident incident;
   incident.dir = incident_dir(env, id);
-  incident.chain = verify_journal(*file);
+  auto bytes = read_journal_file(*file);
+  if (!bytes) return bytes.error();
+  incident.chain = verify_journal_bytes(*bytes);
   if (incident.chain.breaks && trust == JournalTrust::required)
     return refusal("the journal of " + id + " failed verification, so nothing was done: " + incident.chain.first_break +
                    ". `responder journal " + id + " --verify` lists every break; read-only commands accept --force");
-  auto contents = read_journal(*file);
+  auto contents = read_journal_bytes(*bytes, file->string());
   if (!contents) return refusal(contents.error().message);
   if (contents->torn_tail)
     std::cerr << "responder: note: the journal's last line is torn (" << contents->torn_tail->second

@@ -92,11 +92,18 @@ std::string sha256_hex(std::string_view bytes) {
   return out;
 }
 
+Result<std::string> read_journal_file(const std::filesystem::path& file) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return failure(errno_text("cannot read", file));
+  auto bytes = read_from(fd, 0, file);
+  ::close(fd);
+  return bytes;
+}
+
 Result<JournalContents> read_journal(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return failure("cannot read " + file.string());
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return read_journal_bytes(data, file.string());
+  auto bytes = read_journal_file(file);
+  if (!bytes) return bytes.error();
+  return read_journal_bytes(*bytes, file.string());
 }
 
 Result<JournalContents> read_journal_bytes(std::string_view data, const std::string& origin) {
@@ -115,6 +122,15 @@ Result<JournalContents> read_journal_bytes(std::string_view data, const std::str
     pos = end + 1;
   }
   return contents;
+}
+
+Result<JournalContents> read_verified_journal(const std::filesystem::path& file,
+                                              const std::vector<JournalWitness>& witnesses) {
+  auto bytes = read_journal_file(file);
+  if (!bytes) return bytes.error();
+  auto chain = verify_journal_bytes(*bytes, witnesses);
+  if (chain.breaks) return refusal(chain.first_break);
+  return read_journal_bytes(*bytes, file.string());
 }
 
 Result<JournalWitness> parse_witness(std::string_view text) {
@@ -140,9 +156,7 @@ Result<JournalWitness> parse_witness(std::string_view text) {
 }
 
 ChainReport verify_journal(const std::filesystem::path& file, const std::vector<JournalWitness>& witnesses) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  auto bytes = fd < 0 ? Result<std::string>(failure(errno_text("cannot read", file))) : read_from(fd, 0, file);
-  if (fd >= 0) ::close(fd);
+  auto bytes = read_journal_file(file);
   if (!bytes) {
     ChainReport report;
     report.intact = false;
@@ -284,6 +298,10 @@ Status JournalWriter::catch_up() {
   if (::fstat(fd_, &st) != 0) return failure(errno_text("cannot stat", file_));
   auto size = static_cast<std::uint64_t>(st.st_size);
   if (size == known_size_) return {};
+  // Records are only ever appended: a shorter file was cut, and appending
+  // after it would chain onto a record that is gone.
+  if (size < known_size_)
+    return refusal(file_.string() + " is shorter than when this process last read it: records were removed");
   auto data = read_from(fd_, known_size_, file_);
   if (!data) return data.error();
   std::size_t pos = 0;

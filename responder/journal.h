@@ -38,6 +38,9 @@ struct JournalContents {
 // Reads every complete record. Lines that are not JSON objects are a
 // failure naming the line; chain links are not checked (see verify_journal).
 Result<JournalContents> read_journal(const std::filesystem::path& file);
+// The journal file's bytes as they are now, for checking and reading the
+// same bytes (no second read, no window between verifying and using).
+Result<std::string> read_journal_file(const std::filesystem::path& file);
 // The same over bytes already in memory; `origin` names them in failures.
 Result<JournalContents> read_journal_bytes(std::string_view bytes, const std::string& origin);
 
@@ -69,6 +72,12 @@ struct ChainReport {
 ChainReport verify_journal(const std::filesystem::path& file, const std::vector<JournalWitness>& witnesses = {});
 // The same over bytes already in memory.
 ChainReport verify_journal_bytes(std::string_view bytes, const std::vector<JournalWitness>& witnesses = {});
+
+// Reads the journal only when its chain holds and it still holds every
+// witnessed record (e.g. the caller's own last append), from one read of
+// the file; a break is a refusal whose message is the first break.
+Result<JournalContents> read_verified_journal(const std::filesystem::path& file,
+                                              const std::vector<JournalWitness>& witnesses);
 
 // Appends records to one incident's journal. Safe against other processes
 // appending at the same time (e.g. `responder approve` while a run waits).

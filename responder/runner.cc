@@ -155,18 +155,12 @@ class PlaybookDriver {
   // count only for the plan that will be applied, never for one someone
   // else journaled after it.
   StepOutcome await_approvals(const Step& step, std::uint64_t own_plan_seq) {
-    const Approvers& approvers = setup_.environment->config.approvers;
-    auto contents = read_verified_journal();
-    if (!contents) {
-      setup_.reporter->note(contents.error().message + "; stopping before acting further");
+    auto counted = current_tally(step, own_plan_seq);
+    if (!counted) {
+      setup_.reporter->note(counted.error().message + "; stopping before acting further");
       return StepOutcome::journal_error;
     }
-    if (auto s = check_own_plan(*contents, step, own_plan_seq); !s) {
-      setup_.reporter->note(s.error().message);
-      return StepOutcome::journal_error;
-    }
-    auto tally = tally_approvals(approvers, setup_.incident_id, *contents, step.id, &verdicts_);
-    report_refused(tally);
+    ApprovalTally tally = std::move(*counted);
     if (static_cast<int>(tally.approvers.size()) >= step.approval) return StepOutcome::done;
     json::object waiting{{"step", step.id},          {"stage", step.stage},
                          {"needed", step.approval},  {"approved_by", string_array(tally.approvers)},
@@ -180,19 +174,13 @@ class PlaybookDriver {
         if (interrupt_requested()) return StepOutcome::interrupted;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
-      contents = read_verified_journal();
-      if (!contents) {
-        setup_.reporter->note(contents.error().message + "; stopping before acting further");
+      auto now = current_tally(step, own_plan_seq);
+      if (!now) {
+        setup_.reporter->note(now.error().message + "; stopping before acting further");
         return StepOutcome::journal_error;
       }
-      if (auto s = check_own_plan(*contents, step, own_plan_seq); !s) {
-        setup_.reporter->note(s.error().message);
-        return StepOutcome::journal_error;
-      }
-      auto now = tally_approvals(approvers, setup_.incident_id, *contents, step.id, &verdicts_);
-      report_refused(now);
-      bool changed = now.approvers != tally.approvers;
-      tally = std::move(now);
+      bool changed = now->approvers != tally.approvers;
+      tally = std::move(*now);
       if (static_cast<int>(tally.approvers.size()) >= step.approval) {
         setup_.reporter->step(step.id, "approved", "by " + comma_joined(tally.approvers));
         return StepOutcome::done;
@@ -201,12 +189,18 @@ class PlaybookDriver {
     }
   }
 
-  Status check_own_plan(const JournalContents& contents, const Step& step, std::uint64_t own_plan_seq) {
-    const JournalRecord* latest = latest_plan(contents, step.id);
+  // The approvals that count now, from a verified journal whose latest plan
+  // of the step is still the runner's own; says once why others do not.
+  Result<ApprovalTally> current_tally(const Step& step, std::uint64_t own_plan_seq) {
+    auto contents = read_verified_journal();
+    if (!contents) return contents.error();
+    const JournalRecord* latest = latest_plan(*contents, step.id);
     if (own_plan_seq && latest && latest->seq != own_plan_seq)
       return refusal("record " + std::to_string(latest->seq) + " plans step " + step.id +
-                     " again, and this runner did not write it; stopping before acting on approvals of a plan it will not apply");
-    return {};
+                     " again, and this runner did not write it, so no approval of it counts");
+    auto tally = tally_approvals(setup_.environment->config.approvers, setup_.incident_id, *contents, step.id, &verdicts_);
+    report_refused(tally);
+    return tally;
   }
 
   // Says once per record why an approval does not count.
@@ -353,12 +347,11 @@ class PlaybookDriver {
   Result<JournalContents> read_verified_journal() {
     std::vector<JournalWitness> own;
     if (auto last = setup_.journal->last_appended()) own.push_back(*last);
-    auto chain = verify_journal(setup_.journal->file(), own);
-    if (chain.breaks) return refusal("the journal changed under the runner: " + chain.first_break);
-    auto contents = read_journal(setup_.journal->file());
-    if (!contents) return refusal("cannot read the journal: " + contents.error().message);
+    auto contents = responder::read_verified_journal(setup_.journal->file(), own);
+    if (!contents) return refusal("the journal changed under the runner: " + contents.error().message);
     return contents;
   }
+
 
   void undo_stage(const std::string& stage) {
     auto contents = read_verified_journal();
