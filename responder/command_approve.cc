@@ -154,8 +154,11 @@ int approve(const GlobalOptions& globals, const ApproveOptions& o) {
   if (!journal) return report_error(journal.error());
   auto record = journal->append("approval", name, std::move(payload));
   if (!record) return report_error(record.error());
-  auto contents = read_journal(journal->file());
-  if (!contents) return report_error(contents.error());
+  std::vector<JournalWitness> own;
+  if (auto last = journal->last_appended()) own.push_back(*last);
+  auto contents = read_verified_journal(journal->file(), own);
+  if (!contents) return report_error(refusal("the approval was recorded, but the journal then failed verification: " +
+                                             contents.error().message));
   auto after = tally_approvals(approvers, id, *contents, step_id);
   bool counted = std::find(after.approvers.begin(), after.approvers.end(), name) != after.approvers.end();
   std::string line = name + " approved " + step_id + ": " + std::to_string(after.approvers.size()) + " of " +

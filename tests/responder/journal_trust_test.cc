@@ -230,3 +230,21 @@ TEST_CASE("a plan of the waiting step that the runner did not write stops the ru
   CHECK(result.out.find("this runner did not write it") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(lab.marks));
 }
+
+TEST_CASE("a writer refuses to append to a journal cut since it last read it") {
+  TempDir dir;
+  auto writer = JournalWriter::open(dir / "INC", true);
+  REQUIRE(writer.ok());
+  for (int i = 0; i < 3; ++i) REQUIRE(writer->append("note", "tester", {{"n", i}}).ok());
+  auto file = writer->file();
+  auto lines = EngineLab{}.lines(file);
+  {
+    std::ofstream out(file, std::ios::trunc);
+    for (std::size_t i = 0; i + 1 < lines.size(); ++i) out << lines[i] << "\n";
+  }
+  auto appended = writer->append("note", "tester", {{"n", 3}});
+  REQUIRE_FALSE(appended.ok());
+  CHECK(appended.error().kind == ErrorKind::refused);
+  CHECK(appended.error().message.find("records were removed") != std::string::npos);
+  CHECK(EngineLab{}.lines(file).size() == 2);
+}
