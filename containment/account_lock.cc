@@ -13,7 +13,7 @@
 #include "containment/shadow_file.h"
 #include "containment/shadow_lock.h"
 #include "containment/user_processes.h"
-#include "responder/journal.h"
+#include "responder/sha256.h"
 #include "responder/module.h"
 
 namespace responder {

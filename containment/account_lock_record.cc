@@ -2,7 +2,7 @@
 
 #include "containment/shadow_file.h"
 
-#include "responder/journal.h"
+#include "responder/sha256.h"
 
 namespace responder {
 

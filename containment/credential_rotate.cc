@@ -25,7 +25,7 @@
 #include "containment/responder_own_accounts.h"
 #include "responder/clock.h"
 #include "responder/config.h"
-#include "responder/journal.h"
+#include "responder/sha256.h"
 #include "responder/module.h"
 
 namespace responder {

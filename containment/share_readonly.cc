@@ -16,7 +16,7 @@
 // `include = registry`) is refused: this module edits smb.conf only.
 #include "containment/file_snapshot.h"
 #include "containment/share_readonly_part.h"
-#include "responder/journal.h"
+#include "responder/sha256.h"
 #include "responder/schema.h"
 
 namespace responder {

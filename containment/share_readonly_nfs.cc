@@ -11,7 +11,7 @@
 #include "containment/nfs_exports_edit.h"
 #include "containment/share_readonly_part.h"
 #include "responder/child_process.h"
-#include "responder/journal.h"
+#include "responder/sha256.h"
 
 namespace responder {
 namespace {

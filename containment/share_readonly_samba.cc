@@ -11,7 +11,7 @@
 #include "containment/samba_control.h"
 #include "containment/samba_share_config.h"
 #include "containment/share_readonly_part.h"
-#include "responder/journal.h"
+#include "responder/sha256.h"
 
 namespace responder {
 namespace {

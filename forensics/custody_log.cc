@@ -1,17 +1,11 @@
 #include "forensics/custody_log.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-
-#include "forensics/evidence_digest.h"
-#include "forensics/evidence_durable_write.h"
 #include "forensics/evidence_host.h"
 #include "forensics/evidence_time.h"
 #include "forensics/immutable_file.h"
+#include "responder/chained_log/format.h"
+#include "responder/chained_log/writer.h"
+#include "responder/sha256.h"
 
 namespace responder {
 namespace {
@@ -21,8 +15,9 @@ std::filesystem::path custody_path(const std::filesystem::path& dir) { return di
 Result<std::vector<std::string>> read_custody_lines(const std::filesystem::path& evidence_directory) {
   std::vector<std::string> lines;
   auto path = custody_path(evidence_directory);
-  if (!std::filesystem::exists(path)) return lines;
-  auto text = read_text_file(path);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return lines;
+  auto text = chained_log::default_file_system().read_file(path);
   if (!text) return text.error();
   std::size_t start = 0;
   while (start < text->size()) {
@@ -36,48 +31,26 @@ Result<std::vector<std::string>> read_custody_lines(const std::filesystem::path&
 
 Result<std::vector<CustodyAppend>> append_custody(const std::filesystem::path& evidence_directory,
                                                   const std::vector<CustodyAct>& acts) {
-  auto lines = read_custody_lines(evidence_directory);
-  if (!lines) return lines.error();
   std::vector<CustodyAppend> results;
-  std::string text;
-  std::string prev = lines->empty() ? kZeroHash : sha256_hex(lines->back());
-  for (auto& act : acts) {
-    json::object entry;
-    entry["seq"] = static_cast<std::int64_t>(lines->size() + results.size() + 1);
-    entry["time"] = now_utc_ns();
-    entry["act"] = act.act;
-    entry["who"] = act.who;
-    entry["where"] = host_name();
-    entry["why"] = act.why;
-    for (auto& [key, value] : act.details) entry[key] = value;
-    entry["prev"] = prev;
-    std::string line = to_json_text(entry);
-    prev = sha256_hex(line);
-    text += line + "\n";
-    results.push_back({std::move(entry), {}});
-  }
   if (acts.empty()) return results;
-
-  auto path = custody_path(evidence_directory);
-  bool created = lines->empty() && !std::filesystem::exists(path);
-  // O_APPEND is the only way an append-only file may be opened for writing.
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return failure("cannot open " + path.string() + " for appending: " + std::strerror(errno));
-  ssize_t n = ::write(fd, text.data(), text.size());
-  int err = errno;
-  if (n != static_cast<ssize_t>(text.size()) || ::fsync(fd) != 0) {
-    ::close(fd);
-    return failure("cannot append to " + path.string() + ": " + std::strerror(n < 0 ? err : EIO));
+  auto log = chained_log::Writer::open(custody_path(evidence_directory), chained_log::OpenMode::create_if_missing, 0644);
+  if (!log) return log.error();
+  std::vector<chained_log::Entry> entries;
+  for (auto& act : acts) {
+    chained_log::Entry entry;
+    entry.header["time"] = now_utc_ns();
+    entry.header["act"] = act.act;
+    entry.header["who"] = act.who;
+    entry.header["where"] = host_name();
+    entry.header["why"] = act.why;
+    entry.payload = act.details;
+    entries.push_back(std::move(entry));
   }
-  if (created) {
-    if (auto dir = fsync_directory(evidence_directory); !dir) {
-      ::close(fd);
-      return dir.error();
-    }
-  }
-  if (Status flag = set_write_once(fd, WriteOnceFlag::append_only); !flag)
-    for (auto& r : results) r.write_once_problem = flag.error().message;
-  ::close(fd);
+  auto appended = log->append(entries);
+  if (!appended) return appended.error();
+  Status flag = set_write_once(log->descriptor(), WriteOnceFlag::append_only);
+  for (auto& record : *appended)
+    results.push_back({std::move(record.fields), flag ? std::string() : flag.error().message});
   return results;
 }
 
@@ -88,37 +61,16 @@ Result<CustodyAppend> append_custody(const std::filesystem::path& evidence_direc
 }
 
 std::vector<std::string> custody_chain_problems(const std::vector<std::string>& lines) {
-  std::vector<std::string> problems;
-  std::string expected_prev = kZeroHash;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    std::string where = "custody line " + std::to_string(i + 1);
-    json::value parsed;
-    try {
-      parsed = parse_json(lines[i]);
-    } catch (const std::exception&) {
-      problems.push_back(where + ": not valid JSON (edited or damaged)");
-      expected_prev = sha256_hex(lines[i]);
-      continue;
-    }
-    if (!parsed.is_object()) {
-      problems.push_back(where + ": not a JSON object");
-      expected_prev = sha256_hex(lines[i]);
-      continue;
-    }
-    auto& entry = parsed.get_object();
-    auto* seq = entry.if_contains("seq");
-    if (!seq || !seq->is_int64() || seq->get_int64() != static_cast<std::int64_t>(i + 1))
-      problems.push_back(where + ": sequence number is " + (seq ? to_json_text(*seq) : std::string("missing")) +
-                         ", expected " + std::to_string(i + 1) + " (lines removed, added or reordered)");
-    auto* prev = entry.if_contains("prev");
-    if (!prev || !prev->is_string() || prev->get_string() != expected_prev)
-      problems.push_back(where + ": does not chain to the line before it (" +
-                         (i == 0 ? std::string("first line must have prev = 64 zeros")
-                                 : "line " + std::to_string(i) + " was edited, removed or reordered") +
-                         ")");
-    expected_prev = sha256_hex(lines[i]);
+  std::string bytes;
+  for (auto& line : lines) {
+    bytes += line;
+    bytes += '\n';
   }
-  return problems;
+  return chained_log::verify(bytes, {}, "custody.jsonl").problems;
+}
+
+std::string custody_head(const std::vector<std::string>& lines) {
+  return lines.empty() ? std::string(chained_log::kZeroHash) : sha256_hex(lines.back());
 }
 
 }  // namespace responder

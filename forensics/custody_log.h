@@ -1,13 +1,14 @@
-// The chain of custody: `evidence/custody.jsonl`, one act per line.
-//
-// Each line is a compact JSON object:
-//   {"seq":N, "time":"<UTC ns>", "act":"collected|sealed|verified|exported|transferred",
-//    "who":"<person>", "where":"<host name>", "why":"<reason>", ...details...,
-//    "prev":"<hex SHA-256 of the previous line's bytes, without its newline;
-//             64 zeros for the first>"}
-// So removing, reordering or editing any line breaks the chain at the next
+// The chain of custody: `evidence/custody.jsonl`, one act per line, a
+// chained log (responder/chained_log/format.h) whose header keys are
+//   "time":"<UTC ns>", "act":"collected|sealed|verified|exported|transferred",
+//   "who":"<person>", "where":"<host name>", "why":"<reason>"
+// and whose payload is the act's details. Lines written before the chained
+// log was shared had the details before "prev"; readers never depend on
+// the order of keys.
+// Removing, reordering or editing any line breaks the chain at the next
 // line, and the seal (evidence_sealer.h) signs every line up to it. The file
-// carries FS_APPEND_FL from its creation: it can only ever grow.
+// carries FS_APPEND_FL from its creation: it can only ever grow (a torn last
+// line left by a crash is the one thing cut, after its bytes are kept).
 #pragma once
 
 #include <filesystem>
@@ -44,10 +45,12 @@ Result<std::vector<CustodyAppend>> append_custody(const std::filesystem::path& e
 // The lines of custody.jsonl, without newlines (empty when the file is absent).
 Result<std::vector<std::string>> read_custody_lines(const std::filesystem::path& evidence_directory);
 
-// Every break in the chain, in words naming the line ("custody line 3: ...");
-// empty when the chain holds.
+// Every break in the chain, in words naming the record ("custody.jsonl
+// record 3 (line 3): ..."); empty when the chain holds.
 std::vector<std::string> custody_chain_problems(const std::vector<std::string>& lines);
 
-inline const std::string kZeroHash(64, '0');
+// The hex SHA-256 of the last line, 64 zeros when there is none: what the
+// seal signs as the custody head.
+std::string custody_head(const std::vector<std::string>& lines);
 
 }  // namespace responder

@@ -27,7 +27,7 @@
 #include <thread>
 #include <vector>
 
-#include "responder/journal.h"  // sha256_hex: lowercase hex SHA-256 of small inputs
+#include "responder/sha256.h"
 #include "responder/result.h"
 
 namespace responder {

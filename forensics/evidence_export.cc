@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "forensics/custody_log.h"
-#include "forensics/evidence_durable_write.h"
+#include "responder/durable_file.h"
 #include "forensics/evidence_lock.h"
 #include "forensics/evidence_store.h"
 #include "forensics/tar_writer.h"

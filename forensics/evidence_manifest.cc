@@ -3,7 +3,7 @@
 #include <charconv>
 
 #include "forensics/evidence_digest.h"
-#include "forensics/evidence_durable_write.h"
+#include "responder/durable_file.h"
 #include "forensics/evidence_host.h"
 #include "forensics/evidence_time.h"
 

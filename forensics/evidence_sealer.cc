@@ -4,7 +4,7 @@
 
 #include "forensics/custody_log.h"
 #include "forensics/evidence_digest.h"
-#include "forensics/evidence_durable_write.h"
+#include "responder/durable_file.h"
 #include "forensics/evidence_host.h"
 #include "forensics/evidence_lock.h"
 #include "forensics/evidence_manifest.h"
@@ -134,7 +134,7 @@ Result<SealOutcome> seal_evidence(const StepContext& context, const SealOptions&
   seal["merkle_root"] = outcome.merkle_root;
   seal["items"] = manifest->items.size();
   seal["custody_entries"] = custody->size();
-  seal["custody_head"] = custody->empty() ? kZeroHash : sha256_hex(custody->back());
+  seal["custody_head"] = custody_head(*custody);
   seal["manifest_sha256"] = sha256_hex(manifest_text);
   seal["manifest_sums_sha256"] = sha256_hex(sums_text);
   seal["custody_write_once"] = custody_flag && *custody_flag ? "append-only" : "NOT IN FORCE";

@@ -10,7 +10,7 @@
 
 #include "forensics/custody_log.h"
 #include "forensics/evidence_digest.h"
-#include "forensics/evidence_durable_write.h"
+#include "responder/durable_file.h"
 #include "forensics/evidence_item.h"
 #include "forensics/evidence_signature.h"
 #include "forensics/evidence_timestamp.h"

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "forensics/custody_log.h"
-#include "forensics/evidence_durable_write.h"
+#include "responder/durable_file.h"
 #include "forensics/evidence_host.h"
 #include "forensics/evidence_lock.h"
 #include "forensics/evidence_manifest.h"

@@ -3,7 +3,7 @@
 #include <map>
 #include <mutex>
 
-#include "forensics/evidence_durable_write.h"
+#include "responder/durable_file.h"
 
 namespace responder {
 namespace {

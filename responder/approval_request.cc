@@ -2,6 +2,9 @@
 
 #include <charconv>
 
+#include "responder/journal_record_kind.h"
+#include "responder/sha256.h"
+
 namespace responder {
 
 std::string ApprovalRequest::head() const { return std::to_string(head_seq) + ":" + head_sha256; }
@@ -66,7 +69,7 @@ std::string plan_sha256(const JournalRecord& planned) {
 
 const JournalRecord* latest_plan(const JournalContents& contents, const std::string& step) {
   for (auto it = contents.records.rbegin(); it != contents.records.rend(); ++it)
-    if (it->kind == "step.planned" && it->text("step") == step) return &*it;
+    if (it->kind == record_kind::step_planned && it->text("step") == step) return &*it;
   return nullptr;
 }
 

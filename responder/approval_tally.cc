@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "responder/approval_request.h"
+#include "responder/journal_record_kind.h"
 #include "responder/ssh_signature.h"
 
 namespace responder {
@@ -47,7 +48,7 @@ std::string approval_problem(const Approvers& approvers, const std::string& inci
            ", which is not a record of this journal before the approval";
   bool planned_by_then = std::any_of(contents.records.begin(), contents.records.begin() + static_cast<long>(head_seq),
                                      [&](const JournalRecord& r) {
-                                       return r.kind == "step.planned" && r.text("step") == step && plan_sha256(r) == plan;
+                                       return r.kind == record_kind::step_planned && r.text("step") == step && plan_sha256(r) == plan;
                                      });
   if (!planned_by_then) return "it signed journal head " + std::to_string(head_seq) + ", before that plan was journaled";
   ApprovalRequest request{incident, step, plan, head_seq, head_sha, by};
@@ -68,7 +69,7 @@ ApprovalTally tally_approvals(const Approvers& approvers, const std::string& inc
   tally.authenticated = !approvers.empty();
   if (const JournalRecord* plan = latest_plan(contents, step)) tally.plan_sha256 = plan_sha256(*plan);
   for (auto& r : contents.records) {
-    if (r.kind != "approval" || r.text("step") != step) continue;
+    if (r.kind != record_kind::approval || r.text("step") != step) continue;
     std::string by = normalise_approver_name(r.text("by"));
     if (tally.authenticated) {
       std::string problem = approval_problem(approvers, incident, contents, r, tally.plan_sha256, verdicts);

@@ -15,6 +15,7 @@
 #include "responder/exit_code.h"
 #include "responder/incident_home.h"
 #include "responder/incident_lock.h"
+#include "responder/journal_record_kind.h"
 #include "responder/ssh_signature.h"
 
 namespace responder {
@@ -141,7 +142,7 @@ int approve(const GlobalOptions& globals, const ApproveOptions& o) {
     }
     // Checked as it will be counted, against the journal it is appended to.
     JournalRecord candidate;
-    candidate.kind = "approval";
+    candidate.kind = record_kind::approval;
     candidate.seq = incident->contents.records.back().seq + 1;
     candidate.fields = payload;
     std::string problem = approval_problem(approvers, id, incident->contents, candidate, request->plan_sha256);
@@ -152,7 +153,7 @@ int approve(const GlobalOptions& globals, const ApproveOptions& o) {
   bool repeat = std::find(before.approvers.begin(), before.approvers.end(), name) != before.approvers.end();
   auto journal = JournalWriter::open(incident->dir, false);
   if (!journal) return report_error(journal.error());
-  auto record = journal->append("approval", name, std::move(payload));
+  auto record = journal->append(record_kind::approval, name, std::move(payload));
   if (!record) return report_error(record.error());
   std::vector<JournalWitness> own;
   if (auto last = journal->last_appended()) own.push_back(*last);

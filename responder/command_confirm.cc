@@ -7,6 +7,7 @@
 #include "responder/command.h"
 #include "responder/exit_code.h"
 #include "responder/incident_home.h"
+#include "responder/journal_record_kind.h"
 #include "responder/runner.h"
 
 namespace responder {
@@ -30,7 +31,7 @@ int confirm(const GlobalOptions& globals, const std::string& id, const std::stri
   StepContext context = make_step_context(setup, step_id);
   auto receipt = module->confirm(*step.receipt, context);
   if (!receipt) return report_error(receipt.error());
-  auto record = control->journal.append("step.confirmed", env->actor, {{"step", step_id}, {"receipt", receipt_to_json(*receipt)}});
+  auto record = control->journal.append(record_kind::step_confirmed, env->actor, {{"step", step_id}, {"receipt", receipt_to_json(*receipt)}});
   if (!record) return report_error(record.error());
   reporter.step(step_id, "confirmed", "the change stays in force", receipt->changes);
   return kExitSuccess;

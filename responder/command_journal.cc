@@ -9,6 +9,7 @@
 #include "responder/exit_code.h"
 #include "responder/incident_home.h"
 #include "responder/journal_format.h"
+#include "responder/journal_record_kind.h"
 #include "responder/message_text.h"
 #include "responder/unverified_output.h"
 
@@ -19,7 +20,7 @@ std::string summary_of(const JournalRecord& r) {
   std::string out;
   for (const char* key : {"step", "stage", "outcome", "by", "error", "detail", "reason", "when"})
     if (auto text = r.text(key); !text.empty()) out += std::string(out.empty() ? "" : " ") + key + "=" + text;
-  if (r.kind == "incident.opened")
+  if (r.kind == record_kind::incident_opened)
     if (auto* p = r.fields.if_contains("playbook"); p && p->is_object())
       if (auto* n = p->get_object().if_contains("name"); n && n->is_string()) out = "playbook=" + std::string(n->get_string());
   if (auto* receipt = r.fields.if_contains("receipt"); receipt && receipt->is_object())

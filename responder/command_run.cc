@@ -10,9 +10,11 @@
 #include "responder/incident_home.h"
 #include "responder/incident_lock.h"
 #include "responder/interrupt.h"
+#include "responder/journal_record_kind.h"
 #include "responder/playbook_loader.h"
 #include "responder/requirements.h"
 #include "responder/runner.h"
+#include "responder/sha256.h"
 #include "responder/variables.h"
 
 namespace responder {
@@ -76,12 +78,23 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
       {"config", env->config.source.string()},
       {"host", host},
       {"drill", false}};
-  auto first = journal->append("incident.opened", env->actor, std::move(opened));
-  if (!first) return report_error(first.error());
+  auto first = journal->append(record_kind::incident_opened, env->actor, std::move(opened));
+  if (!first) {
+    // Nothing was done yet: leave no incident that `resume` could not
+    // continue, so running the same command again starts it cleanly.
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    Error error = first.error();
+    error.message += ec ? "; nothing was run, but " + dir.string() + " could not be removed (" + ec.message() +
+                              "): remove it before running again"
+                        : "; nothing was run and no incident was created: run the same command again once the disk is fine";
+    return report_error(error);
+  }
 
   RunReporter reporter(globals.json);
   reporter.note("incident " + options.incident + ": running " + playbook.name + " (journal " + journal->file().string() + ")");
-  auto contents = read_journal(journal->file());
+  // The run acts only on a journal that still holds what it just wrote.
+  auto contents = read_verified_journal(journal->file(), {*journal->last_appended()});
   if (!contents) return report_error(contents.error());
   auto state = derive_state(options.incident, *contents);
   if (!state) return report_error(state.error());
@@ -103,7 +116,7 @@ bool reconcile_in_force(const RunSetup& setup, const IncidentState& state) {
     auto status = module->reconcile(*s->receipt, s->confirmed, context);
     json::object payload{{"step", s->id}};
     if (!status) payload["error"] = status.error().message;
-    if (!setup.journal->append("step.reconciled", setup.environment->actor, std::move(payload))) return false;
+    if (!setup.journal->append(record_kind::step_reconciled, setup.environment->actor, std::move(payload))) return false;
     setup.reporter->step(s->id, status ? "reconciled" : "reconcile failed", status ? "in force as the journal says" : status.error().message);
     all = all && status.ok();
   }

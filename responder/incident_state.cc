@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "responder/approvers.h"
+#include "responder/journal_record_kind.h"
 
 namespace responder {
 
@@ -74,11 +75,14 @@ Result<IncidentState> derive_state(const std::string& incident_id, const Journal
   IncidentState state;
   state.incident_id = incident_id;
   state.records = contents.records.size();
-  if (contents.records.empty() || contents.records.front().kind != "incident.opened")
+  if (contents.records.empty())
+    return bad_input("incident " + incident_id + " has no record yet: its run stopped before its first record reached the disk; "
+                     "start it again with `responder run PLAYBOOK --incident " + incident_id + "`");
+  if (contents.records.front().kind != record_kind::incident_opened)
     return failure("journal of " + incident_id + " does not start with incident.opened");
   for (auto& r : contents.records) {
     const std::string& kind = r.kind;
-    if (kind == "incident.opened") {
+    if (kind == record_kind::incident_opened) {
       state.opened = r.fields;
       auto playbook = object_field(r, "playbook");
       if (auto* f = playbook.if_contains("file"); f && f->is_string()) state.playbook_file = f->get_string();
@@ -91,13 +95,13 @@ Result<IncidentState> derive_state(const std::string& incident_id, const Journal
       state.outcome = "running";
       continue;
     }
-    if (kind == "run.started") state.outcome = "running";
-    if (kind == "run.finished") state.outcome = r.text("outcome");
-    if (kind == "run.interrupted") state.outcome = "interrupted";
+    if (kind == record_kind::run_started) state.outcome = "running";
+    if (kind == record_kind::run_finished) state.outcome = r.text("outcome");
+    if (kind == record_kind::run_interrupted) state.outcome = "interrupted";
     std::string id = r.text("step");
     if (id.empty()) continue;
     StepState& s = state.step(id);
-    if (kind == "step.planned") {
+    if (kind == record_kind::step_planned) {
       s.status = StepStatus::planned;
       s.stage = r.text("stage");
       s.module = r.text("module");
@@ -108,45 +112,45 @@ Result<IncidentState> derive_state(const std::string& incident_id, const Journal
         for (auto& line : c->get_array())
           if (line.is_string()) s.changes.emplace_back(line.get_string());
       s.waiting_for_approval = false;
-    } else if (kind == "step.skipped") {
+    } else if (kind == record_kind::step_skipped) {
       s.status = StepStatus::skipped;
       s.stage = r.text("stage");
-    } else if (kind == "approval.waiting") {
+    } else if (kind == record_kind::approval_waiting) {
       s.waiting_for_approval = true;
       s.stage = r.text("stage");
-    } else if (kind == "approval") {
+    } else if (kind == record_kind::approval) {
       // Normalised, so that "alice" and "Alice " are one person in journals
       // written before names were normalised too.
       std::string by = normalise_approver_name(r.text("by"));
       if (std::find(s.approvers.begin(), s.approvers.end(), by) == s.approvers.end()) s.approvers.push_back(by);
-    } else if (kind == "step.started") {
+    } else if (kind == record_kind::step_started) {
       s.status = StepStatus::started;
       if (auto* a = r.fields.if_contains("attempt"); a && a->is_int64()) s.attempt = static_cast<int>(a->get_int64());
       s.final_failure = false;
       s.waiting_for_approval = false;
-    } else if (kind == "step.applied") {
+    } else if (kind == record_kind::step_applied) {
       s.status = StepStatus::applied;
       s.receipt = receipt_from_json(r.fields.contains("receipt") ? r.fields.at("receipt") : json::value());
       s.applied_seq = r.seq;
       s.undo_pending = false;
-    } else if (kind == "step.confirmed") {
+    } else if (kind == record_kind::step_confirmed) {
       s.receipt = receipt_from_json(r.fields.contains("receipt") ? r.fields.at("receipt") : json::value());
       s.confirmed = true;
-    } else if (kind == "step.verified") {
+    } else if (kind == record_kind::step_verified) {
       s.status = StepStatus::verified;
       s.verify_detail = r.text("detail");
-    } else if (kind == "step.failed") {
+    } else if (kind == record_kind::step_failed) {
       s.status = StepStatus::failed;
       s.error = r.text("error");
       s.error_kind = r.text("error_kind");
       if (auto* f = r.fields.if_contains("final"); f && f->is_bool()) s.final_failure = f->get_bool();
-    } else if (kind == "undo.started") {
+    } else if (kind == record_kind::undo_started) {
       s.undo_pending = true;
-    } else if (kind == "step.undone") {
+    } else if (kind == record_kind::step_undone) {
       s.status = StepStatus::undone;
       s.undo_pending = false;
       s.undo_error.clear();
-    } else if (kind == "undo.failed") {
+    } else if (kind == record_kind::undo_failed) {
       s.undo_error = r.text("error");
     }
   }

@@ -5,12 +5,12 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "responder/chained_log/writer.h"
 #include "responder/json.h"
 #include "responder/result.h"
 
@@ -45,26 +45,11 @@ Result<std::string> read_journal_file(const std::filesystem::path& file);
 Result<JournalContents> read_journal_bytes(std::string_view bytes, const std::string& origin);
 
 // A copy of one record's hash kept outside the journal (printed by `run` and
-// `status`, sent with notifications): "SEQ:SHA256". A hash chain cannot show
-// that its tail was cut or rewritten; a witness can.
-struct JournalWitness {
-  std::uint64_t seq = 0;
-  std::string sha256;  // of the record's line, as the next record's `prev`
-  std::string text() const { return std::to_string(seq) + ":" + sha256; }
-};
-Result<JournalWitness> parse_witness(std::string_view text);
+// `status`, sent with notifications): "SEQ:SHA256".
+using JournalWitness = chained_log::Witness;
+inline Result<JournalWitness> parse_witness(std::string_view text) { return chained_log::parse_witness(text); }
 
-struct ChainReport {
-  bool intact = true;  // no break, no torn tail, every witness held
-  std::uint64_t records = 0;
-  std::string head;  // SHA-256 of the last line: note it elsewhere to pin the end
-  std::vector<std::string> problems;  // the first break first, each naming the record
-  // Problems other than a torn last line. A torn line is what a crash leaves
-  // and the next writer moves aside; commands may act on such a journal.
-  std::size_t breaks = 0;
-  std::string first_break;  // problems' first entry that is a break
-  JournalWitness head_witness() const { return {records, head}; }
-};
+using ChainReport = chained_log::ChainReport;
 
 // Checks seq continuity, every prev link and that the journal still holds
 // each witnessed record unchanged. Never throws; an unreadable file is a
@@ -79,42 +64,31 @@ ChainReport verify_journal_bytes(std::string_view bytes, const std::vector<Journ
 Result<JournalContents> read_verified_journal(const std::filesystem::path& file,
                                               const std::vector<JournalWitness>& witnesses);
 
-// Appends records to one incident's journal. Safe against other processes
-// appending at the same time (e.g. `responder approve` while a run waits).
+// Appends records to one incident's journal (a chained log whose header keys
+// are time, actor and kind). Safe against other processes appending at the
+// same time (e.g. `responder approve` while a run waits).
 class JournalWriter {
  public:
   // Opens the journal of `incident_dir`; with `create`, the directory and
   // file must not exist yet and are created (fsyncing the parent directory).
   static Result<JournalWriter> open(const std::filesystem::path& incident_dir, bool create);
-  JournalWriter(JournalWriter&&) noexcept;
-  JournalWriter& operator=(JournalWriter&&) noexcept;
-  ~JournalWriter();
 
   // Appends one record with the header keys filled in; returns it once it is
-  // on stable storage.
+  // on stable storage. A payload key that is a header key is refused.
   Result<JournalRecord> append(std::string_view kind, std::string_view actor, json::object payload);
 
-  const std::filesystem::path& file() const { return file_; }
+  const std::filesystem::path& file() const { return log_.file(); }
 
   // The last record now (other writers' records included), as a witness.
-  Result<JournalWitness> head();
+  Result<JournalWitness> head() { return log_.head(); }
   // The last record this writer appended itself, if any.
-  std::optional<JournalWitness> last_appended() const { return last_appended_; }
-
-  // For fault-injection tests only: called after each record is durable.
-  static void set_after_append_hook(std::function<void(const JournalRecord&)> hook);
+  std::optional<JournalWitness> last_appended() const { return log_.last_appended(); }
 
  private:
-  JournalWriter() = default;
-  Status catch_up();  // re-reads what other writers appended since our last look
-  int fd_ = -1;
-  std::filesystem::path file_;
-  std::uint64_t known_size_ = 0;
-  std::uint64_t last_seq_ = 0;
-  std::string last_hash_;
-  std::optional<JournalWitness> last_appended_;
+  explicit JournalWriter(chained_log::Writer log) : log_(std::move(log)) {}
+  chained_log::Writer log_;
 };
 
-std::string sha256_hex(std::string_view bytes);
+
 
 }  // namespace responder

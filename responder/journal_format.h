@@ -1,7 +1,8 @@
 // The incident journal format, documented in one place.
 //
-// incidents/<ID>/journal.jsonl holds one JSON object per line, each line
-// ending in '\n'. Every record starts with these keys, in this order:
+// incidents/<ID>/journal.jsonl is a chained log (chained_log/format.h states
+// the line format, the hash chain, and what writers and readers guarantee).
+// Every record starts with these keys, in this order:
 //
 //   seq    1, 2, 3, ...  (no gaps)
 //   time   UTC, RFC 3339 with milliseconds: "2026-11-23T18:09:00.123Z"
@@ -45,11 +46,12 @@
 //   run.interrupted   reason
 //   run.finished      outcome ("completed" | "failed" | "aborted" | "refused")
 //
-// Writers append one whole line with one write(2) while holding an exclusive
-// flock(2) on the journal file, then fdatasync(2) it before acting on what
-// the record says. A crash can therefore leave at most one torn last line
-// (no '\n'): readers report it and ignore it, and the next writer moves its
-// bytes to journal.torn.<offset> before appending, so nothing is lost.
+// Writers append through chained_log::Writer: one whole line per record,
+// under an exclusive flock(2), fdatasync'd before anyone acts on what the
+// record says. A crash leaves at most one torn last line (no '\n'): readers
+// report it and ignore it, and the next writer copies its bytes to
+// journal.torn.<offset> (fsync'd) before cutting it off, so nothing is lost.
+// The kinds' names are the constants in journal_record_kind.h.
 //
 // Trust: every command that acts on or reports from a journal verifies the
 // chain first (verify_journal) and refuses a journal with any break other
@@ -60,12 +62,11 @@
 //
 // Modes: the incident directory is 0750 and the journal 0640; in a home
 // directory with the set-group-ID bit (shared on purpose with a group of
-// approvers) they are 02770 and 0660, so the group may read and append.
+// approvers) the directory is 02750: the group may read, only root writes.
 #pragma once
 
 namespace responder {
 
 inline constexpr const char* kJournalFileName = "journal.jsonl";
-inline constexpr const char* kZeroHash = "0000000000000000000000000000000000000000000000000000000000000000";
 
 }  // namespace responder

@@ -8,6 +8,7 @@
 #include "responder/approval_request.h"
 #include "responder/approval_tally.h"
 #include "responder/interrupt.h"
+#include "responder/journal_record_kind.h"
 #include "responder/schema.h"
 #include "responder/template.h"
 
@@ -50,7 +51,7 @@ class PlaybookDriver {
 
   int run() {
     setup_.reporter->set_incident(setup_.incident_id);
-    if (!record("run.started", {{"resumed", state_.records > 1}})) return kJournalFailure;
+    if (!record(record_kind::run_started, {{"resumed", state_.records > 1}})) return kJournalFailure;
     bool any_failed = false;
     for (auto& stage : setup_.playbook->stages) {
       bool announced = false;
@@ -58,13 +59,13 @@ class PlaybookDriver {
         const StepState* prior = state_.find(step.id);
         if (finished(step, prior)) continue;
         if (interrupt_requested()) {
-          record("run.interrupted", {{"reason", "interrupted before step " + step.id}});
+          record(record_kind::run_interrupted, {{"reason", "interrupted before step " + step.id}});
           setup_.reporter->finished("interrupted; resume with `responder resume " + setup_.incident_id + "`", 4);
           return 4;
         }
         if (!announced) {
           setup_.reporter->stage(stage.name);
-          if (!record("stage.started", {{"stage", stage.name}})) return kJournalFailure;
+          if (!record(record_kind::stage_started, {{"stage", stage.name}})) return kJournalFailure;
           announced = true;
         }
         StepOutcome outcome = execute(step, prior);
@@ -72,18 +73,18 @@ class PlaybookDriver {
           case StepOutcome::done: continue;
           case StepOutcome::journal_error: return kJournalFailure;
           case StepOutcome::interrupted:
-            record("run.interrupted", {{"reason", "interrupted during step " + step.id}});
+            record(record_kind::run_interrupted, {{"reason", "interrupted during step " + step.id}});
             setup_.reporter->finished("interrupted; resume with `responder resume " + setup_.incident_id + "`", 4);
             return 4;
           case StepOutcome::refused:
-            record("run.finished", {{"outcome", "refused"}, {"step", step.id}});
+            record(record_kind::run_finished, {{"outcome", "refused"}, {"step", step.id}});
             setup_.reporter->finished("refused at step " + step.id, 3);
             return 3;
           case StepOutcome::failed:
             any_failed = true;
             if (step.on_failure == OnFailure::continue_run) continue;
             if (step.on_failure == OnFailure::undo_stage) undo_stage(stage.name);
-            record("run.finished", {{"outcome", "aborted"}, {"step", step.id}});
+            record(record_kind::run_finished, {{"outcome", "aborted"}, {"step", step.id}});
             // A step that found its parameters wrong (a unit or share that is
             // not there) is the playbook's error: exit 2, like validation.
             setup_.reporter->finished("aborted at step " + step.id, last_failure_ == ErrorKind::bad_input ? 2 : 1);
@@ -92,7 +93,7 @@ class PlaybookDriver {
       }
     }
     std::string outcome = any_failed ? "failed" : "completed";
-    if (!record("run.finished", {{"outcome", outcome}})) return kJournalFailure;
+    if (!record(record_kind::run_finished, {{"outcome", outcome}})) return kJournalFailure;
     setup_.reporter->finished(outcome, any_failed ? 1 : 0);
     return any_failed ? 1 : 0;
   }
@@ -141,7 +142,7 @@ class PlaybookDriver {
     json::object payload{{"step", step.id},   {"attempt", attempt},         {"error", error.message},
                          {"error_kind", error_kind_name(error.kind)},       {"final", final},
                          {"timed_out", timed_out}};
-    if (!record("step.failed", std::move(payload))) return StepOutcome::journal_error;
+    if (!record(record_kind::step_failed, std::move(payload))) return StepOutcome::journal_error;
     setup_.reporter->step(step.id, final ? "failed" : "failed (will retry)", error.message);
     if (error.kind == ErrorKind::interrupted && !timed_out) return StepOutcome::interrupted;
     if (!final) return StepOutcome::done;  // caller retries
@@ -166,7 +167,7 @@ class PlaybookDriver {
                          {"needed", step.approval},  {"approved_by", string_array(tally.approvers)},
                          {"authenticated", tally.authenticated}};
     if (tally.authenticated) waiting["plan_sha256"] = tally.plan_sha256;
-    if (!record("approval.waiting", std::move(waiting))) return StepOutcome::journal_error;
+    if (!record(record_kind::approval_waiting, std::move(waiting))) return StepOutcome::journal_error;
     if (!tally.authenticated) setup_.reporter->note(kUnauthenticatedWarning);
     setup_.reporter->waiting(step.id, step.approval, tally.approvers, tally.authenticated);
     while (true) {
@@ -218,7 +219,7 @@ class PlaybookDriver {
     context.just_applied = just_applied;
     auto verification = module.verify(params, &receipt, planned, context);
     if (verification && verification->in_effect) {
-      if (!record("step.verified", {{"step", step.id}, {"detail", verification->detail}})) return StepOutcome::journal_error;
+      if (!record(record_kind::step_verified, {{"step", step.id}, {"detail", verification->detail}})) return StepOutcome::journal_error;
       setup_.reporter->step(step.id, "verified", verification->detail);
       register_output(step, receipt.output);
       return StepOutcome::done;
@@ -240,7 +241,7 @@ class PlaybookDriver {
       auto holds = step.when->evaluate(lookup);
       if (!holds) return fail(step, 0, failure("when: " + holds.error().message), true, false);
       if (!*holds) {
-        if (!record("step.skipped", {{"step", step.id}, {"stage", step.stage}, {"when", step.when->text()}}))
+        if (!record(record_kind::step_skipped, {{"step", step.id}, {"stage", step.stage}, {"when", step.when->text()}}))
           return StepOutcome::journal_error;
         setup_.reporter->step(step.id, "skipped", "when " + step.when->text() + " is false");
         return StepOutcome::done;
@@ -267,7 +268,7 @@ class PlaybookDriver {
       auto verification = module->verify(prior->params, nullptr, prior->planned, context);
       if (verification && verification->in_effect && verification->recovered) {
         Receipt receipt = *verification->recovered;
-        if (!record("step.applied", {{"step", step.id}, {"attempt", attempt}, {"receipt", receipt_to_json(receipt)},
+        if (!record(record_kind::step_applied, {{"step", step.id}, {"attempt", attempt}, {"receipt", receipt_to_json(receipt)},
                                      {"recovered", true}}))
           return StepOutcome::journal_error;
         setup_.reporter->step(step.id, "applied (recovered after a crash)", verification->detail, receipt.changes);
@@ -293,7 +294,7 @@ class PlaybookDriver {
         continue;
       }
       const json::object detail = decided_plan ? *decided_plan : plan->detail;
-      if (!record("step.planned", {{"step", step.id}, {"stage", step.stage}, {"module", step.module},
+      if (!record(record_kind::step_planned, {{"step", step.id}, {"stage", step.stage}, {"module", step.module},
                                    {"attempt", attempt}, {"params", *params}, {"changes", string_array(plan->changes)},
                                    {"detail", detail}}))
         return StepOutcome::journal_error;
@@ -304,7 +305,7 @@ class PlaybookDriver {
         auto approved = await_approvals(step, own_plan ? own_plan->seq : 0);
         if (approved != StepOutcome::done) return approved;
       }
-      if (!record("step.started", {{"step", step.id}, {"attempt", attempt}})) return StepOutcome::journal_error;
+      if (!record(record_kind::step_started, {{"step", step.id}, {"attempt", attempt}})) return StepOutcome::journal_error;
       setup_.reporter->step(step.id, attempt > 1 ? "started (attempt " + std::to_string(attempt) + ")" : "started",
                             step.module, plan->changes);
       context.planned = &detail;
@@ -321,7 +322,7 @@ class PlaybookDriver {
         if (!retry_pause(step, attempt)) return StepOutcome::interrupted;
         continue;
       }
-      if (!record("step.applied", {{"step", step.id}, {"attempt", attempt}, {"receipt", receipt_to_json(*receipt)}}))
+      if (!record(record_kind::step_applied, {{"step", step.id}, {"attempt", attempt}, {"receipt", receipt_to_json(*receipt)}}))
         return StepOutcome::journal_error;
       setup_.reporter->step(step.id, "applied", "", receipt->changes);
       return verify_applied(step, *module, *params, *receipt, detail, attempt, true);
@@ -331,7 +332,7 @@ class PlaybookDriver {
   // Backs off before the next attempt; false when interrupted meanwhile.
   bool retry_pause(const Step& step, int attempt) {
     auto delay = std::chrono::milliseconds(std::min(250 * (1 << std::min(attempt - 1, 5)), 5000));
-    record("step.retry", {{"step", step.id}, {"attempt", attempt + 1}, {"delay_ms", delay.count()}});
+    record(record_kind::step_retry, {{"step", step.id}, {"attempt", attempt + 1}, {"delay_ms", delay.count()}});
     auto until = std::chrono::steady_clock::now() + delay;
     while (std::chrono::steady_clock::now() < until) {
       if (interrupt_requested()) return false;
@@ -398,12 +399,12 @@ UndoOutcome undo_in_force(const RunSetup& setup, const IncidentState& state, con
       return r.ok();
     };
     if (!module) {
-      append("undo.failed", {{"step", s->id}, {"error", "module " + s->module + " is not in this build"}});
+      append(record_kind::undo_failed, {{"step", s->id}, {"error", "module " + s->module + " is not in this build"}});
       setup.reporter->step(s->id, "undo failed", "module " + s->module + " is not in this build");
       ++outcome.failed;
       continue;
     }
-    if (!append("undo.started", {{"step", s->id}, {"reason", reason}})) {
+    if (!append(record_kind::undo_started, {{"step", s->id}, {"reason", reason}})) {
       ++outcome.failed;
       break;
     }
@@ -411,11 +412,11 @@ UndoOutcome undo_in_force(const RunSetup& setup, const IncidentState& state, con
     context.planned = &s->planned;
     auto status = module->undo(*s->receipt, context);
     if (status) {
-      append("step.undone", {{"step", s->id}});
+      append(record_kind::step_undone, {{"step", s->id}});
       setup.reporter->step(s->id, "undone", "", s->receipt->changes);
       ++outcome.undone;
     } else {
-      append("undo.failed", {{"step", s->id}, {"error", status.error().message}});
+      append(record_kind::undo_failed, {{"step", s->id}, {"error", status.error().message}});
       setup.reporter->step(s->id, "undo failed", status.error().message);
       ++outcome.failed;
     }

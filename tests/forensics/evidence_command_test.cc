@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "forensics/custody_log.h"
-#include "forensics/evidence_durable_write.h"
+#include "responder/durable_file.h"
 #include "forensics/immutable_file.h"
 
 using namespace responder;

@@ -17,7 +17,7 @@
 
 #include "forensics/custody_log.h"
 #include "forensics/evidence_digest.h"
-#include "forensics/evidence_durable_write.h"
+#include "responder/durable_file.h"
 #include "forensics/evidence_image_reader.h"
 #include "forensics/evidence_manifest.h"
 #include "forensics/evidence_sealer.h"
@@ -398,7 +398,7 @@ TEST_CASE("tamper matrix: every change is caught and named") {
          for (auto& l : lines) text += l + "\n";
          overwrite(d / "custody.jsonl", text);
        },
-       "custody.jsonl", "custody line 2: sequence number"},
+       "custody.jsonl", "custody.jsonl record 2 (line 2) has seq 3, expected 2"},
       {"a custody line edited",
        [](const fs::path& d) {
          auto lines = *read_custody_lines(d);
@@ -409,7 +409,7 @@ TEST_CASE("tamper matrix: every change is caught and named") {
          for (auto& l : lines) text += l + "\n";
          overwrite(d / "custody.jsonl", text);
        },
-       "custody.jsonl", "custody line 2: does not chain"},
+       "custody.jsonl", "custody.jsonl record 2 (line 2): prev does not match"},
       {"the signature replaced",
        [](const fs::path& d) {
          auto key = Ed25519Key::generate();

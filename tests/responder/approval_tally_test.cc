@@ -204,7 +204,7 @@ TEST_CASE("signed approvals: a record edited after signing, or naming a head not
   CHECK(tally.refused[2].reason.find("does not verify") != std::string::npos);
 }
 
-TEST_CASE("approvers with only an OS user count by that OS user; names not configured never count") {
+TEST_CASE("approvers with only an OS user count by that OS user: names not configured never count") {
   RESPONDER_SKIP_WHEN(have_ssh_keygen() ? "" : "ssh-keygen is not installed (Debian package openssh-client)");
   SignedJournal j;
   std::string plan = plan_sha256(*latest_plan(j.contents(), "gated"));
@@ -233,7 +233,7 @@ TEST_CASE("without approvers: configured, names are normalised and the tally say
   CHECK(tally.approvers == std::vector<std::string>{"alice"});
 }
 
-TEST_CASE("an approval request is canonical and parses back; anything else is refused") {
+TEST_CASE("an approval request is canonical and parses back: anything else is refused") {
   ApprovalRequest r{"I1", "gated", std::string(64, 'b'), 7, std::string(64, 'c'), "alice"};
   auto parsed = parse_approval_request(r.text());
   REQUIRE(parsed.ok());

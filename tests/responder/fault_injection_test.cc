@@ -1,10 +1,13 @@
-// A run killed with SIGKILL after each journal record in turn, then resumed,
-// ends in the same state as an uninterrupted run, with every step applied
-// exactly once (LevelDB's fault_injection_test, for the incident journal).
+// A run killed with SIGKILL after each journal record in turn, or whose
+// power goes or whose disk fails at each record, then resumed, ends in the
+// same state as an uninterrupted run, with every step applied exactly once
+// (LevelDB's fault_injection_test, for the incident journal).
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <cstring>
 #include <map>
+#include <set>
 
 #include "tests/responder/engine_lab.h"
 
@@ -139,4 +142,149 @@ TEST_CASE("killed inside apply before its change, resume applies again with the 
   REQUIRE(state.steps.at("b").receipt);
   CHECK(state.steps.at("b").receipt->output.at("attempts").to_number<int>() == 2);
   CHECK(state.steps.at("b").receipt->output.at("plan_saw").to_number<int>() == 0);
+}
+
+// --- The power goes, or the disk fails, at each journal record ------------
+//
+// A kill keeps the page cache; a power cut does not. RESPONDER_FAULT
+// (tests/support/fault_file_system.h) makes the journal's file system keep
+// only the bytes that were synced, plus the part of the record in flight
+// that reached the disk, and fail writes and syncs on cue.
+
+namespace {
+
+struct Reference {
+  Outcome outcome;
+  std::vector<JournalRecord> records;
+};
+
+const Reference& reference_run() {
+  static Reference reference = [] {
+    EngineLab lab;
+    auto pb = lab.playbook(playbook_text(lab));
+    auto clean = lab.responder({"run", pb.string(), "--incident", "F"});
+    INFO(clean.out << clean.err);
+    REQUIRE(clean.exit_code == 0);
+    return Reference{outcome_of(lab, "F"), lab.records("F")};
+  }();
+  return reference;
+}
+
+// After a fault the incident is continued as a responder would: `resume`,
+// or `run` again when the first record never reached the disk.
+ProcessResult continue_incident(const EngineLab& lab, const std::filesystem::path& playbook) {
+  bool has_record = std::filesystem::exists(lab.journal("F")) && !lab.records("F").empty();
+  if (has_record) return lab.responder({"resume", "F"});
+  return lab.responder({"run", playbook.string(), "--incident", "F"});
+}
+
+// The marks this run left must be of steps whose start was journaled, and
+// not of the step whose start record failed.
+void check_no_action_past(const EngineLab& lab, const JournalRecord& failed) {
+  std::set<std::string> started;
+  for (auto& r : lab.records("F", "step.started")) started.insert(r.text("step"));
+  for (auto& mark : lab.lines(lab.marks)) {
+    auto step = mark.substr(mark.find(' ') + 1);
+    CAPTURE(step);
+    CHECK(started.count(step) == 1);
+    if (failed.kind == "step.started") CHECK(step != failed.text("step"));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the power goes at every journal record, before, inside and after its bytes: resume ends as a clean run") {
+  const Reference& ref = reference_run();
+  for (std::size_t k = 1; k <= ref.records.size(); ++k) {
+    for (std::string kept : {"0", "half", "all"}) {
+      CAPTURE(k);
+      CAPTURE(kept);
+      CAPTURE(ref.records[k - 1].kind);
+      EngineLab lab;
+      auto file = lab.playbook(playbook_text(lab));
+      auto cut = lab.responder({"run", file.string(), "--incident", "F"},
+                               {"RESPONDER_FAULT=journal.jsonl:power-cut:" + std::to_string(k) + ":" + kept});
+      REQUIRE(cut.signal == SIGKILL);
+      // What survived: the synced records, plus record k when it was whole.
+      if (std::filesystem::exists(lab.journal("F"))) {
+        auto chain = verify_journal(lab.journal("F"));
+        CHECK(chain.breaks == 0);
+        CHECK(chain.records == (kept == "all" ? k : k - 1));
+      }
+      auto continued = continue_incident(lab, file);
+      INFO(continued.out << continued.err);
+      REQUIRE(continued.exit_code == 0);
+      check_same(ref.outcome, outcome_of(lab, "F"));
+      // The torn bytes were kept beside the journal, not lost.
+      if (kept == "half") {
+        bool copied = false;
+        for (auto& entry : std::filesystem::directory_iterator(lab.journal("F").parent_path()))
+          copied = copied || entry.path().filename().string().starts_with("journal.torn.");
+        CHECK(copied);
+      }
+      auto verified = lab.responder({"journal", "F", "--verify"});
+      CHECK(verified.exit_code == 0);
+    }
+  }
+}
+
+TEST_CASE("a journal write that fails (EIO, ENOSPC) stops the run before the action it announces: resume completes") {
+  const Reference& ref = reference_run();
+  for (std::size_t k = 1; k <= ref.records.size(); ++k) {
+    std::string error = k % 2 ? "EIO" : "ENOSPC";
+    CAPTURE(k);
+    CAPTURE(error);
+    CAPTURE(ref.records[k - 1].kind);
+    EngineLab lab;
+    auto file = lab.playbook(playbook_text(lab));
+    auto failed = lab.responder({"run", file.string(), "--incident", "F"},
+                                {"RESPONDER_FAULT=journal.jsonl:write-error:" + std::to_string(k) + ":" + error});
+    INFO(failed.out << failed.err);
+    REQUIRE(failed.signal == 0);
+    CHECK(failed.exit_code != 0);
+    CHECK((failed.out + failed.err).find("cannot append to") != std::string::npos);
+    CHECK((failed.out + failed.err).find(std::strerror(error == "EIO" ? EIO : ENOSPC)) != std::string::npos);
+    if (std::filesystem::exists(lab.journal("F"))) {
+      // The half-written line was cut back: no torn line, no broken chain.
+      auto chain = verify_journal(lab.journal("F"));
+      CHECK(chain.intact);
+      CHECK(chain.records == k - 1);
+      check_no_action_past(lab, ref.records[k - 1]);
+    } else {
+      CHECK(k == 1);  // the first record failed: nothing was created
+    }
+    auto continued = continue_incident(lab, file);
+    INFO(continued.out << continued.err);
+    REQUIRE(continued.exit_code == 0);
+    check_same(ref.outcome, outcome_of(lab, "F"));
+  }
+}
+
+TEST_CASE("a journal sync that fails stops the run before the action it announces: resume completes") {
+  const Reference& ref = reference_run();
+  for (std::size_t k = 1; k <= ref.records.size(); ++k) {
+    CAPTURE(k);
+    CAPTURE(ref.records[k - 1].kind);
+    EngineLab lab;
+    auto file = lab.playbook(playbook_text(lab));
+    auto failed = lab.responder({"run", file.string(), "--incident", "F"},
+                                {"RESPONDER_FAULT=journal.jsonl:sync-error:" + std::to_string(k) + ":EIO"});
+    INFO(failed.out << failed.err);
+    REQUIRE(failed.signal == 0);
+    CHECK(failed.exit_code != 0);
+    CHECK((failed.out + failed.err).find("cannot sync") != std::string::npos);
+    if (std::filesystem::exists(lab.journal("F"))) {
+      // The record whose sync failed may be on disk or not; either way the
+      // run did not act on it.
+      auto chain = verify_journal(lab.journal("F"));
+      CHECK(chain.breaks == 0);
+      check_no_action_past(lab, ref.records[k - 1]);
+    } else {
+      CHECK(k == 1);
+    }
+    auto continued = continue_incident(lab, file);
+    INFO(continued.out << continued.err);
+    REQUIRE(continued.exit_code == 0);
+    check_same(ref.outcome, outcome_of(lab, "F"));
+  }
 }

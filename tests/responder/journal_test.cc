@@ -2,8 +2,10 @@
 
 #include <fstream>
 
+#include "responder/chained_log/format.h"
 #include "responder/journal.h"
 #include "responder/journal_format.h"
+#include "responder/sha256.h"
 #include "tests/responder/engine_lab.h"
 
 using namespace responder;
@@ -26,7 +28,7 @@ TEST_CASE("records are chained with seq time actor kind prev and payload") {
   auto contents = read_journal(file);
   REQUIRE(contents.ok());
   REQUIRE(contents->records.size() == 3);
-  CHECK(contents->records[0].text("prev") == kZeroHash);
+  CHECK(contents->records[0].text("prev") == chained_log::kZeroHash);
   auto lines = EngineLab{}.lines(file);
   CHECK(contents->records[1].text("prev") == sha256_hex(lines[0]));
   CHECK(contents->records[2].seq == 3);

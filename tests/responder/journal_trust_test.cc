@@ -7,10 +7,12 @@
 
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
 #include "responder/journal.h"
+#include "responder/sha256.h"
 #include "tests/responder/engine_lab.h"
 
 using namespace responder;
@@ -114,7 +116,7 @@ TEST_CASE("a torn last line after a crash is not tampering: status and resume go
   CHECK(lab.responder({"journal", "C1", "--verify"}).exit_code == 0);
 }
 
-TEST_CASE("run and status print the journal head; a witness proves a cut or rewritten tail") {
+TEST_CASE("run and status print the journal head: a witness proves a cut or rewritten tail") {
   EngineLab lab;
   auto pb = lab.playbook("name: w\nstages:\n  evaluate:\n" + mark_step(lab, "one") + mark_step(lab, "two"));
   auto run = lab.responder({"run", pb.string(), "--incident", "W1"});
@@ -247,4 +249,59 @@ TEST_CASE("a writer refuses to append to a journal cut since it last read it") {
   CHECK(appended.error().kind == ErrorKind::refused);
   CHECK(appended.error().message.find("records were removed") != std::string::npos);
   CHECK(EngineLab{}.lines(file).size() == 2);
+}
+
+TEST_CASE("records inserted, duplicated, reordered, removed or cut: verify names the first bad one: resume and undo refuse") {
+  struct Tampering {
+    const char* what;
+    std::function<void(std::vector<std::string>&)> apply;
+    std::size_t first_bad;
+    const char* says;
+  };
+  std::vector<Tampering> tamperings = {
+      {"a record duplicated", [](auto& l) { l.insert(l.begin() + 5, l[4]); }, 6, "has seq 5, expected 6"},
+      {"a forged record inserted with a valid link",
+       [](auto& l) {
+         auto forged = "{\"seq\":5,\"time\":\"2026-01-01T00:00:00.000Z\",\"actor\":\"mallory\",\"kind\":\"step.undone\","
+                       "\"prev\":\"" + sha256_hex(l[3]) + "\",\"step\":\"one\"}";
+         l.insert(l.begin() + 4, forged);
+       },
+       6, "has seq 5, expected 6"},
+      {"two records reordered", [](auto& l) { std::swap(l[4], l[5]); }, 5, "has seq 6, expected 5"},
+      {"a record removed", [](auto& l) { l.erase(l.begin() + 4); }, 5, "has seq 6, expected 5"},
+      {"a record cut short", [](auto& l) { l[4].resize(l[4].size() / 2); }, 5, "is not valid JSON"},
+  };
+  for (auto& t : tamperings) {
+    CAPTURE(t.what);
+    EngineLab lab;
+    auto pb = lab.playbook("name: t\nstages:\n  isolate-and-contain:\n" + mark_step(lab, "one") + mark_step(lab, "two") +
+                           "  remediate:\n" + mark_step(lab, "three"));
+    REQUIRE(lab.responder({"run", pb.string(), "--incident", "T"}).exit_code == 0);
+    auto lines = lab.lines(lab.journal("T"));
+    REQUIRE(lines.size() > 10);
+    t.apply(lines);
+    std::string text;
+    for (auto& l : lines) text += l + "\n";
+    std::ofstream(lab.journal("T"), std::ios::binary | std::ios::trunc) << text;
+    auto marks = slurp(lab.marks);
+
+    auto verify = lab.responder({"journal", "T", "--verify"});
+    INFO(verify.out << verify.err);
+    CHECK(verify.exit_code == 1);
+    std::string first = "record " + std::to_string(t.first_bad) + " (line " + std::to_string(t.first_bad) + ")";
+    auto at = verify.out.find(first);
+    CHECK(at != std::string::npos);
+    CHECK(verify.out.find(t.says) != std::string::npos);
+    // The first problem printed is the first bad record.
+    for (std::size_t earlier = 1; earlier < t.first_bad; ++earlier)
+      CHECK(verify.out.find("record " + std::to_string(earlier) + " (line") == std::string::npos);
+
+    auto resume = lab.responder({"resume", "T"});
+    CHECK(resume.exit_code == 3);
+    CHECK(resume.err.find(first) != std::string::npos);
+    auto undo = lab.responder({"undo", "T"});
+    CHECK(undo.exit_code == 3);
+    CHECK(undo.err.find(first) != std::string::npos);
+    CHECK(slurp(lab.marks) == marks);
+  }
 }

@@ -86,6 +86,8 @@ class TestMark final : public Module {
       v.recovered->output["mark"] = mark_of(context);
       v.recovered->output["attempts"] =
           static_cast<std::int64_t>(lines_of(file + ".attempts." + context.step_id).size());
+      if (context.planned && context.planned->contains("planned_after_attempts"))
+        v.recovered->output["plan_saw"] = context.planned->at("planned_after_attempts");
       v.recovered->changes.push_back("appended '" + mark_of(context) + "' to " + file);
     }
     return v;

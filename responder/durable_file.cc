@@ -1,4 +1,4 @@
-#include "forensics/evidence_durable_write.h"
+#include "responder/durable_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>

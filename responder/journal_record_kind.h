@@ -1,0 +1,29 @@
+// The kinds of incident journal records (journal_format.h says what each
+// carries), named once for the writers and every reader.
+#pragma once
+
+#include <string_view>
+
+namespace responder::record_kind {
+
+inline constexpr std::string_view incident_opened = "incident.opened";
+inline constexpr std::string_view run_started = "run.started";
+inline constexpr std::string_view run_interrupted = "run.interrupted";
+inline constexpr std::string_view run_finished = "run.finished";
+inline constexpr std::string_view stage_started = "stage.started";
+inline constexpr std::string_view step_planned = "step.planned";
+inline constexpr std::string_view step_skipped = "step.skipped";
+inline constexpr std::string_view approval_waiting = "approval.waiting";
+inline constexpr std::string_view approval = "approval";
+inline constexpr std::string_view step_started = "step.started";
+inline constexpr std::string_view step_applied = "step.applied";
+inline constexpr std::string_view step_verified = "step.verified";
+inline constexpr std::string_view step_failed = "step.failed";
+inline constexpr std::string_view step_retry = "step.retry";
+inline constexpr std::string_view step_confirmed = "step.confirmed";
+inline constexpr std::string_view step_reconciled = "step.reconciled";
+inline constexpr std::string_view undo_started = "undo.started";
+inline constexpr std::string_view step_undone = "step.undone";
+inline constexpr std::string_view undo_failed = "undo.failed";
+
+}  // namespace responder::record_kind
