@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "containment/firewall_block.h"
 #include "containment/unit_stop.h"
 #include "responder/message_text.h"
 #include "responder/schema.h"
@@ -110,12 +111,6 @@ Result<AccessPlan> plan_access(const json::object& params, const StepContext& co
   return plan;
 }
 
-const Module& firewall_block() {
-  const Module* m = ModuleRegistry::instance().find("firewall.block");
-  if (!m) throw std::logic_error("access.disable needs firewall.block linked in");
-  return *m;
-}
-
 // The firewall.block step's receipt, as kept inside this step's receipt.
 json::object firewall_part(const Receipt& firewall) {
   json::object o;
@@ -143,9 +138,9 @@ class AccessDisable final : public Module {
     PlanResult plan;
     for (auto& c : access->units) plan.changes.push_back(c.describe());
     if (access->firewall) {
-      auto p = firewall_block().schema().resolve(access->firewall_params);
+      auto p = firewall_block_module().schema().resolve(access->firewall_params);
       if (!p) return p.error();
-      auto fw = firewall_block().plan(*p, context);
+      auto fw = firewall_block_module().plan(*p, context);
       if (!fw) return fw.error();
       plan.changes.push_back("block new SSH connections to port " + display(params.at("ssh_port")) +
                              " except from the management ranges and this session (" + access->firewall_reason + ")");
@@ -172,15 +167,15 @@ class AccessDisable final : public Module {
     }
     Receipt receipt;
     if (access->firewall) {
-      auto p = firewall_block().schema().resolve(access->firewall_params);
+      auto p = firewall_block_module().schema().resolve(access->firewall_params);
       if (!p) return p.error();
       // A block the first attempt already added is taken over, not added
       // again (which would leave it out of this receipt, and so of undo).
       std::optional<Receipt> earlier;
       if (planned && planned->if_contains("firewall"))
-        if (auto v = firewall_block().verify({}, nullptr, planned->at("firewall").as_object(), context); v && v->recovered)
+        if (auto v = firewall_block_module().verify({}, nullptr, planned->at("firewall").as_object(), context); v && v->recovered)
           earlier = std::move(v->recovered);
-      auto fw = earlier ? Result<Receipt>(std::move(*earlier)) : firewall_block().apply(*p, context);
+      auto fw = earlier ? Result<Receipt>(std::move(*earlier)) : firewall_block_module().apply(*p, context);
       if (!fw) return fw.error();
       receipt.undo["firewall"] = firewall_part(*fw);
       receipt.changes.push_back("new SSH connections blocked in the firewall (" + access->firewall_reason + ")");
@@ -188,7 +183,7 @@ class AccessDisable final : public Module {
     if (auto s = apply_unit_stops(*systemd, access->units, context); !s) {
       if (access->firewall) {
         auto fw = receipt_from_json(receipt.undo.at("firewall").as_object());
-        if (auto u = firewall_block().undo(fw, context); !u)
+        if (auto u = firewall_block_module().undo(fw, context); !u)
           return failure(s.error().message + "; removing the SSH block failed too: " + u.error().message);
       }
       return s.error();
@@ -216,7 +211,7 @@ class AccessDisable final : public Module {
     if (!v) return v.error();
     if (auto* f = receipt->undo.if_contains("firewall")) {
       auto fw = receipt_from_json(f->as_object());
-      auto fv = firewall_block().verify({}, &fw, {}, context);
+      auto fv = firewall_block_module().verify({}, &fw, {}, context);
       if (!fv) return fv.error();
       v->in_effect = v->in_effect && fv->in_effect;
       v->detail += (v->detail.empty() ? "" : "; ") + std::string("SSH block: ") + fv->detail;
@@ -238,7 +233,7 @@ class AccessDisable final : public Module {
     Receipt rebuilt;
     rebuilt.undo["units"] = *units;
     if (auto* f = planned.if_contains("firewall")) {
-      auto fv = firewall_block().verify({}, nullptr, f->as_object(), context);
+      auto fv = firewall_block_module().verify({}, nullptr, f->as_object(), context);
       if (!fv) return fv.error();
       v->in_effect = v->in_effect && fv->in_effect && fv->recovered;
       v->detail += (v->detail.empty() ? "" : "; ") + std::string("SSH block: ") + fv->detail;
@@ -254,7 +249,7 @@ class AccessDisable final : public Module {
     if (!changes) return changes.error();
     std::string problems;
     if (auto* f = receipt.undo.if_contains("firewall"))
-      if (auto s = firewall_block().undo(receipt_from_json(f->as_object()), context); !s) problems = s.error().message;
+      if (auto s = firewall_block_module().undo(receipt_from_json(f->as_object()), context); !s) problems = s.error().message;
     if (!changes->empty()) {
       auto systemd = SystemdManager::connect();
       if (!systemd) return systemd.error();

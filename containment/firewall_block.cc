@@ -4,6 +4,7 @@
 // address-and-port pairs to concatenated interval sets.
 #include <netinet/in.h>
 
+#include "containment/firewall_block.h"
 #include "containment/firewall_block_targets.h"
 #include "containment/firewall_change.h"
 #include "containment/firewall_module.h"
@@ -114,4 +115,10 @@ class FirewallBlock final : public FirewallModule {
 RESPONDER_MODULE(FirewallBlock);
 
 }  // namespace
+
+const Module& firewall_block_module() {
+  static const FirewallBlock module;
+  return module;
+}
+
 }  // namespace responder

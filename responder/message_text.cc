@@ -10,7 +10,7 @@ namespace {
 constexpr std::size_t kQuotedBytes = 80;  // longer text is cut to this many bytes
 
 std::string hex_escape(const char* format, unsigned value) {
-  char buffer[8];
+  char buffer[16];  // "\\u" and up to 8 hex digits for any unsigned value
   std::snprintf(buffer, sizeof buffer, format, value);
   return buffer;
 }

@@ -7,6 +7,7 @@
 
 #include "responder/approval_request.h"
 #include "responder/approval_tally.h"
+#include "responder/exit_code.h"
 #include "responder/interrupt.h"
 #include "responder/journal_record_kind.h"
 #include "responder/schema.h"
@@ -60,8 +61,8 @@ class PlaybookDriver {
         if (finished(step, prior)) continue;
         if (interrupt_requested()) {
           record(record_kind::run_interrupted, {{"reason", "interrupted before step " + step.id}});
-          setup_.reporter->finished("interrupted; resume with `responder resume " + setup_.incident_id + "`", 4);
-          return 4;
+          setup_.reporter->finished("interrupted; resume with `responder resume " + setup_.incident_id + "`", kExitInterrupted);
+          return kExitInterrupted;
         }
         if (!announced) {
           setup_.reporter->stage(stage.name);
@@ -74,32 +75,36 @@ class PlaybookDriver {
           case StepOutcome::journal_error: return kJournalFailure;
           case StepOutcome::interrupted:
             record(record_kind::run_interrupted, {{"reason", "interrupted during step " + step.id}});
-            setup_.reporter->finished("interrupted; resume with `responder resume " + setup_.incident_id + "`", 4);
-            return 4;
+            setup_.reporter->finished("interrupted; resume with `responder resume " + setup_.incident_id + "`", kExitInterrupted);
+            return kExitInterrupted;
           case StepOutcome::refused:
             record(record_kind::run_finished, {{"outcome", "refused"}, {"step", step.id}});
-            setup_.reporter->finished("refused at step " + step.id, 3);
-            return 3;
-          case StepOutcome::failed:
+            setup_.reporter->finished("refused at step " + step.id, kExitRefused);
+            return kExitRefused;
+          case StepOutcome::failed: {
             any_failed = true;
             if (step.on_failure == OnFailure::continue_run) continue;
             if (step.on_failure == OnFailure::undo_stage) undo_stage(stage.name);
             record(record_kind::run_finished, {{"outcome", "aborted"}, {"step", step.id}});
             // A step that found its parameters wrong (a unit or share that is
             // not there) is the playbook's error: exit 2, like validation.
-            setup_.reporter->finished("aborted at step " + step.id, last_failure_ == ErrorKind::bad_input ? 2 : 1);
-            return last_failure_ == ErrorKind::bad_input ? 2 : 1;
+            int code = last_failure_ == ErrorKind::bad_input ? kExitBadInput : kExitStepFailed;
+            setup_.reporter->finished("aborted at step " + step.id, code);
+            return code;
+          }
         }
       }
     }
     std::string outcome = any_failed ? "failed" : "completed";
     if (!record(record_kind::run_finished, {{"outcome", outcome}})) return kJournalFailure;
-    setup_.reporter->finished(outcome, any_failed ? 1 : 0);
-    return any_failed ? 1 : 0;
+    setup_.reporter->finished(outcome, any_failed ? kExitStepFailed : kExitSuccess);
+    return any_failed ? kExitStepFailed : kExitSuccess;
   }
 
  private:
-  static constexpr int kJournalFailure = 1;
+  // The journal could not take a record: the run stopped before acting on
+  // it, as a failed step stops it.
+  static constexpr int kJournalFailure = kExitStepFailed;
   ErrorKind last_failure_ = ErrorKind::failed;
 
   bool record(std::string_view kind, json::object payload) {
