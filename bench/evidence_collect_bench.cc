@@ -23,11 +23,12 @@
 
 #include "bench/evidence_scratch.h"
 #include "bench/timed_command.h"
-#include "forensics/immutable_file.h"
+#include "forensics/evidence/immutable_file.h"
 #include "responder/module.h"
 #include "responder/schema_catalog.h"
 
 using namespace responder;
+using namespace responder::evidence;
 using namespace responder::bench;
 namespace fs = std::filesystem;
 

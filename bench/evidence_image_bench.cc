@@ -35,11 +35,12 @@
 
 #include "bench/evidence_scratch.h"
 #include "bench/timed_command.h"
-#include "forensics/evidence_digest.h"
-#include "forensics/evidence_item.h"
-#include "forensics/immutable_file.h"
+#include "forensics/evidence/evidence_digest.h"
+#include "forensics/evidence/evidence_item.h"
+#include "forensics/evidence/immutable_file.h"
 
 using namespace responder;
+using namespace responder::evidence;
 using namespace responder::bench;
 namespace fs = std::filesystem;
 

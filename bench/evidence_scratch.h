@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "forensics/immutable_file.h"
+#include "forensics/evidence/immutable_file.h"
 
 namespace responder::bench {
 
@@ -19,7 +19,7 @@ struct EvidenceScratch {
     if (!::mkdtemp(templ.data())) std::perror("mkdtemp"), std::exit(1);
     root = templ;
   }
-  ~EvidenceScratch() { remove_write_once_tree(root); }
+  ~EvidenceScratch() { evidence::remove_write_once_tree(root); }
   EvidenceScratch(const EvidenceScratch&) = delete;
   EvidenceScratch& operator=(const EvidenceScratch&) = delete;
 };

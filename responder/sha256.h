@@ -1,6 +1,6 @@
 // SHA-256 of small inputs held in memory (records, lines, keys), as the
 // lowercase hex every log and manifest stores. Streams of evidence are hashed
-// while they are copied instead (forensics/evidence_digest.h).
+// while they are copied instead (forensics/evidence/evidence_digest.h).
 #pragma once
 
 #include <string>

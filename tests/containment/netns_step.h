@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "containment/firewall_confirm.h"
+#include "containment/firewall/firewall_confirm.h"
 #include "responder/module.h"
 #include "responder/schema.h"
 #include "tests/containment/netns_lab.h"
@@ -53,11 +53,11 @@ class NetnsStep {
   }
   Result<Receipt> confirm(const Receipt& receipt) {
     ScopedNetns in(ns_);
-    return confirm_firewall_step(receipt, context_);
+    return firewall::confirm_firewall_step(receipt, context_);
   }
   Status reconcile(const Receipt& receipt, bool confirmed) {
     ScopedNetns in(ns_);
-    return reconcile_firewall_step(receipt, confirmed, context_);
+    return firewall::reconcile_firewall_step(receipt, confirmed, context_);
   }
   SafetyRules& safety() { return safety_; }
 

@@ -8,7 +8,7 @@
 
 #include <pcap/dlt.h>
 
-#include "forensics/packet_decoder.h"
+#include "forensics/traffic/packet_decoder.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static constexpr int kLinktypes[] = {DLT_EN10MB, DLT_LINUX_SLL, 276 /* SLL2 */, DLT_RAW, DLT_IPV4, DLT_IPV6,
@@ -17,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   int linktype = kLinktypes[data[0] % std::size(kLinktypes)];
   // An exact-size copy, so that AddressSanitizer sees the first byte past the frame.
   std::vector<std::uint8_t> frame(data + 1, data + size);
-  responder::DecodedPacket packet;
-  bool ip = responder::decode_packet(linktype, frame.data(), static_cast<std::uint32_t>(frame.size()), packet);
+  responder::traffic::DecodedPacket packet;
+  bool ip = responder::traffic::decode_packet(linktype, frame.data(), static_cast<std::uint32_t>(frame.size()), packet);
   if (ip != packet.is_ip) std::abort();
   if (packet.payload) {
     const std::uint8_t* end = frame.data() + frame.size();

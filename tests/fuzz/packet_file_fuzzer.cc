@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "forensics/traffic_analysis.h"
+#include "forensics/traffic/traffic_analysis.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const int fd = ::memfd_create("capture.pcap", MFD_CLOEXEC);
@@ -20,8 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const std::string path = "/proc/self/fd/" + std::to_string(fd);
   // Tight limits on every other length, so that a few packets reach the
   // tally's saturation paths too.
-  responder::AnalysisOptions options;
+  responder::traffic::AnalysisOptions options;
   if (size % 2 == 0) options.limits = {4, 2, 2, 1, 4};
-  (void)responder::analyze_captures({path}, options);
+  (void)responder::traffic::analyze_captures({path}, options);
   return 0;
 }

@@ -10,8 +10,8 @@
 #include <sstream>
 #include <string>
 
-#include "forensics/evidence_verifier.h"
-#include "forensics/tar_reader.h"
+#include "forensics/evidence/evidence_verifier.h"
+#include "forensics/evidence/tar_reader.h"
 
 namespace {
 
@@ -33,12 +33,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::filesystem::remove_all(destination);
   std::filesystem::create_directory(destination);
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
-  if (responder::extract_tar(in, "bundle.tar", destination)) {
+  if (responder::evidence::extract_tar(in, "bundle.tar", destination)) {
     for (auto& entry : std::filesystem::directory_iterator(destination))
       if (entry.is_directory() && std::filesystem::exists(entry.path() / "manifest.json")) {
-        responder::VerifyOptions options;
+        responder::evidence::VerifyOptions options;
         options.check_write_once = false;
-        (void)responder::verify_evidence(entry.path(), options);
+        (void)responder::evidence::verify_evidence(entry.path(), options);
       }
   }
   for (auto& entry : std::filesystem::directory_iterator(base()))

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "containment/systemd_units.h"
+#include "containment/systemd/systemd_units.h"
 #include "responder/config.h"
 #include "responder/diagnostic.h"
 #include "responder/expression.h"
@@ -18,6 +18,7 @@
 #include "tests/support/process.h"
 
 using namespace responder;
+using namespace responder::systemd;
 using namespace responder::testing;
 
 namespace {

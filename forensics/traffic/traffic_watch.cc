@@ -1,0 +1,103 @@
+// traffic.watch: de-escalation's check that an attack has stopped. Listens
+// for packets matching the attack's BPF signature; ends early once `quiet`
+// passes without one. Reads only; nothing to undo.
+#include <chrono>
+
+#include "forensics/traffic/packet_source.h"
+#include "responder/clock.h"
+#include "responder/duration.h"
+#include "responder/record_module.h"
+
+namespace responder::traffic {
+namespace {
+
+std::chrono::milliseconds duration_param(const json::object& params, const char* key, std::chrono::milliseconds fallback) {
+  auto* d = params.if_contains(key);
+  if (!d) return fallback;
+  if (d->is_int64()) return std::chrono::milliseconds(d->get_int64() * 1000);
+  auto parsed = parse_duration(d->as_string());
+  return parsed ? *parsed : fallback;
+}
+
+std::string time_text(std::int64_t us) {
+  return format_rfc3339(SystemTime(std::chrono::duration_cast<SystemTime::duration>(std::chrono::microseconds(us))));
+}
+
+class TrafficWatch final : public RecordModule {
+ public:
+  TrafficWatch() : RecordModule("watch recorded", "watch not yet recorded") {}
+  std::string_view name() const override { return "traffic.watch"; }
+
+  Result<PlanResult> plan(const json::object& params, StepContext&) const override {
+    PlanResult plan;
+    auto duration = duration_param(params, "duration", std::chrono::minutes(5));
+    auto quiet = duration_param(params, "quiet", std::chrono::seconds(60));
+    plan.changes.push_back("nothing changes; watches " + std::string(params.at("interface").as_string()) + " for up to " +
+                           format_duration(duration) + " for: " + std::string(params.at("signature").as_string()) +
+                           " (stopped after " + format_duration(quiet) + " without a match)");
+    return plan;
+  }
+
+  Result<Receipt> apply(const json::object& params, StepContext& context) const override {
+    std::string interface(params.at("interface").as_string());
+    std::string signature(params.at("signature").as_string());
+    auto duration = duration_param(params, "duration", std::chrono::minutes(5));
+    auto quiet = duration_param(params, "quiet", std::chrono::seconds(60));
+    auto source = PacketSource::open_live(interface, 96);
+    if (!source) return source.error();
+    if (Status s = source->set_filter(signature); !s) return s.error();
+
+    auto start = std::chrono::steady_clock::now();
+    auto last_activity = start;  // the start, or the last match
+    std::uint64_t matches = 0;
+    std::int64_t first_us = 0, last_us = 0;
+    bool quiet_reached = false;
+    PacketView view;
+    while (std::chrono::steady_clock::now() - start < duration) {
+      if (context.should_stop()) {
+        if (context.interrupted && context.interrupted->load())
+          return interruption("watch on " + interface + " interrupted after " + std::to_string(matches) + " matches");
+        break;
+      }
+      if (std::chrono::steady_clock::now() - last_activity >= quiet) {
+        quiet_reached = true;
+        break;
+      }
+      auto next = source->next(view);
+      if (!next) return next.error();
+      if (*next == PacketSource::Next::end) break;
+      if (*next != PacketSource::Next::packet) continue;
+      if (!matches) first_us = view.time_us;
+      last_us = view.time_us;
+      ++matches;
+      last_activity = std::chrono::steady_clock::now();
+      if (context.progress && matches % 1024 == 1)
+        context.progress->progress(matches, 0, "packets", "signature matched on " + interface);
+    }
+    auto watched = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    Receipt receipt;
+    auto& out = receipt.output;
+    out["recurred"] = matches > 0;
+    out["matches"] = matches;
+    out["stopped"] = quiet_reached;
+    out["watched"] = format_duration(watched);
+    out["signature"] = signature;
+    out["interface"] = interface;
+    if (matches) {
+      out["first_match"] = time_text(first_us);
+      out["last_match"] = time_text(last_us);
+    }
+    if (auto stats = source->live_stats()) out["kernel_drops"] = stats->kernel_drops;
+    std::string line = matches ? "attack signature matched " + std::to_string(matches) + " packets, first at " + time_text(first_us) +
+                                     ", last at " + time_text(last_us)
+                               : "attack signature did not recur in " + format_duration(watched);
+    line += quiet_reached ? "; quiet for " + format_duration(quiet) + ": stopped" : "; not quiet at the end of the watch";
+    receipt.changes.push_back(line);
+    return receipt;
+  }
+};
+
+RESPONDER_MODULE(TrafficWatch);
+
+}  // namespace
+}  // namespace responder::traffic
