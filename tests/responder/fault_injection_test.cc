@@ -178,6 +178,11 @@ ProcessResult continue_incident(const EngineLab& lab, const std::filesystem::pat
   return lab.responder({"run", playbook.string(), "--incident", "F"});
 }
 
+// `run` of the fault playbook with RESPONDER_FAULT=journal.jsonl:<fault>.
+ProcessResult run_with_fault(const EngineLab& lab, const std::filesystem::path& playbook, const std::string& fault) {
+  return lab.responder({"run", playbook.string(), "--incident", "F"}, {"RESPONDER_FAULT=journal.jsonl:" + fault});
+}
+
 // The marks this run left must be of steps whose start was journaled, and
 // not of the step whose start record failed.
 void check_no_action_past(const EngineLab& lab, const JournalRecord& failed) {
@@ -202,8 +207,7 @@ TEST_CASE("the power goes at every journal record, before, inside and after its 
       CAPTURE(ref.records[k - 1].kind);
       EngineLab lab;
       auto file = lab.playbook(playbook_text(lab));
-      auto cut = lab.responder({"run", file.string(), "--incident", "F"},
-                               {"RESPONDER_FAULT=journal.jsonl:power-cut:" + std::to_string(k) + ":" + kept});
+      auto cut = run_with_fault(lab, file, "power-cut:" + std::to_string(k) + ":" + kept);
       REQUIRE(cut.signal == SIGKILL);
       // What survived: the synced records, plus record k when it was whole.
       if (std::filesystem::exists(lab.journal("F"))) {
@@ -237,8 +241,7 @@ TEST_CASE("a journal write that fails (EIO, ENOSPC) stops the run before the act
     CAPTURE(ref.records[k - 1].kind);
     EngineLab lab;
     auto file = lab.playbook(playbook_text(lab));
-    auto failed = lab.responder({"run", file.string(), "--incident", "F"},
-                                {"RESPONDER_FAULT=journal.jsonl:write-error:" + std::to_string(k) + ":" + error});
+    auto failed = run_with_fault(lab, file, "write-error:" + std::to_string(k) + ":" + error);
     INFO(failed.out << failed.err);
     REQUIRE(failed.signal == 0);
     CHECK(failed.exit_code != 0);
@@ -267,8 +270,7 @@ TEST_CASE("a journal sync that fails stops the run before the action it announce
     CAPTURE(ref.records[k - 1].kind);
     EngineLab lab;
     auto file = lab.playbook(playbook_text(lab));
-    auto failed = lab.responder({"run", file.string(), "--incident", "F"},
-                                {"RESPONDER_FAULT=journal.jsonl:sync-error:" + std::to_string(k) + ":EIO"});
+    auto failed = run_with_fault(lab, file, "sync-error:" + std::to_string(k) + ":EIO");
     INFO(failed.out << failed.err);
     REQUIRE(failed.signal == 0);
     CHECK(failed.exit_code != 0);
