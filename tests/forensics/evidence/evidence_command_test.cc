@@ -14,25 +14,14 @@
 #include "forensics/evidence/custody_log.h"
 #include "responder/durable_file.h"
 #include "forensics/evidence/immutable_file.h"
+#include "tests/forensics/evidence/evidence_lab.h"
 
 using namespace responder;
 using namespace responder::evidence;
+using namespace responder::evidence::lab;  // TempHome: a private home, write-once cleared before removal
 namespace fs = std::filesystem;
 
 namespace {
-
-// See evidence_store_test.cc: a private home, write-once cleared before removal.
-struct TempHome {
-  fs::path root;
-  TempHome() {
-    std::string templ = "/var/tmp/responder-evidence-cli-XXXXXX";
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    root = templ;
-  }
-  ~TempHome() {
-    remove_write_once_tree(root);
-  }
-};
 
 struct Run {
   int code = -1;
@@ -115,7 +104,7 @@ std::string sealed_incident(const TempHome& home) {
 }  // namespace
 
 TEST_CASE("evidence commands: verify, custody, export, and the check with plain tar and sha256sum") {
-  TempHome home;
+  TempHome home("responder-evidence-cli");
   std::string fingerprint = sealed_incident(home);
 
   auto listed = responder_cmd(home, {"evidence", "list", "INC-9"});
@@ -190,7 +179,7 @@ TEST_CASE("evidence commands: verify, custody, export, and the check with plain 
 }
 
 TEST_CASE("evidence verify checks an RFC 3161 reply added later as seal.tsr") {
-  TempHome home;
+  TempHome home("responder-evidence-cli");
   sealed_incident(home);
   auto evidence = home.root / "incidents" / "INC-9" / "evidence";
   auto tsa = home.root / "tsa";
