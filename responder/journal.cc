@@ -135,7 +135,7 @@ Result<JournalRecord> JournalWriter::append(std::string_view kind, std::string_v
   entry.header["actor"] = actor;
   entry.header["kind"] = kind;
   entry.payload = std::move(payload);
-  auto record = log_.append(entry);
+  auto record = log_.append(std::move(entry));
   if (!record) return record.error();
   return journal_record(std::move(*record));
 }

@@ -46,7 +46,7 @@ Result<std::vector<CustodyAppend>> append_custody(const std::filesystem::path& e
     entry.payload = act.details;
     entries.push_back(std::move(entry));
   }
-  auto appended = log->append(entries);
+  auto appended = log->append(std::move(entries));
   if (!appended) return appended.error();
   Status flag = set_write_once(log->descriptor(), WriteOnceFlag::append_only);
   for (auto& record : *appended)

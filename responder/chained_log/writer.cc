@@ -125,13 +125,15 @@ Result<Witness> Writer::head() {
   return Witness{last_seq_, last_hash_};
 }
 
-Result<Record> Writer::append(const Entry& entry) {
-  auto appended = append(std::vector<Entry>{entry});
+Result<Record> Writer::append(Entry entry) {
+  std::vector<Entry> entries;
+  entries.push_back(std::move(entry));
+  auto appended = append(std::move(entries));
   if (!appended) return appended.error();
   return std::move(appended->front());
 }
 
-Result<std::vector<Record>> Writer::append(const std::vector<Entry>& entries) {
+Result<std::vector<Record>> Writer::append(std::vector<Entry> entries) {
   if (sync_failed_)
     return failure("an earlier sync of " + file_.string() + " failed (" + sync_failed_->message +
                    "), so what is on disk is unknown; nothing more is written by this process");
@@ -151,11 +153,13 @@ Result<std::vector<Record>> Writer::append(const std::vector<Entry>& entries) {
   std::string prev = last_hash_;
   for (auto& entry : entries) {
     Record record;
+    record.fields.reserve(entry.header.size() + entry.payload.size() + 2);
     record.seq = ++seq;
     record.fields["seq"] = static_cast<std::int64_t>(record.seq);
-    for (auto& [key, value] : entry.header) record.fields[key] = value;
+    // Moved, not copied: a payload can hold a 100,000-address receipt.
+    for (auto& [key, value] : entry.header) record.fields[key] = std::move(value);
     record.fields["prev"] = prev;
-    for (auto& [key, value] : entry.payload) record.fields[key] = value;
+    for (auto& [key, value] : entry.payload) record.fields[key] = std::move(value);
     std::string line = to_json_text(record.fields);
     record.hash = sha256_hex(line);
     record.offset = known_size_ + bytes.size();

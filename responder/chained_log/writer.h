@@ -40,8 +40,8 @@ class Writer {
   // them once they are on stable storage. On failure none of them counts:
   // the bytes of a failed write are cut back, and after a failed sync this
   // writer refuses every later append.
-  Result<std::vector<Record>> append(const std::vector<Entry>& entries);
-  Result<Record> append(const Entry& entry);
+  Result<std::vector<Record>> append(std::vector<Entry> entries);
+  Result<Record> append(Entry entry);
 
   // The last record now, as a witness ({0, kZeroHash} for an empty log).
   Result<Witness> head();
