@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <charconv>
 
+#include "responder/message_text.h"
+
 namespace responder {
 
 int IpAddress::bit_length() const { return family == AF_INET ? 32 : 128; }
@@ -27,8 +29,9 @@ Result<IpAddress> parse_family(std::string_view text, int family) {
   IpAddress out;
   out.family = family;
   std::string z(text);
-  if (inet_pton(family, z.c_str(), out.bytes.data()) != 1)
-    return bad_input("'" + z + "' is not an " + (family == AF_INET ? "IPv4" : "IPv6") + " address");
+  // inet_pton would stop at a NUL byte and accept what stands before it.
+  if (z.find('\0') != std::string::npos || inet_pton(family, z.c_str(), out.bytes.data()) != 1)
+    return bad_input(in_quotes(text) + " is not an " + (family == AF_INET ? "IPv4" : "IPv6") + " address");
   return out;
 }
 
@@ -54,14 +57,14 @@ Result<IpAddress> parse_ipv6(std::string_view text) { return parse_family(text, 
 Result<IpAddress> parse_ip(std::string_view text) {
   if (text.find(':') != std::string_view::npos) return parse_ipv6(text);
   auto v4 = parse_ipv4(text);
-  if (!v4) return bad_input("'" + std::string(text) + "' is not an IP address");
+  if (!v4) return bad_input(in_quotes(text) + " is not an IP address");
   return v4;
 }
 
 Result<Cidr> parse_cidr(std::string_view text) {
   auto slash = text.find('/');
   auto address = parse_ip(text.substr(0, slash));
-  if (!address) return bad_input("'" + std::string(text) + "' is not an address or CIDR prefix");
+  if (!address) return bad_input(in_quotes(text) + " is not an address or CIDR prefix");
   Cidr out{*address, address->bit_length()};
   if (slash != std::string_view::npos) {
     auto digits = text.substr(slash + 1);
@@ -69,12 +72,12 @@ Result<Cidr> parse_cidr(std::string_view text) {
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix);
     if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() || prefix < 0 ||
         prefix > address->bit_length())
-      return bad_input("'" + std::string(text) + "' has a bad prefix length (0-" +
+      return bad_input(in_quotes(text) + " has a bad prefix length (0-" +
                        std::to_string(address->bit_length()) + ")");
     out.prefix = prefix;
     for (int i = prefix; i < address->bit_length(); ++i)
       if (bit_at(*address, i))
-        return bad_input("'" + std::string(text) + "' has host bits set; did you mean " +
+        return bad_input(in_quotes(text) + " has host bits set; did you mean " +
                          [&] {
                            Cidr fixed = out;
                            for (int j = prefix; j < address->bit_length(); ++j)

@@ -4,8 +4,10 @@
 #include <cstdint>
 
 #include "responder/address.h"
+#include "responder/address_range.h"
 #include "responder/duration.h"
 #include "responder/message_text.h"
+#include "responder/port_range.h"
 
 namespace responder {
 namespace {
@@ -34,47 +36,29 @@ std::string found(const json::value& v) {
   return "a value";
 }
 
-Status expected(const char* what, const json::value& v) {
-  return bad_input(std::string("expected ") + what + ", found " + found(v));
-}
-
 std::optional<std::int64_t> as_integer(const json::value& v) {
   if (v.is_int64()) return v.get_int64();
   if (v.is_uint64() && v.get_uint64() <= INT64_MAX) return static_cast<std::int64_t>(v.get_uint64());
   return std::nullopt;
 }
 
-Status check_port_number(std::int64_t n, const json::value& v) {
-  if (n < 1 || n > 65535) return bad_input("port " + to_json_text(v) + " is out of range 1-65535");
-  return {};
-}
-
-Status check_port_text(std::string_view text) {
-  int port = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty())
-    return bad_input(in_quotes(text) + " is not a port number");
-  if (port < 1 || port > 65535) return bad_input("port " + std::string(text) + " is out of range 1-65535");
-  return {};
-}
-
 Status check_scalar(const json::value& v, TypeKind kind) {
   switch (kind) {
     case TypeKind::any: return {};
     case TypeKind::string:
-      if (!v.is_string()) return expected("a string", v);
+      if (!v.is_string()) return expected_but_found("a string", v);
       return {};
     case TypeKind::integer:
-      if (!as_integer(v)) return expected("a whole number", v);
+      if (!as_integer(v)) return expected_but_found("a whole number", v);
       return {};
     case TypeKind::boolean:
-      if (!v.is_bool()) return expected("true or false", v);
+      if (!v.is_bool()) return expected_but_found("true or false", v);
       return {};
     case TypeKind::ipv4:
     case TypeKind::ipv6:
     case TypeKind::ip:
     case TypeKind::cidr: {
-      if (!v.is_string()) return expected(kind == TypeKind::cidr ? "an address or CIDR prefix" : "an IP address", v);
+      if (!v.is_string()) return expected_but_found(kind == TypeKind::cidr ? "an address or CIDR prefix" : "an IP address", v);
       std::string_view text = v.get_string();
       if (kind == TypeKind::cidr) {
         auto r = parse_cidr(text);
@@ -86,63 +70,45 @@ Status check_scalar(const json::value& v, TypeKind kind) {
       return {};
     }
     case TypeKind::ip_range: {
-      if (!v.is_string()) return expected("an address, CIDR prefix or range like 192.0.2.10-192.0.2.20", v);
-      std::string_view text = v.get_string();
-      auto dash = text.find('-');
-      if (dash == std::string_view::npos) {
-        auto r = parse_cidr(text);
-        if (!r) return r.error();
-        return {};
-      }
-      auto first = parse_ip(text.substr(0, dash));
-      auto last = parse_ip(text.substr(dash + 1));
-      if (!first) return first.error();
-      if (!last) return last.error();
-      if (first->family != last->family) return bad_input("range " + in_quotes(text) + " mixes IPv4 and IPv6");
-      if (last->bytes < first->bytes) return bad_input("range " + in_quotes(text) + " runs backwards");
+      if (!v.is_string()) return expected_but_found("an address, CIDR prefix or range like 192.0.2.10-192.0.2.20", v);
+      auto r = parse_address_range(v.get_string());
+      if (!r) return r.error();
       return {};
     }
     case TypeKind::port:
-      if (auto n = as_integer(v)) return check_port_number(*n, v);
-      return expected("a port number (1-65535)", v);
+      if (!v.is_int64() && !v.is_uint64()) return expected_but_found("a port number (1-65535)", v);
+      [[fallthrough]];
     case TypeKind::port_range: {
-      if (auto n = as_integer(v)) return check_port_number(*n, v);
-      if (!v.is_string()) return expected("a port or port range like 1000-2000", v);
-      std::string_view text = v.get_string();
-      auto dash = text.find('-');
-      if (dash == std::string_view::npos) return check_port_text(text);
-      if (auto s = check_port_text(text.substr(0, dash)); !s) return s;
-      if (auto s = check_port_text(text.substr(dash + 1)); !s) return s;
-      int lo = 0, hi = 0;
-      std::from_chars(text.data(), text.data() + dash, lo);
-      std::from_chars(text.data() + dash + 1, text.data() + text.size(), hi);
-      if (lo > hi) return bad_input("port range " + in_quotes(text) + " runs backwards");
+      auto r = parse_port_range(v);
+      if (!r) return r.error();
       return {};
     }
     case TypeKind::duration: {
-      if (auto n = as_integer(v); n && *n >= 0) return {};  // bare seconds
-      if (!v.is_string()) return expected("a duration like 30s or 5m", v);
-      auto r = parse_duration(v.get_string());
+      auto r = duration_from_json(v);
       if (!r) return r.error();
       return {};
     }
     case TypeKind::path: {
-      if (!v.is_string() || v.get_string().empty()) return expected("a path", v);
+      if (!v.is_string() || v.get_string().empty()) return expected_but_found("a path", v);
       if (std::string_view(v.get_string()).find('\0') != std::string_view::npos)
         return bad_input("a path may not contain a NUL byte");
       return {};
     }
     case TypeKind::object:
-      if (!v.is_object()) return expected("a mapping", v);
+      if (!v.is_object()) return expected_but_found("a mapping", v);
       return {};
     case TypeKind::list:
-      if (!v.is_array()) return expected("a list", v);
+      if (!v.is_array()) return expected_but_found("a list", v);
       return {};
   }
   return {};
 }
 
 }  // namespace
+
+Error expected_but_found(std::string_view what, const json::value& value) {
+  return bad_input("expected " + std::string(what) + ", found " + found(value));
+}
 
 std::optional<TypeKind> type_kind_from_name(std::string_view name) {
   for (auto& k : kKindNames)
@@ -172,7 +138,7 @@ std::string ValueType::name() const {
 
 Status check_value(const json::value& value, const ValueType& type) {
   if (type.kind != TypeKind::list) return check_scalar(value, type.kind);
-  if (!value.is_array()) return expected(("a list of " + type_kind_name(type.item)).c_str(), value);
+  if (!value.is_array()) return expected_but_found("a list of " + type_kind_name(type.item), value);
   const auto& items = value.get_array();
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (auto s = check_scalar(items[i], type.item); !s)

@@ -47,6 +47,11 @@ std::string type_kind_names();
 // the message says what was expected and what was found.
 Status check_value(const json::value& value, const ValueType& type);
 
+// "expected <what>, found <value>", the value named as a person reads it
+// ('text' shortened by in_quotes, "the number 5", "a list", "nothing"): the
+// wording of every mismatch between a value and the kind of value wanted.
+Error expected_but_found(std::string_view what, const json::value& value);
+
 // True when a value of type `from` is always acceptable where `to` is
 // declared (an ipv4 variable fills a cidr parameter, a port fills an int).
 bool type_fits(const ValueType& from, const ValueType& to);

@@ -11,13 +11,9 @@ namespace {
 
 Result<SystemTime> end_time(const json::object& params, SystemTime from) {
   SystemTime end = from;
-  if (auto* f = params.if_contains("for")) {
-    Duration d{};
-    if (f->is_int64()) d = std::chrono::seconds(f->get_int64());
-    else if (auto parsed = parse_duration(f->get_string())) d = *parsed;
-    else return parsed.error();
-    end = from + d;
-  }
+  auto pause = duration_param(params, "for");
+  if (!pause) return pause.error();
+  if (*pause) end = from + **pause;
   if (auto* u = params.if_contains("until")) {
     auto parsed = parse_rfc3339(u->get_string());
     if (!parsed) return parsed.error();

@@ -32,9 +32,9 @@ Result<FirewallDescription> describe_change(const json::object& params, const St
     if (!parsed) return parsed.error();
     ports = std::move(*parsed);
   }
-  auto expires = duration_param(params, "expires");
+  auto expires = whole_seconds_param(params, "expires");
   if (!expires) return expires.error();
-  auto confirm = duration_param(params, "confirm_within");
+  auto confirm = whole_seconds_param(params, "confirm_within");
   if (!confirm) return confirm.error();
 
   FirewallDescription d;

@@ -44,9 +44,12 @@ Result<BlockTargets> read_block_targets(const json::object& params, const Safety
     while (std::getline(in, line)) {
       ++number;
       if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      // One range a line, with white space (and a CRLF line end) around it.
+      auto begin = line.find_first_not_of(" \t\r");
+      if (begin == std::string::npos) continue;
+      auto end = line.find_last_not_of(" \t\r");
       std::string where = path + ":" + std::to_string(number);
-      auto range = parse_address_range(line);
+      auto range = parse_address_range(std::string_view(line).substr(begin, end - begin + 1));
       if (!range) return bad_input(where + ": " + range.error().message);
       if (auto s = take(*range, where, safety, ranges); !s) return s.error();
     }

@@ -47,9 +47,9 @@ Result<FirewallDescription> describe_change(const json::object& params, const St
       kept.push_back(readable(r));
     }
   allowed = merged(std::move(allowed));
-  auto expires = duration_param(params, "expires");
+  auto expires = whole_seconds_param(params, "expires");
   if (!expires) return expires.error();
-  auto confirm = duration_param(params, "confirm_within");
+  auto confirm = whole_seconds_param(params, "confirm_within");
   if (!confirm) return confirm.error();
 
   std::string tag = step_tag("iso", context);

@@ -37,9 +37,9 @@ Result<FirewallDescription> describe_change(const json::object& params, const St
   std::int64_t burst = params.if_contains("burst") ? params.at("burst").to_number<std::int64_t>() : 5;
   bool per_source = !params.if_contains("per") || params.at("per").as_string() == "source";
   auto protocols = protocols_param(json::object{{"protocol", params.if_contains("protocol") ? params.at("protocol") : "tcp"}});
-  auto expires = duration_param(params, "expires");
+  auto expires = whole_seconds_param(params, "expires");
   if (!expires) return expires.error();
-  auto confirm = duration_param(params, "confirm_within");
+  auto confirm = whole_seconds_param(params, "confirm_within");
   if (!confirm) return confirm.error();
 
   std::string tag = step_tag("lim", context);

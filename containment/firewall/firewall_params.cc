@@ -3,52 +3,27 @@
 #include <netinet/in.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 
 #include "responder/duration.h"
 
 namespace responder::firewall {
-namespace {
 
-Result<int> port_number(std::string_view text) {
-  int n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > 65535)
-    return bad_input("not a port: '" + std::string(text) + "'");
-  return n;
-}
-
-}  // namespace
-
-Result<std::optional<std::chrono::seconds>> duration_param(const json::object& params, const char* name) {
-  auto* v = params.if_contains(name);
-  if (!v || v->is_null()) return std::optional<std::chrono::seconds>{};
-  if (v->is_int64() || v->is_uint64()) return std::optional<std::chrono::seconds>{std::chrono::seconds(v->to_number<std::int64_t>())};
-  auto d = parse_duration(v->as_string());
-  if (!d) return d.error();
-  auto s = std::chrono::ceil<std::chrono::seconds>(*d);
-  if (s.count() <= 0) return bad_input(std::string(name) + " must be at least one second");
-  return std::optional<std::chrono::seconds>{s};
+Result<std::optional<std::chrono::seconds>> whole_seconds_param(const json::object& params, std::string_view name) {
+  auto duration = duration_param(params, name);
+  if (!duration) return duration.error();
+  if (!*duration) return std::optional<std::chrono::seconds>{};
+  auto seconds = std::chrono::ceil<std::chrono::seconds>(**duration);
+  if (seconds.count() <= 0) return bad_input(std::string(name) + " must be at least one second");
+  return std::optional<std::chrono::seconds>{seconds};
 }
 
 Result<std::vector<PortRange>> ports_param(const json::value& ports) {
   std::vector<PortRange> out;
   for (auto& p : ports.as_array()) {
-    if (p.is_int64() || p.is_uint64()) {
-      auto n = p.to_number<std::int64_t>();
-      if (n < 1 || n > 65535) return bad_input("not a port: " + std::to_string(n));
-      out.push_back({static_cast<int>(n), static_cast<int>(n)});
-      continue;
-    }
-    std::string_view text = p.as_string();
-    auto dash = text.find('-');
-    auto first = port_number(text.substr(0, dash));
-    if (!first) return first.error();
-    auto last = dash == std::string_view::npos ? first : port_number(text.substr(dash + 1));
-    if (!last) return last.error();
-    if (*last < *first) return bad_input("port range '" + std::string(text) + "' runs backwards");
-    out.push_back({*first, *last});
+    auto range = parse_port_range(p);
+    if (!range) return range.error();
+    out.push_back(*range);
   }
   // Overlapping port ranges would be overlapping interval elements.
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.first < b.first; });

@@ -6,22 +6,21 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "containment/firewall/firewall_address_range.h"
 #include "responder/module.h"
+#include "responder/port_range.h"
 
 namespace responder::firewall {
 
-struct PortRange {
-  int first = 0;
-  int last = 0;
-};
-
-// A duration parameter (text like "5m" or bare seconds), rounded up to whole
-// seconds because kernel set timeouts are given in seconds; nullopt if absent.
-Result<std::optional<std::chrono::seconds>> duration_param(const json::object& params, const char* name);
-// `ports` (list of 80, "80", "1000-2000"), merged and sorted.
+// A duration parameter (read by responder::duration_param), rounded up to
+// whole seconds because kernel set timeouts are given in seconds, and at
+// least one second; nullopt if absent.
+Result<std::optional<std::chrono::seconds>> whole_seconds_param(const json::object& params, std::string_view name);
+// `ports` (list of 80, "80", "1000-2000", each read by parse_port_range),
+// merged and sorted.
 Result<std::vector<PortRange>> ports_param(const json::value& ports);
 // "tcp", "udp" or "both" as the protocol names nftables knows.
 std::vector<std::string> protocols_param(const json::object& params);

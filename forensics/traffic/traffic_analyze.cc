@@ -15,11 +15,8 @@ std::vector<std::filesystem::path> capture_files(const json::object& params) {
   return files;
 }
 
-Result<std::chrono::milliseconds> capture_duration(const json::object& params) {
-  auto* d = params.if_contains("duration");
-  if (!d) return std::chrono::milliseconds(30000);
-  if (d->is_int64()) return std::chrono::milliseconds(d->get_int64() * 1000);
-  return parse_duration(d->as_string());
+Result<Duration> capture_duration(const json::object& params) {
+  return duration_param(params, "duration", std::chrono::seconds(30));
 }
 
 class TrafficAnalyze final : public RecordModule {

@@ -16,12 +16,8 @@ namespace responder::traffic {
 using namespace responder::evidence;
 namespace {
 
-std::chrono::milliseconds duration_param(const json::object& params, const char* key, std::chrono::milliseconds fallback) {
-  auto* d = params.if_contains(key);
-  if (!d) return fallback;
-  if (d->is_int64()) return std::chrono::milliseconds(d->get_int64() * 1000);
-  auto parsed = parse_duration(d->as_string());
-  return parsed ? *parsed : fallback;
+Result<Duration> capture_duration(const json::object& params) {
+  return duration_param(params, "duration", std::chrono::seconds(60));
 }
 
 std::uint64_t int_param(const json::object& params, const char* key, std::uint64_t fallback) {
@@ -48,17 +44,19 @@ class TrafficCapture final : public RecordModule {
       pcap_close(dead);
       if (!ok) return bad_input("BPF filter \"" + filter + "\" does not compile: " + why);
     }
-    auto d = duration_param(params, "duration", std::chrono::seconds(60));
+    auto d = capture_duration(params);
+    if (!d) return d.error();
     plan.detail["interface"] = interface;
     plan.changes.push_back("captures on " + interface + (filter.empty() ? "" : " (filter: " + filter + ")") + " for up to " +
-                           format_duration(d) + " into the evidence store; changes nothing on the system");
+                           format_duration(*d) + " into the evidence store; changes nothing on the system");
     return plan;
   }
 
   Result<Receipt> apply(const json::object& params, StepContext& context) const override {
     std::string interface(params.at("interface").as_string());
     std::string filter = params.contains("filter") ? std::string(params.at("filter").as_string()) : "";
-    auto duration = duration_param(params, "duration", std::chrono::seconds(60));
+    auto duration = capture_duration(params);
+    if (!duration) return duration.error();
     std::uint64_t max_packets = int_param(params, "max_packets", 0);
     std::uint64_t max_bytes = int_param(params, "max_bytes", 0);
     int snaplen = static_cast<int>(int_param(params, "snaplen", 262144));
@@ -80,7 +78,7 @@ class TrafficCapture final : public RecordModule {
 
     std::string started = now_rfc3339();
     auto start = std::chrono::steady_clock::now();
-    auto end = start + duration;
+    auto end = start + *duration;
     std::uint64_t packets = 0, bytes = 24;  // the pcap file header
     std::string stop_reason = "duration reached";
     PacketView view;

@@ -11,12 +11,18 @@
 namespace responder::traffic {
 namespace {
 
-std::chrono::milliseconds duration_param(const json::object& params, const char* key, std::chrono::milliseconds fallback) {
-  auto* d = params.if_contains(key);
-  if (!d) return fallback;
-  if (d->is_int64()) return std::chrono::milliseconds(d->get_int64() * 1000);
-  auto parsed = parse_duration(d->as_string());
-  return parsed ? *parsed : fallback;
+// How long to watch at most, and how long without a match ends the watch.
+struct WatchTimes {
+  Duration duration;
+  Duration quiet;
+};
+
+Result<WatchTimes> watch_times(const json::object& params) {
+  auto duration = duration_param(params, "duration", std::chrono::minutes(5));
+  if (!duration) return duration.error();
+  auto quiet = duration_param(params, "quiet", std::chrono::seconds(60));
+  if (!quiet) return quiet.error();
+  return WatchTimes{*duration, *quiet};
 }
 
 std::string time_text(std::int64_t us) {
@@ -30,8 +36,9 @@ class TrafficWatch final : public RecordModule {
 
   Result<PlanResult> plan(const json::object& params, StepContext&) const override {
     PlanResult plan;
-    auto duration = duration_param(params, "duration", std::chrono::minutes(5));
-    auto quiet = duration_param(params, "quiet", std::chrono::seconds(60));
+    auto times = watch_times(params);
+    if (!times) return times.error();
+    auto [duration, quiet] = *times;
     plan.changes.push_back("nothing changes; watches " + std::string(params.at("interface").as_string()) + " for up to " +
                            format_duration(duration) + " for: " + std::string(params.at("signature").as_string()) +
                            " (stopped after " + format_duration(quiet) + " without a match)");
@@ -41,8 +48,9 @@ class TrafficWatch final : public RecordModule {
   Result<Receipt> apply(const json::object& params, StepContext& context) const override {
     std::string interface(params.at("interface").as_string());
     std::string signature(params.at("signature").as_string());
-    auto duration = duration_param(params, "duration", std::chrono::minutes(5));
-    auto quiet = duration_param(params, "quiet", std::chrono::seconds(60));
+    auto times = watch_times(params);
+    if (!times) return times.error();
+    auto [duration, quiet] = *times;
     auto source = PacketSource::open_live(interface, 96);
     if (!source) return source.error();
     if (Status s = source->set_filter(signature); !s) return s.error();
