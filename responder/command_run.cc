@@ -63,6 +63,15 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
   if (!journal) return report_error(journal.error());
   auto lock = IncidentLock::acquire(dir);
   if (!lock) return report_error(lock.error());
+  // Taking over an incident a dead run left without a record is decided
+  // again under the lock: another run may have started it meanwhile.
+  if (!journal->created_incident()) {
+    auto head = journal->head();
+    if (!head) return report_error(head.error());
+    if (head->seq != 0)
+      return report_error(bad_input("incident " + options.incident + " already exists; use `responder resume " +
+                                    options.incident + "` to continue it"));
+  }
   install_interrupt_handlers();
 
   char host[256] = {};
@@ -81,13 +90,15 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
   auto first = journal->append(record_kind::incident_opened, env->actor, std::move(opened));
   if (!first) {
     // Nothing was done yet: leave no incident that `resume` could not
-    // continue, so running the same command again starts it cleanly.
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
+    // continue, so running the same command again starts it cleanly. Only
+    // a directory this run created is removed; one taken over keeps the
+    // torn bytes it holds, and the same command takes it over again.
     Error error = first.error();
+    std::error_code ec;
+    if (journal->created_incident()) std::filesystem::remove_all(dir, ec);
     error.message += ec ? "; nothing was run, but " + dir.string() + " could not be removed (" + ec.message() +
                               "): remove it before running again"
-                        : "; nothing was run and no incident was created: run the same command again once the disk is fine";
+                        : "; nothing was run: run the same command again once the disk is fine";
     return report_error(error);
   }
 

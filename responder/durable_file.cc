@@ -1,6 +1,7 @@
 #include "responder/durable_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -63,9 +64,14 @@ Status write_file_atomically(const std::filesystem::path& path, std::string_view
 Status write_new_file(const std::filesystem::path& path, std::string_view text, unsigned mode) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return failure("cannot create " + path.string() + ": " + errno_text());
-  Status written = write_all(fd, text, path);
+  // The mode asked for, whatever the umask.
+  Status written = ::fchmod(fd, mode) == 0 ? write_all(fd, text, path)
+                                           : failure("cannot set the mode of " + path.string() + ": " + errno_text());
   ::close(fd);
-  if (!written) return written;
+  if (!written) {
+    ::unlink(path.c_str());  // a partial file is nobody's copy
+    return written;
+  }
   return fsync_directory(directory_of(path));
 }
 

@@ -126,7 +126,7 @@ Result<JournalWriter> JournalWriter::open(const std::filesystem::path& incident_
   if (!log) return log.error();
   // The incident directory's own entry in the home, as the log synced its own.
   if (auto s = chained_log::default_file_system().sync_directory(home); !s) return s.error();
-  return JournalWriter(std::move(*log));
+  return JournalWriter(std::move(*log), true);
 }
 
 Result<JournalRecord> JournalWriter::append(std::string_view kind, std::string_view actor, json::object payload) {

@@ -70,8 +70,15 @@ Result<JournalContents> read_verified_journal(const std::filesystem::path& file,
 class JournalWriter {
  public:
   // Opens the journal of `incident_dir`; with `create`, the directory and
-  // file must not exist yet and are created (fsyncing the parent directory).
+  // file must not exist yet and are created (fsyncing the parent directory),
+  // unless a run died before its first record was durable: then that
+  // incident's journal, holding no complete record, is taken over (the
+  // caller checks under its incident lock that head() is still record 0).
   static Result<JournalWriter> open(const std::filesystem::path& incident_dir, bool create);
+
+  // Whether open() created the incident directory (rather than taking over
+  // one a dead run left without a record).
+  bool created_incident() const { return created_incident_; }
 
   // Appends one record with the header keys filled in; returns it once it is
   // on stable storage. A payload key that is a header key is refused.
@@ -85,8 +92,10 @@ class JournalWriter {
   std::optional<JournalWitness> last_appended() const { return log_.last_appended(); }
 
  private:
-  explicit JournalWriter(chained_log::Writer log) : log_(std::move(log)) {}
+  explicit JournalWriter(chained_log::Writer log, bool created = false)
+      : log_(std::move(log)), created_incident_(created) {}
   chained_log::Writer log_;
+  bool created_incident_ = false;
 };
 
 

@@ -22,7 +22,9 @@ Result<std::vector<std::string>> read_custody_lines(const std::filesystem::path&
   std::size_t start = 0;
   while (start < text->size()) {
     auto end = text->find('\n', start);
-    if (end == std::string::npos) end = text->size();
+    // A last line without its newline is a write a crash cut short: not a
+    // line of the chain (the next append keeps its bytes aside).
+    if (end == std::string::npos) break;
     lines.push_back(text->substr(start, end - start));
     start = end + 1;
   }

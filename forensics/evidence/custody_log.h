@@ -42,7 +42,8 @@ Result<CustodyAppend> append_custody(const std::filesystem::path& evidence_direc
 Result<std::vector<CustodyAppend>> append_custody(const std::filesystem::path& evidence_directory,
                                                   const std::vector<CustodyAct>& acts);
 
-// The lines of custody.jsonl, without newlines (empty when the file is absent).
+// The complete lines of custody.jsonl, without newlines (empty when the file
+// is absent). A torn last line, which a crash leaves, is not one of them.
 Result<std::vector<std::string>> read_custody_lines(const std::filesystem::path& evidence_directory);
 
 // Every break in the chain, in words naming the record ("custody.jsonl

@@ -127,12 +127,7 @@ class PosixFileSystem final : public FileSystem {
 
   Result<std::string> read_file(const std::filesystem::path& file) override {
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      Error error = failure(errno_text("cannot read", file));
-      if (errno == ENOENT) error.kind = ErrorKind::bad_input;
-      if (errno == EACCES || errno == EPERM) error.kind = ErrorKind::refused;
-      return error;
-    }
+    if (fd < 0) return failure(errno_text("cannot read", file));
     PosixAppendFile reader(file, fd);  // closes fd
     return reader.read_from(0);
   }

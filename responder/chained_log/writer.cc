@@ -1,5 +1,8 @@
 #include "responder/chained_log/writer.h"
 
+#include <map>
+#include <mutex>
+
 #include "responder/chained_log/format.h"
 #include "responder/sha256.h"
 
@@ -15,6 +18,25 @@ struct Unlock {
   ~Unlock() { file->unlock(); }
 };
 
+// Logs whose sync failed in this process, with why. A writer opened later on
+// the same file (the custody log opens one per batch) refuses too: after a
+// failed fdatasync the kernel may have dropped the pages and reports the
+// error once, so a later sync that succeeds proves nothing.
+struct FailedSyncs {
+  std::mutex mutex;
+  std::map<std::string, Error> files;
+};
+FailedSyncs& failed_syncs() {
+  static FailedSyncs failed;
+  return failed;
+}
+
+std::string key_of(const std::filesystem::path& file) {
+  std::error_code ec;
+  auto canonical = std::filesystem::weakly_canonical(file, ec);
+  return ec ? file.string() : canonical.string();
+}
+
 }  // namespace
 
 Result<Writer> Writer::open(const std::filesystem::path& file, OpenMode how, unsigned mode, FileSystem& fs,
@@ -28,6 +50,11 @@ Result<Writer> Writer::open(const std::filesystem::path& file, OpenMode how, uns
   if (!handle) return handle.error();
   writer.file_handle_ = std::move(*handle);
   if (created) *created = made;
+  {
+    auto& failed = failed_syncs();
+    std::lock_guard lock(failed.mutex);
+    if (auto f = failed.files.find(key_of(file)); f != failed.files.end()) writer.sync_failed_ = f->second;
+  }
   if (made) {
     if (auto s = fs.sync_directory(directory_of(file)); !s) return s.error();
     return writer;
@@ -81,13 +108,33 @@ Status Writer::catch_up() {
     auto record = parse_line(bytes.substr(pos, end - pos), 0);
     if (!record)
       return failure(file_.string() + ": the line at byte " + std::to_string(known_size_ + pos) +
-                     " is not a JSON record; `responder journal ID --verify` names what was changed");
+                     " is not a JSON record: the log was changed or damaged, and nothing is appended to it "
+                     "(verifying it names the first bad record)");
     last_seq_ = record->seq;
     last_hash_ = std::move(record->hash);
     pos = end + 1;
   }
   known_size_ = *size;
   return {};
+}
+
+void forget_failed_syncs_for_testing() {
+  auto& failed = failed_syncs();
+  std::lock_guard lock(failed.mutex);
+  failed.files.clear();
+}
+
+Status Writer::sync() {
+  Status synced = file_handle_->sync();
+  if (!synced) poison(synced.error());
+  return synced;
+}
+
+void Writer::poison(const Error& error) {
+  sync_failed_ = error;
+  auto& failed = failed_syncs();
+  std::lock_guard lock(failed.mutex);
+  failed.files.emplace(key_of(file_), error);
 }
 
 Status Writer::move_torn_tail_aside(std::uint64_t offset, std::string_view bytes) {
@@ -103,7 +150,13 @@ Status Writer::move_torn_tail_aside(std::uint64_t offset, std::string_view bytes
         auto same = fs_->open_append(copy, OpenMode::existing, 0, nullptr);
         if (same) {
           auto held = (*same)->read_from(0);
-          if (held && *held == bytes) kept = true;
+          // A copy left by a process that died before syncing it may not
+          // be on disk yet: sync it before the cut relies on it.
+          if (held && *held == bytes) {
+            if (auto s = (*same)->sync(); !s) return s;
+            if (auto s = fs_->sync_directory(directory_of(copy)); !s) return s;
+            kept = true;
+          }
         }
       }
       continue;
@@ -114,7 +167,7 @@ Status Writer::move_torn_tail_aside(std::uint64_t offset, std::string_view bytes
   }
   if (!kept) return failure("cannot keep the torn last line of " + file_.string() + ": too many earlier copies beside it");
   if (auto s = file_handle_->cut(offset); !s) return s;
-  return file_handle_->sync();
+  return sync();
 }
 
 Result<Witness> Writer::head() {
@@ -135,7 +188,7 @@ Result<Record> Writer::append(Entry entry) {
 
 Result<std::vector<Record>> Writer::append(std::vector<Entry> entries) {
   if (sync_failed_)
-    return failure("an earlier sync of " + file_.string() + " failed (" + sync_failed_->message +
+    return failure("an earlier write or sync of " + file_.string() + " failed (" + sync_failed_->message +
                    "), so what is on disk is unknown; nothing more is written by this process");
   for (auto& entry : entries)
     for (auto& [key, value] : entry.payload)
@@ -172,15 +225,20 @@ Result<std::vector<Record>> Writer::append(std::vector<Entry> entries) {
   if (records.empty()) return records;
 
   if (auto s = file_handle_->append(bytes); !s) {
-    // Leave no partial line behind when the file lets us; if it does not,
-    // the next writer moves the torn bytes aside.
-    if (auto cut = file_handle_->cut(known_size_); cut) (void)file_handle_->sync();
+    // Leave no partial line behind. When the file cannot be cut back, some
+    // of these records may stand whole in it: nothing more is appended.
+    Status cut = file_handle_->cut(known_size_);
+    if (cut) cut = sync();
+    if (!cut) {
+      Error error = s.error();
+      error.message += "; cutting the partial write back failed too (" + cut.error().message +
+                       "), so the log may hold some of these records";
+      poison(error);
+      return error;
+    }
     return s.error();
   }
-  if (auto s = file_handle_->sync(); !s) {
-    sync_failed_ = s.error();
-    return s.error();
-  }
+  if (auto s = sync(); !s) return s.error();
   known_size_ += bytes.size();
   last_seq_ = seq;
   last_hash_ = prev;

@@ -38,8 +38,9 @@ class Writer {
   // Appends the entries in order with one write and one sync, chained after
   // whatever is in the file now (other writers' records included); returns
   // them once they are on stable storage. On failure none of them counts:
-  // the bytes of a failed write are cut back, and after a failed sync this
-  // writer refuses every later append.
+  // the bytes of a failed write are cut back, and after a failed sync (or a
+  // cut back that failed) every writer of this file in this process refuses
+  // every later append.
   Result<std::vector<Record>> append(std::vector<Entry> entries);
   Result<Record> append(Entry entry);
 
@@ -58,6 +59,10 @@ class Writer {
   // last line aside. Called with the lock held.
   Status catch_up();
   Status move_torn_tail_aside(std::uint64_t offset, std::string_view bytes);
+  // fdatasync; a failure makes this log refuse every later append in this
+  // process (poison).
+  Status sync();
+  void poison(const Error& error);
 
   std::unique_ptr<AppendFile> file_handle_;
   FileSystem* fs_ = nullptr;
@@ -68,5 +73,8 @@ class Writer {
   std::optional<Witness> last_appended_;
   std::optional<Error> sync_failed_;
 };
+
+// For tests that play a second process inside one: forgets every failed sync.
+void forget_failed_syncs_for_testing();
 
 }  // namespace responder::chained_log
