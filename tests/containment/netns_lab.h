@@ -40,6 +40,11 @@ struct CommandResult {
 
 // Runs argv (no shell), waits, returns its exit status and output.
 inline CommandResult run(const std::vector<std::string>& argv) {
+  // Built before fork: the child of a process with threads (a listener)
+  // must not allocate, or it can wait forever on a lock another thread held.
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   int fds[2];
   if (pipe(fds) != 0) return {};
   pid_t pid = fork();
@@ -48,9 +53,6 @@ inline CommandResult run(const std::vector<std::string>& argv) {
     dup2(fds[1], 2);
     close(fds[0]);
     close(fds[1]);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     execvp(args[0], args.data());
     _exit(127);
   }

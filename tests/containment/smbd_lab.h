@@ -128,6 +128,7 @@ class SmbclientSession {
     int in[2];
     if (::pipe2(in, O_CLOEXEC) != 0) return;
     output_ = lab.dir() / "smbclient-session.out";
+    std::string port = std::to_string(kSmbdLabPort), conf = lab.config().string();  // before fork
     pid_ = ::fork();
     if (pid_ == 0) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -136,7 +137,6 @@ class SmbclientSession {
       ::dup2(out, 1);
       ::dup2(out, 2);
       ::setpgid(0, 0);
-      std::string port = std::to_string(kSmbdLabPort), conf = lab.config().string();
       ::execlp("smbclient", "smbclient", "//127.0.0.1/test", "-p", port.c_str(), "-N", "-s", conf.c_str(), nullptr);
       ::_exit(127);
     }

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -39,21 +40,34 @@ class Process {
           const std::filesystem::path& cwd = {}) {
     char templ[] = "/tmp/responder-proc-XXXXXX";
     dir_ = ::mkdtemp(templ);
+    // Everything the child needs is built before fork: the child of a
+    // process with threads must not allocate (a lock another thread held at
+    // fork stays held in the child for ever).
+    std::string out_path = (dir_ / "out").string(), err_path = (dir_ / "err").string();
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    std::vector<char*> envp;
+    for (char** e = environ; *e; ++e) {
+      std::string_view entry(*e);
+      bool replaced = false;
+      for (auto& extra : env)
+        replaced = replaced || entry.substr(0, entry.find('=') + 1) == extra.substr(0, extra.find('=') + 1);
+      if (!replaced) envp.push_back(*e);
+    }
+    for (auto& extra : env) envp.push_back(const_cast<char*>(extra.c_str()));
+    envp.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {
       if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
-      int out = ::open((dir_ / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int err = ::open((dir_ / "err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       int in = ::open("/dev/null", O_RDONLY);
       ::dup2(in, 0);
       ::dup2(out, 1);
       ::dup2(err, 2);
       ::setpgid(0, 0);
-      for (auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
+      ::execvpe(args[0], args.data(), envp.data());
       ::_exit(127);
     }
   }

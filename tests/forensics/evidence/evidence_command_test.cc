@@ -30,6 +30,9 @@ struct Run {
 
 // Runs an argv vector (no shell), in `cwd`, capturing stdout and stderr.
 Run run(const std::vector<std::string>& argv, const fs::path& cwd) {
+  std::vector<char*> args;  // before fork: the child must not allocate
+  for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   int pipe_fds[2];
   REQUIRE(::pipe(pipe_fds) == 0);
   pid_t pid = ::fork();
@@ -39,9 +42,6 @@ Run run(const std::vector<std::string>& argv, const fs::path& cwd) {
     ::dup2(pipe_fds[1], 2);
     ::close(pipe_fds[0]);
     if (::chdir(cwd.c_str()) != 0) ::_exit(126);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     ::execvp(args[0], args.data());
     ::_exit(127);
   }

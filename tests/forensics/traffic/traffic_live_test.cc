@@ -41,11 +41,11 @@ using namespace responder::traffic;
 namespace {
 
 int run(const std::vector<std::string>& argv) {
+  std::vector<char*> args;  // before fork: the child must not allocate
+  for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     int null = open("/dev/null", O_WRONLY);
     dup2(null, 1);
     dup2(null, 2);
