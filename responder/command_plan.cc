@@ -37,7 +37,8 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
     return kExitBadInput;
   }
   json::object scope = *variables;
-  scope["incident"] = json::object{{"id", "<incident>"}, {"home", env->home.string()}};
+  scope["incident"] = json::object{{"id", "<incident>"}, {"home", env->home.string()},
+                                   {"severity", playbook.severity}, {"playbook", playbook.name}};
 
   std::vector<std::string> missing_modules;
   bool refused = false;
@@ -76,6 +77,8 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
         context.actor = env->actor;
         context.config = &env->config;
         context.safety = &env->safety;
+        context.scope = &scope;
+        context.playbook_dir = std::filesystem::absolute(playbook.file).parent_path();
         auto result = module->plan(*params, context);
         if (!result) {
           status = (result.error().kind == ErrorKind::refused ? "REFUSED: " : "cannot plan: ") + result.error().message;

@@ -43,6 +43,10 @@
 //   undo.started      step, reason
 //   step.undone       step
 //   undo.failed       step, error
+//   channel.compromised channel, reason: nothing more is sent over that
+//                     notification channel in this incident
+//   notify.acked      step, contact, token_sha256: a recipient acknowledged
+//                     a notification (`responder ack ID TOKEN`)
 //   run.interrupted   reason
 //   run.finished      outcome ("completed" | "failed" | "aborted" | "refused")
 //

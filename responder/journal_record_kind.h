@@ -25,5 +25,7 @@ inline constexpr std::string_view step_reconciled = "step.reconciled";
 inline constexpr std::string_view undo_started = "undo.started";
 inline constexpr std::string_view step_undone = "step.undone";
 inline constexpr std::string_view undo_failed = "undo.failed";
+inline constexpr std::string_view channel_compromised = "channel.compromised";
+inline constexpr std::string_view notify_acked = "notify.acked";
 
 }  // namespace responder::record_kind

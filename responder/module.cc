@@ -28,6 +28,8 @@ Result<Receipt> Module::confirm(const Receipt&, StepContext& context) const {
 
 Status Module::reconcile(const Receipt&, bool, StepContext&) const { return {}; }
 
+std::vector<Module::StaticIssue> Module::check_static(const json::object&) const { return {}; }
+
 ModuleRegistry& ModuleRegistry::instance() {
   static ModuleRegistry registry;
   return registry;

@@ -74,6 +74,16 @@ struct StepContext {
   // atomic kernel transaction may take the kernel's acceptance of it as proof
   // of what it added, and check only what could have undone it since.
   bool just_applied = false;
+  // What `{{ }}` templates see: variables, registered outputs and
+  // `incident` (id, severity, playbook); null for `plan` outside a run only
+  // when the caller has none. Modules that render text of their own
+  // (notification templates) use it.
+  const json::object* scope = nullptr;
+  // The incident journal's head when the step started ("SEQ:SHA256"), for
+  // modules that hand a witness of the journal to someone outside the host.
+  std::string journal_witness;
+  // The folder of the playbook file, for parameters naming files beside it.
+  std::filesystem::path playbook_dir;
 
   bool expired() const { return std::chrono::steady_clock::now() >= deadline; }
   bool should_stop() const { return expired() || (interrupted && interrupted->load()); }
@@ -118,6 +128,15 @@ class Module {
   virtual Status undo(const Receipt& receipt, StepContext& context) const = 0;
   // False for modules whose effects are records, not changes (note.add).
   virtual bool undoable() const { return true; }
+
+  // Checks beyond the schema that `validate` can already make on the
+  // playbook's `with:` mapping (templates not yet substituted): each problem
+  // as {parameter path, message}, like ModuleSchema::check.
+  struct StaticIssue {
+    std::string path;
+    std::string message;
+  };
+  virtual std::vector<StaticIssue> check_static(const json::object& with) const;
 
   // `responder confirm ID STEP`: disarms a dead-man switch (`confirm_within`)
   // so the change stays in force; returns the receipt as it now stands, which

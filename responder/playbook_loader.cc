@@ -473,6 +473,11 @@ class Validator {
             SourcePosition at = issue.path.empty() ? position_of(w.Mark()) : position_in(positions, issue.path, w);
             error_at(at, issue.message);
           }
+          if (const Module* module = ModuleRegistry::instance().find(step.module))
+            for (auto& issue : module->check_static(step.with)) {
+              SourcePosition at = issue.path.empty() ? position_of(w.Mark()) : position_in(positions, issue.path, w);
+              error_at(at, issue.message);
+            }
         }
       }
     } else if (schema) {

@@ -26,6 +26,7 @@ StepContext make_step_context(const RunSetup& setup, const std::string& step_id)
   context.progress = setup.reporter;
   context.interrupted = &interrupt_requested();
   context.drill = setup.drill;
+  if (setup.playbook) context.playbook_dir = std::filesystem::absolute(setup.playbook->file).parent_path();
   return context;
 }
 
@@ -47,7 +48,17 @@ class PlaybookDriver {
  public:
   PlaybookDriver(const RunSetup& setup, const IncidentState& state) : setup_(setup), state_(state) {
     scope_ = setup.variables;
-    scope_["incident"] = json::object{{"id", setup.incident_id}, {"home", setup.incident_dir.parent_path().string()}};
+    scope_["incident"] = json::object{{"id", setup.incident_id},
+                                      {"home", setup.incident_dir.parent_path().string()},
+                                      {"severity", setup.playbook->severity},
+                                      {"playbook", setup.playbook->name}};
+  }
+
+  // A context for `step` that sees the templates' scope as it stands now.
+  StepContext context_for(const Step& step) {
+    StepContext context = make_step_context(setup_, step.id);
+    context.scope = &scope_;
+    return context;
   }
 
   int run() {
@@ -219,7 +230,7 @@ class PlaybookDriver {
 
   StepOutcome verify_applied(const Step& step, const Module& module, const json::object& params, const Receipt& receipt,
                              const json::object& planned, int attempt, bool just_applied = false) {
-    StepContext context = make_step_context(setup_, step.id);
+    StepContext context = context_for(step);
     context.planned = &planned;
     context.just_applied = just_applied;
     auto verification = module.verify(params, &receipt, planned, context);
@@ -268,7 +279,7 @@ class PlaybookDriver {
     if (prior && prior->status == StepStatus::started) {
       // Killed between the intent and the receipt: ask the system whether the
       // change happened before deciding to apply it again.
-      StepContext context = make_step_context(setup_, step.id);
+      StepContext context = context_for(step);
       context.planned = &prior->planned;
       auto verification = module->verify(prior->params, nullptr, prior->planned, context);
       if (verification && verification->in_effect && verification->recovered) {
@@ -289,7 +300,7 @@ class PlaybookDriver {
 
     while (true) {
       ++attempt;
-      StepContext context = make_step_context(setup_, step.id);
+      StepContext context = context_for(step);
       auto plan = module->plan(*params, context);
       if (!plan) {
         bool final = attempt > step.retries || plan.error().kind != ErrorKind::failed;
@@ -314,6 +325,7 @@ class PlaybookDriver {
       setup_.reporter->step(step.id, attempt > 1 ? "started (attempt " + std::to_string(attempt) + ")" : "started",
                             step.module, plan->changes);
       context.planned = &detail;
+      if (auto started = setup_.journal->last_appended()) context.journal_witness = started->text();
       if (step.timeout) context.deadline = std::chrono::steady_clock::now() + *step.timeout;
       auto receipt = module->apply(*params, context);
       if (!receipt) {

@@ -1,0 +1,33 @@
+// The `notify:` section of the configuration made usable: the contacts, the
+// channels built from their settings (secrets read now), and the delivery
+// policy. Built per step, so a secret rotated mid-incident is picked up.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "notify/contacts/contacts.h"
+#include "notify/delivery/delivery.h"
+
+namespace responder {
+struct Config;
+}
+
+namespace responder::notify {
+
+struct NotifySettings {
+  Contacts contacts;
+  ChannelSet channels;
+  DeliveryPolicy policy;
+  std::filesystem::path templates;  // empty: the playbook's folder
+};
+
+// Loads the contacts file and builds every channel under notify.channels.
+// Missing contacts or channels, and bad settings, are bad input naming the
+// file or key to fix.
+Result<NotifySettings> load_notify_settings(const Config& config);
+
+// A path from the configuration, taken relative to the configuration file.
+std::filesystem::path beside_config(const Config& config, const std::filesystem::path& path);
+
+}  // namespace responder::notify

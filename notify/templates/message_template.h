@@ -1,0 +1,32 @@
+// A notification's words, kept in a file:
+//
+//   Subject: Security incident {{ incident.id }} ({{ incident.severity }})
+//
+//   We are responding to a {{ finding.kind }} attack. ...
+//
+// The first line is the subject; after one blank line comes the body.
+// `{{ }}` references are rendered from the run's scope (variables,
+// registered step outputs, `incident`), as in playbook parameters.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "responder/json.h"
+#include "responder/result.h"
+
+namespace responder::notify {
+
+struct RenderedMessage {
+  std::string subject;
+  std::string body;
+};
+
+// Reads `file` and renders it; bad input names the file (and line for a
+// missing Subject: or blank line, or a reference the scope lacks).
+Result<RenderedMessage> render_template_file(const std::filesystem::path& file, const json::object& scope);
+// The same for text already in memory; `origin` names it in errors.
+Result<RenderedMessage> render_template_text(const std::string& text, const json::object& scope,
+                                             const std::string& origin);
+
+}  // namespace responder::notify
