@@ -18,10 +18,11 @@
 // loopback host with `security: none`, which no other host may have. The
 // recipient address is checked (check_mail_address) before connecting, so
 // it can add no command and no header. Neither a mail server nor a name
-// server that stops answering can hold send() beyond its deadline. 2xx after DATA is `delivered`
-// (detail: the server's reply); 4xx, a refused, lost or silent connection
-// is `retry`; 5xx, a certificate that does not verify and failed
-// authentication are `failed`. The password is never in any detail or error.
+// server that stops answering can hold send() beyond its deadline. 2xx
+// after DATA is `delivered` (detail: the server's reply); 4xx, a refused,
+// lost or silent connection is `retry`; 5xx, a certificate that does not
+// verify and failed authentication are `failed`. The password is never in
+// any detail or error.
 #pragma once
 
 #include "notify/channels/channel.h"
