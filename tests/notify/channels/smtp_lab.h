@@ -1,0 +1,179 @@
+// A real SMTP server for the smtp channel's tests: Debian's aiosmtpd
+// (smtp_test_server.py beside this file) on 127.0.0.1, on a port the kernel
+// picks, with a self-signed certificate for IP 127.0.0.1 made by the openssl
+// command. It is killed when the lab goes away, and also when the test
+// process dies without unwinding (SIGKILL as its parent dies).
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/process.h"
+
+namespace responder::lab {
+
+inline const char* kSmtpTestServer = RESPONDER_SOURCE_DIR "/tests/notify/channels/smtp_test_server.py";
+
+// Empty when the server can run here, else what is missing.
+inline std::string smtp_lab_unavailable() {
+  if (::access("/usr/bin/python3", X_OK) != 0) return "/usr/bin/python3 is missing (apt-get install python3-aiosmtpd)";
+  if (testing::run_process({"/usr/bin/python3", "-c", "import aiosmtpd"}).exit_code != 0)
+    return "python3-aiosmtpd is not installed (apt-get install python3-aiosmtpd)";
+  if (testing::run_process({"openssl", "version"}).exit_code != 0)
+    return "the openssl command is not installed (apt-get install openssl)";
+  return {};
+}
+
+// A self-signed certificate and its key for IP 127.0.0.1 (subjectAltName
+// IP:127.0.0.1), valid for two days, in a directory of its own.
+class TestCertificate {
+ public:
+  TestCertificate() {
+    auto r = testing::run_process({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                   "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key().string(), "-out",
+                                   cert().string(), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                                   "subjectAltName=IP:127.0.0.1"});
+    made_ = r.exit_code == 0 && std::filesystem::exists(cert());
+    error_ = r.err;
+  }
+  std::filesystem::path cert() const { return dir_ / "cert.pem"; }
+  std::filesystem::path key() const { return dir_ / "key.pem"; }
+  bool made() const { return made_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  testing::TempDir dir_;
+  bool made_ = false;
+  std::string error_;
+};
+
+struct SmtpLabOptions {
+  std::string tls = "starttls";  // starttls | implicit | off
+  std::string user, password;    // AUTH PLAIN/LOGIN accepted for these when set
+};
+
+class SmtpLab {
+ public:
+  SmtpLab(const TestCertificate& certificate, SmtpLabOptions options = {}) {
+    std::filesystem::create_directories(dir_ / "messages");
+    argv_ = {"/usr/bin/python3",
+             kSmtpTestServer,
+             "--port-file",
+             (dir_ / "port").string(),
+             "--messages",
+             (dir_ / "messages").string(),
+             "--tls",
+             options.tls,
+             "--cert",
+             certificate.cert().string(),
+             "--key",
+             certificate.key().string()};
+    if (!options.user.empty()) {
+      argv_.insert(argv_.end(), {"--user", options.user, "--password", options.password});
+    }
+  }
+  ~SmtpLab() {
+    if (pid_ > 0) {
+      ::kill(-pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  SmtpLab(const SmtpLab&) = delete;
+  SmtpLab& operator=(const SmtpLab&) = delete;
+
+  // Starts the server and waits until it listens; false after 15 s.
+  bool start() {
+    // Everything the child needs, built before fork: it must not allocate.
+    std::vector<char*> args;
+    for (auto& a : argv_) args.push_back(a.data());
+    args.push_back(nullptr);
+    std::string log = (dir_ / "server.log").string();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      ::setpgid(0, 0);
+      int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      ::dup2(out, 1);
+      ::dup2(out, 2);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+    for (int i = 0; i < 300; ++i) {
+      if (std::filesystem::exists(dir_ / "port")) {
+        port_ = std::stoi(testing::slurp(dir_ / "port"));
+        return true;
+      }
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  int port() const { return port_; }
+  std::string log() const { return testing::slurp(dir_ / "server.log"); }
+  // Messages received so far (each saved with its envelope before counting).
+  int received() const {
+    int n = 0;
+    while (std::filesystem::exists(dir_ / "messages" / (std::to_string(n + 1) + ".json"))) ++n;
+    return n;
+  }
+  std::filesystem::path message_file(int n) const { return dir_ / "messages" / (std::to_string(n) + ".eml"); }
+  std::string message(int n) const { return testing::slurp(message_file(n)); }
+  std::string envelope(int n) const { return testing::slurp(dir_ / "messages" / (std::to_string(n) + ".json")); }
+  // What clients sent before TLS, and after it.
+  std::string plaintext() const { return testing::slurp(dir_ / "messages" / "plain"); }
+  std::string tls_text() const { return testing::slurp(dir_ / "messages" / "tls"); }
+
+ private:
+  testing::TempDir dir_;
+  std::vector<std::string> argv_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// A TCP listener on 127.0.0.1 that accepts connections (the kernel's
+// backlog does) and never says a word: a mail server that hangs.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof a;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::listen(fd_, 16) == 0 &&
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &length) == 0)
+      port_ = ntohs(a.sin_port);
+  }
+  ~SilentListener() { ::close(fd_); }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// A port on 127.0.0.1 that nothing listens on (just freed by the kernel).
+inline int closed_port() {
+  int port;
+  {
+    SilentListener probe;
+    port = probe.port();
+  }
+  return port;
+}
+
+}  // namespace responder::lab
