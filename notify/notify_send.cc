@@ -286,8 +286,11 @@ class NotifySend final : public RecordModule {
       if (e.step == context.step_id) told.insert(e.contact);
     std::vector<std::string> added;
     for (auto& key : unacked()) {
-      const std::string& role = role_of.count(key) ? role_of.at(key) : "";
       const OutboxEntry& first = entries->at(key);
+      // Told by name: escalate within the first role the person holds.
+      std::string role = role_of.count(key) ? role_of.at(key) : "";
+      if (role.empty())
+        if (const Contact* c = contacts.find(first.contact); c && !c->roles.empty()) role = c->roles.front();
       const Contact* next = nullptr;
       if (!role.empty())
         for (const Contact* c : contacts.in_role(role))

@@ -319,8 +319,9 @@ class Validator {
     const std::string& first = ref.path[0];
     Known k = known(playbook, first);
     if (k.builtin) {
-      if (ref.path.size() != 2 || (ref.path[1] != "id" && ref.path[1] != "home")) {
-        if (report) error_at(at, in_quotes(ref.dotted()) + ": incident has the fields id and home");
+      static const std::set<std::string> fields{"id", "home", "severity", "playbook"};
+      if (ref.path.size() != 2 || !fields.count(ref.path[1])) {
+        if (report) error_at(at, in_quotes(ref.dotted()) + ": incident has the fields id, home, severity and playbook");
         return std::nullopt;
       }
       return ValueType{TypeKind::string};
