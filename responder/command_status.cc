@@ -7,6 +7,7 @@
 
 #include "responder/approval_tally.h"
 #include "responder/command.h"
+#include "responder/status_section.h"
 #include "responder/exit_code.h"
 #include "responder/incident_home.h"
 #include "responder/incident_lock.h"
@@ -132,6 +133,14 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
     in_force.push_back(std::move(entry));
   }
   summary["in_force"] = std::move(in_force);
+  for (auto& section : registered_status_sections()) {
+    std::vector<std::string> lines;
+    json::value value = section.describe(*incident, lines);
+    if (value.is_null() && lines.empty()) continue;
+    summary[section.key] = std::move(value);
+    if (!globals.json)
+      for (auto& line : lines) std::cout << one_line(line) << "\n";
+  }
   if (globals.json) std::cout << to_json_text(summary) << "\n";
   else
     std::cout << "journal head " << witness << " (keep a copy elsewhere: `responder journal " << id

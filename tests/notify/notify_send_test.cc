@@ -47,6 +47,11 @@ TEST_CASE("notify.send tells the audience once each, with the journal witness an
   auto output = applied[0].fields.at("receipt").at("output").as_object();
   CHECK(output.at("delivered").as_array().size() == 2);
   CHECK(output.at("witness").as_string() == witness);
+
+  auto status = lab.responder_with_config({"status", "N1"});
+  CHECK(status.out.find("tell: 2 of 2 delivered") != std::string::npos);
+  CHECK(status.out.find("told bob by mail") != std::string::npos);
+  CHECK(status.out.find("journal witness " + witness + " went out with 2 message(s)") != std::string::npos);
 }
 
 TEST_CASE("need-to-know refuses all-staff at validate time, with the line and column") {
@@ -180,6 +185,8 @@ TEST_CASE("an unacknowledged message escalates to the next person of the role; a
   auto done = run->wait();
   REQUIRE(done.exit_code == 0);
   CHECK(acked.count_to("mail", "bob") == 0);
+  auto status = acked.responder_with_config({"status", "N8", "--json"});
+  CHECK(status.out.find("\"acknowledged\":true") != std::string::npos);
   CHECK(acked.records("N8", "notify.acked").size() == 1);
 }
 
