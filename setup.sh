@@ -17,6 +17,10 @@ packages=(
   systemd passwd samba smbclient nfs-kernel-server libcrypt-dev
   # ssh-keygen signs and verifies approvals
   openssh-client
+  # real notification servers the tests send to on 127.0.0.1: an SMTP server
+  # with STARTTLS (aiosmtpd), rsyslog with its TLS driver, Debian's python3
+  # for the test HTTPS server
+  python3 python3-aiosmtpd rsyslog rsyslog-openssl
 )
 
 missing=()
