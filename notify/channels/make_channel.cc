@@ -2,6 +2,7 @@
 #include "notify/channels/channel.h"
 #include "notify/channels/console_channel.h"
 #include "notify/channels/file_channel.h"
+#include "notify/channels/webhook_channel.h"
 #include "responder/message_text.h"
 
 namespace responder::notify {
@@ -13,6 +14,7 @@ Result<std::unique_ptr<Channel>> make_channel(const std::string& name, const jso
   std::string_view t(type->get_string().data(), type->get_string().size());
   if (t == "console") return make_console_channel(name, settings, config);
   if (t == "file") return make_file_channel(name, settings, config);
+  if (t == "webhook") return make_webhook_channel(name, settings, config);
   return bad_input("notify.channels." + name + ".type: unknown channel type " + in_quotes(t) +
                    "; known: console, file, syslog, smtp, webhook");
 }
