@@ -4,6 +4,7 @@
 #include "notify/channels/file_channel.h"
 #include "notify/channels/syslog_channel.h"
 #include "notify/channels/smtp_channel.h"
+#include "notify/channels/webhook_channel.h"
 #include "responder/message_text.h"
 
 namespace responder::notify {
@@ -17,6 +18,7 @@ Result<std::unique_ptr<Channel>> make_channel(const std::string& name, const jso
   if (t == "file") return make_file_channel(name, settings, config);
   if (t == "syslog") return make_syslog_channel(name, settings, config);
   if (t == "smtp") return make_smtp_channel(name, settings, config);
+  if (t == "webhook") return make_webhook_channel(name, settings, config);
   return bad_input("notify.channels." + name + ".type: unknown channel type " + in_quotes(t) +
                    "; known: console, file, syslog, smtp, webhook");
 }
