@@ -29,7 +29,7 @@ struct TestConfig {
   }
 };
 
-json::object settings_for(int port, const TestCertificate& certificate, bool with_ca = true) {
+json::object settings_for(int port, const SmtpServerCertificate& certificate, bool with_ca = true) {
   json::object s{{"type", "smtp"},
                  {"host", "127.0.0.1"},
                  {"port", port},
@@ -84,7 +84,7 @@ bool contains(const std::string& text, std::string_view part) { return text.find
 
 TEST_CASE("smtp delivers over STARTTLS with AUTH, and the message arrives with its headers and dot-stuffed body intact") {
   RESPONDER_SKIP_WHEN(smtp_lab_unavailable());
-  TestCertificate certificate;
+  SmtpServerCertificate certificate;
   REQUIRE_MESSAGE(certificate.made(), certificate.error());
   SmtpLab server(certificate, {"starttls", "alice", kPassword});
   REQUIRE_MESSAGE(server.start(), server.log());
@@ -140,7 +140,7 @@ TEST_CASE("smtp delivers over STARTTLS with AUTH, and the message arrives with i
 
 TEST_CASE("smtp with security tls speaks TLS from the first byte") {
   RESPONDER_SKIP_WHEN(smtp_lab_unavailable());
-  TestCertificate certificate;
+  SmtpServerCertificate certificate;
   REQUIRE_MESSAGE(certificate.made(), certificate.error());
   SmtpLab server(certificate, {"implicit", "alice", kPassword});
   REQUIRE_MESSAGE(server.start(), server.log());
@@ -156,7 +156,7 @@ TEST_CASE("smtp with security tls speaks TLS from the first byte") {
 
 TEST_CASE("smtp with security none delivers in the clear to a loopback server") {
   RESPONDER_SKIP_WHEN(smtp_lab_unavailable());
-  TestCertificate certificate;
+  SmtpServerCertificate certificate;
   REQUIRE_MESSAGE(certificate.made(), certificate.error());
   SmtpLab server(certificate, {"off", "", ""});
   REQUIRE_MESSAGE(server.start(), server.log());
@@ -172,7 +172,7 @@ TEST_CASE("smtp with security none delivers in the clear to a loopback server") 
 
 TEST_CASE("smtp refuses a server whose certificate the system store does not trust") {
   RESPONDER_SKIP_WHEN(smtp_lab_unavailable());
-  TestCertificate certificate;
+  SmtpServerCertificate certificate;
   REQUIRE_MESSAGE(certificate.made(), certificate.error());
   SmtpLab server(certificate, {"starttls", "alice", kPassword});
   REQUIRE_MESSAGE(server.start(), server.log());
@@ -188,7 +188,7 @@ TEST_CASE("smtp refuses a server whose certificate the system store does not tru
 
 TEST_CASE("smtp refuses a certificate made for another address") {
   RESPONDER_SKIP_WHEN(smtp_lab_unavailable());
-  TestCertificate certificate;
+  SmtpServerCertificate certificate;
   REQUIRE_MESSAGE(certificate.made(), certificate.error());
   SmtpLab server(certificate, {"starttls", "alice", kPassword});
   REQUIRE_MESSAGE(server.start(), server.log());
@@ -204,7 +204,7 @@ TEST_CASE("smtp refuses a certificate made for another address") {
 
 TEST_CASE("smtp sends nothing in plaintext to a server that does not offer STARTTLS") {
   RESPONDER_SKIP_WHEN(smtp_lab_unavailable());
-  TestCertificate certificate;
+  SmtpServerCertificate certificate;
   REQUIRE_MESSAGE(certificate.made(), certificate.error());
   // The worst case: no STARTTLS, but AUTH offered in the clear.
   SmtpLab server(certificate, {"off", "alice", kPassword});
@@ -227,7 +227,7 @@ TEST_CASE("smtp sends nothing in plaintext to a server that does not offer START
 
 TEST_CASE("smtp with a wrong password fails and no detail holds the password") {
   RESPONDER_SKIP_WHEN(smtp_lab_unavailable());
-  TestCertificate certificate;
+  SmtpServerCertificate certificate;
   REQUIRE_MESSAGE(certificate.made(), certificate.error());
   SmtpLab server(certificate, {"starttls", "alice", kPassword});
   REQUIRE_MESSAGE(server.start(), server.log());
@@ -247,7 +247,7 @@ TEST_CASE("smtp with a wrong password fails and no detail holds the password") {
 
 TEST_CASE("smtp asks for a retry when nothing listens on the port") {
   TestConfig config;
-  TestCertificate certificate;
+  SmtpServerCertificate certificate;
   auto settings = settings_for(closed_port(), certificate, /*with_ca=*/false);
   auto sent = channel_from(settings, config.config)->send(test_message(), "alice@example.org", in_seconds(10));
   INFO(sent.detail);
@@ -259,7 +259,7 @@ TEST_CASE("smtp gives up with retry by its deadline when the server accepts and 
   SilentListener silent;
   REQUIRE(silent.port() > 0);
   TestConfig config;
-  TestCertificate certificate;
+  SmtpServerCertificate certificate;
   auto channel = channel_from(settings_for(silent.port(), certificate, /*with_ca=*/false), config.config);
   auto start = Clock::now();
   auto deadline = start + std::chrono::milliseconds(1500);
@@ -274,7 +274,7 @@ TEST_CASE("smtp gives up with retry by its deadline when the server accepts and 
 
 TEST_CASE("smtp refuses recipient addresses that could add commands or headers, and connects to no one") {
   RESPONDER_SKIP_WHEN(smtp_lab_unavailable());
-  TestCertificate certificate;
+  SmtpServerCertificate certificate;
   REQUIRE_MESSAGE(certificate.made(), certificate.error());
   SmtpLab server(certificate, {"starttls", "alice", kPassword});
   REQUIRE_MESSAGE(server.start(), server.log());
@@ -295,7 +295,7 @@ TEST_CASE("smtp refuses recipient addresses that could add commands or headers, 
 
 TEST_CASE("smtp serves several threads at once, one connection each") {
   RESPONDER_SKIP_WHEN(smtp_lab_unavailable());
-  TestCertificate certificate;
+  SmtpServerCertificate certificate;
   REQUIRE_MESSAGE(certificate.made(), certificate.error());
   SmtpLab server(certificate, {"starttls", "alice", kPassword});
   REQUIRE_MESSAGE(server.start(), server.log());

@@ -34,9 +34,9 @@ inline std::string smtp_lab_unavailable() {
 
 // A self-signed certificate and its key for IP 127.0.0.1 (subjectAltName
 // IP:127.0.0.1), valid for two days, in a directory of its own.
-class TestCertificate {
+class SmtpServerCertificate {
  public:
-  TestCertificate() {
+  SmtpServerCertificate() {
     auto r = testing::run_process({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key().string(), "-out",
                                    cert().string(), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
@@ -62,7 +62,7 @@ struct SmtpLabOptions {
 
 class SmtpLab {
  public:
-  SmtpLab(const TestCertificate& certificate, SmtpLabOptions options = {}) {
+  SmtpLab(const SmtpServerCertificate& certificate, SmtpLabOptions options = {}) {
     std::filesystem::create_directories(dir_ / "messages");
     argv_ = {"/usr/bin/python3",
              kSmtpTestServer,
