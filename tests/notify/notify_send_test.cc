@@ -155,7 +155,7 @@ TEST_CASE("killed after queueing and after the first delivery, resume delivers e
   }
 }
 
-TEST_CASE("an unacknowledged message escalates to the next person of the role; an acknowledged one does not") {
+TEST_CASE("an unacknowledged message escalates to the next person of the role, and an acknowledged one does not") {
   NotifyLab lab;
   lab.write(lab.file_channel("mail") + lab.file_channel("pager"), kPeople);
   auto playbook = lab.playbook(notify_playbook("{audience: [alice], ack: true, escalate_after: 1s, text: \"Subject: s\\n\\nb\"}"));
