@@ -20,8 +20,14 @@ namespace {
 // do not matter.
 std::string normalised_token(const std::string& text) {
   std::string plain;
-  for (char c : text)
-    if (std::isalnum(static_cast<unsigned char>(c))) plain += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) continue;
+    char up = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    // Crockford's base32 reads O as 0 and I, L as 1: said aloud, they are one.
+    if (up == 'O') up = '0';
+    if (up == 'I' || up == 'L') up = '1';
+    plain += up;
+  }
   if (plain.size() != 12) return text;
   return plain.substr(0, 4) + "-" + plain.substr(4, 4) + "-" + plain.substr(8, 4);
 }

@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #include "notify/notify_settings.h"
 #include "notify/outbox/outbox.h"
 #include "notify/templates/message_template.h"
+#include "responder/clock.h"
 #include "responder/duration.h"
 #include "responder/message_text.h"
 #include "responder/record_module.h"
@@ -57,11 +59,15 @@ struct Prepared {
   RenderedMessage message;
 };
 
-Result<Prepared> prepare(const json::object& params, const StepContext& context) {
+// `sending`: channels that cannot be built now are skipped (contacts fall
+// back past them) rather than stopping every message; plan reports them.
+Result<Prepared> prepare(const json::object& params, const StepContext& context, bool sending) {
   if (!context.config) return bad_input("notify.send needs the configuration (contacts and channels)");
-  auto settings = load_notify_settings(*context.config);
+  auto settings = load_notify_settings(*context.config, sending);
   if (!settings) return settings.error();
-  auto audience = resolve_audience(settings->contacts, strings_of(params, "audience"), flag_of(params, "need_to_know"));
+  const json::value* need_to_know = params.if_contains("need_to_know");
+  bool refuse_all_staff = !need_to_know || !need_to_know->is_bool() || need_to_know->get_bool();
+  auto audience = resolve_audience(settings->contacts, strings_of(params, "audience"), refuse_all_staff);
   if (!audience) return audience.error();
   for (auto& name : strings_of(params, "channels"))
     if (!settings->channels.count(name)) return bad_input("channels: " + in_quotes(name) + " is not under notify.channels");
@@ -69,7 +75,9 @@ Result<Prepared> prepare(const json::object& params, const StepContext& context)
   const json::object& scope = context.scope ? *context.scope : empty_scope;
   Result<RenderedMessage> message = bad_input("notify.send needs template or text");
   if (auto* text = params.if_contains("text"); text && text->is_string()) {
-    message = render_template_text(std::string(text->get_string()), scope, "text of step " + context.step_id);
+    // Already substituted with the other parameters; rendering it again
+    // would read attack data that reached it as templates.
+    message = split_message_text(std::string(text->get_string()), "text of step " + context.step_id);
   } else if (auto* file = params.if_contains("template"); file && file->is_string()) {
     std::filesystem::path path(std::string(file->get_string()));
     if (path.is_relative()) path = (settings->templates.empty() ? context.playbook_dir : settings->templates) / path;
@@ -95,6 +103,35 @@ std::string severity_of(const StepContext& context) {
   return "";
 }
 
+// Whether a channel is marked compromised in the journal now; read again at
+// most every half second, and a journal that no longer verifies marks every
+// channel as unusable (nothing is sent on the word of a tampered journal).
+class CompromisedChannels {
+ public:
+  explicit CompromisedChannels(std::filesystem::path incident_dir)
+      : state_(std::make_shared<State>()), dir_(std::move(incident_dir)) {}
+  bool operator()(const std::string& channel) const {
+    std::lock_guard lock(state_->mutex);
+    if (Clock::now() >= state_->next_read) {
+      auto notices = read_journal_notices(dir_);
+      state_->broken = !notices;
+      if (notices) state_->compromised = notices->compromised_channels;
+      state_->next_read = Clock::now() + std::chrono::milliseconds(500);
+    }
+    return state_->broken || state_->compromised.count(channel) > 0;
+  }
+
+ private:
+  struct State {
+    std::mutex mutex;
+    std::set<std::string> compromised;
+    bool broken = false;
+    Clock::time_point next_read{};
+  };
+  std::shared_ptr<State> state_;
+  std::filesystem::path dir_;
+};
+
 class NotifySend final : public RecordModule {
  public:
   std::string_view name() const override { return "notify.send"; }
@@ -113,7 +150,7 @@ class NotifySend final : public RecordModule {
   }
 
   Result<PlanResult> plan(const json::object& params, StepContext& context) const override {
-    auto prepared = prepare(params, context);
+    auto prepared = prepare(params, context, false);
     if (!prepared) return prepared.error();
     auto only_list = strings_of(params, "channels");
     std::set<std::string> only(only_list.begin(), only_list.end());
@@ -132,8 +169,10 @@ class NotifySend final : public RecordModule {
 
   Result<Receipt> apply(const json::object& params, StepContext& context) const override {
     if (context.incident_dir.empty()) return bad_input("notify.send runs inside an incident (responder run)");
-    auto prepared = prepare(params, context);
+    auto prepared = prepare(params, context, true);
     if (!prepared) return prepared.error();
+    for (auto& [name, why] : prepared->settings.broken)
+      if (context.progress) context.progress->progress(0, 0, "", "channel " + name + " cannot be used: " + why);
     auto outbox = Outbox::open(context.incident_dir);
     if (!outbox) return outbox.error();
     auto known = (*outbox)->read();
@@ -143,12 +182,16 @@ class NotifySend final : public RecordModule {
     // Queue first: a message is in the outbox before anything is sent.
     std::vector<std::string> keys;
     std::map<std::string, std::string> role_of;
+    // What an earlier, interrupted apply queued (escalations included) is
+    // this step's too, and is sent before anything new.
+    for (auto& [key, e] : *known)
+      if (e.step == context.step_id) keys.push_back(key);
     for (std::size_t i = 0; i < prepared->audience.people.size(); ++i) {
       const Contact* c = prepared->audience.people[i];
       std::string key = message_key(context.incident_id, context.step_id, c->id);
-      keys.push_back(key);
       role_of[key] = prepared->audience.through_role[i];
       if (known->count(key)) continue;
+      keys.push_back(key);
       auto queued = queue_message(**outbox, *known, key, *c, prepared->message, context, ack);
       if (!queued) return queued.error();
     }
@@ -159,7 +202,9 @@ class NotifySend final : public RecordModule {
     if (!within) return within.error();
     DeliveryRun run;
     run.channels = &prepared->settings.channels;
+    run.broken = &prepared->settings.broken;
     run.compromised = notices->compromised_channels;
+    run.compromised_now = CompromisedChannels(context.incident_dir);
     auto only_list = strings_of(params, "channels");
     run.only = std::set<std::string>(only_list.begin(), only_list.end());
     run.policy = prepared->settings.policy;
@@ -176,6 +221,9 @@ class NotifySend final : public RecordModule {
       auto escalate_after = duration_param(params, "escalate_after");
       if (!escalate_after) return escalate_after.error();
       if (*escalate_after) {
+        // The wait for acknowledgements is over before escalations go out:
+        // they get the step's full sending time again.
+        run.deadline = std::min(context.deadline, Clock::now() + *within);
         auto more = escalate(**outbox, run, keys, role_of, prepared->settings.contacts, **escalate_after, context,
                              prepared->message, escalated);
         if (!more) return more.error();
@@ -212,8 +260,10 @@ class NotifySend final : public RecordModule {
 
  private:
   static Status queue_message(Outbox& outbox, std::map<std::string, OutboxEntry>& known, const std::string& key,
-                              const Contact& c, const RenderedMessage& rendered, const StepContext& context, bool ack) {
+                              const Contact& c, const RenderedMessage& rendered, const StepContext& context, bool ack,
+                              const std::string& escalated_from = "") {
     OutboxEntry e;
+    e.escalated_from = escalated_from;
     e.key = key;
     e.step = context.step_id;
     e.contact = c.id;
@@ -251,15 +301,26 @@ class NotifySend final : public RecordModule {
   static Status escalate(Outbox& outbox, const DeliveryRun& run, std::vector<std::string>& keys,
                          const std::map<std::string, std::string>& role_of, const Contacts& contacts, Duration after,
                          const StepContext& context, const RenderedMessage& rendered, std::vector<std::string>& escalated) {
-    auto until = Clock::now() + after;
     std::set<std::string> acked;
     auto entries = outbox.read();
     if (!entries) return entries.error();
+    // Measured from when the messages were queued, so that a resumed run
+    // escalates on time rather than waiting the whole period again.
+    auto until = Clock::now() + after;
+    for (auto& key : keys)
+      if (auto it = entries->find(key); it != entries->end() && it->second.escalated_from.empty())
+        if (auto queued = parse_rfc3339(it->second.queued_time)) {
+          auto elapsed = std::chrono::system_clock::now() - *queued;
+          until = std::min(until, Clock::now() + std::chrono::duration_cast<Clock::duration>(after - elapsed));
+          break;
+        }
+    // Messages that never arrived are not acknowledged either: they
+    // escalate too. Escalations themselves do not escalate again.
     auto unacked = [&] {
       std::vector<std::string> out;
       for (auto& key : keys) {
         auto it = entries->find(key);
-        if (it == entries->end() || !it->second.delivered) continue;
+        if (it == entries->end() || !it->second.escalated_from.empty()) continue;
         if (!acked.count(ack_token_digest(it->second.message.ack_token))) out.push_back(key);
       }
       return out;
@@ -276,16 +337,26 @@ class NotifySend final : public RecordModule {
         std::string who;
         for (auto& k : waiting) who += (who.empty() ? "" : ", ") + entries->at(k).contact;
         auto left = std::chrono::duration_cast<std::chrono::seconds>(until - Clock::now()).count();
-        context.progress->progress(keys.size() - waiting.size(), keys.size(), "acknowledged",
+        context.progress->progress(0, 0, "",
                                    "waiting for " + who + " (" + std::to_string(left) + " s before escalating)");
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
     std::set<std::string> told;
+    std::map<std::string, std::string> escalation_of;  // escalated contact -> key of its escalation
     for (auto& [k, e] : *entries)
-      if (e.step == context.step_id) told.insert(e.contact);
+      if (e.step == context.step_id) {
+        told.insert(e.contact);
+        if (!e.escalated_from.empty()) escalation_of[e.escalated_from] = k;
+      }
     std::vector<std::string> added;
     for (auto& key : unacked()) {
+      if (auto done = escalation_of.find(entries->at(key).contact); done != escalation_of.end()) {
+        // Queued before an interruption: send that one, not a new one.
+        escalated.push_back(entries->at(key).contact + " -> " + entries->at(done->second).contact);
+        if (!entries->at(done->second).delivered) added.push_back(done->second);
+        continue;
+      }
       const OutboxEntry& first = entries->at(key);
       // Told by name: escalate within the first role the person holds.
       std::string role = role_of.count(key) ? role_of.at(key) : "";
@@ -298,7 +369,10 @@ class NotifySend final : public RecordModule {
             next = c;
             break;
           }
-      if (!next) continue;
+      if (!next) {
+        escalated.push_back(first.contact + " -> nobody (no one else holds role " + (role.empty() ? "(none)" : role) + ")");
+        continue;
+      }
       told.insert(next->id);
       std::string escalation_key = message_key(context.incident_id, context.step_id, next->id);
       RenderedMessage message = rendered;
@@ -306,12 +380,13 @@ class NotifySend final : public RecordModule {
       message.body = first.message.recipient + " (" + role + ") has not acknowledged this within " + format_duration(after) +
                      ".\n\n" + rendered.body;
       if (!entries->count(escalation_key)) {
-        if (auto q = queue_message(outbox, *entries, escalation_key, *next, message, context, true); !q) return q;
+        if (auto q = queue_message(outbox, *entries, escalation_key, *next, message, context, true, first.contact); !q) return q;
       }
       escalated.push_back(first.contact + " -> " + next->id);
       added.push_back(escalation_key);
     }
-    for (auto& k : added) keys.push_back(k);
+    for (auto& k : added)
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
     if (!added.empty()) return send_pending(run, outbox, added);
     return {};
   }

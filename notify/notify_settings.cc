@@ -11,7 +11,7 @@ std::filesystem::path beside_config(const Config& config, const std::filesystem:
   return config.source.parent_path() / path;
 }
 
-Result<NotifySettings> load_notify_settings(const Config& config) {
+Result<NotifySettings> load_notify_settings(const Config& config, bool tolerate_broken_channels) {
   NotifySettings settings;
   std::string where = config.source.empty() ? "the configuration (none was read; --config FILE)" : config.source.string();
   if (config.contacts.empty()) return bad_input("no contacts file: set `contacts: FILE` in " + where);
@@ -27,12 +27,16 @@ Result<NotifySettings> load_notify_settings(const Config& config) {
     std::string channel_name(name);
     if (!value.is_object()) return bad_input("notify.channels." + channel_name + " is a mapping with type: and its settings");
     auto channel = make_channel(channel_name, value.get_object(), config);
-    if (!channel) return channel.error();
+    if (!channel) {
+      if (!tolerate_broken_channels) return channel.error();
+      settings.broken[channel_name] = channel.error().message;
+      continue;
+    }
     settings.channels.emplace(channel_name, std::move(*channel));
   }
   for (auto& person : settings.contacts.people)
     for (auto& reach : person.reach)
-      if (!settings.channels.count(reach.channel))
+      if (!settings.channels.count(reach.channel) && !settings.broken.count(reach.channel))
         return bad_input(settings.contacts.file.string() + ": " + person.id + " is reached by channel " +
                          in_quotes(reach.channel) + ", which notify.channels in " + where + " does not define");
 

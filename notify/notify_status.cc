@@ -37,7 +37,7 @@ json::value describe_notifications(const LoadedIncident& incident, std::vector<s
     std::vector<std::string> told, pending, failed, acknowledged, unacknowledged;
     for (const OutboxEntry* e : list) {
       json::object m{{"contact", e->contact}, {"key", e->key}, {"subject", e->message.subject}};
-      if (!e->message.journal_witness.empty()) ++witnesses[e->message.journal_witness];
+      if (!e->message.journal_witness.empty() && e->delivered) ++witnesses[e->message.journal_witness];
       if (e->delivered) {
         m["state"] = "delivered";
         m["channel"] = e->channel;

@@ -78,7 +78,7 @@ std::string timestamp(std::chrono::system_clock::time_point time) {
   time_t t = static_cast<time_t>(secs.count());
   struct tm utc {};
   gmtime_r(&t, &utc);
-  std::array<char, 40> text{};
+  std::array<char, 96> text{};  // room for any int in every field
   std::snprintf(text.data(), text.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", utc.tm_year + 1900, utc.tm_mon + 1,
                 utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(micros));
   return text.data();

@@ -27,6 +27,12 @@ class RateBudget {
     next_ = slot + interval_;
     return slot;
   }
+  // The far side asked everyone to wait (429/503 with Retry-After): no
+  // contact sends over this channel before `until`.
+  void hold_until(Clock::time_point until) {
+    std::lock_guard lock(mutex_);
+    next_ = std::max(next_, until);
+  }
 
  private:
   std::mutex mutex_;
@@ -36,6 +42,8 @@ class RateBudget {
 
 // Sleeps until `until`; false when the run must stop first.
 bool pause_until(Clock::time_point until, const DeliveryRun& run) {
+  if (run.interrupted && run.interrupted->load()) return false;
+  if (Clock::now() >= run.deadline) return false;
   while (Clock::now() < until) {
     if (run.interrupted && run.interrupted->load()) return false;
     if (Clock::now() >= run.deadline) return false;
@@ -58,14 +66,17 @@ ContactOutcome deliver_one(const OutboxEntry& entry, const DeliveryRun& run,
   std::vector<std::string> reasons;
   for (const Reach& reach : entry.reach) {
     if (!run.only.empty() && !run.only.count(reach.channel)) continue;
-    if (run.compromised.count(reach.channel)) {
+    if (run.compromised.count(reach.channel) || (run.compromised_now && run.compromised_now(reach.channel))) {
       reasons.push_back(reach.channel + ": marked compromised for this incident, not used");
       tried.push_back(reach.channel);
       continue;
     }
     auto channel = run.channels->find(reach.channel);
     if (channel == run.channels->end()) {
-      reasons.push_back(reach.channel + ": no such channel under notify.channels");
+      auto broken = run.broken ? run.broken->find(reach.channel) : std::map<std::string, std::string>::const_iterator{};
+      reasons.push_back(reach.channel + ": " +
+                        (run.broken && broken != run.broken->end() ? "cannot be used: " + broken->second
+                                                                     : std::string("no such channel under notify.channels")));
       tried.push_back(reach.channel);
       continue;
     }
@@ -76,7 +87,18 @@ ContactOutcome deliver_one(const OutboxEntry& entry, const DeliveryRun& run,
         outcome.error = "stopped before sending (time up or interrupted)";
         return outcome;
       }
-      DeliveryResult result = channel->second->send(entry.message, reach.to, run.deadline);
+      if (run.compromised_now && run.compromised_now(reach.channel)) {
+        reasons.push_back(reach.channel + ": marked compromised while sending, not used again");
+        break;
+      }
+      // A channel that hangs must leave time for the contact's later
+      // channels: each send gets its share of what is left.
+      std::size_t channels_left = 1;
+      for (auto later = &reach + 1; later < entry.reach.data() + entry.reach.size(); ++later) ++channels_left;
+      auto left = run.deadline - Clock::now();
+      auto share = std::max<Clock::duration>(left / static_cast<long>(channels_left), std::chrono::seconds(1));
+      auto send_deadline = std::min(run.deadline, Clock::now() + share);
+      DeliveryResult result = channel->second->send(entry.message, reach.to, send_deadline);
       if (result.state == DeliveryState::delivered) {
         if (auto ok = run.outbox->delivered(entry.key, reach.channel, reach.to, result.detail, tried); !ok) {
           // Sent, but not recorded: resume would send it again under the same
@@ -97,6 +119,7 @@ ContactOutcome deliver_one(const OutboxEntry& entry, const DeliveryRun& run,
       }
       reasons.push_back(reach.channel + ": " + result.detail);
       if (result.state == DeliveryState::failed || attempt == run.policy.attempts_per_channel) break;
+      if (result.retry_after) budgets.at(reach.channel)->hold_until(Clock::now() + *result.retry_after);
       auto wait = std::max(backoff, result.retry_after.value_or(std::chrono::milliseconds(0)));
       if (Clock::now() + wait >= run.deadline) {
         reasons.back() += " (asked to wait " + seconds_text(wait) + ", past the step's time)";
@@ -126,10 +149,16 @@ std::vector<ContactOutcome> deliver_all(const std::vector<OutboxEntry>& pending,
   for (auto& [name, channel] : *run.channels) budgets[name] = std::make_unique<RateBudget>(run.policy.sends_per_second);
   std::atomic<std::size_t> done{0};
   {
-    boost::asio::thread_pool pool(std::min<std::size_t>(pending.size(), 16));
+    boost::asio::thread_pool pool(std::min<std::size_t>(pending.size(), 64));
     for (std::size_t i = 0; i < pending.size(); ++i)
       boost::asio::post(pool, [&, i] {
-        outcomes[i] = deliver_one(pending[i], run, budgets);
+        try {
+          outcomes[i] = deliver_one(pending[i], run, budgets);
+        } catch (const std::exception& e) {
+          outcomes[i].key = pending[i].key;
+          outcomes[i].contact = pending[i].contact;
+          outcomes[i].error = std::string("sending stopped: ") + e.what();
+        }
         if (outcomes[i].error.empty() && !outcomes[i].delivered) outcomes[i].error = "not delivered";
         if (!outcomes[i].delivered) {
           // Settled for this attempt; a later apply (retry, resume) tries it again.

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -43,7 +44,12 @@ struct ContactOutcome {
 
 struct DeliveryRun {
   const ChannelSet* channels = nullptr;
+  // Configured channels that could not be built, with why (may be null).
+  const std::map<std::string, std::string>* broken = nullptr;
   std::set<std::string> compromised;  // never sent over
+  // Asked again before every attempt, so that a channel marked compromised
+  // while messages are going out is not used for one more (may be empty).
+  std::function<bool(const std::string& channel)> compromised_now;
   std::set<std::string> only;         // when non-empty, the channels allowed
   DeliveryPolicy policy;
   Outbox* outbox = nullptr;

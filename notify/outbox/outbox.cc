@@ -58,7 +58,8 @@ Status Outbox::queue(const OutboxEntry& e) {
                            {"contact", e.contact},
                            {"message", message_json(e.message)},
                            {"ack_token", e.message.ack_token},
-                           {"reach", reach}});
+                           {"reach", reach},
+                           {"escalated_from", e.escalated_from}});
 }
 
 Status Outbox::attempt(const std::string& key, const std::string& channel, const std::string& address,
@@ -88,6 +89,8 @@ Status Outbox::gave_up(const std::string& key, const std::string& reason) {
 namespace {
 
 Result<std::map<std::string, OutboxEntry>> entries_of(std::string_view bytes, const std::string& origin) {
+  auto chain = chained_log::verify(bytes, {}, origin);
+  if (chain.breaks) return refusal("the outbox " + origin + " does not verify: " + chain.first_break);
   auto contents = chained_log::parse(bytes, origin);
   if (!contents) return contents.error();
   std::map<std::string, OutboxEntry> entries;
@@ -100,6 +103,8 @@ Result<std::map<std::string, OutboxEntry>> entries_of(std::string_view bytes, co
       e.key = key;
       e.step = text_of(f, "step");
       e.contact = text_of(f, "contact");
+      e.queued_time = text_of(f, "time");
+      e.escalated_from = text_of(f, "escalated_from");
       if (auto* m = f.if_contains("message"); m && m->is_object()) {
         const json::object& mo = m->get_object();
         e.message.key = key;

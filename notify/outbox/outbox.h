@@ -6,7 +6,8 @@
 //
 // Records (header keys time, kind):
 //   queued     key, step, contact, message {subject, body, severity,
-//              incident, journal, recipient}, ack_token, reach [{channel, to}]
+//              incident, journal, recipient}, ack_token, reach [{channel, to}],
+//              escalated_from (the contact whose silence it escalates)
 //   attempt    key, channel, address, outcome (retry | failed), detail,
 //              retry_after_ms
 //   delivered  key, channel, address, detail, fell_back_from [channels]
@@ -33,6 +34,8 @@ struct OutboxEntry {
   std::string key, step, contact;
   Message message;
   std::vector<Reach> reach;
+  std::string queued_time;                     // of the queued record (RFC 3339)
+  std::string escalated_from;                  // the contact this escalates, if any
   bool delivered = false;
   std::string channel, address, detail, time;  // of the delivery
   std::vector<std::string> fell_back_from;
@@ -46,7 +49,9 @@ class Outbox {
   // Opens (creating when missing) the outbox of `incident_dir`.
   static Result<std::unique_ptr<Outbox>> open(const std::filesystem::path& incident_dir);
 
-  // Every message ever queued, by key, as the log now says.
+  // Every message ever queued, by key, as the log now says; refused when the
+// log's chain is broken (an edited outbox could drop a message or redirect
+// it).
   Result<std::map<std::string, OutboxEntry>> read();
 
   // Each call is one durable record; safe from several threads.

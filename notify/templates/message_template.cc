@@ -18,8 +18,13 @@ Result<std::string> render(const std::string& text, const json::object& scope, c
 
 }  // namespace
 
-Result<RenderedMessage> render_template_text(const std::string& text, const json::object& scope,
-                                             const std::string& origin) {
+namespace {
+
+struct SplitText {
+  std::string subject, body;
+};
+
+Result<SplitText> split(const std::string& text, const std::string& origin) {
   std::size_t end = text.find('\n');
   std::string first = text.substr(0, end);
   if (!first.empty() && first.back() == '\r') first.pop_back();
@@ -36,16 +41,35 @@ Result<RenderedMessage> render_template_text(const std::string& text, const json
     if (!second.empty()) return bad_input(origin + ":2: a blank line separates the subject from the body");
     rest = blank == std::string::npos ? "" : rest.substr(blank + 1);
   }
-  auto subject = render(subject_text, scope, origin, 1);
-  if (!subject) return subject.error();
-  auto body = render(rest, scope, origin, 3);
-  if (!body) return body.error();
+  return SplitText{subject_text, rest};
+}
+
+Result<RenderedMessage> finished(const std::string& subject, std::string body, const std::string& origin) {
   RenderedMessage message;
   // A subject is one line whatever a variable holds.
-  for (char c : *subject) message.subject += (c == '\r' || c == '\n') ? ' ' : c;
-  message.body = std::move(*body);
+  for (char c : subject) message.subject += (c == '\r' || c == '\n') ? ' ' : c;
+  message.body = std::move(body);
   if (message.subject.empty()) return bad_input(origin + ":1: the subject is empty");
   return message;
+}
+
+}  // namespace
+
+Result<RenderedMessage> split_message_text(const std::string& text, const std::string& origin) {
+  auto parts = split(text, origin);
+  if (!parts) return parts.error();
+  return finished(parts->subject, parts->body, origin);
+}
+
+Result<RenderedMessage> render_template_text(const std::string& text, const json::object& scope,
+                                             const std::string& origin) {
+  auto parts = split(text, origin);
+  if (!parts) return parts.error();
+  auto subject = render(parts->subject, scope, origin, 1);
+  if (!subject) return subject.error();
+  auto body = render(parts->body, scope, origin, 3);
+  if (!body) return body.error();
+  return finished(*subject, std::move(*body), origin);
 }
 
 Result<RenderedMessage> render_template_file(const std::filesystem::path& file, const json::object& scope) {

@@ -25,7 +25,11 @@ struct RenderedMessage {
 // Reads `file` and renders it; bad input names the file (and line for a
 // missing Subject: or blank line, or a reference the scope lacks).
 Result<RenderedMessage> render_template_file(const std::filesystem::path& file, const json::object& scope);
-// The same for text already in memory; `origin` names it in errors.
+// Splits text already rendered (a step's inline `text:`, which the runner
+// substituted with the other parameters) into subject and body, without
+// rendering it again: attack data in it stays words, never templates.
+Result<RenderedMessage> split_message_text(const std::string& text, const std::string& origin);
+// Renders text already in memory; `origin` names it in errors.
 Result<RenderedMessage> render_template_text(const std::string& text, const json::object& scope,
                                              const std::string& origin);
 

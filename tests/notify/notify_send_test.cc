@@ -137,7 +137,9 @@ TEST_CASE("killed after queueing and after the first delivery, resume delivers e
   for (int kill_at : {2, 3}) {
     CAPTURE(kill_at);
     NotifyLab lab;
-    lab.write(lab.file_channel("mail") + lab.file_channel("pager"), kPeople);
+    // One send a second: bob's message cannot go out in the instant between
+    // alice's delivery and its record, where the kill lands.
+    lab.write(lab.file_channel("mail") + lab.file_channel("pager"), kPeople, "  sends_per_second: 1\n");
     auto playbook = lab.playbook(notify_playbook("{audience: [alice, bob], text: \"Subject: s\\n\\nb\"}"));
     // Records 1-2 queue both messages; record 3 is the first delivery.
     auto killed = lab.responder_with_config({"run", playbook.string(), "--incident", "N6"},
@@ -188,6 +190,20 @@ TEST_CASE("an unacknowledged message escalates to the next person of the role, a
   auto status = acked.responder_with_config({"status", "N8", "--json"});
   CHECK(status.out.find("\"acknowledged\":true") != std::string::npos);
   CHECK(acked.records("N8", "notify.acked").size() == 1);
+}
+
+TEST_CASE("attack data in an inline text stays words: it is not read as a template again") {
+  NotifyLab lab;
+  lab.write(lab.file_channel("mail") + lab.file_channel("pager"), kPeople);
+  auto playbook = lab.playbook(
+      "name: t\nvariables:\n  seen: {type: string, required: true}\nstages:\n  notify:\n    - id: tell\n"
+      "      module: notify.send\n      with: {audience: [alice], text: \"Subject: seen {{ seen }}\\n\\nUser agent: {{ seen }}\"}\n");
+  auto r = lab.responder_with_config({"run", playbook.string(), "--incident", "T1", "--var", "seen={{ incident.home"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto mail = lab.received("mail");
+  REQUIRE(mail.size() == 1);
+  CHECK(mail[0].at("body").as_string() == "User agent: {{ incident.home");
 }
 
 }  // namespace
