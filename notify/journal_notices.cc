@@ -15,6 +15,16 @@ Result<JournalNotices> read_journal_notices(const std::filesystem::path& inciden
   if (!contents) return contents.error();
   for (auto& record : contents->records) {
     if (record.kind == record_kind::channel_compromised) notices.compromised_channels.insert(record.text("channel"));
+    else if (record.kind == record_kind::step_applied) {
+      // A channel.compromised step's mark is its receipt.
+      const json::value* receipt = record.fields.if_contains("receipt");
+      const json::value* output = receipt && receipt->is_object() ? receipt->get_object().if_contains("output") : nullptr;
+      const json::value* channels =
+          output && output->is_object() ? output->get_object().if_contains("compromised_channels") : nullptr;
+      if (channels && channels->is_array())
+        for (auto& c : channels->get_array())
+          if (c.is_string()) notices.compromised_channels.insert(std::string(c.get_string()));
+    }
     else if (record.kind == record_kind::notify_acked) notices.acked_tokens.insert(record.text("token_sha256"));
   }
   return notices;

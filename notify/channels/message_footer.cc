@@ -8,8 +8,8 @@ std::string message_footer(const Message& message) {
   if (!message.journal_witness.empty()) footer += "; journal witness " + message.journal_witness;
   footer += "\n";
   if (!message.ack_token.empty())
-    footer += "Acknowledge: reply with ACK " + message.ack_token + ", or run `responder ack " + message.incident_id + " " +
-              message.ack_token + "`\n";
+    footer += "Acknowledge: run `responder ack " + message.incident_id + " " + message.ack_token +
+              "` (or ask the incident team to run it for you)\n";
   return footer;
 }
 

@@ -8,8 +8,8 @@
 
 namespace responder::notify {
 
-// "--\nIncident INC-7 · journal witness 12:ab…\nAcknowledge: reply with
-// ACK <token>, or run `responder ack INC-7 <token>`\n"
+// "--\nIncident INC-7 (critical); journal witness 12:ab…\nAcknowledge: run
+// `responder ack INC-7 <token>` ...\n"
 std::string message_footer(const Message& message);
 
 // Subject, a blank line, the body and the footer: the message as one text

@@ -192,6 +192,22 @@ TEST_CASE("an unacknowledged message escalates to the next person of the role, a
   CHECK(acked.records("N8", "notify.acked").size() == 1);
 }
 
+TEST_CASE("a step marks a channel compromised and the next notification falls back past it") {
+  NotifyLab lab;
+  lab.write(lab.file_channel("mail") + lab.file_channel("pager"), kPeople);
+  auto playbook = lab.playbook(
+      "name: t\nstages:\n  evaluate:\n    - id: mail-owned\n      module: channel.compromised\n"
+      "      with: {channels: [mail], reason: mail server shows the intruder}\n"
+      "  notify:\n    - id: tell\n      module: notify.send\n      with: {audience: [alice], text: \"Subject: s\\n\\nb\"}\n");
+  auto r = lab.responder_with_config({"run", playbook.string(), "--incident", "C1"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(lab.received("mail").empty());
+  CHECK(lab.count_to("pager", "Alice Martin") == 1);
+  auto status = lab.responder_with_config({"status", "C1"});
+  CHECK(status.out.find("channel mail is marked compromised: by step mail-owned") != std::string::npos);
+}
+
 TEST_CASE("attack data in an inline text stays words: it is not read as a template again") {
   NotifyLab lab;
   lab.write(lab.file_channel("mail") + lab.file_channel("pager"), kPeople);

@@ -103,7 +103,7 @@ TEST_CASE("syslog message - the whole line for an ordinary message, field by fie
         "[responder@32473 incident=\"INC-7\" key=\"INC-7/notify/alice\" severity=\"critical\" journal=\"12:abcdef\" "
         "ack=\"K3Y\"] \xEF\xBB\xBF"
         "Firewall blocked 192.0.2.7\n\nTraffic from 192.0.2.7 is blocked.\n\n--\nIncident INC-7 (critical); journal "
-        "witness 12:abcdef\nAcknowledge: reply with ACK K3Y, or run `responder ack INC-7 K3Y`\n");
+        "witness 12:abcdef\nAcknowledge: run `responder ack INC-7 K3Y` (or ask the incident team to run it for you)\n");
 }
 
 TEST_CASE("syslog message - PRI is facility times eight plus the severity") {
