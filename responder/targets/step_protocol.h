@@ -1,0 +1,87 @@
+// The one step protocol every transport speaks (DESIGN.md, "Targets"): the
+// controller sends the far side's `responder step` one JSON request on
+// standard input and reads its standard output, one JSON object per line:
+// zero or more {"progress": {done, total, unit, note}} lines, then exactly
+// one {"answer": {...}} line. The module code that answers is the code that
+// runs locally; no module is written twice.
+//
+// Request (protocol 1):
+//   {"protocol": 1, "version": "0.1.0", "operation": "plan" | "apply" |
+//    "verify" | "undo" | "confirm" | "reconcile", "module", "params",
+//    "planned" (the journaled plan detail), "receipt" (or null),
+//    "confirmed" (reconcile), "just_applied" (verify), "incident", "step",
+//    "host" (the inventory name), "actor", "journal_witness",
+//    "management" [CIDR...] (protected there besides the far side's own
+//    SSH_CONNECTION peer, i.e. the controller), "timeout_ms" (0: none),
+//    "drill"}
+// It carries nothing the journal would not hold: no secret.
+//
+// Answer:
+//   {"ok": true, "version", "identity": {"hostname", "machine_id"},
+//    "plan": {"changes", "detail"} | "receipt": {undo, output, changes} |
+//    "verification": {"in_effect", "detail", "recovered"}}
+//   {"ok": false, "version", "identity", "error": {"kind": "failed" |
+//    "bad_input" | "refused" | "interrupted" | "version", "message"}}
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "responder/json.h"
+#include "responder/module.h"
+#include "responder/result.h"
+
+namespace responder::targets {
+
+inline constexpr int kStepProtocol = 1;
+
+// This build's version, which both sides must share exactly.
+std::string_view responder_version();
+
+enum class Operation { plan, apply, verify, undo, confirm, reconcile };
+std::string_view operation_name(Operation op);
+
+struct StepRequest {
+  Operation operation = Operation::plan;
+  std::string module;
+  json::object params;
+  json::object planned;
+  std::optional<Receipt> receipt;
+  bool confirmed = false;
+  bool just_applied = false;
+  std::string incident_id, step_id, host, actor, journal_witness;
+  std::vector<std::string> management;
+  std::chrono::milliseconds timeout{0};
+  bool drill = false;
+  std::string version;  // filled by to_json when empty
+};
+
+struct HostIdentity {
+  std::string hostname, machine_id;
+};
+
+struct StepAnswer {
+  bool ok = false;
+  std::string version;
+  HostIdentity identity;
+  Error error;                   // when !ok
+  bool version_mismatch = false;  // error kind "version"
+  std::optional<PlanResult> plan;
+  std::optional<Receipt> receipt;
+  std::optional<Verification> verification;
+};
+
+json::object request_to_json(const StepRequest& request);
+// Bad input names the field that is missing or of the wrong type.
+Result<StepRequest> request_from_json(const json::value& value);
+
+json::object answer_to_json(const StepAnswer& answer);
+Result<StepAnswer> answer_from_json(const json::value& value);
+
+// The answer that refuses a request from another version, saying what to
+// install.
+StepAnswer version_refusal(const std::string& theirs);
+
+}  // namespace responder::targets
