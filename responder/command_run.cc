@@ -80,7 +80,10 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
   for (auto& a : globals.allow) allow.push_back(json::string(a));
   json::object opened{
       {"incident", options.incident},
-      {"playbook", json::object{{"file", playbook.file}, {"name", playbook.name}, {"sha256", sha256_hex(playbook.text)},
+      // Absolute, so that files named beside the playbook (message
+      // templates) are found by a `resume` run from another directory.
+      {"playbook", json::object{{"file", std::filesystem::absolute(playbook.file).lexically_normal().string()},
+                                {"name", playbook.name}, {"sha256", sha256_hex(playbook.text)},
                                 {"text", playbook.text}}},
       {"variables", *variables},
       {"allow", allow},

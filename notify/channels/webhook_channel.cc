@@ -288,13 +288,26 @@ bool bearer_token_text(const std::string& token) {
 Result<std::unique_ptr<Channel>> make_webhook_channel(const std::string& name, const json::object& settings,
                                                       const Config& config) {
   ChannelSettings s(name, settings);
-  if (auto ok = s.only_keys({"url", "shape", "token", "ca_file", "timeout_seconds", "room"}); !ok) return ok.error();
+  if (auto ok = s.only_keys({"url", "url_secret", "shape", "token", "ca_file", "timeout_seconds", "room"}); !ok)
+    return ok.error();
   WebhookSettings w;
 
-  auto url_text = s.text("url", true);
+  // A Slack or Teams incoming-webhook URL is itself the credential: it may
+  // come from a secret instead, and is then never quoted in an error.
+  auto url_text = s.text("url", false);
   if (!url_text) return url_text.error();
-  auto url = parse_webhook_url(*url_text);
-  if (!url) return bad_input(s.where("url") + ": " + url.error().message + " (in " + in_quotes(*url_text) + ")");
+  auto secret_url = s.secret("url_secret", config);
+  if (!secret_url) return secret_url.error();
+  if (url_text->empty() && secret_url->empty())
+    return bad_input(s.where("url") + " is required (or url_secret, naming a secret that holds it, when the URL is a credential)");
+  if (!url_text->empty() && !secret_url->empty())
+    return bad_input(s.where("url") + ": give the URL either as url or as url_secret, not both");
+  bool url_is_secret = url_text->empty();
+  std::string url_value = url_is_secret ? *secret_url : *url_text;
+  auto url = parse_webhook_url(url_value);
+  if (!url)
+    return bad_input(s.where(url_is_secret ? "url_secret" : "url") + ": " + url.error().message +
+                     (url_is_secret ? std::string(" (the secret's value is not shown)") : " (in " + in_quotes(url_value) + ")"));
   w.url = *url;
 
   auto shape_name = s.text("shape", false, "generic");

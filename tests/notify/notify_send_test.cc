@@ -208,6 +208,32 @@ TEST_CASE("a step marks a channel compromised and the next notification falls ba
   CHECK(status.out.find("channel mail is marked compromised: by step mail-owned") != std::string::npos);
 }
 
+TEST_CASE("a template file beside the playbook is rendered with the incident and what earlier steps registered") {
+  NotifyLab lab;
+  lab.write(lab.file_channel("mail") + lab.file_channel("pager"), kPeople);
+  std::filesystem::create_directories(lab.dir / "templates");
+  lab.dir.write("templates/first.txt",
+                "Subject: Incident {{ incident.id }} ({{ incident.severity }}): {{ finding.text }}\n\n"
+                "Noted by {{ finding.by }} while running {{ incident.playbook }}.\nNo action is needed from you.\n");
+  auto playbook = lab.playbook(
+      "name: tmpl\nseverity: important\nstages:\n  evaluate:\n    - id: note\n      module: note.add\n"
+      "      with: {text: port scan from 203.0.113.7}\n      register: finding\n"
+      "  notify:\n    - id: tell\n      module: notify.send\n      with: {audience: [alice], template: templates/first.txt}\n");
+  auto r = lab.responder_with_config({"run", playbook.string(), "--incident", "T2"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto mail = lab.received("mail");
+  REQUIRE(mail.size() == 1);
+  CHECK(mail[0].at("subject").as_string() == "Incident T2 (important): port scan from 203.0.113.7");
+  CHECK(std::string(mail[0].at("body").as_string()).find("while running tmpl.") != std::string::npos);
+
+  auto missing = lab.playbook(
+      "name: tmpl\nstages:\n  notify:\n    - id: tell\n      module: notify.send\n      with: {audience: [alice], template: templates/none.txt}\n");
+  auto plan = lab.responder_with_config({"plan", missing.string()});
+  CHECK(plan.exit_code == 2);
+  CHECK(plan.out.find("templates/none.txt") != std::string::npos);
+}
+
 TEST_CASE("attack data in an inline text stays words: it is not read as a template again") {
   NotifyLab lab;
   lab.write(lab.file_channel("mail") + lab.file_channel("pager"), kPeople);

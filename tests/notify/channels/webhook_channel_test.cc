@@ -371,6 +371,29 @@ TEST_CASE("webhook plain http to a loopback address delivers") {
   CHECK(lab::recorded_header(receiver.requests()[0], "Authorization") == "<absent>");
 }
 
+TEST_CASE("webhook URL from a secret: delivered, and never quoted in an error") {
+  Lab lab;
+  lab::HttpsReceiver receiver(lab::TestCertificate{}, {"200"});
+  start(receiver);
+  lab.config.secrets["hook_url"] =
+      SecretSource{lab.dir.write("url", "http://127.0.0.1:" + std::to_string(receiver.port()) + "/services/T0/B0/SECRETPATH\n"), ""};
+  json::object settings{{"type", "webhook"}, {"url_secret", "hook_url"}, {"shape", "slack"}};
+  auto result = send_one(*lab.channel(settings));
+  CHECK(result.state == DeliveryState::delivered);
+  REQUIRE(receiver.requests().size() == 1);
+  CHECK(receiver.requests()[0].at("path").as_string() == "/services/T0/B0/SECRETPATH");
+  CHECK(result.detail.find("SECRETPATH") == std::string::npos);
+
+  lab.config.secrets["bad_url"] = SecretSource{lab.dir.write("bad", "https://user:SECRETPASS@example.org/x\n"), ""};
+  auto refused = make_channel("hook", json::object{{"type", "webhook"}, {"url_secret", "bad_url"}}, lab.config);
+  REQUIRE(!refused.ok());
+  CHECK(refused.error().message.find("notify.channels.hook.url_secret") != std::string::npos);
+  CHECK(refused.error().message.find("SECRETPASS") == std::string::npos);
+  auto both = make_channel("hook", json::object{{"type", "webhook"}, {"url", "https://example.org/x"}, {"url_secret", "hook_url"}},
+                           lab.config);
+  CHECK(!both.ok());
+}
+
 TEST_CASE("webhook sends from several threads at once, one request each") {
   Lab lab;
   lab::HttpsReceiver receiver(lab.cert, {"200"});
