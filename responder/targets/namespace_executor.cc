@@ -1,0 +1,128 @@
+// The namespace transport: a lab host made of Linux namespaces on this
+// machine. Each request runs `responder step` in a child that has joined the
+// host's namespaces with setns(2) before exec, so the far side is a fresh
+// single-threaded process (joining a mount namespace needs one) and reaches
+// only that host's kernel state, exactly as over ssh.
+//
+// Which namespaces:
+//   - a PID: its net, uts and mount namespaces (/proc/PID/ns/{net,uts,mnt}),
+//     so the far side sees that host's files, hostname and network;
+//   - a netns name (`ip netns add NAME`, /run/netns/NAME): its network
+//     namespace only. Such a name carries no mount or uts namespace, so the
+//     far side shares this machine's files and hostname (and reads this
+//     machine's /etc/responder configuration); `ip netns exec`'s
+//     /etc/netns/NAME overlay is not applied.
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "responder/targets/executor.h"
+#include "responder/targets/step_channel.h"
+
+namespace responder::targets {
+namespace {
+
+// Descriptors opened before fork and closed when the request is done.
+class OpenFiles {
+ public:
+  OpenFiles() = default;
+  OpenFiles(const OpenFiles&) = delete;
+  OpenFiles& operator=(const OpenFiles&) = delete;
+  ~OpenFiles() {
+    for (int fd : fds_) ::close(fd);
+  }
+  // Opens `path` read-only, close-on-exec; -1 with errno set on failure.
+  int open(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) fds_.push_back(fd);
+    return fd;
+  }
+
+ private:
+  std::vector<int> fds_;
+};
+
+bool plain_netns_name(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." && name.size() < 256 &&
+         std::none_of(name.begin(), name.end(), [](unsigned char c) { return c == '/' || c <= 0x20 || c == 0x7f; });
+}
+
+class NamespaceExecutor final : public Executor {
+ public:
+  NamespaceExecutor(NamespaceTarget target, ExecutorOptions options)
+      : target_(std::move(target)), options_(std::move(options)) {}
+
+  std::string_view transport() const override { return "namespace"; }
+
+  std::string describe() const override {
+    if (target_.pid > 0) return "namespace of pid " + std::to_string(target_.pid) + " (net, mount, uts)";
+    return "namespace " + target_.netns + " (/run/netns, network only)";
+  }
+
+  Execution execute(const StepRequest& request, ProgressSink* progress,
+                    std::chrono::steady_clock::time_point deadline) override {
+    const auto began = std::chrono::steady_clock::now();
+    Execution e;
+    const std::string host = target_.name.empty() ? describe() : target_.name;
+    OpenFiles files;
+    StepProgram program;
+    program.argv = {"responder", "step"};
+    if (target_.pid > 0 && target_.netns.empty()) {
+      std::string base = "/proc/" + std::to_string(target_.pid) + "/ns/";
+      // uts and net first: once the mount namespace is joined, nothing is
+      // looked up by path any more (all is open already).
+      for (auto [name, type] : {std::pair{"uts", CLONE_NEWUTS}, std::pair{"net", CLONE_NEWNET}, std::pair{"mnt", CLONE_NEWNS}}) {
+        int fd = files.open(base + name);
+        if (fd < 0) {
+          e.unreachable_why = "cannot open " + base + name + " for host " + host + ": " + std::strerror(errno);
+          return e;
+        }
+        program.join.emplace_back(fd, type);
+      }
+    } else if (target_.pid == 0 && plain_netns_name(target_.netns)) {
+      int fd = files.open("/run/netns/" + target_.netns);
+      if (fd < 0) {
+        e.unreachable_why = "cannot open /run/netns/" + target_.netns + " for host " + host + ": " + std::strerror(errno);
+        return e;
+      }
+      program.join.emplace_back(fd, CLONE_NEWNET);
+    } else {
+      e.unreachable_why = "host " + host + ": a namespace host needs either a PID or a plain /run/netns name, not `" +
+                          target_.netns + "`" + (target_.pid ? " and pid " + std::to_string(target_.pid) : "");
+      return e;
+    }
+    // The program is opened here, in this mount namespace, and executed from
+    // the descriptor (fexecve): its path need not exist in the host's. It
+    // must be a binary, not a script (a close-on-exec descriptor cannot be
+    // handed to an interpreter).
+    std::string path = options_.responder_program.empty() ? "/proc/self/exe" : options_.responder_program.string();
+    program.program_fd = files.open(path);
+    if (program.program_fd < 0) {
+      e.unreachable_why = "cannot open the responder program " + path + ": " + std::strerror(errno);
+      return e;
+    }
+    auto channel = StepChannel::start(program);
+    if (!channel) {
+      e.unreachable_why = "cannot enter host " + host + ": " + channel.error().message;
+      return e;
+    }
+    auto exchange = channel->exchange(to_json_text(request_to_json(request)), progress, deadline);
+    return execution_from(exchange, host, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - began));
+  }
+
+ private:
+  NamespaceTarget target_;
+  ExecutorOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Executor> make_namespace_executor(const NamespaceTarget& target, const ExecutorOptions& options) {
+  return std::make_unique<NamespaceExecutor>(target, options);
+}
+
+}  // namespace responder::targets

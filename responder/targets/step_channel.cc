@@ -1,0 +1,341 @@
+#include "responder/targets/step_channel.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+
+#include "responder/module.h"
+
+extern char** environ;
+
+namespace responder::targets {
+namespace {
+
+constexpr std::size_t kMaxErr = 64 * 1024;
+constexpr std::size_t kMaxLine = 64 * 1024 * 1024;
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+// PATH lookup, done before fork (execvp may allocate in the child).
+std::string resolve_in_path(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
+  std::size_t at = 0;
+  while (at <= dirs.size()) {
+    std::size_t end = dirs.find(':', at);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(at, end - at);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    at = end + 1;
+  }
+  return {};
+}
+
+// What the child reports on its error pipe when it cannot exec: which stage
+// failed (the index of the namespace it could not join, or -1 for exec) and
+// errno. Nothing arrives when exec succeeded (the pipe is close-on-exec).
+struct ChildFailure {
+  int stage;
+  int error;
+};
+
+[[noreturn]] void child_fail(int report, int stage) {
+  ChildFailure f{stage, errno};
+  [[maybe_unused]] auto ignored = ::write(report, &f, sizeof f);
+  ::_exit(127);
+}
+
+int millis_until(std::chrono::steady_clock::time_point when) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(when - std::chrono::steady_clock::now()).count();
+  return static_cast<int>(std::clamp<long long>(left, 0, 100));
+}
+
+}  // namespace
+
+Result<StepChannel> StepChannel::start(const StepProgram& program) {
+  if (program.argv.empty()) return failure("no program to run");
+  std::string path;
+  if (program.program_fd < 0) {
+    path = resolve_in_path(program.path.empty() ? program.argv[0] : program.path);
+    if (path.empty()) return failure("cannot run `" + program.argv[0] + "`: not found in PATH (is it installed?)");
+  }
+  // Everything the child touches is built here, before fork.
+  std::vector<char*> args;
+  for (auto& a : program.argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  char** envp = environ;
+  bool joins_mounts = std::any_of(program.join.begin(), program.join.end(),
+                                  [](auto& j) { return j.second == CLONE_NEWNS; });
+
+  // Standard input is a socket pair, not a pipe, so that the controller can
+  // write with MSG_NOSIGNAL: a far side that has gone is EPIPE, not SIGPIPE.
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, report[2] = {-1, -1};
+  auto close_all = [&] {
+    for (int* p : {in, out, err, report}) {
+      close_fd(p[0]);
+      close_fd(p[1]);
+    }
+  };
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0 || ::pipe2(out, O_CLOEXEC) != 0 ||
+      ::pipe2(err, O_CLOEXEC) != 0 || ::pipe2(report, O_CLOEXEC) != 0) {
+    std::string why = std::strerror(errno);
+    close_all();
+    return failure("cannot create pipes for `" + program.argv[0] + "`: " + why);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    std::string why = std::strerror(errno);
+    close_all();
+    return failure("cannot start `" + program.argv[0] + "`: " + why);
+  }
+  if (pid == 0) {
+    // The child: async-signal-safe calls only.
+    for (std::size_t i = 0; i < program.join.size(); ++i)
+      if (::setns(program.join[i].first, program.join[i].second) != 0) child_fail(report[1], static_cast<int>(i));
+    if (joins_mounts && ::chdir("/") != 0) child_fail(report[1], -1);
+    if (::dup2(in[1], 0) < 0 || ::dup2(out[1], 1) < 0 || ::dup2(err[1], 2) < 0) child_fail(report[1], -1);
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    for (int s = 1; s < NSIG; ++s) ::sigaction(s, &default_action, nullptr);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (program.program_fd >= 0) ::fexecve(program.program_fd, args.data(), envp);
+    else ::execve(path.c_str(), args.data(), envp);
+    child_fail(report[1], -1);
+  }
+  close_fd(in[1]);
+  close_fd(out[1]);
+  close_fd(err[1]);
+  close_fd(report[1]);
+  ChildFailure failed{};
+  ssize_t got;
+  while ((got = ::read(report[0], &failed, sizeof failed)) < 0 && errno == EINTR) {
+  }
+  close_fd(report[0]);
+  if (got == static_cast<ssize_t>(sizeof failed)) {
+    close_all();
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    std::string why = std::strerror(failed.error);
+    if (failed.stage >= 0) return failure("cannot join namespace " + std::to_string(failed.stage + 1) + " of " +
+                                          std::to_string(program.join.size()) + ": " + why);
+    return failure("cannot run `" + program.argv[0] + "`: " + why);
+  }
+  StepChannel channel;
+  channel.pid_ = pid;
+  channel.in_ = in[0];
+  channel.out_ = out[0];
+  channel.err_ = err[0];
+  ::fcntl(channel.in_, F_SETFL, O_NONBLOCK);
+  return channel;
+}
+
+StepChannel::StepChannel(StepChannel&& other) noexcept
+    : pid_(std::exchange(other.pid_, -1)),
+      in_(std::exchange(other.in_, -1)),
+      out_(std::exchange(other.out_, -1)),
+      err_(std::exchange(other.err_, -1)) {}
+
+StepChannel::~StepChannel() {
+  close_fd(in_);
+  close_fd(out_);
+  close_fd(err_);
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+StepExchange StepChannel::exchange(const std::string& request, ProgressSink* progress,
+                                   std::chrono::steady_clock::time_point deadline, std::chrono::milliseconds grace) {
+  StepExchange result;
+  std::string input = request;
+  if (input.empty() || input.back() != '\n') input += '\n';
+  std::size_t written = 0;
+  std::string line;  // stdout up to the next newline
+  auto take_line = [&](std::string_view text) {
+    if (text.empty()) return;
+    json::value value;
+    try {
+      value = parse_json(text);
+    } catch (const std::exception&) {
+      if (!result.answer) result.bad_answer = "the far side wrote a line that is not JSON";
+      return;
+    }
+    if (!value.is_object()) return;
+    auto& o = value.get_object();
+    if (auto* p = o.if_contains("progress"); p && p->is_object()) {
+      if (!progress) return;
+      auto& po = p->get_object();
+      auto number = [&](const char* key) -> std::uint64_t {
+        auto* v = po.if_contains(key);
+        if (v && v->is_uint64()) return v->get_uint64();
+        if (v && v->is_int64() && v->get_int64() >= 0) return static_cast<std::uint64_t>(v->get_int64());
+        return 0;
+      };
+      auto text_of = [&](const char* key) -> std::string {
+        auto* v = po.if_contains(key);
+        return v && v->is_string() ? std::string(v->get_string()) : std::string();
+      };
+      progress->progress(number("done"), number("total"), text_of("unit"), text_of("note"));
+    } else if (auto* a = o.if_contains("answer")) {
+      auto parsed = answer_from_json(*a);
+      if (parsed) result.answer = std::move(*parsed);
+      else result.bad_answer = parsed.error().message;
+    }
+  };
+
+  bool reaped = false, stopping = false, killed = false;
+  int status = 0;
+  auto kill_at = std::chrono::steady_clock::time_point::max();
+  char buffer[65536];
+  while (true) {
+    if (!reaped && ::waitpid(pid_, &status, WNOHANG) == pid_) reaped = true;
+    if (reaped) {
+      // Whatever it wrote before it ended is in the pipes already; a process
+      // it left behind (an ssh ControlMaster) must not keep us waiting.
+      for (int* fd : {&out_, &err_}) {
+        while (*fd >= 0) {
+          pollfd p{*fd, POLLIN, 0};
+          if (::poll(&p, 1, 0) != 1) break;
+          ssize_t r = ::read(*fd, buffer, sizeof buffer);
+          if (r <= 0) break;
+          if (fd == &out_) line.append(buffer, static_cast<std::size_t>(r));
+          else result.err.append(buffer, std::min(static_cast<std::size_t>(r), kMaxErr - std::min(kMaxErr, result.err.size())));
+        }
+      }
+      std::size_t nl;
+      while ((nl = line.find('\n')) != std::string::npos) {
+        take_line(std::string_view(line).substr(0, nl));
+        line.erase(0, nl + 1);
+      }
+      take_line(line);
+      break;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (!stopping && now >= deadline) {
+      ::kill(pid_, SIGTERM);
+      stopping = true;
+      result.deadline_passed = true;
+      kill_at = now + grace;
+      close_fd(in_);
+    }
+    if (stopping && !killed && now >= kill_at) {
+      ::kill(pid_, SIGKILL);
+      killed = true;
+    }
+    pollfd fds[3];
+    int n = 0, out_at = -1, err_at = -1, in_at = -1;
+    if (out_ >= 0) fds[out_at = n++] = {out_, POLLIN, 0};
+    if (err_ >= 0) fds[err_at = n++] = {err_, POLLIN, 0};
+    if (in_ >= 0) fds[in_at = n++] = {in_, POLLOUT, 0};
+    // Short waits: the child's end is seen by waitpid, which poll cannot wait on.
+    int wait_ms = killed ? 20 : millis_until(stopping ? kill_at : deadline);
+    if (out_ < 0 && err_ < 0) wait_ms = std::min(wait_ms, 20);
+    int ready = ::poll(fds, static_cast<nfds_t>(n), std::max(wait_ms, 1));
+    if (ready <= 0) continue;
+    if (in_at >= 0 && fds[in_at].revents) {
+      ssize_t w = ::send(in_, input.data() + written, input.size() - written, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (w > 0) written += static_cast<std::size_t>(w);
+      if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) close_fd(in_);
+    }
+    if (out_at >= 0 && fds[out_at].revents) {
+      ssize_t r = ::read(out_, buffer, sizeof buffer);
+      if (r > 0) {
+        result.started_answering = true;
+        line.append(buffer, static_cast<std::size_t>(r));
+        std::size_t nl;
+        while ((nl = line.find('\n')) != std::string::npos) {
+          take_line(std::string_view(line).substr(0, nl));
+          line.erase(0, nl + 1);
+        }
+        if (line.size() > kMaxLine) {
+          result.bad_answer = "the far side wrote a line longer than 64 MiB";
+          line.clear();
+          close_fd(out_);
+        }
+      } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+        close_fd(out_);
+      }
+    }
+    if (err_at >= 0 && fds[err_at].revents) {
+      ssize_t r = ::read(err_, buffer, sizeof buffer);
+      if (r > 0) result.err.append(buffer, std::min(static_cast<std::size_t>(r), kMaxErr - std::min(kMaxErr, result.err.size())));
+      else if (r == 0 || (errno != EINTR && errno != EAGAIN)) close_fd(err_);
+    }
+  }
+  close_fd(in_);
+  close_fd(out_);
+  close_fd(err_);
+  pid_ = -1;
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  return result;
+}
+
+}  // namespace responder::targets
+
+namespace responder::targets {
+
+Execution execution_from(const StepExchange& exchange, const std::string& host, std::chrono::milliseconds allowed) {
+  Execution e;
+  // An interruption answered to the SIGTERM sent at the deadline says only
+  // that the deadline passed: it reads like any other missed deadline.
+  bool stopped_by_us = exchange.deadline_passed && exchange.answer && !exchange.answer->ok &&
+                       exchange.answer->error.kind == ErrorKind::interrupted;
+  if (exchange.answer && !stopped_by_us) {
+    e.reached = true;
+    e.answer = *exchange.answer;
+    return e;
+  }
+  std::string last_said = [&] {
+    std::string text = exchange.err;
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+    if (auto nl = text.rfind('\n'); nl != std::string::npos) text.erase(0, nl + 1);
+    return text.size() > 300 ? text.substr(0, 300) + "…" : text;
+  }();
+  if (stopped_by_us) last_said = exchange.answer->error.message;
+  if (exchange.deadline_passed) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(allowed.count()) / 1000.0);
+    e.reached = false;
+    e.unreachable_why = "no answer from " + host + " within " + seconds + " s; its responder step was stopped" +
+                        (last_said.empty() ? "" : " (it said: " + last_said + ")");
+    return e;
+  }
+  e.reached = true;
+  e.answer.ok = false;
+  std::string how = exchange.signal ? "was killed by signal " + std::to_string(exchange.signal)
+                                    : "exited with " + std::to_string(exchange.exit_code);
+  if (!exchange.bad_answer.empty()) {
+    e.answer.error = failure("the answer from " + host + " cannot be read: " + exchange.bad_answer);
+    return e;
+  }
+  e.answer.error = interruption("responder step on " + host + " " + how +
+                                " without answering; what it did there is unknown until verified" +
+                                (last_said.empty() ? "" : " (it said: " + last_said + ")"));
+  return e;
+}
+
+}  // namespace responder::targets
