@@ -2,8 +2,12 @@
 // inventories, and how each is reached.
 //
 // `hosts` is a command with its own subcommands to come (`hosts prepare
-// PATTERN`): CLI11 takes a first word equal to a subcommand's name as that
-// subcommand, any other word as the pattern.
+// PATTERN`): setup_hosts adds them with command.add_subcommand("prepare"),
+// and the action runs the one whose parsed() is true, else the listing.
+// CLI11 takes a first word equal to a subcommand's name as that subcommand
+// (options before or after it still reach `hosts`), any other word as the
+// pattern; a host or group named `prepare` is then listed with
+// `responder hosts prepare:` or `responder hosts -- prepare`.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>

@@ -172,12 +172,11 @@ Result<std::vector<const Host*>> match_term(const Inventory& inventory, const st
   auto [expr, subscript] = split_subscript(term);
   auto matcher = matcher_for(expr, pattern);
   if (!matcher) return matcher.error();
-  bool any_group = false;
-  for (auto& g : inventory.groups()) {
-    if (!matcher->matches(g.name)) continue;
-    any_group = true;
-    for (const Host* h : inventory.hosts_of(g)) add_unique(out, seen, h);
-  }
+  std::vector<const Group*> groups;
+  for (auto& g : inventory.groups())
+    if (matcher->matches(g.name)) groups.push_back(&g);
+  bool any_group = !groups.empty();
+  for (const Host* h : inventory.hosts_of(groups)) add_unique(out, seen, h);
   if (!any_group || has_glob(expr))
     for (auto& h : inventory.hosts())
       if (matcher->matches(h.name)) add_unique(out, seen, &h);

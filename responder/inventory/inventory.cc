@@ -235,34 +235,40 @@ Status Inventory::finish(std::vector<Diagnostic>& diagnostics) {
     for (auto& [k, v] : host.own_vars) host.vars[k] = v;
   }
 
-  implicit_localhost_ = Host{};
-  implicit_localhost_.name = "localhost";
-  implicit_localhost_.own_vars["ansible_connection"] = "local";
-  implicit_localhost_.vars = groups_[all].vars;
-  implicit_localhost_.vars["ansible_connection"] = "local";
-  implicit_localhost_.groups = {"all"};
-  implicit_localhost_.implicit = true;
+  Host& local = *implicit_localhost_;
+  local = Host{};
+  local.name = "localhost";
+  local.own_vars["ansible_connection"] = "local";
+  local.vars = groups_[all].vars;
+  local.vars["ansible_connection"] = "local";
+  local.groups = {"all"};
+  local.implicit = true;
   return {};
 }
 
-std::vector<const Host*> Inventory::hosts_of(const Group& group) const {
-  std::set<std::string> names;
-  std::set<std::string> seen{group.name};
-  std::vector<const Group*> todo{&group};
+std::vector<const Host*> Inventory::hosts_of(const std::vector<const Group*>& groups) const {
+  std::vector<bool> seen(groups_.size()), member(hosts_.size());
+  std::vector<const Group*> todo;
+  for (const Group* g : groups)
+    if (!seen[group_index_.at(g->name)]) {
+      seen[group_index_.at(g->name)] = true;
+      todo.push_back(g);
+    }
   while (!todo.empty()) {
     const Group* g = todo.back();
     todo.pop_back();
-    names.insert(g->hosts.begin(), g->hosts.end());
-    for (auto& c : g->children)
-      if (seen.insert(c).second) todo.push_back(find_group(c));
+    for (auto& h : g->hosts) member[host_index_.at(h)] = true;
+    for (auto& c : g->children) {
+      std::size_t ci = group_index_.at(c);
+      if (!seen[ci]) {
+        seen[ci] = true;
+        todo.push_back(&groups_[ci]);
+      }
+    }
   }
   std::vector<const Host*> out;
-  if (names.size() == hosts_.size()) {
-    for (auto& h : hosts_) out.push_back(&h);
-    return out;
-  }
-  for (auto& h : hosts_)
-    if (names.count(h.name)) out.push_back(&h);
+  for (std::size_t i = 0; i < hosts_.size(); ++i)
+    if (member[i]) out.push_back(&hosts_[i]);
   return out;
 }
 

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -59,6 +60,8 @@ struct Group {
   int depth = 0;     // longest path from `all`; valid once finished
 };
 
+// Pointers and references to hosts and groups stay valid as long as the
+// inventory lives, moves included; a finished inventory never changes.
 class Inventory {
  public:
   Inventory();
@@ -97,10 +100,11 @@ class Inventory {
   const Host* find_host(std::string_view name) const;
   const Group* find_group(std::string_view name) const;
   bool is_group(std::string_view name) const { return find_group(name) != nullptr; }
-  // Every host in the group or its descendants, in inventory order.
-  std::vector<const Host*> hosts_of(const Group& group) const;
+  // Every host in the groups or their descendants, each once, in
+  // inventory order. Linear in groups, links and hosts.
+  std::vector<const Host*> hosts_of(const std::vector<const Group*>& groups) const;
   // The implicit localhost (see Host::implicit); valid once finished.
-  const Host& implicit_localhost() const { return implicit_localhost_; }
+  const Host& implicit_localhost() const { return *implicit_localhost_; }
 
   // What `ansible-inventory --list` prints for this inventory: every group
   // reachable from `all` with its `hosts` and `children` (empty ones left
@@ -122,7 +126,9 @@ class Inventory {
   std::map<std::string, std::size_t, std::less<>> group_index_;
   std::set<std::pair<std::size_t, std::size_t>> direct_members_;  // (group, host)
   std::vector<Link> links_;  // child group links, in the order declared
-  Host implicit_localhost_;
+  // Held apart so that pointers to it, like pointers into hosts_, survive
+  // moving the inventory.
+  std::shared_ptr<Host> implicit_localhost_ = std::make_shared<Host>();
 };
 
 // Ansible's names for the local machine: an inventory need not list them.

@@ -4,6 +4,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <sstream>
+
+#include "responder/inventory/host_pattern.h"
 #include "responder/inventory/inventory_loader.h"
 #include "tests/support/process.h"
 #include "tests/support/skip.h"
@@ -122,4 +126,76 @@ TEST_CASE("inventory parity with ansible-inventory: corners of the INI format") 
 TEST_CASE("inventory parity with ansible-inventory: corners of the YAML format") {
   RESPONDER_SKIP_WHEN(missing_ansible());
   compare({"quirks.yaml"});
+}
+
+namespace {
+
+// `ansible PATTERN -i FILE --list-hosts`: the hosts Ansible selects, sorted
+// (within a group Ansible's order follows its group walk; ours is the
+// inventory's order).
+std::vector<std::string> ansible_selects(const std::string& file, const std::string& pattern) {
+  TempDir home;
+  auto result = run_process({"ansible", pattern, "-i", data(file).string(), "--list-hosts"},
+                            {"HOME=" + home.path().string(), "ANSIBLE_LOCAL_TEMP=" + (home / "tmp").string(),
+                             "ANSIBLE_INVENTORY_ENABLED=ini,yaml", "ANSIBLE_CONFIG=" + (home / "none.cfg").string(),
+                             "ANSIBLE_NOCOLOR=1"},
+                            home.path());
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  std::vector<std::string> hosts;
+  std::istringstream lines(result.out);
+  for (std::string line; std::getline(lines, line);) {
+    auto start = line.find_first_not_of(' ');
+    if (start == std::string::npos || line.compare(start, 6, "hosts ") == 0) continue;
+    hosts.push_back(line.substr(start));
+  }
+  std::sort(hosts.begin(), hosts.end());
+  return hosts;
+}
+
+std::vector<std::string> we_select(const std::string& file, const std::string& pattern) {
+  std::vector<Diagnostic> diagnostics;
+  auto loaded = inventory::load_inventories({data(file)}, diagnostics);
+  REQUIRE(loaded);
+  auto hosts = inventory::select_hosts(*loaded, pattern);
+  if (!hosts) FAIL(hosts.error().message);
+  std::vector<std::string> names;
+  for (auto* h : *hosts) names.push_back(h->name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("inventory parity with ansible --list-hosts: patterns select the same hosts") {
+  RESPONDER_SKIP_WHEN(missing_ansible());
+  const std::pair<const char*, const char*> cases[] = {
+      {"nested.ini", "all"},
+      {"nested.ini", "eu"},
+      {"nested.ini", "eu:!shared"},
+      {"nested.ini", "prod:&web-servers"},
+      {"nested.ini", "us:eu_db"},
+      {"nested.ini", "eu_*,us1"},
+      {"nested.ini", "~(web|db)1"},
+      {"nested.ini", "!eu"},
+      {"nested.ini", "&eu:web1"},
+      {"nested.ini", "eu_web[0]"},
+      {"nested.ini", "eu_web[1:]"},
+      {"nested.ini", "eu_web[-1]"},
+      {"nested.ini", "*:!us*"},
+      {"ranges.ini", "web"},
+      {"ranges.ini", "web[0:2]"},
+      {"ranges.ini", "web*.example.org:!web1*"},
+      {"ranges.ini", "all:&db:!solo"},
+      {"ranges.ini", "ungrouped"},
+      {"ranges.ini", "2001:db8::10"},
+      {"ranges.ini", "192.0.2.1?"},
+      {"nested.yaml", "prod:!eu_db"},
+      {"nested.yaml", "other,lonely"},
+  };
+  for (auto& [file, pattern] : cases) {
+    CAPTURE(std::string(file));
+    CAPTURE(std::string(pattern));
+    CHECK(we_select(file, pattern) == ansible_selects(file, pattern));
+  }
 }

@@ -23,7 +23,7 @@ TEST_CASE("inventory: INI groups, children, vars and ungrouped hosts") {
       "[db]\ndb1 ansible_port=5432\n"
       "[dc:children]\nweb\ndb\n"
       "[dc:vars]\nregion=eu\n");
-  CHECK(names(inv.hosts_of(*inv.find_group("all"))) == std::vector<std::string>{"loner", "web1", "web2", "db1"});
+  CHECK(names(inv.hosts_of({inv.find_group("all")})) == std::vector<std::string>{"loner", "web1", "web2", "db1"});
   CHECK(inv.find_group("ungrouped")->hosts == std::vector<std::string>{"loner"});
   CHECK(inv.find_group("dc")->children == std::vector<std::string>{"web", "db"});
   CHECK(inv.find_group("all")->children == std::vector<std::string>{"ungrouped", "dc"});
