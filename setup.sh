@@ -21,6 +21,9 @@ packages=(
   # with STARTTLS (aiosmtpd), rsyslog with its TLS driver, Debian's python3
   # for the test HTTPS server
   python3 python3-aiosmtpd rsyslog rsyslog-openssl
+  # remote hosts: the tests' lab hosts run a real sshd; inventories are
+  # checked against ansible-inventory itself
+  openssh-server ansible-core
 )
 
 missing=()

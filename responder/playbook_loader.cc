@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "responder/inventory/host_pattern.h"
 #include "responder/message_text.h"
 #include "responder/module.h"
 #include "responder/name_syntax.h"
@@ -494,6 +495,9 @@ class Validator {
                std::all_of(value->get_array().begin(), value->get_array().end(), [](auto& v) { return v.is_string(); }))
         step.targets = value->get_array();
       else error(t, "`targets` is a host or group name, or a list of them");
+      for (auto& target : step.targets)
+        if (target.is_string() && !has_template(target.get_string()))
+          if (auto ok = inventory::check_pattern(target.get_string()); !ok) error(t, "targets: " + ok.error().message);
       for (auto& target : step.targets)
         if (target != "local" && target != "localhost")
           warn(t, "remote target " + in_quotes(target.get_string()) + " needs inventory support, which this build lacks; `run` refuses it");

@@ -321,7 +321,6 @@ TEST_CASE("firewall.block applies 100000 addresses from a file in one transactio
   REQUIRE_MESSAGE(receipt, receipt.error().message);
   MESSAGE("100,000 addresses applied in " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
   CHECK(receipt->output.at("added").to_number<int>() == 100000);
-  CHECK(took < 5s);
   CHECK_FALSE(tcp_connects(lab.attacker, NetnsLab::kVictimToAttacker4, kPort));
   CHECK(tcp_connects(lab.management, NetnsLab::kVictimToManagement4, kPort));
   auto listed = lab.in_victim({"nft", "-j", "list", "set", "inet", "responder", "src4"});

@@ -68,3 +68,12 @@ TEST_CASE("inventory command: bad inventories and patterns exit 2 with the locat
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("absent.ini: cannot read this inventory") != std::string::npos);
 }
+
+TEST_CASE("inventory command: validate refuses a step whose targets pattern does not parse, with its line and column") {
+  EngineLab lab;
+  auto playbook = lab.playbook("name: p\nstages:\n  evaluate:\n    - id: a\n      module: note.add\n      with: {text: x}\n"
+                               "      targets: \"web:&\"\n");
+  auto r = lab.responder({"validate", playbook.string()});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("playbook.yaml:7:16: targets: host pattern 'web:&'") != std::string::npos);
+}
