@@ -64,7 +64,8 @@ json::value resolve_plain(const std::string& text) {
         std::int64_t part = 0;
         std::string piece = body.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
         auto [p, ec] = std::from_chars(piece.data(), piece.data() + piece.size(), part);
-        ok = ec == std::errc() && n <= INT64_MAX / 60;
+        ok = ec == std::errc() && part >= 0 && n <= (INT64_MAX - part) / 60;
+        if (!ok) break;
         n = n * 60 + part;
         if (colon == std::string::npos) break;
         start = colon + 1;
@@ -163,7 +164,7 @@ class YamlLoader {
     if (data.IsNull()) return {};
     for (auto it = data.begin(); it != data.end(); ++it) {
       std::string section = it->first.IsScalar() ? it->first.Scalar() : "";
-      const YAML::Node& value = it->second;
+      YAML::Node value = it->second;  // a copy: it-> yields a proxy that dies with the statement
       bool known = section == "vars" || section == "children" || section == "hosts";
       if (known && !value.IsMap() && !value.IsNull() && !(value.IsScalar() && text_scalar(value)))
         return fail(value, "`" + section + "` of group " + in_quotes(name) + " must be a mapping, found " + kind_of(value));

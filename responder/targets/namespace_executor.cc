@@ -14,6 +14,7 @@
 //     /etc/netns/NAME overlay is not applied.
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -94,6 +95,19 @@ class NamespaceExecutor final : public Executor {
       e.unreachable_why = "host " + host + ": a namespace host needs either a PID or a plain /run/netns name, not `" +
                           target_.netns + "`" + (target_.pid ? " and pid " + std::to_string(target_.pid) : "");
       return e;
+    }
+    // A lab host's namespace that is this process's own (its process died
+    // and the PID went to a process of this machine, or a name bound to the
+    // host's namespace) would make the step act on the real machine.
+    for (auto& [fd, type] : program.join) {
+      if (type != CLONE_NEWNET) continue;
+      struct stat theirs {}, ours {};
+      if (::fstat(fd, &theirs) != 0 || ::stat("/proc/self/ns/net", &ours) != 0 ||
+          (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)) {
+        e.unreachable_why = "host " + host + ": its network namespace is this machine's own (" + describe() +
+                            "), so nothing was run there; the lab host is gone or the inventory names the wrong one";
+        return e;
+      }
     }
     // The program is opened here, in this mount namespace, and executed from
     // the descriptor (fexecve): its path need not exist in the host's. It

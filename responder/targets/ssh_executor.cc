@@ -26,10 +26,6 @@ constexpr const char* kControlPersist = "ControlPersist=10m";
 constexpr std::size_t kMaxSocketPath = 107;
 constexpr std::size_t kSocketName = std::char_traits<char>::length("/ssh-") + 40 + 17;
 
-bool has_space_or_control(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; });
-}
-
 std::string lower(std::string_view text) {
   std::string out(text);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -50,8 +46,9 @@ Status check_host_key_option(std::string_view arg, const std::string& where) {
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
   if (!value.empty() && (value.front() == '"' || value.front() == '\'')) value.erase(0, 1);
   if (!value.empty() && (value.back() == '"' || value.back() == '\'')) value.pop_back();
-  bool off = (key == "stricthostkeychecking" && (value == "no" || value == "off")) ||
-             ((key == "userknownhostsfile" || key == "globalknownhostsfile") && value.find("/dev/null") != std::string::npos);
+  bool off = (key == "stricthostkeychecking" && value != "yes" && value != "ask") ||
+             ((key == "userknownhostsfile" || key == "globalknownhostsfile") && value.find("/dev/") != std::string::npos) ||
+             key == "knownhostscommand" || key == "hostkeyalias";
   if (!off) return {};
   return refusal("the ssh option `" + std::string(arg) + "` in " + where +
                  " turns host key checking off, which responder never does: record the host's key in known_hosts "
@@ -199,7 +196,9 @@ class SshExecutor final : public Executor {
   // ssh and the options every invocation for this host shares (the master,
   // its sessions and `-O exit` must agree on %C: host, port and user).
   std::vector<std::string> ssh_argv(const std::string& socket_dir) const {
-    std::vector<std::string> argv = {"ssh", "-o", "BatchMode=yes", "-o", "ControlMaster=auto",
+    // ssh keeps the first value it is given for an option: host keys are
+    // checked strictly whatever a config file or later argument says.
+    std::vector<std::string> argv = {"ssh", "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ControlMaster=auto",
                                      "-o", "ControlPath=" + socket_dir + "/ssh-%C", "-o", kControlPersist};
     if (target_.port > 0) argv.insert(argv.end(), {"-p", std::to_string(target_.port)});
     if (!target_.user.empty()) argv.insert(argv.end(), {"-l", target_.user});
@@ -234,18 +233,55 @@ class SshExecutor final : public Executor {
   bool used_ = false;
 };
 
+// ansible_ssh_common_args comes from an inventory someone else may keep:
+// only options that change how the connection is carried are taken, each as
+// `-o Key=Value` (or -oKey=Value) or `-J host`. A bare word would become the
+// destination and the remote command; -F, -G, -O, -W and host-key options
+// could reach another host or skip the key check.
+Status check_common_args(const std::vector<std::string>& args, const std::string& host) {
+  static const std::vector<std::string> allowed = {
+      "proxyjump",          "connecttimeout",       "connectionattempts", "serveraliveinterval",
+      "serveralivecountmax", "tcpkeepalive",        "compression",        "ciphers",
+      "macs",               "kexalgorithms",        "hostkeyalgorithms",  "pubkeyacceptedalgorithms",
+      "pubkeyacceptedkeytypes", "identitiesonly",   "identityfile",       "identityagent",
+      "addressfamily",      "preferredauthentications", "loglevel",       "forwardagent",
+      "requesttty",         "ipqos"};
+  std::string where = "ansible_ssh_common_args of host " + host;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string option;
+    if (args[i] == "-o" && i + 1 < args.size()) option = args[++i];
+    else if (args[i].size() > 2 && args[i].compare(0, 2, "-o") == 0) option = args[i].substr(2);
+    else if (args[i] == "-J" && i + 1 < args.size()) option = "ProxyJump=" + args[++i];
+    else
+      return bad_input(where + ": `" + args[i] + "` is not taken; only `-o Key=Value` options that carry the "
+                       "connection (ProxyJump, ConnectTimeout, ServerAliveInterval, ciphers and algorithms, ...) and `-J host` are");
+    if (auto ok = check_host_key_option(option, where); !ok) return ok;
+    auto separator = option.find_first_of("= \t");
+    std::string key = option.substr(0, separator);
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (separator == std::string::npos || std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+      return refusal(where + ": the ssh option `" + option + "` is not taken from an inventory; put it in your "
+                     "~/.ssh/config for that host instead, where it is yours");
+  }
+  return {};
+}
+
 }  // namespace
 
 Status check_ssh_target(const SshTarget& target, const std::vector<std::string>& ssh_options) {
   std::string host = target.name.empty() ? target.address : target.name;
   if (target.address.empty()) return bad_input("host " + host + ": no address to connect to");
-  if (target.address.front() == '-' || has_space_or_control(target.address) ||
-      target.address.find('@') != std::string::npos)
+  // Only what a host name or address holds: the address reaches %h in a
+  // user's ProxyCommand or Match exec, where a shell reads it.
+  auto address_char = [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '-' || c == ':' || c == '_' || c == '%'; };
+  if (target.address.front() == '-' || !std::all_of(target.address.begin(), target.address.end(), address_char))
     return bad_input("host " + host + ": the address `" + target.address +
-                     "` is not a host name or address (it must not start with '-' or hold '@', spaces or control characters)");
-  if (!target.user.empty() && (target.user.front() == '-' || has_space_or_control(target.user)))
+                     "` is not a host name or address (letters, digits, '.', '-', '_', ':'; not starting with '-')");
+  auto user_char = [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '-' || c == '_'; };
+  if (!target.user.empty() &&
+      (target.user.front() == '-' || !std::all_of(target.user.begin(), target.user.end(), user_char)))
     return bad_input("host " + host + ": the user `" + target.user +
-                     "` must not start with '-' or hold spaces or control characters");
+                     "` must be a portable user name (letters, digits, '.', '-', '_'; not starting with '-')");
   if (target.port < 0 || target.port > 65535)
     return bad_input("host " + host + ": port " + std::to_string(target.port) + " is not 1..65535");
   if (std::any_of(target.private_key_file.begin(), target.private_key_file.end(),
@@ -256,12 +292,7 @@ Status check_ssh_target(const SshTarget& target, const std::vector<std::string>&
       !std::all_of(target.remote_program.begin(), target.remote_program.end(), plain))
     return bad_input("host " + host + ": the remote program `" + target.remote_program +
                      "` must be a plain path (letters, digits and /._+-), since the far side's shell reads it");
-  for (std::size_t i = 0; i < target.common_args.size(); ++i) {
-    const auto& arg = target.common_args[i];
-    // `-o` alone takes the next argument as the option.
-    std::string option = arg == "-o" && i + 1 < target.common_args.size() ? target.common_args[i + 1] : arg;
-    if (auto ok = check_host_key_option(option, "ansible_ssh_common_args of host " + host); !ok) return ok;
-  }
+  if (auto ok = check_common_args(target.common_args, host); !ok) return ok;
   for (std::size_t i = 0; i < ssh_options.size(); ++i) {
     std::string option = ssh_options[i] == "-o" && i + 1 < ssh_options.size() ? ssh_options[i + 1] : ssh_options[i];
     if (auto ok = check_host_key_option(option, "the controller's ssh options"); !ok) return ok;

@@ -19,8 +19,30 @@ HostIdentity this_host_identity() {
   return id;
 }
 
+namespace {
+StepAnswer serve(const StepRequest& request, const Environment& environment, ProgressSink* progress,
+                 const std::filesystem::path& incident_dir);
+}  // namespace
+
 StepAnswer serve_step_request(const StepRequest& request, const Environment& environment, ProgressSink* progress,
                               const std::filesystem::path& incident_dir) {
+  // A module that throws must not take the far side down with an answer
+  // never given: the controller would not know what happened.
+  try {
+    return serve(request, environment, progress, incident_dir);
+  } catch (const std::exception& e) {
+    StepAnswer answer;
+    answer.version = std::string(responder_version());
+    answer.identity = this_host_identity();
+    answer.error = failure(std::string("module ") + request.module + " stopped with an unexpected error: " + e.what());
+    return answer;
+  }
+}
+
+namespace {
+
+StepAnswer serve(const StepRequest& request, const Environment& environment, ProgressSink* progress,
+                 const std::filesystem::path& incident_dir) {
   StepAnswer answer;
   answer.version = std::string(responder_version());
   answer.identity = this_host_identity();
@@ -105,5 +127,7 @@ StepAnswer serve_step_request(const StepRequest& request, const Environment& env
   answer.ok = true;
   return answer;
 }
+
+}  // namespace
 
 }  // namespace responder::targets

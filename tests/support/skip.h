@@ -9,8 +9,10 @@
 
 #define RESPONDER_SKIP_WHEN(reason)                       \
   do {                                                    \
-    if (std::string why = (reason); !why.empty()) {       \
-      std::cerr << "SKIPPED: " << why << "\n";            \
+    /* a name no caller uses: `reason` may name `why` */ \
+    if (std::string responder_skip_reason_ = (reason);    \
+        !responder_skip_reason_.empty()) {                \
+      std::cerr << "SKIPPED: " << responder_skip_reason_ << "\n"; \
       std::_Exit(77);                                     \
     }                                                     \
   } while (0)

@@ -166,5 +166,13 @@ TEST_CASE("namespace executor: a namespace that does not exist or a name with a 
   CHECK(e.unreachable_why.find("plain /run/netns name") != std::string::npos);
 }
 
+TEST_CASE("namespace executor: a host whose namespace is this machine's own is refused, nothing run") {
+  // A lab process that died and whose PID went to a process of this machine.
+  auto own = make_namespace_executor({.name = "stale", .netns = "", .pid = static_cast<int>(::getpid())}, options());
+  auto e = own->execute(request(Operation::apply, "note.add", {{"text", "x"}}), nullptr, Clock::now() + 5s);
+  CHECK_FALSE(e.reached);
+  CHECK(e.unreachable_why.find("this machine's own") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace responder::targets

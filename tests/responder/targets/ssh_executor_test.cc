@@ -225,8 +225,23 @@ TEST_CASE("ssh executor: options that switch host key checking off are refused b
     CHECK_FALSE(e.reached);
     CHECK(e.unreachable_why == status.error().message);
   }
-  target.common_args = {"-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=5"};
+  target.common_args = {"-o", "ServerAliveInterval=5", "-J", "bastion", "-oConnectTimeout=3"};
   CHECK(check_ssh_target(target));
+  // Anything else an inventory could slip in: another destination and
+  // command (a bare word), another config file, bundled flags, a key check
+  // spelled another way.
+  for (std::vector<std::string> args : {std::vector<std::string>{"otherhost", "touch", "/x"},
+                                        {"-F", "/tmp/cfg"},
+                                        {"-4oStrictHostKeyChecking=no"},
+                                        {"-o", "StrictHostKeyChecking=false"},
+                                        {"-o", "StrictHostKeyChecking=accept-new"},
+                                        {"-o", "UserKnownHostsFile=/dev//null"},
+                                        {"-o", "KnownHostsCommand=/bin/true"},
+                                        {"-o", "ProxyCommand=nc %h %p"}}) {
+    target.common_args = args;
+    CAPTURE(args.front());
+    CHECK_FALSE(check_ssh_target(target));
+  }
   target.common_args.clear();
   CHECK_FALSE(check_ssh_target(target, {"-o", "StrictHostKeyChecking=no"}));
 }
