@@ -5,7 +5,12 @@
 
 #include <boost/system/system_error.hpp>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
 #include <iostream>
+#include <thread>
 #include <iterator>
 #include <mutex>
 
@@ -46,17 +51,47 @@ StepAnswer refused_request(Error error) {
   return a;
 }
 
-int serve(const GlobalOptions& globals) {
-  install_interrupt_handlers();
+// The request is the first line of standard input. Standard input then
+// stays open for as long as the controller waits: its end (the controller
+// gone, ssh killed at the deadline, the connection lost) asks the step to
+// stop at a safe point, as Ctrl-C would, so a far side never goes on acting
+// for a controller that stopped listening.
+Result<std::string> read_request_line() {
   std::string text;
   char buffer[65536];
-  while (std::cin.read(buffer, sizeof buffer) || std::cin.gcount() > 0) {
-    text.append(buffer, static_cast<std::size_t>(std::cin.gcount()));
-    if (text.size() > kMaxRequest) return answer(refused_request(bad_input("the step request is larger than 64 MiB")));
+  while (true) {
+    ssize_t n = ::read(0, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+    if (auto nl = text.find('\n'); nl != std::string::npos) {
+      text.resize(nl);
+      return text;
+    }
+    if (text.size() > kMaxRequest) return bad_input("the step request is larger than 64 MiB");
   }
+  return text;  // a request without its newline, then end of input: still one request
+}
+
+void stop_when_input_ends() {
+  std::thread([] {
+    char buffer[4096];
+    while (true) {
+      ssize_t n = ::read(0, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+    }
+    ::kill(::getpid(), SIGTERM);
+  }).detach();
+}
+
+int serve(const GlobalOptions& globals) {
+  install_interrupt_handlers();
+  auto text = read_request_line();
+  if (!text) return answer(refused_request(text.error()));
   json::value value;
   try {
-    value = parse_json(text);
+    value = parse_json(*text);
   } catch (const boost::system::system_error& e) {
     return answer(refused_request(bad_input("the step request is not JSON: " + e.code().message())));
   } catch (const std::exception&) {
@@ -64,6 +99,10 @@ int serve(const GlobalOptions& globals) {
   }
   auto request = request_from_json(value);
   if (!request) return answer(refused_request(request.error()));
+  // From here on the step may act: the controller must not read a lost
+  // connection after this line as "nothing ran there".
+  std::cout << to_json_text(json::object{{"started", true}}) << std::endl;
+  stop_when_input_ends();
   auto env = open_environment(globals);
   if (!env) return answer(refused_request(env.error()));
   ProgressLines progress;

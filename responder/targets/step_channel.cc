@@ -1,5 +1,7 @@
 #include "responder/targets/step_channel.h"
 
+#include "responder/message_text.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -108,6 +110,10 @@ Result<StepChannel> StepChannel::start(const StepProgram& program) {
     return failure("cannot start `" + program.argv[0] + "`: " + why);
   }
   if (pid == 0) {
+    // Its own process group: Ctrl-C at the responder's terminal is the
+    // controller's to handle (it records the interruption), not a signal
+    // that kills every ssh mid-step behind its back.
+    ::setpgid(0, 0);
     // The child: async-signal-safe calls only.
     for (std::size_t i = 0; i < program.join.size(); ++i)
       if (::setns(program.join[i].first, program.join[i].second) != 0) child_fail(report[1], static_cast<int>(i));
@@ -196,10 +202,17 @@ StepExchange StepChannel::exchange(const std::string& request, ProgressSink* pro
       };
       auto text_of = [&](const char* key) -> std::string {
         auto* v = po.if_contains(key);
-        return v && v->is_string() ? std::string(v->get_string()) : std::string();
+        // A far side may be compromised: its words reach a terminal.
+        return v && v->is_string() ? one_line(std::string_view(v->get_string())) : std::string();
       };
       progress->progress(number("done"), number("total"), text_of("unit"), text_of("note"));
     } else if (auto* a = o.if_contains("answer")) {
+      if (result.answer || !result.bad_answer.empty()) {
+        // One request, one answer: a second one is a far side not to trust.
+        result.answer.reset();
+        result.bad_answer = "the far side answered twice";
+        return;
+      }
       auto parsed = answer_from_json(*a);
       if (parsed) result.answer = std::move(*parsed);
       else result.bad_answer = parsed.error().message;
@@ -249,7 +262,7 @@ StepExchange StepChannel::exchange(const std::string& request, ProgressSink* pro
     int n = 0, out_at = -1, err_at = -1, in_at = -1;
     if (out_ >= 0) fds[out_at = n++] = {out_, POLLIN, 0};
     if (err_ >= 0) fds[err_at = n++] = {err_, POLLIN, 0};
-    if (in_ >= 0) fds[in_at = n++] = {in_, POLLOUT, 0};
+    if (in_ >= 0 && written < input.size()) fds[in_at = n++] = {in_, POLLOUT, 0};
     // Short waits: the child's end is seen by waitpid, which poll cannot wait on.
     int wait_ms = killed ? 20 : millis_until(stopping ? kill_at : deadline);
     if (out_ < 0 && err_ < 0) wait_ms = std::min(wait_ms, 20);
@@ -258,7 +271,9 @@ StepExchange StepChannel::exchange(const std::string& request, ProgressSink* pro
     if (in_at >= 0 && fds[in_at].revents) {
       ssize_t w = ::send(in_, input.data() + written, input.size() - written, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (w > 0) written += static_cast<std::size_t>(w);
-      if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) close_fd(in_);
+      // Once written, standard input stays open until the exchange ends:
+      // its end tells the far side that nobody listens any more.
+      if (w < 0 && errno != EAGAIN && errno != EINTR) close_fd(in_);
     }
     if (out_at >= 0 && fds[out_at].revents) {
       ssize_t r = ::read(out_, buffer, sizeof buffer);
@@ -316,6 +331,17 @@ Execution execution_from(const StepExchange& exchange, const std::string& host, 
     return text.size() > 300 ? text.substr(0, 300) + "…" : text;
   }();
   if (stopped_by_us) last_said = exchange.answer->error.message;
+  if (exchange.deadline_passed && exchange.started_answering) {
+    // It had the request and may have acted: stopped, not unreachable.
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(allowed.count()) / 1000.0);
+    e.reached = true;
+    e.answer.ok = false;
+    e.answer.error = interruption("responder step on " + host + " was stopped after " + seconds +
+                                  " s, before it answered; what it did there is unknown until verified" +
+                                  (last_said.empty() ? "" : " (it said: " + one_line(last_said) + ")"));
+    return e;
+  }
   if (exchange.deadline_passed) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(allowed.count()) / 1000.0);

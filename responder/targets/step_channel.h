@@ -65,7 +65,8 @@ class StepChannel {
   // Kills and reaps a child that exchange() did not finish with.
   ~StepChannel();
 
-  // Writes `request` (one line), closes standard input, passes each
+  // Writes `request` (one line) and keeps standard input open until the
+  // exchange ends (its end tells the far side to stop), passes each
   // {"progress": ...} line to `progress` (may be null) and parses the
   // {"answer": ...} line. Returns when the child has ended, or at the
   // deadline: then the child gets SIGTERM and, `grace` later, SIGKILL, and
@@ -88,7 +89,8 @@ class StepChannel {
 // one that arrived as the far side was being stopped, a receipt included),
 // except an interruption answered to the deadline's SIGTERM; the deadline
 // with no other answer is unreachable, "no answer from HOST within N s"
-// (naming the stopped far side's last word); a far side that
+// (naming the stopped far side's last word), unless the far side had said
+// it had the request ({"started": true}): then, like a far side that
 // ended without an answer (killed, crashed) was reached, and the answer is
 // an `interrupted` error saying the outcome there is unknown, so that resume
 // asks that host's verify.

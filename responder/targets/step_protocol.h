@@ -1,9 +1,15 @@
 // The one step protocol every transport speaks (DESIGN.md, "Targets"): the
 // controller sends the far side's `responder step` one JSON request on
 // standard input and reads its standard output, one JSON object per line:
-// zero or more {"progress": {done, total, unit, note}} lines, then exactly
-// one {"answer": {...}} line. The module code that answers is the code that
+// {"started": true}, zero or more {"progress": {done, total, unit, note}}
+// lines, then exactly one {"answer": {...}} line. The module code that answers is the code that
 // runs locally; no module is written twice.
+//
+// The request is the first line of standard input, which the controller
+// then keeps open: its end asks the far side to stop at a safe point. The
+// far side's first line, once it has a request it will act on, is
+// {"started": true}: after it, a lost connection means "outcome unknown,
+// verify", never "nothing ran".
 //
 // Request (protocol 1):
 //   {"protocol": 1, "version": "0.1.0", "operation": "plan" | "apply" |

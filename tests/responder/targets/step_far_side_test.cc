@@ -1,0 +1,51 @@
+// responder step, the far side, through the real binary: it says when it
+// has the request, and it stops acting when the controller stops listening.
+#include <doctest/doctest.h>
+
+#include <chrono>
+
+#include "responder/json.h"
+#include "tests/support/process.h"
+
+namespace responder::testing {
+namespace {
+
+std::string request_line(const std::string& module, const std::string& params) {
+  return R"({"protocol":1,"version":"0.1.0","operation":"apply","module":")" + module + R"(","params":)" + params +
+         R"(,"incident":"I","step":"s","host":"h"})";
+}
+
+TEST_CASE("step far side: it says it has the request before acting, then answers once") {
+  auto r = run_process({"sh", "-c", "printf '%s\\n' \"$1\" | RESPONDER_CONFIG= \"$0\" step", RESPONDER_BINARY,
+                        request_line("note.add", R"({"text":"hello"})")});
+  REQUIRE(r.exit_code == 0);
+  auto nl = r.out.find('\n');
+  REQUIRE(nl != std::string::npos);
+  CHECK(r.out.substr(0, nl) == R"({"started":true})");
+  auto answer = parse_json(r.out.substr(nl + 1)).as_object().at("answer").as_object();
+  CHECK(answer.at("ok").as_bool());
+  CHECK(answer.at("receipt").at("changes").as_array()[0].as_string() == "note: hello");
+}
+
+TEST_CASE("step far side: when its standard input ends (the controller gone) a long step stops at a safe point") {
+  // The request, then end of input at once: a 30 s wait must not go on.
+  auto began = std::chrono::steady_clock::now();
+  auto r = run_process({"sh", "-c", "printf '%s\\n' \"$1\" | RESPONDER_CONFIG= \"$0\" step", RESPONDER_BINARY,
+                        request_line("wait", R"({"for":"30s"})")});
+  auto took = std::chrono::steady_clock::now() - began;
+  CHECK(took < std::chrono::seconds(20));  // a bound, not a benchmark: it did not wait 30 s
+  INFO(r.out);
+  auto answer = parse_json(r.out.substr(r.out.find("{\"answer\""))).as_object().at("answer").as_object();
+  CHECK_FALSE(answer.at("ok").as_bool());
+  CHECK(answer.at("error").at("kind").as_string() == "interrupted");
+}
+
+TEST_CASE("step far side: a request that is not JSON is answered as bad input, nothing started") {
+  auto r = run_process({"sh", "-c", "printf 'garbage\\n' | RESPONDER_CONFIG= \"$0\" step", RESPONDER_BINARY});
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.find("started") == std::string::npos);
+  CHECK(r.out.find("not JSON") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace responder::testing
