@@ -125,7 +125,13 @@ class NamespaceExecutor final : public Executor {
       return e;
     }
     auto exchange = channel->exchange(to_json_text(request_to_json(request)), progress, deadline);
-    return execution_from(exchange, host, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - began));
+    Execution result = execution_from(exchange, host, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - began));
+    if (result.reached)
+      if (auto fits = answer_fits(request, result.answer); !fits) {
+        result.answer.ok = false;
+        result.answer.error = fits.error();
+      }
+    return result;
   }
 
  private:

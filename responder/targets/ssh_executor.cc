@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "responder/child_process.h"
+#include "responder/sha256.h"
 #include "responder/targets/step_channel.h"
 
 namespace responder::targets {
@@ -149,7 +150,13 @@ class SshExecutor final : public Executor {
         return e;
       }
     }
-    return execution_from(exchange, target_.name.empty() ? target_.address : target_.name, allowed);
+    Execution result = execution_from(exchange, target_.name.empty() ? target_.address : target_.name, allowed);
+    if (result.reached)
+      if (auto fits = answer_fits(request, result.answer); !fits) {
+        result.answer.ok = false;
+        result.answer.error = fits.error();
+      }
+    return result;
   }
 
   void close() override {
@@ -198,8 +205,21 @@ class SshExecutor final : public Executor {
   std::vector<std::string> ssh_argv(const std::string& socket_dir) const {
     // ssh keeps the first value it is given for an option: host keys are
     // checked strictly whatever a config file or later argument says.
+    // One master per inventory host, named by everything that shapes the
+    // connection: ssh's %C (host, port, user) would let two inventory hosts
+    // with one address but other keys or jump hosts share a master. ssh
+    // expands '%' in ControlPath, so a literal one is doubled.
+    std::string identity = target_.name + '\n' + target_.address + '\n' + std::to_string(target_.port) + '\n' + target_.user +
+                           '\n' + target_.private_key_file;
+    for (auto& a : target_.common_args) identity += '\n' + a;
+    for (auto& a : options_.ssh_options) identity += '\n' + a;
+    std::string control_path;
+    for (char c : socket_dir + "/ssh-" + sha256_hex(identity).substr(0, 16)) {
+      control_path += c;
+      if (c == '%') control_path += '%';
+    }
     std::vector<std::string> argv = {"ssh", "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ControlMaster=auto",
-                                     "-o", "ControlPath=" + socket_dir + "/ssh-%C", "-o", kControlPersist};
+                                     "-o", "ControlPath=" + control_path, "-o", kControlPersist};
     if (target_.port > 0) argv.insert(argv.end(), {"-p", std::to_string(target_.port)});
     if (!target_.user.empty()) argv.insert(argv.end(), {"-l", target_.user});
     if (!target_.private_key_file.empty()) argv.insert(argv.end(), {"-i", target_.private_key_file});
@@ -214,7 +234,9 @@ class SshExecutor final : public Executor {
     std::lock_guard lock(mutex_);
     if (!socket_dir_.empty()) return socket_dir_;
     std::string run_dir = options_.run_dir.string();
-    if (!run_dir.empty() && run_dir.size() + kSocketName <= kMaxSocketPath) {
+    // ssh splits ControlPath at white space: such a run directory is not used.
+    bool has_space = std::any_of(run_dir.begin(), run_dir.end(), [](unsigned char c) { return std::isspace(c); });
+    if (!run_dir.empty() && !has_space && run_dir.size() + kSocketName <= kMaxSocketPath) {
       socket_dir_ = run_dir;
       return socket_dir_;
     }

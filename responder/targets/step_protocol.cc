@@ -216,6 +216,25 @@ Result<StepAnswer> answer_from_json(const json::value& value) {
   return a;
 }
 
+Status answer_fits(const StepRequest& request, const StepAnswer& answer) {
+  if (!answer.ok) return {};
+  if (answer.version != responder_version())
+    return failure("the far side answered as responder " + answer.version + ", not " + std::string(responder_version()));
+  bool fits = true;
+  switch (request.operation) {
+    case Operation::plan: fits = answer.plan.has_value(); break;
+    case Operation::apply:
+    case Operation::confirm: fits = answer.receipt.has_value(); break;
+    case Operation::verify: fits = answer.verification.has_value(); break;
+    case Operation::undo:
+    case Operation::reconcile: break;
+  }
+  if (!fits)
+    return failure("the far side's answer to " + std::string(operation_name(request.operation)) +
+                   " lacks what that operation returns");
+  return {};
+}
+
 StepAnswer version_refusal(const std::string& theirs) {
   StepAnswer a;
   a.ok = false;

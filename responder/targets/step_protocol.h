@@ -86,6 +86,12 @@ Result<StepRequest> request_from_json(const json::value& value);
 json::object answer_to_json(const StepAnswer& answer);
 Result<StepAnswer> answer_from_json(const json::value& value);
 
+// Ok when `answer` is what `request` asks for: an ok answer from this very
+// version carrying the plan, receipt or verification its operation returns.
+// A far side may be compromised or broken; the controller never reads a
+// field that is not there.
+Status answer_fits(const StepRequest& request, const StepAnswer& answer);
+
 // The answer that refuses a request from another version, saying what to
 // install.
 StepAnswer version_refusal(const std::string& theirs);
