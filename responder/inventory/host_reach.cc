@@ -8,9 +8,14 @@
 namespace responder::inventory {
 namespace {
 
-const json::value* variable(const Host& host, std::initializer_list<const char*> names) {
+// The first of `names` the host sets; `found` (when given) says which, so
+// that an error names the variable the inventory holds.
+const json::value* variable(const Host& host, std::initializer_list<const char*> names, const char** found = nullptr) {
   for (auto* name : names)
-    if (auto it = host.vars.find(name); it != host.vars.end() && !it->value().is_null()) return &it->value();
+    if (auto it = host.vars.find(name); it != host.vars.end() && !it->value().is_null()) {
+      if (found) *found = name;
+      return &it->value();
+    }
   return nullptr;
 }
 
@@ -19,15 +24,17 @@ Error wrong(const Host& host, const std::string& name, const std::string& what) 
 }
 
 Result<std::string> text_variable(const Host& host, std::initializer_list<const char*> names) {
-  const json::value* v = variable(host, names);
+  const char* name = *names.begin();
+  const json::value* v = variable(host, names, &name);
   if (!v) return std::string();
   if (v->is_string()) return std::string(v->get_string());
   if (v->is_int64() || v->is_uint64() || v->is_double()) return to_json_text(*v);
-  return wrong(host, *names.begin(), "must be a text, found " + to_json_text(*v));
+  return wrong(host, name, "must be a text, found " + to_json_text(*v));
 }
 
 Result<long long> number_variable(const Host& host, std::initializer_list<const char*> names) {
-  const json::value* v = variable(host, names);
+  const char* name = *names.begin();
+  const json::value* v = variable(host, names, &name);
   if (!v) return 0LL;
   if (v->is_int64()) return static_cast<long long>(v->get_int64());
   if (v->is_string()) {
@@ -36,7 +43,7 @@ Result<long long> number_variable(const Host& host, std::initializer_list<const 
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     if (ec == std::errc() && p == text.data() + text.size()) return n;
   }
-  return wrong(host, *names.begin(), "must be a number, found " + to_json_text(*v));
+  return wrong(host, name, "must be a number, found " + to_json_text(*v));
 }
 
 }  // namespace
@@ -45,7 +52,7 @@ Result<HostReach> reach_of(const Host& host) {
   HostReach reach;
   auto connection = text_variable(host, {"ansible_connection"});
   if (!connection) return connection.error();
-  auto address = text_variable(host, {"ansible_host", "ansible_ssh_host"});
+  auto address = text_variable(host, {"ansible_ssh_host", "ansible_host"});
   if (!address) return address.error();
   if (*connection == "local" || (connection->empty() && address->empty() && is_localhost_name(host.name))) {
     reach.transport = "local";
@@ -73,12 +80,12 @@ Result<HostReach> reach_of(const Host& host) {
     return wrong(host, "ansible_connection", "is " + in_quotes(*connection) + "; responder reaches hosts by local, ssh or namespace");
   reach.transport = "ssh";
   reach.address = address->empty() ? host.name : *address;
-  auto port = number_variable(host, {"ansible_port", "ansible_ssh_port"});
+  auto port = number_variable(host, {"ansible_ssh_port", "ansible_port"});
   if (!port) return port.error();
   if (*port < 0 || *port > 65535 || (*port == 0 && variable(host, {"ansible_port", "ansible_ssh_port"})))
     return wrong(host, "ansible_port", "must be 1-65535, found " + std::to_string(*port));
   reach.port = static_cast<int>(*port);
-  auto user = text_variable(host, {"ansible_user", "ansible_ssh_user"});
+  auto user = text_variable(host, {"ansible_ssh_user", "ansible_user"});
   if (!user) return user.error();
   reach.user = *user;
   auto key = text_variable(host, {"ansible_ssh_private_key_file", "ansible_private_key_file"});

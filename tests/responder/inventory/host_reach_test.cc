@@ -3,6 +3,7 @@
 
 #include "responder/inventory/host_reach.h"
 #include "tests/responder/inventory/inventory_test_support.h"
+#include "tests/support/skip.h"
 
 using namespace responder;
 using namespace responder::inventory;
@@ -65,4 +66,41 @@ TEST_CASE("inventory: unusable connection variables are bad input naming host an
   CHECK(reach_error("h ansible_ssh_common_args='-o \"x'").find("cannot be split") != std::string::npos);
   CHECK(reach_error("h ansible_host=-oProxyCommand=x").find("cannot start with `-`") != std::string::npos);
   CHECK(reach_error("h ansible_user=[1]").find("ansible_user must be a text") != std::string::npos);
+}
+
+TEST_CASE("inventory: the ansible_ssh_ spellings win over ansible_host, _port and _user, as Ansible connects") {
+  // `ansible h -m ping -vvv` on this inventory (ansible-core 2.14) connects
+  // as u2 to 127.0.0.3 port 2202.
+  auto inv = inventory_of(
+      "h ansible_host=127.0.0.2 ansible_ssh_host=127.0.0.3 ansible_port=2201 ansible_ssh_port=2202 "
+      "ansible_user=u1 ansible_ssh_user=u2\n");
+  auto h = reach(inv, "h");
+  CHECK(h.address == "127.0.0.3");
+  CHECK(h.port == 2202);
+  CHECK(h.user == "u2");
+}
+
+TEST_CASE("inventory: where ansible connects, ansible's own -vvv agrees with reach_of") {
+  RESPONDER_SKIP_WHEN(std::string(testing::run_process({"sh", "-c", "command -v ansible"}).exit_code == 0
+                                      ? ""
+                                      : "ansible is not installed (apt-get install ansible-core)"));
+  testing::TempDir dir;
+  // Loopback addresses on a port nothing listens on: the attempt is refused
+  // at once and nothing leaves the machine.
+  auto file = dir.write("inv.ini",
+                        "h ansible_host=127.0.0.2 ansible_ssh_host=127.0.0.3 ansible_port=1 ansible_ssh_port=9 "
+                        "ansible_user=u1 ansible_ssh_user=u2\n");
+  auto r = testing::run_process({"ansible", "h", "-i", file.string(), "-m", "ping", "-vvv"},
+                                {"HOME=" + dir.path().string(), "ANSIBLE_LOCAL_TEMP=" + (dir / "tmp").string(),
+                                 "ANSIBLE_HOST_KEY_CHECKING=True", "ANSIBLE_SSH_RETRIES=0"});
+  std::string said = r.out + r.err;
+  INFO(said);
+  CHECK(said.find("ESTABLISH SSH CONNECTION FOR USER: u2") != std::string::npos);
+  CHECK(said.find("-o Port=9") != std::string::npos);
+  CHECK(said.find("<127.0.0.3>") != std::string::npos);
+  auto inv = inventory_of(testing::slurp(file));
+  auto h = reach(inv, "h");
+  CHECK(h.address == "127.0.0.3");
+  CHECK(h.port == 9);
+  CHECK(h.user == "u2");
 }
