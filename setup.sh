@@ -24,6 +24,8 @@ packages=(
   # remote hosts: the tests' lab hosts run a real sshd; inventories are
   # checked against ansible-inventory itself
   openssh-server ansible-core
+  # cpack -G DEB finds the package's library dependencies with file(1)
+  file
 )
 
 missing=()

@@ -84,6 +84,13 @@ class NamespaceExecutor final : public Executor {
         }
         program.join.emplace_back(fd, type);
       }
+      // The host's processes may see another root than its mount
+      // namespace's own (a chroot, a container): take theirs, as nsenter --root.
+      program.root_fd = files.open(base.substr(0, base.size() - 3) + "root");
+      if (program.root_fd < 0) {
+        e.unreachable_why = "cannot open /proc/" + std::to_string(target_.pid) + "/root for host " + host + ": " + std::strerror(errno);
+        return e;
+      }
     } else if (target_.pid == 0 && plain_netns_name(target_.netns)) {
       int fd = files.open("/run/netns/" + target_.netns);
       if (fd < 0) {

@@ -117,6 +117,7 @@ Result<StepChannel> StepChannel::start(const StepProgram& program) {
     // The child: async-signal-safe calls only.
     for (std::size_t i = 0; i < program.join.size(); ++i)
       if (::setns(program.join[i].first, program.join[i].second) != 0) child_fail(report[1], static_cast<int>(i));
+    if (program.root_fd >= 0 && (::fchdir(program.root_fd) != 0 || ::chroot(".") != 0)) child_fail(report[1], -1);
     if (joins_mounts && ::chdir("/") != 0) child_fail(report[1], -1);
     if (::dup2(in[1], 0) < 0 || ::dup2(out[1], 1) < 0 || ::dup2(err[1], 2) < 0) child_fail(report[1], -1);
     struct sigaction default_action {};

@@ -38,6 +38,11 @@ struct StepProgram {
   // CLONE_NEW* type). The caller keeps the descriptors open until start()
   // returns.
   std::vector<std::pair<int, int>> join;
+  // After joining, the root directory to take (the host process's
+  // /proc/PID/root, opened): joining a mount namespace alone puts the child
+  // at that namespace's real root, not at the root the host's processes
+  // see (a chroot or container). -1: keep it.
+  int root_fd = -1;
 };
 
 // How one exchange ended.
