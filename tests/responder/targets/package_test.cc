@@ -25,8 +25,11 @@ TEST_CASE("package: cpack -G DEB builds a .deb with its library dependencies and
   CHECK(deb.filename().string().find("responder_") == 0);
   auto info = run_process({"dpkg-deb", "--field", deb.string(), "Depends"});
   REQUIRE(info.exit_code == 0);
-  for (const char* library : {"libnftables1", "libssl3", "libpcap0.8", "libsystemd0", "libyaml-cpp"})
+  // The engine's own libraries; module folders add theirs (libnftables1,
+  // libpcap0.8, ...) when the build includes them (RESPONDER_FOLDERS).
+  for (const char* library : {"libssl3", "libyaml-cpp", "libstdc++6"})
     CHECK_MESSAGE(info.out.find(library) != std::string::npos, library << " missing from Depends: " << info.out);
+  MESSAGE("Depends: " << info.out);
   auto unpacked = out / "root";
   REQUIRE(run_process({"dpkg-deb", "-x", deb.string(), unpacked.string()}).exit_code == 0);
   auto packaged = run_process({(unpacked / "usr/bin/responder").string(), "--version"});
