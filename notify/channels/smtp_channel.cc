@@ -13,14 +13,12 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "notify/channels/channel_settings.h"
 #include "notify/channels/mail_address.h"
 #include "notify/channels/mail_text.h"
+#include "notify/channels/tcp_endpoints.h"
 #include "notify/channels/tls_client.h"
 #include "responder/address.h"
 #include "responder/message_text.h"
@@ -93,38 +91,6 @@ std::string dot_stuffed(const std::string& mail) {
     line_start = c == '\n';
   }
   return out + ".\r\n";
-}
-
-// The addresses of `host`, looked up (getaddrinfo) on a thread of its own
-// and waited for only until `deadline`: a name server that hangs cannot hold
-// send() past it; the lookup then ends, unheard, in its own time. A name
-// that does not exist is bad input; any other error may pass (a failure).
-Result<std::vector<tcp::endpoint>> resolve(const std::string& host, std::uint16_t port, Clock::time_point deadline) {
-  struct Lookup {
-    std::mutex mutex;
-    std::condition_variable done_cv;
-    bool done = false;
-    error_code ec;
-    std::vector<tcp::endpoint> found;
-  };
-  auto lookup = std::make_shared<Lookup>();
-  std::thread([lookup, host, port] {
-    asio::io_context io;
-    tcp::resolver resolver(io);
-    error_code ec;
-    auto results = resolver.resolve(host, std::to_string(port), ec);
-    std::lock_guard lock(lookup->mutex);
-    lookup->ec = ec;
-    for (auto& entry : results) lookup->found.push_back(entry.endpoint());
-    lookup->done = true;
-    lookup->done_cv.notify_all();
-  }).detach();
-  std::unique_lock lock(lookup->mutex);
-  if (!lookup->done_cv.wait_until(lock, deadline, [&] { return lookup->done; }))
-    return failure("cannot resolve " + host + " within the deadline");
-  if (lookup->ec == asio::error::host_not_found) return bad_input("cannot resolve " + host + ": " + lookup->ec.message());
-  if (lookup->ec) return failure("cannot resolve " + host + ": " + lookup->ec.message());
-  return std::move(lookup->found);
 }
 
 // One SMTP conversation: one connection, one message, one deadline. Every
@@ -216,19 +182,12 @@ class Conversation {
   }
 
   Stop connect() {
-    std::vector<tcp::endpoint> endpoints;
+    // A name that does not exist is permanent for this channel; a resolver
+    // that did not answer in time may answer later.
+    TcpEndpoints found = lookup_tcp_endpoints(s_.host, s_.port, deadline_);
+    if (!found.error.empty()) return result(found.transient ? DeliveryState::retry : DeliveryState::failed, found.error);
+    std::vector<tcp::endpoint> endpoints = std::move(found.endpoints);
     error_code ec;
-    auto literal = asio::ip::make_address(s_.host, ec);
-    if (!ec) {
-      endpoints.emplace_back(literal, s_.port);
-    } else {
-      auto found = resolve(s_.host, s_.port, deadline_);
-      if (!found) {
-        DeliveryState state = found.error().kind == ErrorKind::bad_input ? DeliveryState::failed : DeliveryState::retry;
-        return result(state, found.error().message);
-      }
-      endpoints = std::move(*found);
-    }
     // security: none talks in the clear: only to this host, whatever a name resolved to.
     if (s_.security == Security::none)
       std::erase_if(endpoints, [](const tcp::endpoint& e) { return !e.address().is_loopback(); });

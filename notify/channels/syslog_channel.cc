@@ -15,6 +15,7 @@
 
 #include "notify/channels/channel_settings.h"
 #include "notify/channels/host_lookup.h"
+#include "notify/channels/tcp_endpoints.h"
 #include "notify/channels/syslog_message.h"
 #include "notify/channels/tls_client.h"
 #include "responder/message_text.h"
@@ -39,13 +40,6 @@ std::string_view transport_name(Transport t) {
     case Transport::tls: return "tls";
   }
   return "?";
-}
-
-asio::ip::address to_asio(const IpAddress& a) {
-  if (a.family == AF_INET) return asio::ip::address_v4({a.bytes[0], a.bytes[1], a.bytes[2], a.bytes[3]});
-  asio::ip::address_v6::bytes_type bytes;
-  std::copy(a.bytes.begin(), a.bytes.end(), bytes.begin());
-  return asio::ip::address_v6(bytes);
 }
 
 // Runs the one asynchronous operation `start` begins until it completes or
@@ -96,7 +90,7 @@ class SyslogChannel final : public Channel {
     std::string line = syslog_message(origin, message);
     std::string frame = std::to_string(line.size()) + " " + line;
     std::vector<asio::ip::tcp::endpoint> endpoints;
-    for (auto& a : lookup.addresses) endpoints.emplace_back(to_asio(a), static_cast<unsigned short>(port_));
+    for (auto& a : lookup.addresses) endpoints.emplace_back(asio_address(a), static_cast<unsigned short>(port_));
     if (transport_ == Transport::tcp) return send_tcp(frame, endpoints, deadline);
     return send_tls(frame, endpoints, deadline);
   }
@@ -108,7 +102,7 @@ class SyslogChannel final : public Channel {
     asio::io_context io;
     std::string errors;
     for (auto& a : addresses) {
-      asio::ip::udp::endpoint to(to_asio(a), static_cast<unsigned short>(port_));
+      asio::ip::udp::endpoint to(asio_address(a), static_cast<unsigned short>(port_));
       asio::ip::udp::socket socket(io);
       error_code ec;
       socket.open(to.protocol(), ec);

@@ -1,6 +1,5 @@
 #include "notify/channels/webhook_channel.h"
 
-#include <netdb.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -14,14 +13,12 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
 #include <optional>
-#include <thread>
 
 #include "notify/channels/channel_settings.h"
 #include "notify/channels/retry_after.h"
+#include "notify/channels/tcp_endpoints.h"
 #include "notify/channels/tls_client.h"
 #include "notify/channels/webhook_payload.h"
 #include "notify/channels/webhook_url.h"
@@ -48,61 +45,6 @@ DeliveryResult failed(std::string detail) { return {DeliveryState::failed, std::
 
 // Header values come from incident data: never a line break in a header.
 std::string header_value(std::string_view text) { return one_line(text); }
-
-// Name lookup in a thread of its own: getaddrinfo cannot be cancelled, and
-// Asio's resolver joins its lookup thread on destruction, so a hanging DNS
-// server would hold send() past its deadline. A lookup that outlives the
-// deadline finishes later, alone, and its answer is dropped.
-struct Lookup {
-  std::mutex mutex;
-  std::condition_variable done_cv;
-  bool done = false;
-  int status = 0;
-  std::vector<tcp::endpoint> endpoints;
-};
-
-Result<std::vector<tcp::endpoint>> resolve(const WebhookUrl& url, Clock::time_point deadline) {
-  auto port = static_cast<unsigned short>(std::stoi(url.port));
-  if (parse_ip(url.host)) {
-    boost::system::error_code ec;
-    auto address = asio::ip::make_address(url.host, ec);
-    if (ec) return failure("cannot read address " + url.host + ": " + ec.message());
-    return std::vector<tcp::endpoint>{tcp::endpoint(address, port)};
-  }
-  auto lookup = std::make_shared<Lookup>();
-  try {
-    std::thread([lookup, host = url.host, service = url.port] {
-      addrinfo hints{};
-      hints.ai_family = AF_UNSPEC;
-      hints.ai_socktype = SOCK_STREAM;
-      hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
-      addrinfo* list = nullptr;
-      int status = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &list);
-      std::vector<tcp::endpoint> endpoints;
-      for (addrinfo* a = list; status == 0 && a; a = a->ai_next) {
-        if (a->ai_family != AF_INET && a->ai_family != AF_INET6) continue;
-        tcp::endpoint endpoint;
-        std::memcpy(endpoint.data(), a->ai_addr, a->ai_addrlen);
-        endpoint.resize(a->ai_addrlen);
-        endpoints.push_back(endpoint);
-      }
-      if (list) ::freeaddrinfo(list);
-      std::lock_guard lock(lookup->mutex);
-      lookup->status = status;
-      lookup->endpoints = std::move(endpoints);
-      lookup->done = true;
-      lookup->done_cv.notify_all();
-    }).detach();
-  } catch (const std::system_error& e) {
-    return failure("cannot start the lookup of " + url.host + ": " + e.what());
-  }
-  std::unique_lock lock(lookup->mutex);
-  if (!lookup->done_cv.wait_until(lock, deadline, [&] { return lookup->done; }))
-    return failure("looking up " + url.host + " did not finish before the deadline");
-  if (lookup->status != 0) return failure("cannot look up " + url.host + ": " + ::gai_strerror(lookup->status));
-  if (lookup->endpoints.empty()) return failure("cannot look up " + url.host + ": no IPv4 or IPv6 address");
-  return lookup->endpoints;
-}
 
 // Runs one asynchronous operation on `io` to its end; the stream's expiry
 // bounds it. Returns its error code.
@@ -245,8 +187,9 @@ class WebhookChannel final : public Channel {
     request.prepare_payload();
 
     std::string authority = s_.url.authority();
-    auto endpoints = resolve(s_.url, deadline);
-    if (!endpoints) return retry(endpoints.error().message);
+    TcpEndpoints found = lookup_tcp_endpoints(s_.url.host, static_cast<unsigned short>(std::stoi(s_.url.port)), deadline);
+    if (!found.error.empty()) return retry(found.error);
+    auto* endpoints = &found.endpoints;
 
     asio::io_context io;
     Exchange answer;
