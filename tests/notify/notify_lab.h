@@ -11,6 +11,7 @@
 
 #include "responder/json.h"
 #include "tests/responder/engine_lab.h"
+#include "tests/support/loopback_port.h"
 
 namespace responder::testing {
 
@@ -54,17 +55,7 @@ struct NotifyLab : EngineLab {
   }
 };
 
-// A loopback TCP port nothing listens on (bound, then closed).
-inline int closed_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+// A loopback TCP port nothing listens on.
+inline int closed_loopback_port() { return free_loopback_port(SOCK_STREAM); }
 
 }  // namespace responder::testing

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "responder/json.h"
+#include "tests/support/background_server.h"
 #include "tests/support/process.h"
 
 namespace responder::lab {
@@ -64,44 +65,16 @@ class HttpsReceiver {
     }
     for (auto& a : answers) argv_.insert(argv_.end(), {"--answer", a});
   }
-  ~HttpsReceiver() {
-    if (pid_ > 0) {
-      ::kill(-pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
   HttpsReceiver(const HttpsReceiver&) = delete;
   HttpsReceiver& operator=(const HttpsReceiver&) = delete;
 
   // Starts the server and waits until it listens; false after 10 seconds.
   bool start() {
-    // Built before fork: the child of a threaded process must not allocate.
-    std::vector<char*> args;
-    for (auto& a : argv_) args.push_back(a.data());
-    args.push_back(nullptr);
-    std::string log = (dir_ / "server.log").string();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      ::setpgid(0, 0);
-      int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-    for (int i = 0; i < 200; ++i) {
-      if (std::filesystem::exists(dir_ / "port")) {
-        port_ = std::stoi(testing::slurp(dir_ / "port"));
-        return true;
-      }
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    server_.start(argv_, dir_ / "server.log");
+    if (!server_.wait_until([&] { return std::filesystem::exists(dir_ / "port"); }, std::chrono::milliseconds(10000)))
+      return false;
+    port_ = std::stoi(testing::slurp(dir_ / "port"));
+    return true;
   }
 
   int port() const { return port_; }
@@ -123,7 +96,7 @@ class HttpsReceiver {
  private:
   testing::TempDir dir_;  // removed after the server is killed
   std::vector<std::string> argv_;
-  pid_t pid_ = -1;
+  testing::BackgroundServer server_;  // last: killed before the directory goes
   int port_ = 0;
 };
 

@@ -22,24 +22,13 @@
 #include <string_view>
 #include <thread>
 
+#include "tests/support/background_server.h"
+#include "tests/support/loopback_port.h"
 #include "tests/support/process.h"
 
 namespace responder::lab {
 
-// A port on 127.0.0.1 that nothing used a moment ago (bound, read, closed).
-inline int free_loopback_port(int type) {
-  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof a;
-  int port = -1;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length) == 0)
-    port = ntohs(a.sin_port);
-  ::close(fd);
-  return port;
-}
+using testing::free_loopback_port;
 
 inline bool loopback_port_open(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -88,12 +77,6 @@ class RsyslogLab {
     tls_port_ = free_loopback_port(SOCK_STREAM);
     std::filesystem::create_directories(dir_ / "work");
   }
-  ~RsyslogLab() {
-    if (pid_ > 0) {
-      ::kill(-pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
   RsyslogLab(const RsyslogLab&) = delete;
   RsyslogLab& operator=(const RsyslogLab&) = delete;
 
@@ -127,18 +110,8 @@ class RsyslogLab {
         return "SKIP: rsyslog's ossl stream driver is missing (apt-get install rsyslog-openssl): " + check.err;
       return "rsyslogd -N1 rejected the lab configuration: " + check.err;
     }
-    // Built before fork: the child must not allocate.
-    std::string pid_file = d + "/rsyslogd.pid", log = d + "/rsyslogd.out", conf = config_.string();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      ::setpgid(0, 0);
-      int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      ::execl("/usr/sbin/rsyslogd", "rsyslogd", "-n", "-f", conf.c_str(), "-i", pid_file.c_str(), nullptr);
-      ::_exit(127);
-    }
+    std::string pid_file = d + "/rsyslogd.pid";
+    server_.start({"/usr/sbin/rsyslogd", "-n", "-f", config_.string(), "-i", pid_file}, dir_ / "rsyslogd.out");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
     while (!loopback_port_open(tcp_port_) || !loopback_port_open(tls_port_)) {
       if (std::chrono::steady_clock::now() > deadline) return "rsyslogd did not open its TCP ports: " + log_text();
@@ -193,7 +166,7 @@ class RsyslogLab {
   testing::TempDir dir_;  // removed after rsyslogd is killed
   std::filesystem::path config_;
   int udp_port_ = -1, tcp_port_ = -1, tls_port_ = -1;
-  pid_t pid_ = -1;
+  testing::BackgroundServer server_;  // last: killed before the directory goes
 };
 
 }  // namespace responder::lab

@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/background_server.h"
+#include "tests/support/loopback_port.h"
 #include "tests/support/process.h"
 
 namespace responder::lab {
@@ -80,44 +82,16 @@ class SmtpLab {
       argv_.insert(argv_.end(), {"--user", options.user, "--password", options.password});
     }
   }
-  ~SmtpLab() {
-    if (pid_ > 0) {
-      ::kill(-pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
   SmtpLab(const SmtpLab&) = delete;
   SmtpLab& operator=(const SmtpLab&) = delete;
 
   // Starts the server and waits until it listens; false after 15 s.
   bool start() {
-    // Everything the child needs, built before fork: it must not allocate.
-    std::vector<char*> args;
-    for (auto& a : argv_) args.push_back(a.data());
-    args.push_back(nullptr);
-    std::string log = (dir_ / "server.log").string();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      ::setpgid(0, 0);
-      int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-    for (int i = 0; i < 300; ++i) {
-      if (std::filesystem::exists(dir_ / "port")) {
-        port_ = std::stoi(testing::slurp(dir_ / "port"));
-        return true;
-      }
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    server_.start(argv_, dir_ / "server.log");
+    if (!server_.wait_until([&] { return std::filesystem::exists(dir_ / "port"); }, std::chrono::milliseconds(15000)))
+      return false;
+    port_ = std::stoi(testing::slurp(dir_ / "port"));
+    return true;
   }
 
   int port() const { return port_; }
@@ -138,42 +112,13 @@ class SmtpLab {
  private:
   testing::TempDir dir_;
   std::vector<std::string> argv_;
-  pid_t pid_ = -1;
+  testing::BackgroundServer server_;  // last: killed before the directory goes
   int port_ = 0;
 };
 
-// A TCP listener on 127.0.0.1 that accepts connections (the kernel's
-// backlog does) and never says a word: a mail server that hangs.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof a;
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::listen(fd_, 16) == 0 &&
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &length) == 0)
-      port_ = ntohs(a.sin_port);
-  }
-  ~SilentListener() { ::close(fd_); }
-  SilentListener(const SilentListener&) = delete;
-  SilentListener& operator=(const SilentListener&) = delete;
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
+using testing::SilentListener;
 
 // A port on 127.0.0.1 that nothing listens on (just freed by the kernel).
-inline int closed_port() {
-  int port;
-  {
-    SilentListener probe;
-    port = probe.port();
-  }
-  return port;
-}
+inline int closed_port() { return testing::free_loopback_port(SOCK_STREAM); }
 
 }  // namespace responder::lab

@@ -7,6 +7,7 @@
 #include "notify/channels/channel.h"
 #include "responder/config.h"
 #include "tests/notify/channels/rsyslog_lab.h"
+#include "tests/support/loopback_port.h"
 #include "tests/support/skip.h"
 
 using namespace responder;
@@ -61,27 +62,7 @@ void check_received(const lab::RsyslogLab& lab, const std::string& key) {
   CHECK(received.find("Traffic from 192.0.2.7 is blocked.#012Second line of the body.") != std::string::npos);
 }
 
-// A TCP listener on 127.0.0.1 that never accepts nor reads: the kernel
-// completes connections into its backlog, and then nothing happens.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof a;
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::listen(fd_, 8) == 0 &&
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &length) == 0)
-      port_ = ntohs(a.sin_port);
-  }
-  ~SilentListener() { ::close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = -1;
-};
+using testing::SilentListener;
 
 }  // namespace
 
@@ -141,7 +122,7 @@ TEST_CASE("syslog channel - a certificate for another name fails even when its C
 }
 
 TEST_CASE("syslog channel - nothing listening on TCP is retry") {
-  int port = lab::free_loopback_port(SOCK_STREAM);
+  int port = testing::free_loopback_port(SOCK_STREAM);
   auto c = must(channel({{"host", "127.0.0.1"}, {"port", port}, {"transport", "tcp"}}));
   DeliveryResult r = c->send(message("INC-7/refused/alice"), "", Clock::now() + 5s);
   CHECK(r.state == DeliveryState::retry);
