@@ -68,6 +68,18 @@ inline CommandResult run(const std::vector<std::string>& argv) {
   return r;
 }
 
+// Runs argv for a lab's set-up; a failure throws, naming `what` (the lab),
+// the command and its output.
+inline std::string run_for_setup(const std::vector<std::string>& argv, const std::string& what) {
+  auto r = run(argv);
+  if (r.status != 0) {
+    std::string line;
+    for (auto& a : argv) line += a + " ";
+    throw std::runtime_error(what + " setup failed: " + line + ": " + r.out);
+  }
+  return r.out;
+}
+
 // Inside this scope the calling thread is in network namespace `name`;
 // afterwards it is back where it was.
 class ScopedNetns {
@@ -307,15 +319,7 @@ class NetnsLab {
   std::string attacker, victim, management;
 
  private:
-  static std::string must(const std::vector<std::string>& argv) {
-    auto r = run(argv);
-    if (r.status != 0) {
-      std::string line;
-      for (auto& a : argv) line += a + " ";
-      throw std::runtime_error("lab setup failed: " + line + ": " + r.out);
-    }
-    return r.out;
-  }
+  static std::string must(const std::vector<std::string>& argv) { return run_for_setup(argv, "lab"); }
   void link(const std::string& peer, const char* peer4, const char* peer6, const char* victim4, const char* victim6,
             const std::string& victim_side) {
     must({"ip", "-n", victim, "link", "add", victim_side, "type", "veth", "peer", "name", "to_vic", "netns", peer});

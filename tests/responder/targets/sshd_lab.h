@@ -131,15 +131,7 @@ class SshdLab {
   std::filesystem::path dir = temp.path();
 
  private:
-  static std::string must(const std::vector<std::string>& argv) {
-    auto r = run(argv);
-    if (r.status != 0) {
-      std::string line;
-      for (auto& a : argv) line += a + " ";
-      throw std::runtime_error("ssh lab setup failed: " + line + ": " + r.out);
-    }
-    return r.out;
-  }
+  static std::string must(const std::vector<std::string>& argv) { return run_for_setup(argv, "ssh lab"); }
   static void keygen(const std::filesystem::path& key) {
     must({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "responder-lab", "-f", key.string()});
   }
