@@ -59,11 +59,11 @@ struct Prepared {
   RenderedMessage message;
 };
 
-// `sending`: channels that cannot be built now are skipped (contacts fall
-// back past them) rather than stopping every message; plan reports them.
-Result<Prepared> prepare(const json::object& params, const StepContext& context, bool sending) {
+// Channels that cannot be built now are listed in settings.broken and
+// skipped (contacts fall back past them), never a reason to tell nobody.
+Result<Prepared> prepare(const json::object& params, const StepContext& context) {
   if (!context.config) return bad_input("notify.send needs the configuration (contacts and channels)");
-  auto settings = load_notify_settings(*context.config, sending);
+  auto settings = load_notify_settings(*context.config);
   if (!settings) return settings.error();
   const json::value* need_to_know = params.if_contains("need_to_know");
   bool refuse_all_staff = !need_to_know || !need_to_know->is_bool() || need_to_know->get_bool();
@@ -84,6 +84,9 @@ Result<Prepared> prepare(const json::object& params, const StepContext& context,
     message = render_template_file(path, scope);
   }
   if (!message) return message.error();
+  // Escalating: a role is told one person at a time, down the file.
+  if (flag_of(params, "ack") && params.contains("escalate_after") && !params.at("escalate_after").is_null())
+    *audience = first_of_each_role(*audience);
   return Prepared{std::move(*settings), std::move(*audience), std::move(*message)};
 }
 
@@ -150,11 +153,15 @@ class NotifySend final : public RecordModule {
   }
 
   Result<PlanResult> plan(const json::object& params, StepContext& context) const override {
-    auto prepared = prepare(params, context, false);
+    // As apply: a channel that cannot be built now is shown, and contacts
+    // fall back past it, rather than stopping every notification.
+    auto prepared = prepare(params, context);
     if (!prepared) return prepared.error();
     auto only_list = strings_of(params, "channels");
     std::set<std::string> only(only_list.begin(), only_list.end());
     PlanResult plan;
+    for (auto& [name, why] : prepared->settings.broken)
+      plan.changes.push_back("channel " + name + " cannot be used (its contacts fall back past it): " + why);
     json::array people;
     for (const Contact* c : prepared->audience.people) {
       plan.changes.push_back("tell " + c->name + " (" + c->id + ") by " + reach_text(*c, only) + ": " +
@@ -169,7 +176,7 @@ class NotifySend final : public RecordModule {
 
   Result<Receipt> apply(const json::object& params, StepContext& context) const override {
     if (context.incident_dir.empty()) return bad_input("notify.send runs inside an incident (responder run)");
-    auto prepared = prepare(params, context, true);
+    auto prepared = prepare(params, context);
     if (!prepared) return prepared.error();
     for (auto& [name, why] : prepared->settings.broken)
       if (context.progress) context.progress->progress(0, 0, "", "channel " + name + " cannot be used: " + why);

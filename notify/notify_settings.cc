@@ -11,7 +11,7 @@ std::filesystem::path beside_config(const Config& config, const std::filesystem:
   return config.source.parent_path() / path;
 }
 
-Result<NotifySettings> load_notify_settings(const Config& config, bool tolerate_broken_channels) {
+Result<NotifySettings> load_notify_settings(const Config& config) {
   NotifySettings settings;
   std::string where = config.source.empty() ? "the configuration (none was read; --config FILE)" : config.source.string();
   if (config.contacts.empty()) return bad_input("no contacts file: set `contacts: FILE` in " + where);
@@ -28,7 +28,6 @@ Result<NotifySettings> load_notify_settings(const Config& config, bool tolerate_
     if (!value.is_object()) return bad_input("notify.channels." + channel_name + " is a mapping with type: and its settings");
     auto channel = make_channel(channel_name, value.get_object(), config);
     if (!channel) {
-      if (!tolerate_broken_channels) return channel.error();
       settings.broken[channel_name] = channel.error().message;
       continue;
     }

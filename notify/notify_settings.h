@@ -21,18 +21,17 @@ struct NotifySettings {
   ChannelSet channels;
   DeliveryPolicy policy;
   std::filesystem::path templates;  // empty: the playbook's folder
-  // Channels that could not be built (a secret unreadable now), with why:
-  // only when loaded tolerantly. Contacts fall back past them.
+  // Channels that could not be built, with why. Contacts fall back past them.
   std::map<std::string, std::string> broken;
 };
 
 // Loads the contacts file and builds every channel under notify.channels.
 // Missing contacts or channels, and bad settings, are bad input naming the
 // file or key to fix.
-// With `tolerate_broken_channels` (sending), a channel that cannot be built
-// is listed in `broken` instead of failing the whole load: one channel whose
-// secret is missing must not take every fallback with it.
-Result<NotifySettings> load_notify_settings(const Config& config, bool tolerate_broken_channels = false);
+// A channel that cannot be built (a secret unreadable now, a CA file
+// missing) is listed in `broken` instead of failing the load: one channel
+// must not take every fallback with it.
+Result<NotifySettings> load_notify_settings(const Config& config);
 
 // A path from the configuration, taken relative to the configuration file.
 std::filesystem::path beside_config(const Config& config, const std::filesystem::path& path);

@@ -8,6 +8,18 @@
 
 namespace responder::notify {
 
+Audience first_of_each_role(const Audience& audience) {
+  Audience first;
+  std::set<std::string> roles_told;
+  for (std::size_t i = 0; i < audience.people.size(); ++i) {
+    const std::string& role = audience.through_role[i];
+    if (!role.empty() && !roles_told.insert(role).second) continue;
+    first.people.push_back(audience.people[i]);
+    first.through_role.push_back(role);
+  }
+  return first;
+}
+
 std::string need_to_know_refusal() {
   return "audience all-staff is refused while need_to_know is true: in a targeted attack, telling everyone may tip off "
          "the attacker; name the roles that need to know, or set need_to_know: false (a worm outbreak)";

@@ -21,6 +21,11 @@ struct Audience {
 // is refused: a targeted attacker may read staff mail.
 Result<Audience> resolve_audience(const Contacts& contacts, const std::vector<std::string>& names, bool need_to_know);
 
+// With escalation, a role is told one person at a time: the first person
+// of each role named (people named directly stay); the others are whom
+// escalation reaches, in file order.
+Audience first_of_each_role(const Audience& audience);
+
 // The message need-to-know refusals give, at validate time and at run time.
 std::string need_to_know_refusal();
 

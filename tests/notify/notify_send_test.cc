@@ -234,6 +234,38 @@ TEST_CASE("a template file beside the playbook is rendered with the incident and
   CHECK(plan.out.find("templates/none.txt") != std::string::npos);
 }
 
+TEST_CASE("a channel that cannot be built is shown by plan, and its contacts fall back past it") {
+  NotifyLab lab;
+  // Its password names a secret the configuration does not have.
+  lab.write("    mail: {type: smtp, host: mail.example.org, from: r@example.org, username: r, password: nosuch}\n" +
+                lab.file_channel("pager"),
+            kPeople);
+  auto playbook = lab.playbook(notify_playbook("{audience: [alice], text: \"Subject: s\\n\\nb\"}"));
+  auto plan = lab.responder_with_config({"plan", playbook.string()});
+  INFO(plan.out);
+  CHECK(plan.exit_code == 0);
+  CHECK(plan.out.find("channel mail cannot be used") != std::string::npos);
+  auto r = lab.responder_with_config({"run", playbook.string(), "--incident", "B1"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(lab.count_to("pager", "Alice Martin") == 1);
+}
+
+TEST_CASE("escalating to a role tells its first person, then the next one down when nobody acknowledges") {
+  NotifyLab lab;
+  lab.write(lab.file_channel("mail") + lab.file_channel("pager"), kPeople);
+  auto playbook =
+      lab.playbook(notify_playbook("{audience: [incident-team], ack: true, escalate_after: 1s, text: \"Subject: s\\n\\nb\"}"));
+  auto r = lab.responder_with_config({"run", playbook.string(), "--incident", "E1"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(lab.count_to("mail", "Alice Martin") == 1);
+  CHECK(lab.count_to("mail", "bob") == 1);
+  auto output = lab.records("E1", "step.applied")[0].fields.at("receipt").at("output").as_object();
+  REQUIRE(output.at("escalated").as_array().size() == 1);
+  CHECK(output.at("escalated").as_array()[0].as_string() == "alice -> bob");
+}
+
 TEST_CASE("attack data in an inline text stays words: it is not read as a template again") {
   NotifyLab lab;
   lab.write(lab.file_channel("mail") + lab.file_channel("pager"), kPeople);
