@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "responder/child_process.h"
+#include "responder/message_text.h"
 #include "responder/sha256.h"
 #include "responder/targets/step_channel.h"
 
@@ -22,10 +23,10 @@ namespace {
 // An idle master ends by itself this long after its last session, also
 // when the controller died without closing it.
 constexpr const char* kControlPersist = "ControlPersist=10m";
-// A unix socket path holds 107 bytes; ssh adds ".<16 hex digits>" while it
-// creates the socket, and %C is 40 hex digits.
+// A unix socket path holds 107 bytes; the socket's name is "ssh-" and 16
+// hex digits, and ssh adds ".<16 hex digits>" while it creates it.
 constexpr std::size_t kMaxSocketPath = 107;
-constexpr std::size_t kSocketName = std::char_traits<char>::length("/ssh-") + 40 + 17;
+constexpr std::size_t kSocketName = std::char_traits<char>::length("/ssh-") + 16 + 17;
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -81,6 +82,7 @@ std::string ssh_refusal(const std::string& err, const SshTarget& target) {
            "Nothing was run there. Check the key's fingerprint and add it to known_hosts";
   std::string said;
   for (std::size_t i = 0; i < lines.size() && i < 3; ++i) said += (said.empty() ? "" : "; ") + lines[i];
+  said = one_line(said);  // the far side's words reach a terminal
   if (said.size() > 400) said = said.substr(0, 400) + "…";
   if (said.empty()) said = "ssh exited with 255 and said nothing";
   if (mentions("Permission denied")) return "ssh could not log in to " + target.address + ": " + said;
@@ -218,7 +220,9 @@ class SshExecutor final : public Executor {
       control_path += c;
       if (c == '%') control_path += '%';
     }
-    std::vector<std::string> argv = {"ssh", "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ControlMaster=auto",
+    // ForwardAgent=no likewise: the hosts of an incident may be the
+    // attacker's, and must never reach the responder's agent.
+    std::vector<std::string> argv = {"ssh", "-o", "StrictHostKeyChecking=yes", "-o", "ForwardAgent=no", "-o", "BatchMode=yes", "-o", "ControlMaster=auto",
                                      "-o", "ControlPath=" + control_path, "-o", kControlPersist};
     if (target_.port > 0) argv.insert(argv.end(), {"-p", std::to_string(target_.port)});
     if (!target_.user.empty()) argv.insert(argv.end(), {"-l", target_.user});
@@ -265,8 +269,8 @@ Status check_common_args(const std::vector<std::string>& args, const std::string
       "proxyjump",          "connecttimeout",       "connectionattempts", "serveraliveinterval",
       "serveralivecountmax", "tcpkeepalive",        "compression",        "ciphers",
       "macs",               "kexalgorithms",        "hostkeyalgorithms",  "pubkeyacceptedalgorithms",
-      "pubkeyacceptedkeytypes", "identitiesonly",   "identityfile",       "identityagent",
-      "addressfamily",      "preferredauthentications", "loglevel",       "forwardagent",
+      "pubkeyacceptedkeytypes", "identitiesonly",   "identityfile",
+      "addressfamily",      "preferredauthentications", "loglevel",
       "requesttty",         "ipqos"};
   std::string where = "ansible_ssh_common_args of host " + host;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -281,6 +285,16 @@ Status check_common_args(const std::vector<std::string>& args, const std::string
     auto separator = option.find_first_of("= \t");
     std::string key = option.substr(0, separator);
     std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    // OpenSSH turns a jump host into a command its shell reads: only
+    // [user@]host[:port] lists, of the characters names hold.
+    if (key == "proxyjump" && separator != std::string::npos) {
+      std::string value = option.substr(separator + 1);
+      auto jump_char = [](unsigned char c) {
+        return std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == ':' || c == '@' || c == ',' || c == '[' || c == ']';
+      };
+      if (value.empty() || value.front() == '-' || !std::all_of(value.begin(), value.end(), jump_char))
+        return bad_input(where + ": the jump host `" + value + "` is not [user@]host[:port] (a list of them, by commas)");
+    }
     if (separator == std::string::npos || std::find(allowed.begin(), allowed.end(), key) == allowed.end())
       return refusal(where + ": the ssh option `" + option + "` is not taken from an inventory; put it in your "
                      "~/.ssh/config for that host instead, where it is yours");

@@ -192,6 +192,7 @@ StepExchange StepChannel::exchange(const std::string& request, ProgressSink* pro
     }
     if (!value.is_object()) return;
     auto& o = value.get_object();
+    if (o.contains("started") || o.contains("answer")) result.started_answering = true;
     if (auto* p = o.if_contains("progress"); p && p->is_object()) {
       if (!progress) return;
       auto& po = p->get_object();
@@ -279,7 +280,6 @@ StepExchange StepChannel::exchange(const std::string& request, ProgressSink* pro
     if (out_at >= 0 && fds[out_at].revents) {
       ssize_t r = ::read(out_, buffer, sizeof buffer);
       if (r > 0) {
-        result.started_answering = true;
         line.append(buffer, static_cast<std::size_t>(r));
         std::size_t nl;
         while ((nl = line.find('\n')) != std::string::npos) {
@@ -325,6 +325,7 @@ Execution execution_from(const StepExchange& exchange, const std::string& host, 
     e.answer = *exchange.answer;
     return e;
   }
+  // The far side's own words, made printable: they reach a terminal.
   std::string last_said = [&] {
     std::string text = exchange.err;
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
@@ -332,6 +333,7 @@ Execution execution_from(const StepExchange& exchange, const std::string& host, 
     return text.size() > 300 ? text.substr(0, 300) + "…" : text;
   }();
   if (stopped_by_us) last_said = exchange.answer->error.message;
+  last_said = one_line(last_said);
   if (exchange.deadline_passed && exchange.started_answering) {
     // It had the request and may have acted: stopped, not unreachable.
     char seconds[32];
@@ -340,7 +342,7 @@ Execution execution_from(const StepExchange& exchange, const std::string& host, 
     e.answer.ok = false;
     e.answer.error = interruption("responder step on " + host + " was stopped after " + seconds +
                                   " s, before it answered; what it did there is unknown until verified" +
-                                  (last_said.empty() ? "" : " (it said: " + one_line(last_said) + ")"));
+                                  (last_said.empty() ? "" : " (it said: " + last_said + ")"));
     return e;
   }
   if (exchange.deadline_passed) {

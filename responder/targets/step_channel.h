@@ -49,7 +49,9 @@ struct StepProgram {
 struct StepExchange {
   std::optional<StepAnswer> answer;  // the answer line, when one arrived and parsed
   std::string bad_answer;            // why an answer line did not parse
-  bool started_answering = false;    // the far side wrote anything on stdout
+  // The far side said it has the request ({"started": true}) or answered:
+  // from then on it may have acted. Other output (login noise) is not that.
+  bool started_answering = false;
   bool deadline_passed = false;      // the child was stopped at the deadline
   int exit_code = -1;                // -1 when it ended by a signal
   int signal = 0;

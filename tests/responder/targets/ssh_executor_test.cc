@@ -243,7 +243,11 @@ TEST_CASE("ssh executor: options that switch host key checking off are refused b
                                         {"-o", "StrictHostKeyChecking=accept-new"},
                                         {"-o", "UserKnownHostsFile=/dev//null"},
                                         {"-o", "KnownHostsCommand=/bin/true"},
-                                        {"-o", "ProxyCommand=nc %h %p"}}) {
+                                        {"-o", "ProxyCommand=nc %h %p"},
+                                        {"-o", "ForwardAgent=yes"},
+                                        {"-o", "IdentityAgent=/tmp/agent"},
+                                        {"-J", "bastion;touch /x"},
+                                        {"-o", "ProxyJump=$(id)"}}) {
     target.common_args = args;
     CAPTURE(args.front());
     CHECK_FALSE(check_ssh_target(target));
