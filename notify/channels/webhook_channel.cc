@@ -145,6 +145,7 @@ struct WebhookSettings {
   std::shared_ptr<asio::ssl::context> tls;  // null for http:// to loopback
   std::chrono::seconds timeout{30};
   std::string room;
+  bool url_is_secret = false;  // from url_secret: its path is a credential
 };
 
 class WebhookChannel final : public Channel {
@@ -160,10 +161,15 @@ class WebhookChannel final : public Channel {
     } catch (const std::exception& e) {
       result = retry(std::string("webhook request failed: ") + e.what());
     }
-    // A server may echo what it was sent; the token never leaves in a detail.
-    if (!s_.token.empty())
-      for (auto at = result.detail.find(s_.token); at != std::string::npos; at = result.detail.find(s_.token))
-        result.detail.replace(at, s_.token.size(), "[token]");
+    // A server may echo what it was sent (or redirect to it): the token, and
+    // a URL that is itself a secret, never leave in a detail.
+    auto hide = [&](const std::string& secret, const char* name) {
+      if (secret.empty()) return;
+      for (auto at = result.detail.find(secret); at != std::string::npos; at = result.detail.find(secret))
+        result.detail.replace(at, secret.size(), name);
+    };
+    hide(s_.token, "[token]");
+    if (s_.url_is_secret && s_.url.target.size() > 1) hide(s_.url.target, "[secret path]");
     return result;
   }
 
@@ -252,6 +258,7 @@ Result<std::unique_ptr<Channel>> make_webhook_channel(const std::string& name, c
     return bad_input(s.where(url_is_secret ? "url_secret" : "url") + ": " + url.error().message +
                      (url_is_secret ? std::string(" (the secret's value is not shown)") : " (in " + in_quotes(url_value) + ")"));
   w.url = *url;
+  w.url_is_secret = url_is_secret;
 
   auto shape_name = s.text("shape", false, "generic");
   if (!shape_name) return shape_name.error();

@@ -384,6 +384,17 @@ TEST_CASE("webhook URL from a secret: delivered, and never quoted in an error") 
   CHECK(receiver.requests()[0].at("path").as_string() == "/services/T0/B0/SECRETPATH");
   CHECK(result.detail.find("SECRETPATH") == std::string::npos);
 
+  // A server that echoes the path (a redirect to it, a body quoting it):
+  // the secret path never reaches the detail, nor so the outbox or journal.
+  lab::HttpsReceiver echoing(lab::TestCertificate{}, {"301;Location=/services/T0/B0/SECRETPATH/x"});
+  start(echoing);
+  lab.config.secrets["echo_url"] =
+      SecretSource{lab.dir.write("echo", "http://127.0.0.1:" + std::to_string(echoing.port()) + "/services/T0/B0/SECRETPATH\n"), ""};
+  auto echoed = send_one(*lab.channel(json::object{{"type", "webhook"}, {"url_secret", "echo_url"}}));
+  CHECK(echoed.state == DeliveryState::failed);
+  CHECK(echoed.detail.find("SECRETPATH") == std::string::npos);
+  CHECK(echoed.detail.find("[secret path]") != std::string::npos);
+
   lab.config.secrets["bad_url"] = SecretSource{lab.dir.write("bad", "https://user:SECRETPASS@example.org/x\n"), ""};
   auto refused = make_channel("hook", json::object{{"type", "webhook"}, {"url_secret", "bad_url"}}, lab.config);
   REQUIRE(!refused.ok());
