@@ -45,8 +45,7 @@ int acknowledge(const GlobalOptions& globals, const std::string& id, const std::
     if (!e.message.ack_token.empty() && e.message.ack_token == token) found = &e;
   if (!found) return report_error(bad_input("no notification of " + id + " asked for acknowledgement with that token"));
   std::string digest = ack_token_digest(token);
-  auto notices = read_journal_notices(incident->dir);
-  if (notices && notices->acked_tokens.count(digest)) {
+  if (notices_of(incident->contents).acked_tokens.count(digest)) {
     std::cout << found->contact << " had already acknowledged " << found->step << "\n";
     return kExitSuccess;
   }

@@ -4,17 +4,24 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 
+#include "responder/journal.h"
 #include "responder/result.h"
 
 namespace responder::notify {
 
 struct JournalNotices {
-  std::set<std::string> compromised_channels;
+  // Channel -> why (the reason given, or "by step ID" for a
+  // channel.compromised step).
+  std::map<std::string, std::string> compromised_channels;
   std::set<std::string> acked_tokens;  // hex SHA-256 of each acknowledged token
 };
+
+// From records already read (and verified by whoever read them).
+JournalNotices notices_of(const JournalContents& contents);
 
 // From the journal of `incident_dir`, only when its chain holds: a forged
 // acknowledgement must not stop an escalation.

@@ -111,8 +111,13 @@ std::string severity_of(const StepContext& context) {
 // channel as unusable (nothing is sent on the word of a tampered journal).
 class CompromisedChannels {
  public:
-  explicit CompromisedChannels(std::filesystem::path incident_dir)
-      : state_(std::make_shared<State>()), dir_(std::move(incident_dir)) {}
+  // `known` is what the journal said a moment ago: read again only after
+  // half a second.
+  CompromisedChannels(std::filesystem::path incident_dir, std::map<std::string, std::string> known)
+      : state_(std::make_shared<State>()), dir_(std::move(incident_dir)) {
+    state_->compromised = std::move(known);
+    state_->next_read = Clock::now() + std::chrono::milliseconds(500);
+  }
   bool operator()(const std::string& channel) const {
     std::lock_guard lock(state_->mutex);
     if (Clock::now() >= state_->next_read) {
@@ -127,7 +132,7 @@ class CompromisedChannels {
  private:
   struct State {
     std::mutex mutex;
-    std::set<std::string> compromised;
+    std::map<std::string, std::string> compromised;
     bool broken = false;
     Clock::time_point next_read{};
   };
@@ -210,8 +215,7 @@ class NotifySend final : public RecordModule {
     DeliveryRun run;
     run.channels = &prepared->settings.channels;
     run.broken = &prepared->settings.broken;
-    run.compromised = notices->compromised_channels;
-    run.compromised_now = CompromisedChannels(context.incident_dir);
+    run.compromised_now = CompromisedChannels(context.incident_dir, notices->compromised_channels);
     auto only_list = strings_of(params, "channels");
     run.only = std::set<std::string>(only_list.begin(), only_list.end());
     run.policy = prepared->settings.policy;

@@ -16,18 +16,10 @@ namespace {
 
 json::value describe_notifications(const LoadedIncident& incident, std::vector<std::string>& lines) {
   auto entries = read_outbox(incident.dir);
-  std::map<std::string, std::string> compromised;  // channel -> reason
-  std::set<std::string> acked;
-  for (auto& r : incident.contents.records) {
-    if (r.kind == record_kind::channel_compromised) compromised[r.text("channel")] = r.text("reason");
-    if (r.kind == record_kind::step_applied)
-      if (auto* receipt = r.fields.if_contains("receipt"); receipt && receipt->is_object())
-        if (auto* output = receipt->get_object().if_contains("output"); output && output->is_object())
-          if (auto* channels = output->get_object().if_contains("compromised_channels"); channels && channels->is_array())
-            for (auto& c : channels->get_array())
-              if (c.is_string()) compromised[std::string(c.get_string())] = "by step " + r.text("step");
-    if (r.kind == record_kind::notify_acked) acked.insert(r.text("token_sha256"));
-  }
+  // The records status already read and verified (or marks as unverified).
+  JournalNotices notices = notices_of(incident.contents);
+  const auto& compromised = notices.compromised_channels;
+  const auto& acked = notices.acked_tokens;
   if (!entries) {
     lines.push_back("notifications: cannot read the outbox: " + entries.error().message);
     return json::object{{"error", entries.error().message}};

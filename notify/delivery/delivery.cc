@@ -66,7 +66,7 @@ ContactOutcome deliver_one(const OutboxEntry& entry, const DeliveryRun& run,
   std::vector<std::string> reasons;
   for (const Reach& reach : entry.reach) {
     if (!run.only.empty() && !run.only.count(reach.channel)) continue;
-    if (run.compromised.count(reach.channel) || (run.compromised_now && run.compromised_now(reach.channel))) {
+    if (run.compromised_now && run.compromised_now(reach.channel)) {
       reasons.push_back(reach.channel + ": marked compromised for this incident, not used");
       tried.push_back(reach.channel);
       continue;

@@ -46,9 +46,9 @@ struct DeliveryRun {
   const ChannelSet* channels = nullptr;
   // Configured channels that could not be built, with why (may be null).
   const std::map<std::string, std::string>* broken = nullptr;
-  std::set<std::string> compromised;  // never sent over
-  // Asked again before every attempt, so that a channel marked compromised
-  // while messages are going out is not used for one more (may be empty).
+  // Whether a channel is marked compromised (never sent over), asked before
+  // every attempt so that one marked while messages go out is not used for
+  // one more (may be empty: none is).
   std::function<bool(const std::string& channel)> compromised_now;
   std::set<std::string> only;         // when non-empty, the channels allowed
   DeliveryPolicy policy;
