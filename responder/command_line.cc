@@ -10,6 +10,7 @@
 #include "responder/exit_code.h"
 #include "responder/message_text.h"
 #include "responder/schema_catalog.h"
+#include "responder/version.h"
 
 namespace responder {
 namespace {
@@ -58,7 +59,7 @@ int run_command_line(int argc, char** argv) { return run_guarded(argc, argv); }
 namespace {
 int parse_and_run(int argc, char** argv) {
   CLI::App app{"responder — run incident-response playbooks, contain attacks, keep the evidence", "responder"};
-  app.set_version_flag("--version", "responder 0.1.0");
+  app.set_version_flag("--version", std::string("responder ") + kResponderVersion);
   app.require_subcommand(1);
   app.fallthrough();  // global options are accepted after the command name too
   GlobalOptions globals;

@@ -17,9 +17,10 @@
 #include "forensics/evidence/evidence_item.h"
 #include "responder/json.h"
 #include "responder/result.h"
+#include "responder/version.h"
 
 namespace responder::evidence {
-inline constexpr const char* kEvidenceCollector = "responder 0.1.0";
+inline const std::string kEvidenceCollector = std::string("responder ") + kResponderVersion;
 }
 
 namespace responder::evidence {

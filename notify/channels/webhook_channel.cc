@@ -24,6 +24,7 @@
 #include "notify/channels/webhook_url.h"
 #include "responder/address.h"
 #include "responder/message_text.h"
+#include "responder/version.h"
 
 namespace responder::notify {
 namespace {
@@ -34,7 +35,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kUserAgent = "responder/0.1.0";
+const std::string kUserAgent = std::string("responder/") + kResponderVersion;
 // After a non-2xx status line, how long the body (only quoted in the detail)
 // may take; the verdict does not depend on it.
 constexpr std::chrono::seconds kBodyGrace{2};

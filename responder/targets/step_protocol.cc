@@ -1,10 +1,11 @@
 #include "responder/targets/step_protocol.h"
 
 #include "responder/incident_state.h"
+#include "responder/version.h"
 
 namespace responder::targets {
 
-std::string_view responder_version() { return "0.1.0"; }
+std::string_view responder_version() { return kResponderVersion; }
 
 std::string_view operation_name(Operation op) {
   switch (op) {
