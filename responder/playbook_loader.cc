@@ -500,7 +500,7 @@ class Validator {
           if (auto ok = inventory::check_pattern(target.get_string()); !ok) error(t, "targets: " + ok.error().message);
       for (auto& target : step.targets)
         if (target != "local" && target != "localhost")
-          warn(t, "remote target " + in_quotes(target.get_string()) + " needs inventory support, which this build lacks; `run` refuses it");
+          warn(t, "remote target " + in_quotes(target.get_string()) + ": `run` cannot act on other hosts yet and refuses this step (`responder hosts` shows what it selects)");
     }
     if (auto a = small_int(node, "approval", 0, 20)) step.approval = *a;
     if (auto r = small_int(node, "retries", 0, 10)) step.retries = *r;

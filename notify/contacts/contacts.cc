@@ -70,10 +70,8 @@ class ContactsParser {
   Result<std::string> name_at(const YAML::Node& node, const std::string& what) const {
     if (!node.IsScalar() || node.Scalar().empty()) return at(node, what + " is a name");
     const std::string& s = node.Scalar();
-    bool ok = s.size() <= 64 && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-                return std::isalnum(c) || c == '-' || c == '_' || c == '.';
-              });
-    if (!ok) return at(node, what + " " + in_quotes(s) + " may hold only letters, digits, '-', '_' and '.' (at most 64)");
+    if (!is_label(s))
+      return at(node, what + " " + in_quotes(s) + " starts with a letter or digit and holds only letters, digits, '-', '_' and '.' (at most 64)");
     return s;
   }
 
@@ -144,7 +142,11 @@ class ContactsParser {
 Result<Contacts> load_contacts(const std::filesystem::path& file) {
   auto text = read_text_file(file);
   if (!text) return bad_input("contacts file " + file.string() + ": " + text.error().message);
-  return ContactsParser(file).parse(*text);
+  return parse_contacts(*text, file);
+}
+
+Result<Contacts> parse_contacts(const std::string& text, const std::filesystem::path& file) {
+  return ContactsParser(file).parse(text);
 }
 
 }  // namespace responder::notify

@@ -50,5 +50,7 @@ struct Contacts {
 
 // Loads and checks the file; bad input names FILE:LINE:COL.
 Result<Contacts> load_contacts(const std::filesystem::path& file);
+// The same over text already read; `file` names it in errors.
+Result<Contacts> parse_contacts(const std::string& text, const std::filesystem::path& file);
 
 }  // namespace responder::notify

@@ -86,9 +86,7 @@ Status Outbox::gave_up(const std::string& key, const std::string& reason) {
   return append("gave_up", {{"key", key}, {"reason", reason}});
 }
 
-namespace {
-
-Result<std::map<std::string, OutboxEntry>> entries_of(std::string_view bytes, const std::string& origin) {
+Result<std::map<std::string, OutboxEntry>> outbox_entries(std::string_view bytes, const std::string& origin) {
   auto chain = chained_log::verify(bytes, {}, origin);
   if (chain.breaks) return refusal("the outbox " + origin + " does not verify: " + chain.first_break);
   auto contents = chained_log::parse(bytes, origin);
@@ -148,13 +146,11 @@ Result<std::map<std::string, OutboxEntry>> entries_of(std::string_view bytes, co
   return entries;
 }
 
-}  // namespace
-
 Result<std::map<std::string, OutboxEntry>> Outbox::read() {
   std::lock_guard lock(mutex_);
   auto bytes = read_text_file(log_.file());
   if (!bytes) return bytes.error();
-  return entries_of(*bytes, log_.file().string());
+  return outbox_entries(*bytes, log_.file().string());
 }
 
 Result<std::map<std::string, OutboxEntry>> read_outbox(const std::filesystem::path& incident_dir) {
@@ -163,7 +159,7 @@ Result<std::map<std::string, OutboxEntry>> read_outbox(const std::filesystem::pa
   if (!std::filesystem::exists(file, ec)) return std::map<std::string, OutboxEntry>{};
   auto bytes = read_text_file(file);
   if (!bytes) return bytes.error();
-  return entries_of(*bytes, file.string());
+  return outbox_entries(*bytes, file.string());
 }
 
 }  // namespace responder::notify

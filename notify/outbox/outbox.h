@@ -71,6 +71,10 @@ class Outbox {
   chained_log::Writer log_;
 };
 
+// The entries of outbox bytes already read; `origin` names them in errors.
+// Refused when the chain is broken.
+Result<std::map<std::string, OutboxEntry>> outbox_entries(std::string_view bytes, const std::string& origin);
+
 // Where the outbox of `incident_dir` lives.
 std::filesystem::path outbox_file(const std::filesystem::path& incident_dir);
 
