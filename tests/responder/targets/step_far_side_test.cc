@@ -16,8 +16,15 @@ std::string request_line(const std::string& module, const std::string& params) {
 }
 
 TEST_CASE("step far side: it says it has the request before acting, then answers once") {
-  auto r = run_process({"sh", "-c", "printf '%s\\n' \"$1\" | RESPONDER_CONFIG= \"$0\" step", RESPONDER_BINARY,
-                        request_line("note.add", R"({"text":"hello"})")});
+  // Its standard input stays open until it has answered, as the controller
+  // keeps it: an input that ends is the controller gone, which stops the step.
+  auto r = run_process({"bash", "-c",
+                        "coproc FAR { RESPONDER_CONFIG= \"$0\" step; }\n"
+                        "pid=$FAR_PID; exec 3>&\"${FAR[1]}\" 4<&\"${FAR[0]}\"\n"
+                        "printf '%s\\n' \"$1\" >&3; cat <&4; wait \"$pid\"",
+                        RESPONDER_BINARY, request_line("note.add", R"({"text":"hello"})")});
+  INFO("stdout: ", r.out);
+  INFO("stderr: ", r.err);
   REQUIRE(r.exit_code == 0);
   auto nl = r.out.find('\n');
   REQUIRE(nl != std::string::npos);
