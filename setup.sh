@@ -24,6 +24,10 @@ packages=(
   # remote hosts: the tests' lab hosts run a real sshd; inventories are
   # checked against ansible-inventory itself
   openssh-server ansible-core
+  # the report: headless Chromium prints it to PDF and renders it in the
+  # tests (with the fonts its stylesheet names); Debian's python3 checks the
+  # JSON against its schema and the screenshot's pixels
+  chromium fonts-dejavu-core python3-jsonschema python3-pil
   # cpack -G DEB finds the package's library dependencies with file(1)
   file
 )

@@ -4,7 +4,9 @@
 #   bench/engine_runner.sh            (after a build in ./build)
 #   STEPS=10000 ANSIBLE_STEPS=200 BUILD=build bench/engine_runner.sh
 #
-# responder runs STEPS note.add steps (four fsync'd journal records each), once
+# responder runs STEPS note.add steps (four journal records each, made durable
+# with one fsync per step: a step's receipt and verification are written with
+# the next step's plan and start), once
 # with the incident home on disk and once on tmpfs (/dev/shm), where fsync is
 # nearly free, so the difference is the storage and the rest is the engine.
 # Ansible runs ANSIBLE_STEPS `debug` tasks against localhost with the local
@@ -67,3 +69,20 @@ printf '  ratio ansible/responder per step:    %8.1fx (disk)  %8.1fx (tmpfs)\n' 
   "$(echo "$per_task_ansible / $per_step_disk" | bc -l)" "$(echo "$per_task_ansible / $per_step_tmpfs" | bc -l)"
 "$build/bench/journal_append_bench" /var/tmp 5000
 "$build/bench/journal_append_bench" /dev/shm 20000
+
+# fsyncs per step, counted (strace): runs of 100 and of 200 note.add steps;
+# the difference over 100 is what one more step costs, the rest is the run's
+# own records and files.
+if command -v strace >/dev/null; then
+  count_syncs() {
+    local n=$1 book="$work/sync-$1.yaml"
+    { echo "name: sync-$n"; echo "stages:"; echo "  evaluate:"
+      for ((i = 1; i <= n; i++)); do printf '    - id: n%d\n      module: note.add\n      with: {text: "note %d"}\n' "$i" "$i"; done
+    } >"$book"
+    strace -f -qq -c -e trace=fsync,fdatasync -o "$work/strace-$n" "$responder" --home "$work/sync" run "$book" --incident "SYNC$n" >/dev/null 2>&1
+    awk '$NF == "fsync" || $NF == "fdatasync" {n += $4} END {print n + 0}' "$work/strace-$n"
+  }
+  s100=$(count_syncs 100)
+  s200=$(count_syncs 200)
+  printf '  fsyncs: %d for 100 steps, %d for 200 steps: %s per step\n' "$s100" "$s200" "$(echo "($s200 - $s100) / 100" | bc -l | sed 's/0*$//; s/\.$//')"
+fi

@@ -6,16 +6,11 @@
 
 namespace responder::notify {
 
-std::filesystem::path beside_config(const Config& config, const std::filesystem::path& path) {
-  if (path.is_absolute() || config.source.empty()) return path;
-  return config.source.parent_path() / path;
-}
-
 Result<NotifySettings> load_notify_settings(const Config& config) {
   NotifySettings settings;
   std::string where = config.source.empty() ? "the configuration (none was read; --config FILE)" : config.source.string();
   if (config.contacts.empty()) return bad_input("no contacts file: set `contacts: FILE` in " + where);
-  auto contacts = load_contacts(beside_config(config, config.contacts));
+  auto contacts = load_contacts(config.beside(config.contacts));
   if (!contacts) return contacts.error();
   settings.contacts = std::move(*contacts);
 
@@ -46,7 +41,7 @@ Result<NotifySettings> load_notify_settings(const Config& config) {
   if (auto* v = section.if_contains("max_backoff"))
     if (auto d = duration_from_json(*v)) settings.policy.max_backoff = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
   if (auto* v = section.if_contains("templates"); v && v->is_string())
-    settings.templates = beside_config(config, std::string(v->get_string()));
+    settings.templates = config.beside(std::string(v->get_string()));
   return settings;
 }
 

@@ -33,7 +33,4 @@ struct NotifySettings {
 // must not take every fallback with it.
 Result<NotifySettings> load_notify_settings(const Config& config);
 
-// A path from the configuration, taken relative to the configuration file.
-std::filesystem::path beside_config(const Config& config, const std::filesystem::path& path);
-
 }  // namespace responder::notify

@@ -57,6 +57,8 @@ Result<SystemTime> parse_rfc3339(std::string_view text) {
     return bad();
   }
   if (i != s.size()) return bad();
+  // What system_clock (nanoseconds in 64 bits) can hold: 1678 to 2261.
+  if (tm.tm_year < 1678 || tm.tm_year > 2261) return bad();
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   std::time_t seconds = timegm(&tm) - offset_seconds;

@@ -1,4 +1,6 @@
-// responder plan PLAYBOOK [--var K=V]...: what each step would change; changes nothing.
+// responder plan PLAYBOOK [--var K=V]... [-i INVENTORY]... [--limit PATTERN]:
+// what each step would change; changes nothing. A step with targets: is
+// planned on each of its hosts, by that host: its state is what matters.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -9,6 +11,10 @@
 #include "responder/playbook_loader.h"
 #include "responder/requirements.h"
 #include "responder/schema.h"
+#include "responder/message_text.h"
+#include "responder/targets/for_each_host.h"
+#include "responder/targets/run_hosts.h"
+#include "responder/targets/target_options.h"
 #include "responder/template.h"
 #include "responder/variables.h"
 
@@ -18,7 +24,58 @@ namespace {
 struct PlanOptions {
   std::string playbook;
   std::vector<std::string> vars;
+  targets::TargetOptions targets;
 };
+
+struct HostPlan {
+  std::string host;
+  targets::Execution answer;
+};
+
+// Each host's plan of `params`, asked of the host itself.
+Result<std::vector<HostPlan>> plan_on_hosts(const Step& step, const json::object& params, const json::object& scope,
+                                            targets::RunHosts& hosts, const Environment& env) {
+  std::vector<std::string> patterns;
+  for (auto& target : step.targets) {
+    auto value = substitute(target, scope);
+    if (!value) return bad_input("targets are decided at run time (" + value.error().message + ")");
+    if (value->is_string()) patterns.emplace_back(value->get_string());
+    else if (value->is_array())
+      for (auto& v : value->get_array())
+        if (v.is_string()) patterns.emplace_back(v.get_string());
+  }
+  auto selected = hosts.select(patterns);
+  if (!selected) return selected.error();
+  std::vector<std::string> known;
+  for (auto& h : *selected) known.push_back(h.name);
+  std::vector<StepHost> chosen;
+  for (auto& h : *selected) {
+    auto allowed = hosts.allowed(h.name, known);
+    if (!allowed) return allowed.error();
+    if (*allowed) chosen.push_back(h);
+  }
+  std::vector<HostPlan> plans(chosen.size());
+  std::vector<targets::Executor*> executors(chosen.size(), nullptr);
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    plans[i].host = chosen[i].name;
+    auto executor = hosts.executor(chosen[i]);
+    if (!executor) plans[i].answer.unreachable_why = executor.error().message;
+    else executors[i] = *executor;
+  }
+  targets::for_each_host(chosen.size(), hosts.forks(), [&](std::size_t i) {
+    if (!executors[i]) return;
+    targets::StepRequest request;
+    request.operation = targets::Operation::plan;
+    request.module = step.module;
+    request.params = params;
+    request.step_id = step.id;
+    request.host = chosen[i].name;
+    request.actor = env.actor;
+    for (auto& range : env.safety.management) request.management.push_back(range.to_string());
+    plans[i].answer = executors[i]->execute(request, nullptr, std::chrono::steady_clock::now() + std::chrono::minutes(2));
+  });
+  return plans;
+}
 
 int plan(const GlobalOptions& globals, const PlanOptions& options) {
   auto env = open_environment(globals);
@@ -36,6 +93,7 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
     std::cerr << "responder: " << variables.error().message << "\n";
     return kExitBadInput;
   }
+  targets::RunHosts hosts(*env, targets::run_hosts_options(*env, options.targets, {}));
   json::object scope = *variables;
   scope["incident"] = json::object{{"id", "<incident>"}, {"home", env->home.string()},
                                    {"severity", playbook.severity}, {"playbook", playbook.name}};
@@ -55,6 +113,11 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
     for (auto& step : stage.steps) {
       json::object event{{"stage", stage.name}, {"step", step.id}, {"module", step.module}};
       std::string header = "  " + step.id + " [" + step.module + "]";
+      if (has_remote_targets(step)) {
+        std::string on;
+        for (auto& t : step.targets) on += (on.empty() ? "" : ", ") + (t.is_string() ? std::string(t.get_string()) : to_json_text(t));
+        header += " on " + one_line(on);
+      }
       if (step.when) header += " when " + step.when->text();
       if (step.approval) header += ", needs " + std::to_string(step.approval) + " approval(s)";
       if (step.timeout) header += ", timeout " + format_duration(*step.timeout);
@@ -71,6 +134,36 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
         status = "parameters are decided at run time (" + substituted.error().message + ")";
       } else if (auto params = module->schema().resolve(substituted->get_object()); !params) {
         status = "parameters: " + params.error().message;
+      } else if (has_remote_targets(step)) {
+        auto plans = plan_on_hosts(step, *params, scope, hosts, *env);
+        if (!plans) {
+          status = "targets: " + plans.error().message;
+          bad = bad || plans.error().kind == ErrorKind::bad_input;
+        } else {
+          json::array on_hosts;
+          for (auto& p : *plans) {
+            json::object entry{{"host", p.host}};
+            const auto& e = p.answer;
+            if (!e.reached) {
+              out("    on " + one_line(p.host) + ": unreachable — " + one_line(e.unreachable_why));
+              entry["unreachable"] = e.unreachable_why;
+            } else if (!e.answer.ok || !e.answer.plan) {
+              std::string why = e.answer.ok ? "no plan in the answer" : e.answer.error.message;
+              bool refusal = !e.answer.ok && e.answer.error.kind == ErrorKind::refused;
+              out("    on " + one_line(p.host) + ": " + (refusal ? "REFUSED: " : "cannot plan: ") + one_line(why));
+              refused = refused || refusal;
+              bad = bad || (!e.answer.ok && e.answer.error.kind == ErrorKind::bad_input && step.on_failure != OnFailure::continue_run);
+              entry["status"] = why;
+            } else {
+              out("    on " + one_line(p.host) + ":");
+              for (auto& c : e.answer.plan->changes) out("      · " + one_line(c));
+              entry["changes"] = string_array(e.answer.plan->changes);
+              entry["detail"] = e.answer.plan->detail;
+            }
+            on_hosts.push_back(std::move(entry));
+          }
+          event["hosts"] = std::move(on_hosts);
+        }
       } else {
         StepContext context;
         context.step_id = step.id;
@@ -117,6 +210,7 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
       std::cout << to_json_text(json::object{{"unmet_requirements", std::move(needs)}}) << "\n";
     }
   }
+  hosts.close();
   out("");
   out("nothing was changed.");
   if (bad) return kExitBadInput;
@@ -127,6 +221,7 @@ void setup(CLI::App& command, const GlobalOptions& globals, CommandAction& actio
   auto options = std::make_shared<PlanOptions>();
   command.add_option("playbook", options->playbook, "the playbook to plan")->required()->type_name("PLAYBOOK");
   command.add_option("--var", options->vars, "set a playbook variable (repeatable)")->type_name("K=V");
+  targets::add_target_options(command, options->targets);
   action = [options, &globals] { return plan(globals, *options); };
 }
 

@@ -1,5 +1,5 @@
-// responder run PLAYBOOK --incident ID [--var K=V]... [--targets INVENTORY]
-// responder resume ID
+// responder run PLAYBOOK --incident ID [--var K=V]... [-i INVENTORY]... [--limit PATTERN] [--forks N]
+// responder resume ID [-i INVENTORY]... [--limit PATTERN] [--forks N] [--reconcile]
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
@@ -10,27 +10,30 @@
 #include "responder/incident_home.h"
 #include "responder/incident_lock.h"
 #include "responder/interrupt.h"
+#include "responder/inventory/host_pattern.h"
+#include "responder/inventory/inventory_sources.h"
 #include "responder/journal_record_kind.h"
 #include "responder/playbook_loader.h"
 #include "responder/requirements.h"
 #include "responder/runner.h"
+#include "responder/schema.h"
 #include "responder/sha256.h"
+#include "responder/inventory/host_reach.h"
+#include "responder/targets/host_executor.h"
+#include "responder/targets/run_hosts.h"
+#include "responder/targets/target_options.h"
 #include "responder/variables.h"
 
 namespace responder {
 namespace {
 
-// Modules the playbook names that this build lacks; remote targets.
+// Modules the playbook names that this build lacks.
 Status check_runnable(const Playbook& playbook) {
-  std::string missing, remote;
-  for (const Step* step : playbook.all_steps()) {
+  std::string missing;
+  for (const Step* step : playbook.all_steps())
     if (!ModuleRegistry::instance().find(step->module) && missing.find(step->module) == std::string::npos)
       missing += (missing.empty() ? "" : ", ") + step->module;
-    for (auto& target : step->targets)
-      if (target != "local" && target != "localhost") remote += (remote.empty() ? "" : ", ") + step->id;
-  }
   if (!missing.empty()) return bad_input("this build lacks the modules " + missing + "; nothing was run");
-  if (!remote.empty()) return bad_input("steps " + remote + " name remote targets, which this build cannot reach yet; nothing was run");
   if (auto unmet = unmet_requirements(playbook); !unmet.empty())
     return refusal("this playbook needs what this process lacks, so nothing was run:\n" + describe(unmet));
   return {};
@@ -40,9 +43,59 @@ void report_head(JournalWriter& journal, RunReporter& reporter) {
   if (auto head = journal.head()) reporter.journal_head(head->text());
 }
 
+json::array inventories_json(const targets::RunHostsOptions& options) {
+  json::array out;
+  for (auto& file : options.inventories) out.push_back(json::string(std::filesystem::absolute(file).lexically_normal().string()));
+  return out;
+}
+
+// Before anything is created: every step's targets that need no template
+// select hosts from the inventories, and --limit parses, so that a typo in
+// a host or group is bad input with its place in the playbook, not a step
+// that fails half-way through a run.
+Status check_targets(const Playbook& playbook, targets::RunHosts& hosts, const targets::TargetOptions& options) {
+  if (!options.limit.empty()) {
+    if (auto ok = inventory::check_pattern(options.limit); !ok) return bad_input("--limit: " + ok.error().message);
+    if (auto selects = hosts.allowed("", {}); !selects) return bad_input(selects.error().message + "; nothing was run");
+  }
+  for (const Step* step : playbook.all_steps()) {
+    if (!has_remote_targets(*step)) continue;
+    // Evidence collected on other hosts streams into this incident's one
+    // bundle, which only this host seals.
+    if (step->module == "evidence.seal") {
+      Diagnostic d{playbook.file, step->targets_position.line, step->targets_position.column,
+                   "step " + step->id + ": evidence.seal seals this incident's one bundle, kept on this host (items "
+                   "collected on other hosts stream into it); remove its targets; nothing was run"};
+      return bad_input(d.format());
+    }
+    std::vector<std::string> patterns;
+    bool templated = false;
+    for (auto& t : step->targets) {
+      if (!t.is_string() || has_template(t.get_string())) templated = true;
+      else patterns.emplace_back(t.get_string());
+    }
+    if (templated) continue;
+    auto selected = hosts.select(patterns);
+    if (!selected) {
+      Diagnostic d{playbook.file, step->targets_position.line, step->targets_position.column,
+                   "step " + step->id + ": targets: " + selected.error().message + "; nothing was run"};
+      return bad_input(d.format());
+    }
+    for (auto& host : *selected)
+      if (auto reach = inventory::reach_from_json(host.reach); reach)
+        if (auto fits = targets::check_module_fits(host.name, *reach, step->module); !fits) {
+          Diagnostic d{playbook.file, step->targets_position.line, step->targets_position.column,
+                       "step " + step->id + ": " + fits.error().message + "; nothing was run"};
+          return refusal(d.format());
+        }
+  }
+  return {};
+}
+
 struct RunOptions {
-  std::string playbook, incident, targets;
+  std::string playbook, incident;
   std::vector<std::string> vars;
+  targets::TargetOptions targets;
 };
 
 int run(const GlobalOptions& globals, const RunOptions& options) {
@@ -53,12 +106,14 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
   for (auto& d : loaded.diagnostics) std::cerr << d.format() << "\n";
   if (!loaded.playbook) return kExitBadInput;
   const Playbook& playbook = *loaded.playbook;
-  if (!options.targets.empty()) return report_error(bad_input("--targets: inventories are not supported by this build yet; nothing was run"));
   if (auto s = check_runnable(playbook); !s) return report_error(s.error());
   auto variables = resolve_variables(playbook, options.vars, true);
   if (!variables) return report_error(variables.error());
 
   auto dir = incident_dir(*env, options.incident);
+  auto hosts_options = targets::run_hosts_options(*env, options.targets, dir);
+  targets::RunHosts hosts(*env, hosts_options);
+  if (auto s = check_targets(playbook, hosts, options.targets); !s) return report_error(s.error());
   auto journal = JournalWriter::open(dir, true);
   if (!journal) return report_error(journal.error());
   auto lock = IncidentLock::acquire(dir);
@@ -88,6 +143,8 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
       {"variables", *variables},
       {"allow", allow},
       {"config", env->config.source.string()},
+      // So that resume reads the same inventories without -i.
+      {"inventories", inventories_json(hosts_options)},
       {"host", host},
       {"drill", false}};
   auto first = journal->append(record_kind::incident_opened, env->actor, std::move(opened));
@@ -112,8 +169,9 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
   if (!contents) return report_error(contents.error());
   auto state = derive_state(options.incident, *contents);
   if (!state) return report_error(state.error());
-  RunSetup setup{&*env, options.incident, dir, &*journal, &playbook, *variables, &reporter, false};
+  RunSetup setup{&*env, options.incident, dir, &*journal, &playbook, *variables, &reporter, false, &hosts};
   int code = drive_playbook(setup, *state);
+  hosts.close();
   report_head(*journal, reporter);
   return code;
 }
@@ -125,19 +183,25 @@ bool reconcile_in_force(const RunSetup& setup, const IncidentState& state) {
   for (const StepState* s : state.in_force()) {
     const Module* module = ModuleRegistry::instance().find(s->module);
     if (!module) continue;
-    StepContext context = make_step_context(setup, s->id);
-    context.planned = &s->planned;
-    auto status = module->reconcile(*s->receipt, s->confirmed, context);
+    Status status;
+    if (s->host.empty()) {
+      StepContext context = make_step_context(setup, s->id);
+      context.planned = &s->planned;
+      status = module->reconcile(*s->receipt, s->confirmed, context);
+    } else if (auto answer = ask_host(setup, state, *s, targets::Operation::reconcile); !answer) {
+      status = answer.error();
+    }
     json::object payload{{"step", s->id}};
+    if (!s->host.empty()) payload["host"] = s->host;
     if (!status) payload["error"] = status.error().message;
     if (!setup.journal->append(record_kind::step_reconciled, setup.environment->actor, std::move(payload))) return false;
-    setup.reporter->step(s->id, status ? "reconciled" : "reconcile failed", status ? "in force as the journal says" : status.error().message);
+    setup.reporter->step(s->host.empty() ? s->id : s->id + " on " + s->host, status ? "reconciled" : "reconcile failed", status ? "in force as the journal says" : status.error().message);
     all = all && status.ok();
   }
   return all;
 }
 
-int resume(const GlobalOptions& globals, const std::string& id, bool reconcile) {
+int resume(const GlobalOptions& globals, const std::string& id, bool reconcile, const targets::TargetOptions& target_options) {
   auto env = open_environment(globals);
   if (!env) return report_error(env.error());
   auto incident = load_incident(*env, id);
@@ -145,8 +209,28 @@ int resume(const GlobalOptions& globals, const std::string& id, bool reconcile) 
   if (auto s = check_runnable(incident->playbook); !s) return report_error(s.error());
   auto control = take_control(*env, *incident);
   if (!control) return report_error(control.error());
+  if (!target_options.limit.empty())
+    if (auto ok = inventory::check_pattern(target_options.limit); !ok)
+      return report_error(bad_input("--limit: " + ok.error().message));
   RunReporter reporter(globals.json);
-  RunSetup setup{&*env, id, incident->dir, &control->journal, &incident->playbook, incident->state.variables, &reporter, incident->state.drill};
+  auto hosts_options = targets::run_hosts_options(*env, target_options, incident->dir);
+  // Without -i, the inventories the run read (when the configuration names
+  // none itself).
+  if (hosts_options.inventories.empty())
+    if (auto* used = incident->state.opened.if_contains("inventories"); used && used->is_array())
+      for (auto& file : used->get_array())
+        if (file.is_string()) hosts_options.inventories.emplace_back(std::string(file.get_string()));
+  targets::RunHosts hosts(*env, hosts_options);
+  if (!target_options.limit.empty()) {
+    // Checked before anything runs: against the inventories, or else every
+    // host the journal names.
+    std::vector<std::string> known;
+    for (auto& [step, on] : incident->state.step_hosts)
+      for (auto& h : on) known.push_back(h.name);
+    if (auto selects = hosts.allowed("", known); !selects) return report_error(bad_input(selects.error().message + "; nothing was run"));
+  }
+  RunSetup setup{&*env, id, incident->dir, &control->journal, &incident->playbook, incident->state.variables, &reporter,
+                 incident->state.drill, &hosts};
   if (reconcile && !reconcile_in_force(setup, incident->state)) {
     reporter.finished("reconcile failed; the journal says which steps", kExitStepFailed);
     return kExitStepFailed;
@@ -158,6 +242,7 @@ int resume(const GlobalOptions& globals, const std::string& id, bool reconcile) 
   reporter.note("incident " + id + ": resuming " + incident->playbook.name + " after record " +
                 std::to_string(incident->state.records));
   int code = drive_playbook(setup, incident->state);
+  hosts.close();
   report_head(control->journal, reporter);
   return code;
 }
@@ -167,17 +252,19 @@ void setup_run(CLI::App& command, const GlobalOptions& globals, CommandAction& a
   command.add_option("playbook", options->playbook, "the playbook to run")->required()->type_name("PLAYBOOK");
   command.add_option("--incident", options->incident, "incident id; its journal goes to HOME/ID/")->required()->type_name("ID");
   command.add_option("--var", options->vars, "set a playbook variable (repeatable)")->type_name("K=V");
-  command.add_option("--targets", options->targets, "an inventory of remote hosts")->type_name("INVENTORY");
+  targets::add_target_options(command, options->targets);
   action = [options, &globals] { return run(globals, *options); };
 }
 
 void setup_resume(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {
   auto id = std::make_shared<std::string>();
   auto reconcile = std::make_shared<bool>(false);
+  auto target_options = std::make_shared<targets::TargetOptions>();
   command.add_option("incident", *id, "incident id")->required()->type_name("ID");
   command.add_flag("--reconcile", *reconcile,
                    "first re-apply changes the journal says are in force and someone removed (e.g. a flushed firewall)");
-  action = [id, reconcile, &globals] { return resume(globals, *id, *reconcile); };
+  targets::add_target_options(command, *target_options);
+  action = [id, reconcile, target_options, &globals] { return resume(globals, *id, *reconcile, *target_options); };
 }
 
 const CommandRegistration run_registration{{"run", "run a playbook for an incident, journaling every step", 30, setup_run}};

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <optional>
 
 #include "responder/approval_tally.h"
@@ -86,12 +87,48 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
                  (tally.authenticated ? "" : " unauthenticated");
         any_unauthenticated = any_unauthenticated || !tally.authenticated;
       }
+      // A step with targets: one line per host under it (step × host).
+      std::vector<std::string> host_lines;
+      if (auto on = state.on_hosts.find(step.id); on != state.on_hosts.end() && !on->second.empty()) {
+        std::map<std::string, int> counts;
+        json::array hosts;
+        std::size_t width = 0;
+        for (auto& [host, hs] : on->second) width = std::max(width, one_line(host).size());
+        auto recorded = state.step_hosts.find(step.id);
+        std::vector<std::string> order;
+        if (recorded != state.step_hosts.end())
+          for (auto& h : recorded->second) order.push_back(h.name);
+        for (auto& [host, hs] : on->second)
+          if (std::find(order.begin(), order.end(), host) == order.end()) order.push_back(host);
+        for (auto& host : order) {
+          const StepState* hs = state.find(step.id, host);
+          if (!hs) continue;
+          std::string word = hs->unreachable ? "unreachable" : std::string(step_status_name(hs->status));
+          ++counts[word];
+          std::string detail = hs->unreachable ? hs->unreachable_why : hs->status == StepStatus::failed ? hs->error : "";
+          if (!hs->undo_error.empty()) detail += (detail.empty() ? "" : "; ") + std::string("undo failed: ") + hs->undo_error;
+          json::object h{{"host", host}, {"status", word}};
+          if (!detail.empty()) h["detail"] = detail;
+          hosts.push_back(std::move(h));
+          std::string name = one_line(host);
+          host_lines.push_back(name + std::string(width - name.size() + 2, ' ') + word + (detail.empty() ? "" : " — " + one_line(detail)));
+        }
+        entry["hosts"] = std::move(hosts);
+        std::string tally;
+        for (auto& [word, n] : counts) tally += (tally.empty() ? "" : ", ") + std::to_string(n) + " " + word;
+        bool waiting = status_text == "waiting for approval";
+        if (!waiting && (!s || s->status == StepStatus::pending || s->status == StepStatus::planned)) {
+          status_text = "on " + std::to_string(host_lines.size()) + " hosts: " + tally;
+          entry["status"] = counts.size() == 1 ? counts.begin()->first : "mixed";
+        }
+      }
       if (s && s->status == StepStatus::failed) extra += " — " + one_line(s->error);
       if (s && s->undo_pending) extra += " — undo was started and not finished; run `responder undo` again";
       if (s && !s->undo_error.empty()) extra += " — undo failed: " + one_line(s->undo_error);
       if (!globals.json) {
         std::cout << "    " << step.id << " [" << step.module << "] " << status_text << extra << "\n";
         for (auto& note : approval_notes) std::cout << "      " << note << "\n";
+        for (auto& line : host_lines) std::cout << "      " << line << "\n";
       }
       steps.push_back(std::move(entry));
     }
@@ -110,8 +147,13 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
   RunReporter quiet(true);
   for (const StepState* s : actions) {
     json::object entry{{"step", s->id}, {"module", s->module}, {"changes", string_array(s->receipt->changes)}};
+    if (!s->host.empty()) entry["host"] = s->host;
     std::string check;
-    if (const Module* module = ModuleRegistry::instance().find(s->module)) {
+    if (!s->host.empty()) {
+      // Its system is that host's: status reads the journal only and does
+      // not log in to hosts (`responder resume ID --reconcile` does).
+      check = "on host " + s->host + " (not checked from here)";
+    } else if (const Module* module = ModuleRegistry::instance().find(s->module)) {
       StepContext context;
       context.incident_id = id;
       context.step_id = s->id;
@@ -127,7 +169,8 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
     }
     entry["check"] = check;
     if (!globals.json) {
-      std::cout << "  " << s->id << " [" << s->module << "] " << one_line(check) << "\n";
+      std::cout << "  " << s->id << (s->host.empty() ? "" : " on " + one_line(s->host)) << " [" << s->module << "] "
+                << one_line(check) << "\n";
       for (auto& c : s->receipt->changes) std::cout << "      · " << one_line(c) << "\n";
     }
     in_force.push_back(std::move(entry));

@@ -1,4 +1,5 @@
-// responder undo ID [--step STEP]...: undo applied changes, newest first.
+// responder undo ID [--step STEP]... [--host HOST]: undo applied changes,
+// newest first; on other hosts, each host with its own receipt.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -9,11 +10,13 @@
 #include "responder/incident_home.h"
 #include "responder/requirements.h"
 #include "responder/runner.h"
+#include "responder/targets/run_hosts.h"
+#include "responder/targets/target_options.h"
 
 namespace responder {
 namespace {
 
-int undo(const GlobalOptions& globals, const std::string& id, const std::vector<std::string>& steps) {
+int undo(const GlobalOptions& globals, const std::string& id, const std::vector<std::string>& steps, const std::string& host) {
   auto env = open_environment(globals);
   if (!env) return report_error(env.error());
   auto incident = load_incident(*env, id);
@@ -24,6 +27,8 @@ int undo(const GlobalOptions& globals, const std::string& id, const std::vector<
     if (std::none_of(in_force.begin(), in_force.end(), [&](const StepState* s) { return s->id == step; }))
       return report_error(bad_input("step '" + step + "' has no change in force to undo"));
   }
+  if (!host.empty() && std::none_of(in_force.begin(), in_force.end(), [&](const StepState* s) { return s->host == host; }))
+    return report_error(bad_input("host '" + host + "' has no change of incident " + id + " in force to undo"));
   std::vector<std::string> touched = steps;
   if (touched.empty())
     for (const StepState* s : in_force) touched.push_back(s->id);
@@ -37,8 +42,12 @@ int undo(const GlobalOptions& globals, const std::string& id, const std::vector<
     reporter.note("incident " + id + ": nothing in force to undo");
     return kExitSuccess;
   }
-  RunSetup setup{&*env, id, incident->dir, &control->journal, &incident->playbook, incident->state.variables, &reporter, incident->state.drill};
-  auto outcome = undo_in_force(setup, incident->state, steps, "", steps.empty() ? "responder undo" : "responder undo --step");
+  // Each host is reached as the run reached it (journaled with its step).
+  targets::RunHosts hosts(*env, targets::run_hosts_options(*env, {}, incident->dir));
+  RunSetup setup{&*env, id, incident->dir, &control->journal, &incident->playbook, incident->state.variables, &reporter,
+                 incident->state.drill, &hosts};
+  auto outcome = undo_in_force(setup, incident->state, steps, "", steps.empty() ? "responder undo" : "responder undo --step", host);
+  hosts.close();
   reporter.note("undone " + std::to_string(outcome.undone) + ", failed " + std::to_string(outcome.failed));
   return outcome.failed ? kExitStepFailed : kExitSuccess;
 }
@@ -47,8 +56,10 @@ void setup_undo(CLI::App& command, const GlobalOptions& globals, CommandAction& 
   auto id = std::make_shared<std::string>();
   auto steps = std::make_shared<std::vector<std::string>>();
   command.add_option("incident", *id, "incident id")->required()->type_name("ID");
+  auto host = std::make_shared<std::string>();
   command.add_option("--step", *steps, "undo only this step (repeatable); default all")->type_name("STEP");
-  action = [id, steps, &globals] { return undo(globals, *id, *steps); };
+  command.add_option("--host", *host, "undo only on this host (of steps with targets:)")->type_name("HOST");
+  action = [id, steps, host, &globals] { return undo(globals, *id, *steps, *host); };
 }
 
 const CommandRegistration undo_registration{{"undo", "undo applied changes, newest first (all, or the named steps)", 42, setup_undo}};

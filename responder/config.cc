@@ -270,4 +270,9 @@ Result<Config> load_config(const std::filesystem::path& path, bool must_exist, s
   return config;
 }
 
+std::filesystem::path Config::beside(const std::filesystem::path& path) const {
+  if (path.empty() || path.is_absolute() || source.empty()) return path;
+  return source.parent_path() / path;
+}
+
 }  // namespace responder

@@ -51,6 +51,9 @@ struct Config {
   Result<std::string> secret(std::string_view name) const;
   // A declared section, or an empty object when absent.
   json::object section(std::string_view name) const;
+  // A path the configuration names, relative to the configuration file's
+  // folder (as is when absolute, or when no file was read).
+  std::filesystem::path beside(const std::filesystem::path& path) const;
 };
 
 // Where the configuration comes from: --config, else $RESPONDER_CONFIG, else

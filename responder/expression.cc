@@ -1,5 +1,6 @@
 #include "responder/expression.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <variant>
@@ -8,7 +9,10 @@ namespace responder {
 
 std::string NameReference::dotted() const {
   std::string out;
-  for (auto& p : path) out += (out.empty() ? "" : ".") + p;
+  for (auto& p : path) {
+    bool word = !p.empty() && std::all_of(p.begin(), p.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; });
+    out += word ? (out.empty() ? "" : ".") + p : "['" + p + "']";
+  }
   return out;
 }
 
@@ -232,6 +236,20 @@ class Parser {
       while (pos_ < text_.size() && (is_word_char(text_[pos_]) || text_[pos_] == '-')) ++pos_;
       if (start == pos_) fail("expected a name after '.'");
       ref.path.push_back(text_.substr(start, pos_ - start));
+      // `name.hosts['web01']`: a key that is not a plain word (host names
+      // hold dots), quoted in brackets right after the name.
+      while (pos_ + 1 < text_.size() && text_[pos_] == '[' && (text_[pos_ + 1] == '\'' || text_[pos_ + 1] == '"')) {
+        char quote = text_[pos_ + 1];
+        std::size_t key_start = pos_ + 2;
+        std::size_t key_end = text_.find(quote, key_start);
+        if (key_end == std::string::npos) fail("the key that starts here is never closed");
+        if (key_end + 1 >= text_.size() || text_[key_end + 1] != ']') {
+          pos_ = key_end + 1;
+          fail("expected ']' after the quoted key");
+        }
+        ref.path.push_back(text_.substr(key_start, key_end - key_start));
+        pos_ = key_end + 2;
+      }
       if (pos_ < text_.size() && text_[pos_] == '.') {
         ++pos_;
         continue;

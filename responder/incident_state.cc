@@ -25,7 +25,9 @@ StepState& IncidentState::step(const std::string& id) {
   auto [it, fresh] = steps.try_emplace(id);
   if (fresh) {
     it->second.id = id;
-    step_order.push_back(id);
+    // Listed already only when a host of it came first (a search of the
+    // list here would make a long journal quadratic to read).
+    if (on_hosts.find(id) == on_hosts.end()) step_order.push_back(id);
   }
   return it->second;
 }
@@ -35,13 +37,37 @@ const StepState* IncidentState::find(const std::string& id) const {
   return it == steps.end() ? nullptr : &it->second;
 }
 
+StepState& IncidentState::host_step(const std::string& id, const std::string& host) {
+  auto& hosts = on_hosts[id];
+  bool listed = !hosts.empty() || steps.find(id) != steps.end();
+  auto [it, fresh] = hosts.try_emplace(host);
+  if (fresh) {
+    it->second.id = id;
+    it->second.host = host;
+    if (!listed) step_order.push_back(id);
+  }
+  return it->second;
+}
+
+const StepState* IncidentState::find(const std::string& id, const std::string& host) const {
+  if (host.empty()) return find(id);
+  auto step = on_hosts.find(id);
+  if (step == on_hosts.end()) return nullptr;
+  auto it = step->second.find(host);
+  return it == step->second.end() ? nullptr : &it->second;
+}
+
 std::vector<const StepState*> IncidentState::in_force() const {
   std::vector<const StepState*> out;
-  for (auto& [id, s] : steps)
+  auto take = [&](const StepState& s) {
     if ((s.status == StepStatus::applied || s.status == StepStatus::verified ||
          (s.status == StepStatus::failed && s.receipt)) &&
         s.receipt && !s.receipt->undo.empty())
       out.push_back(&s);
+  };
+  for (auto& [id, s] : steps) take(s);
+  for (auto& [id, hosts] : on_hosts)
+    for (auto& [host, s] : hosts) take(s);
   std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->applied_seq > b->applied_seq; });
   return out;
 }
@@ -100,7 +126,32 @@ Result<IncidentState> derive_state(const std::string& incident_id, const Journal
     if (kind == record_kind::run_interrupted) state.outcome = "interrupted";
     std::string id = r.text("step");
     if (id.empty()) continue;
-    StepState& s = state.step(id);
+    if (kind == record_kind::step_hosts) {
+      auto& hosts = state.step_hosts[id];
+      hosts.clear();
+      if (auto* list = r.fields.if_contains("hosts"); list && list->is_array())
+        for (auto& h : list->get_array()) {
+          if (!h.is_object()) continue;
+          auto* name = h.get_object().if_contains("name");
+          auto* reach = h.get_object().if_contains("reach");
+          if (!name || !name->is_string() || name->get_string().empty()) continue;
+          hosts.push_back({std::string(name->get_string()), reach && reach->is_object() ? reach->get_object() : json::object{}});
+          state.host_step(id, hosts.back().name);
+        }
+      continue;
+    }
+    std::string host = r.text("host");
+    StepState& s = host.empty() ? state.step(id) : state.host_step(id, host);
+    if (kind == record_kind::host_unreachable) {
+      s.unreachable = true;
+      s.unreachable_why = r.text("why");
+      continue;
+    }
+    if (kind == record_kind::step_planned || kind == record_kind::step_started || kind == record_kind::step_applied ||
+        kind == record_kind::step_verified || kind == record_kind::step_failed) {
+      s.unreachable = false;
+      s.unreachable_why.clear();
+    }
     if (kind == record_kind::step_planned) {
       s.status = StepStatus::planned;
       s.stage = r.text("stage");

@@ -15,8 +15,12 @@ namespace responder {
 enum class StepStatus { pending, planned, started, applied, verified, failed, skipped, undone };
 std::string_view step_status_name(StepStatus status);
 
+// One step on one host: a local step (host empty), or a step with
+// `targets:` on one of its hosts. Records carrying a `host` field are that
+// host's; the others are the step's own (approvals, when: skipped).
 struct StepState {
   std::string id;
+  std::string host;                // empty: this host, in process
   std::string stage;
   std::string module;
   StepStatus status = StepStatus::pending;
@@ -35,6 +39,16 @@ struct StepState {
   bool confirmed = false;          // `responder confirm` disarmed its dead-man switch
   bool undo_pending = false;       // undo.started without step.undone yet
   std::string undo_error;
+  bool unreachable = false;        // the last attempt could not reach the host
+  std::string unreachable_why;
+};
+
+// A host a step with `targets:` acts on, as journaled (step.hosts) when the
+// step first ran: resume and undo reach it the same way without the
+// inventory.
+struct StepHost {
+  std::string name;
+  json::object reach;  // inventory::reach_to_json
 };
 
 struct IncidentState {
@@ -46,12 +60,19 @@ struct IncidentState {
   bool drill = false;
   std::map<std::string, StepState> steps;
   std::vector<std::string> step_order;  // first appearance in the journal
+  // Steps with `targets:`: the hosts journaled for each, in order, and each
+  // host's state, by step id then host name.
+  std::map<std::string, std::vector<StepHost>> step_hosts;
+  std::map<std::string, std::map<std::string, StepState>> on_hosts;
   std::string outcome;             // last run.finished outcome, "interrupted", or "running"
   std::uint64_t records = 0;
 
   StepState& step(const std::string& id);
   const StepState* find(const std::string& id) const;
-  // Applied changes still in force (with something to undo), newest first.
+  StepState& host_step(const std::string& id, const std::string& host);
+  const StepState* find(const std::string& id, const std::string& host) const;
+  // Applied changes still in force (with something to undo), on every
+  // host, newest first.
   std::vector<const StepState*> in_force() const;
 };
 

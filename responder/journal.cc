@@ -140,4 +140,24 @@ Result<JournalRecord> JournalWriter::append(std::string_view kind, std::string_v
   return journal_record(std::move(*record));
 }
 
+Result<std::vector<JournalRecord>> JournalWriter::append_together(std::string_view actor, std::vector<JournalEntry> entries) {
+  std::vector<chained_log::Entry> batch;
+  batch.reserve(entries.size());
+  std::string time = now_rfc3339();
+  for (auto& e : entries) {
+    chained_log::Entry entry;
+    entry.header["time"] = e.time.empty() ? time : e.time;
+    entry.header["actor"] = actor;
+    entry.header["kind"] = e.kind;
+    entry.payload = std::move(e.payload);
+    batch.push_back(std::move(entry));
+  }
+  std::vector<JournalRecord> out;
+  if (batch.empty()) return out;
+  auto records = log_.append(std::move(batch));
+  if (!records) return records.error();
+  for (auto& r : *records) out.push_back(journal_record(std::move(r)));
+  return out;
+}
+
 }  // namespace responder

@@ -64,6 +64,15 @@ ChainReport verify_journal_bytes(std::string_view bytes, const std::vector<Journ
 Result<JournalContents> read_verified_journal(const std::filesystem::path& file,
                                               const std::vector<JournalWitness>& witnesses);
 
+// One record to append with JournalWriter::append_together.
+struct JournalEntry {
+  JournalEntry(std::string kind_, json::object payload_, std::string time_ = {})
+      : kind(std::move(kind_)), payload(std::move(payload_)), time(std::move(time_)) {}
+  std::string kind;
+  json::object payload;
+  std::string time;  // when it happened (RFC 3339, UTC); empty: when it is written
+};
+
 // Appends records to one incident's journal (a chained log whose header keys
 // are time, actor and kind). Safe against other processes appending at the
 // same time (e.g. `responder approve` while a run waits).
@@ -83,6 +92,11 @@ class JournalWriter {
   // Appends one record with the header keys filled in; returns it once it is
   // on stable storage. A payload key that is a header key is refused.
   Result<JournalRecord> append(std::string_view kind, std::string_view actor, json::object payload);
+  // Appends records that became ready together (many hosts answering) with
+  // one write and one sync: all of them are durable on return, or none
+  // counts. Each must be durable before the action it announces, so a
+  // caller batches only records whose actions have not begun.
+  Result<std::vector<JournalRecord>> append_together(std::string_view actor, std::vector<JournalEntry> entries);
 
   const std::filesystem::path& file() const { return log_.file(); }
 

@@ -41,12 +41,19 @@
 //   step.confirmed    step, receipt (replaces the applied receipt)
 //   step.reconciled   step, error (when reconciling failed)
 //   undo.started      step, reason
-//   step.undone       step
+//   step.undone       step, verified (what the module's verify read back
+//                     after the undo; null when that check failed),
+//                     still_in_effect (the state it guards is still shown)
 //   undo.failed       step, error
 //   channel.compromised channel, reason: nothing more is sent over that
 //                     notification channel in this incident
 //   notify.acked      step, contact, token_sha256: a recipient acknowledged
 //                     a notification (`responder ack ID TOKEN`)
+//   host.prepared     host, transport, version_before, version_after (null
+//                     when no responder answered), package_sha256, outcome
+//                     ("current" | "installed" | "failed" | "unreachable"),
+//                     detail: what `responder hosts prepare --incident ID`
+//                     did to one host, appended once that host is done
 //   run.interrupted   reason
 //   run.finished      outcome ("completed" | "failed" | "aborted" | "refused")
 //

@@ -11,6 +11,7 @@ inline constexpr std::string_view run_started = "run.started";
 inline constexpr std::string_view run_interrupted = "run.interrupted";
 inline constexpr std::string_view run_finished = "run.finished";
 inline constexpr std::string_view stage_started = "stage.started";
+inline constexpr std::string_view step_hosts = "step.hosts";
 inline constexpr std::string_view step_planned = "step.planned";
 inline constexpr std::string_view step_skipped = "step.skipped";
 inline constexpr std::string_view approval_waiting = "approval.waiting";
@@ -19,6 +20,7 @@ inline constexpr std::string_view step_started = "step.started";
 inline constexpr std::string_view step_applied = "step.applied";
 inline constexpr std::string_view step_verified = "step.verified";
 inline constexpr std::string_view step_failed = "step.failed";
+inline constexpr std::string_view host_unreachable = "host.unreachable";
 inline constexpr std::string_view step_retry = "step.retry";
 inline constexpr std::string_view step_confirmed = "step.confirmed";
 inline constexpr std::string_view step_reconciled = "step.reconciled";
@@ -27,5 +29,6 @@ inline constexpr std::string_view step_undone = "step.undone";
 inline constexpr std::string_view undo_failed = "undo.failed";
 inline constexpr std::string_view channel_compromised = "channel.compromised";
 inline constexpr std::string_view notify_acked = "notify.acked";
+inline constexpr std::string_view host_prepared = "host.prepared";
 
 }  // namespace responder::record_kind

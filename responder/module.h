@@ -30,6 +30,10 @@ namespace responder {
 
 class ModuleSchema;
 struct Config;
+struct JournalContents;
+namespace targets {
+class EvidenceRelay;
+}
 
 // Safety rules no playbook can switch off (DESIGN.md, "Conventions").
 struct SafetyRules {
@@ -42,6 +46,32 @@ struct SafetyRules {
   // for an error message ("management range 10.0.0.0/24 (from --allow)"),
   // or empty when the address is free to block.
   std::string protection_covering(const Cidr& target) const;
+};
+
+// What a step may ask of the incident it runs in: report.write reads the
+// journal, containment.undo undoes earlier steps. Only a run offers it (StepContext::incident); `plan`, far sides
+// and `responder undo` run modules without it.
+class IncidentAccess {
+ public:
+  virtual ~IncidentAccess() = default;
+  // The journal as it stands, chain verified and holding every record this
+  // run has made so far (records held for a later sync are written first).
+  virtual Result<JournalContents> journal() = 0;
+  // The playbook's description and severity, and whether this is a drill.
+  // Undoes this incident's changes still in force (all, or those of the
+  // named steps), newest first, each journaled and checked against the real
+  // component (runner.h, undo_in_force): "step" or "step on host" undone,
+  // and what stays in force with why.
+  struct Undone {
+    std::vector<std::string> undone;
+    std::vector<std::pair<std::string, std::string>> still_in_force;
+  };
+  virtual Result<Undone> undo_changes(const std::vector<std::string>& steps, const std::string& reason) = 0;
+  // Whether the playbook has a step with this id.
+  virtual bool has_step(const std::string& id) const = 0;
+  virtual std::string playbook_description() const = 0;
+  virtual std::string playbook_severity() const = 0;
+  virtual bool drill() const = 0;
 };
 
 // Where a step reports progress on long work (bytes copied, packets read).
@@ -84,6 +114,11 @@ struct StepContext {
   std::string journal_witness;
   // The folder of the playbook file, for parameters naming files beside it.
   std::filesystem::path playbook_dir;
+  // On a far side (`responder step`): where evidence goes instead of a
+  // store on this host, i.e. to the controller's store (evidence_relay.h).
+  targets::EvidenceRelay* evidence_relay = nullptr;
+  // The incident this step runs in; null outside a run.
+  IncidentAccess* incident = nullptr;
 
   bool expired() const { return std::chrono::steady_clock::now() >= deadline; }
   bool should_stop() const { return expired() || (interrupted && interrupted->load()); }

@@ -41,9 +41,18 @@ struct Step {
   std::optional<Duration> timeout;
   int retries = 0;
   OnFailure on_failure = OnFailure::abort;
+  // With `targets:`: the share of hosts (percent) that may fail before the
+  // step counts as failed; hosts that failed are left out of later steps.
+  int max_fail_percentage = 0;
   std::string register_as;                 // empty when not registered
   SourcePosition position;                 // of the step's `id`
+  SourcePosition targets_position;         // of its `targets` value
 };
+
+// True when the step acts on other hosts (`targets:` other than local or
+// localhost alone): its modules' requirements are those hosts', not this
+// process's.
+bool has_remote_targets(const Step& step);
 
 struct StagePlan {
   std::string name;

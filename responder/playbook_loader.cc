@@ -28,6 +28,12 @@ std::string_view on_failure_name(OnFailure value) {
   return "abort";
 }
 
+bool has_remote_targets(const Step& step) {
+  for (auto& target : step.targets)
+    if (!target.is_string() || (target.get_string() != "local" && target.get_string() != "localhost")) return true;
+  return false;
+}
+
 const Step* Playbook::find_step(std::string_view id) const {
   for (auto& stage : stages)
     for (auto& step : stage.steps)
@@ -52,7 +58,8 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {"name", "description", "severity", "variables", "stages"};
 const std::vector<std::string> kStepKeys = {"id",      "module",  "with",       "when",    "targets",
-                                            "approval", "timeout", "retries", "on_failure", "register"};
+                                            "approval", "timeout", "retries", "on_failure", "register",
+                                            "max_fail_percentage"};
 const std::vector<std::string> kVariableKeys = {"type", "items", "required", "default", "description"};
 const std::vector<std::string> kSeverities = {"critical", "important", "moderate", "low"};
 
@@ -488,6 +495,7 @@ class Validator {
 
     if (auto t = node["targets"]) {
       SourcePosition failed_at = position_of(t.Mark());
+      step.targets_position = failed_at;
       auto value = yaml_to_json(t, file_, budget_, nullptr, &failed_at);
       if (!value) error_at(failed_at, value.error().message);
       else if (value->is_string()) step.targets.push_back(value->get_string());
@@ -498,12 +506,10 @@ class Validator {
       for (auto& target : step.targets)
         if (target.is_string() && !has_template(target.get_string()))
           if (auto ok = inventory::check_pattern(target.get_string()); !ok) error(t, "targets: " + ok.error().message);
-      for (auto& target : step.targets)
-        if (target != "local" && target != "localhost")
-          warn(t, "remote target " + in_quotes(target.get_string()) + ": `run` cannot act on other hosts yet and refuses this step (`responder hosts` shows what it selects)");
     }
     if (auto a = small_int(node, "approval", 0, 20)) step.approval = *a;
     if (auto r = small_int(node, "retries", 0, 10)) step.retries = *r;
+    if (auto m = small_int(node, "max_fail_percentage", 0, 100)) step.max_fail_percentage = *m;
     if (auto t = node["timeout"]) {
       auto d = t.IsScalar() ? parse_duration(t.Scalar()) : Result<Duration>(bad_input("`timeout` is a duration like 30s"));
       if (!d) error(t, d.error().message);

@@ -81,6 +81,7 @@ std::vector<UnmetRequirement> unmet_requirements(const Playbook& playbook, const
   std::uint64_t caps = effective_capabilities();
   for (const Step* step : playbook.all_steps()) {
     if (!only_steps.empty() && std::find(only_steps.begin(), only_steps.end(), step->id) == only_steps.end()) continue;
+    if (has_remote_targets(*step)) continue;
     const Module* module = ModuleRegistry::instance().find(step->module);
     if (!module) continue;
     for (auto& requirement : module->schema().requirements()) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -27,6 +28,17 @@ inline Error failure(std::string message) { return {ErrorKind::failed, std::move
 inline Error bad_input(std::string message) { return {ErrorKind::bad_input, std::move(message)}; }
 inline Error refusal(std::string message) { return {ErrorKind::refused, std::move(message)}; }
 inline Error interruption(std::string message) { return {ErrorKind::interrupted, std::move(message)}; }
+
+// The kind as journal records and the step protocol spell it.
+inline std::string_view error_kind_name(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::failed: return "failed";
+    case ErrorKind::bad_input: return "bad_input";
+    case ErrorKind::refused: return "refused";
+    case ErrorKind::interrupted: return "interrupted";
+  }
+  return "failed";
+}
 
 // Either a T or an Error. Accessing the wrong alternative is a programming
 // error and throws std::bad_variant_access.

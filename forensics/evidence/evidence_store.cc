@@ -29,9 +29,12 @@ Result<EvidenceItem> add_evidence_file(const StepContext& context, const std::fi
   if (auto* s = metadata.if_contains("source"); s && s->is_string()) source = std::string(s->get_string());
 
   // Same file system: rename in and hash by reading back, no second copy.
-  auto adopted = EvidenceWriter::adopt(context, staged_file, name, source, metadata, method);
-  if (adopted || adopted.error().message.find("(errno " + std::to_string(EXDEV) + ")") == std::string::npos)
-    return adopted;
+  // On a far side the store is the controller's: the file is streamed.
+  if (!context.evidence_relay) {
+    auto adopted = EvidenceWriter::adopt(context, staged_file, name, source, metadata, method);
+    if (adopted || adopted.error().message.find("(errno " + std::to_string(EXDEV) + ")") == std::string::npos)
+      return adopted;
+  }
 
   // Another file system: copy, hashing the bytes as they are written.
   int in = ::open(staged_file.c_str(), O_RDONLY | O_CLOEXEC);

@@ -205,6 +205,21 @@ std::string evidence_file_name(std::string_view name) {
 
 Result<std::unique_ptr<EvidenceWriter>> EvidenceWriter::begin(const StepContext& context, const std::string& name,
                                                              bool large, std::uint64_t expected_size) {
+  if (context.evidence_relay) {
+    auto item = context.evidence_relay->open(name);
+    if (!item) return item.error();
+    std::unique_ptr<EvidenceWriter> writer(new EvidenceWriter());
+    writer->context_ = &context;
+    writer->name_ = name;
+    writer->started_ = now_utc_ns();
+    writer->relay_ = context.evidence_relay;
+    writer->relay_item_ = *item;
+    auto* self = writer.get();
+    writer->hasher_ = std::make_unique<StreamHasher>(
+        kEvidenceChunkSize, large, large ? (4u << 20) : (256u << 10), large ? 8 : 1,
+        [self](const std::byte* data, std::size_t n) { return self->write_out(data, n); });
+    return writer;
+  }
   if (context.incident_dir.empty()) return bad_input("evidence can only be written inside an incident");
   auto dir = evidence_dir(context.incident_dir);
   if (evidence_sealed(dir))
@@ -243,6 +258,7 @@ Result<std::unique_ptr<EvidenceWriter>> EvidenceWriter::begin(const StepContext&
 
 EvidenceWriter::~EvidenceWriter() {
   hasher_.reset();
+  if (relay_ && !finished_) relay_->abandon(relay_item_);
   if (fd_ >= 0) ::close(fd_);
   if (!finished_ && !partial_.empty()) ::unlink(partial_.c_str());
 }
@@ -253,6 +269,13 @@ std::span<std::byte> EvidenceWriter::block() {
 }
 
 int EvidenceWriter::write_out(const std::byte* data, std::size_t n) {
+  if (relay_) {
+    if (n == 0) return 0;
+    auto sent = relay_->send(relay_item_, data, n);
+    if (sent) return 0;
+    relay_error_ = sent.error().message;
+    return EPIPE;
+  }
   constexpr std::size_t align = StreamHasher::kBlockAlignment;
   auto buffered = [&] {
     int flags = ::fcntl(fd_, F_GETFL);
@@ -286,6 +309,7 @@ int EvidenceWriter::write_out(const std::byte* data, std::size_t n) {
 }
 
 Status EvidenceWriter::sink_status() const {
+  if (!relay_error_.empty()) return failure(relay_error_);
   if (int err = hasher_->sink_error(); err != 0)
     return failure("cannot write " + partial_.string() + ": " + errno_text(err));
   return {};
@@ -325,10 +349,32 @@ Status EvidenceWriter::flush_pending() {
 }
 
 Result<EvidenceItem> EvidenceWriter::finish(const std::string& source, const json::object& metadata,
-                                            const std::string& method) {
+                                            const std::string& method, const std::string& expected_sha256) {
   if (auto s = flush_pending(); !s) return s.error();
   StreamDigest digest = hasher_->finish();
   if (auto s = sink_status(); !s) return s.error();
+  if (!expected_sha256.empty() && digest.sha256 != expected_sha256)
+    return failure(name_ + " arrived with SHA-256 " + digest.sha256 + " (" + std::to_string(digest.size) +
+                   " bytes), not the " + expected_sha256 + " it was sent with; it was not stored");
+  if (relay_) {
+    json::array chunks;
+    for (auto& c : digest.chunks) chunks.emplace_back(c);
+    json::object description{{"name", name_},
+                             {"size", digest.size},
+                             {"sha256", digest.sha256},
+                             {"chunk_size", kEvidenceChunkSize},
+                             {"chunks", std::move(chunks)},
+                             {"source", source},
+                             {"method", method},
+                             {"metadata", metadata},
+                             {"acquired_from", started_},
+                             {"acquired_to", now_utc_ns()}};
+    // Ended either way: a refused item is not abandoned again.
+    finished_ = true;
+    auto record = relay_->close(relay_item_, std::move(description));
+    if (!record) return record.error();
+    return EvidenceItem::from_json(*record);
+  }
   // Whatever the preallocation did, the file must end where the hashed bytes end.
   if (preallocated_ > 0 && ::ftruncate(fd_, static_cast<off_t>(written_)) != 0)
     return failure("cannot trim " + partial_.string() + ": " + errno_text(errno));

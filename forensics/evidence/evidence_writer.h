@@ -13,6 +13,11 @@
 // block to the disk without a second copy through the page cache, whose
 // writeback is the slow part on virtual disks. Unaligned tails (and file
 // systems that refuse O_DIRECT) are written through the page cache.
+//
+// On a far side (context.evidence_relay set) nothing is written to this
+// host: the hashed blocks go to the controller as they are produced, and
+// finish() returns the controller's record once it has stored the item
+// under the same SHA-256 (evidence_relay.h), or the controller's refusal.
 #pragma once
 
 #include <cstddef>
@@ -27,6 +32,7 @@
 #include "responder/json.h"
 #include "responder/module.h"
 #include "responder/result.h"
+#include "responder/targets/evidence_relay.h"
 
 namespace responder::evidence {
 
@@ -50,8 +56,10 @@ class EvidenceWriter {
   std::uint64_t written() const { return written_; }
 
   // See the header comment. `metadata` describes the source; `method` the
-  // acquisition. Fails (and records nothing) when fsync or the rename fails.
-  Result<EvidenceItem> finish(const std::string& source, const json::object& metadata, const std::string& method);
+  // acquisition. Fails (and records nothing) when fsync or the rename fails,
+  // or when `expected_sha256` is given and the bytes written hash otherwise.
+  Result<EvidenceItem> finish(const std::string& source, const json::object& metadata, const std::string& method,
+                              const std::string& expected_sha256 = {});
 
   // Takes a finished file that sits on the same file system as the store:
   // renames it in, hashes it by reading it back, then finishes as above.
@@ -84,6 +92,10 @@ class EvidenceWriter {
   bool direct_ = false;
   std::uint64_t preallocated_ = 0;
   bool finished_ = false;
+  // Far side: the channel to the controller's store, and this item on it.
+  targets::EvidenceRelay* relay_ = nullptr;
+  std::uint64_t relay_item_ = 0;
+  std::string relay_error_;
 };
 
 // Reduces a collector's name to a safe file name: [A-Za-z0-9._-], other

@@ -4,7 +4,11 @@
 // undo: evidence is never removed.
 #include <pcap/pcap.h>
 
+#include <stdlib.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "forensics/evidence/evidence_store.h"
 #include "forensics/traffic/packet_source.h"
@@ -60,14 +64,33 @@ class TrafficCapture final : public RecordModule {
     std::uint64_t max_packets = int_param(params, "max_packets", 0);
     std::uint64_t max_bytes = int_param(params, "max_bytes", 0);
     int snaplen = static_cast<int>(int_param(params, "snaplen", 262144));
-    if (context.incident_dir.empty()) return bad_input("traffic.capture needs an incident to keep the capture in");
+    if (context.incident_dir.empty() && !context.evidence_relay)
+      return bad_input("traffic.capture needs an incident to keep the capture in");
 
     auto source = PacketSource::open_live(interface, snaplen);
     if (!source) return source.error();
     if (!filter.empty())
       if (Status s = source->set_filter(filter); !s) return s.error();
 
-    std::filesystem::path staging = evidence_dir(context.incident_dir) / "staging";
+    // On a far side the capture belongs to the controller's store: it is
+    // written in a private directory here (pcap needs a file) and streamed
+    // there when it ends; the directory goes with the step.
+    std::filesystem::path staging;
+    struct RemovedAtEnd {
+      std::filesystem::path dir;
+      ~RemovedAtEnd() {
+        std::error_code ignored;
+        if (!dir.empty()) std::filesystem::remove_all(dir, ignored);
+      }
+    } private_staging;
+    if (context.evidence_relay) {
+      std::string templ = "/var/tmp/responder-capture-XXXXXX";
+      if (!::mkdtemp(templ.data()))
+        return failure("cannot create a directory for the capture in /var/tmp: " + std::string(std::strerror(errno)));
+      staging = private_staging.dir = templ;
+    } else {
+      staging = evidence_dir(context.incident_dir) / "staging";
+    }
     std::error_code ec;
     std::filesystem::create_directories(staging, ec);
     if (ec) return failure("cannot create " + staging.string() + ": " + ec.message());
@@ -140,12 +163,17 @@ class TrafficCapture final : public RecordModule {
       metadata["interface_drops"] = stats->interface_drops;
     }
     auto item = add_evidence_file(context, staged, file_name, metadata, "libpcap live capture on " + interface);
-    if (!item) return failure("capture written to " + staged.string() + " but not added to the evidence store: " + item.error().message);
+    if (!item) {
+      // What was caught is kept where it is, and said where.
+      private_staging.dir.clear();
+      return failure("capture written to " + staged.string() + " but not added to the evidence store: " + item.error().message);
+    }
 
     Receipt receipt;
     receipt.output = metadata;
     receipt.output["evidence_id"] = item->id;
-    receipt.output["path"] = (evidence_dir(context.incident_dir) / item->path).string();
+    // The controller's store when the capture was streamed there.
+    receipt.output["path"] = context.evidence_relay ? "evidence/" + item->path : (evidence_dir(context.incident_dir) / item->path).string();
     receipt.output["sha256"] = item->sha256;
     receipt.output["size"] = item->size;
     receipt.changes.push_back("captured " + std::to_string(packets) + " packets on " + interface + " (" + stop_reason +

@@ -96,6 +96,9 @@ Result<HostReach> reach_of(const Host& host) {
   auto words = split_shell_words(*args, false);
   if (!words) return wrong(host, "ansible_ssh_common_args", "cannot be split: " + words.error().message);
   for (auto& w : *words) reach.ssh_common_args.push_back(w.text);
+  auto program = text_variable(host, {"responder_program"});
+  if (!program) return program.error();
+  reach.program = *program;
   // A value starting with `-` would be read by ssh as an option.
   if (!reach.address.empty() && reach.address[0] == '-') return wrong(host, "ansible_host", "cannot start with `-`");
   if (!reach.user.empty() && reach.user[0] == '-') return wrong(host, "ansible_user", "cannot start with `-`");
@@ -124,12 +127,48 @@ json::object reach_to_json(const HostReach& reach) {
     if (!reach.user.empty()) out["user"] = reach.user;
     if (!reach.private_key_file.empty()) out["private_key_file"] = reach.private_key_file;
     if (!reach.ssh_common_args.empty()) out["ssh_common_args"] = string_array(reach.ssh_common_args);
+    if (!reach.program.empty()) out["program"] = reach.program;
   }
   if (reach.transport == "namespace") {
     if (!reach.netns.empty()) out["netns"] = reach.netns;
     if (reach.netns_pid) out["netns_pid"] = reach.netns_pid;
   }
   return out;
+}
+
+Result<HostReach> reach_from_json(const json::value& value) {
+  if (!value.is_object()) return bad_input("a host's reach is not an object");
+  auto& o = value.get_object();
+  HostReach reach;
+  auto text = [&](const char* key, std::string& into) -> Status {
+    auto* v = o.if_contains(key);
+    if (!v) return {};
+    if (!v->is_string()) return bad_input(std::string("a host's reach: `") + key + "` is not text");
+    into = v->get_string();
+    return {};
+  };
+  auto number = [&](const char* key, int& into, long long max) -> Status {
+    auto* v = o.if_contains(key);
+    if (!v) return {};
+    if (!v->is_int64() || v->get_int64() < 0 || v->get_int64() > max)
+      return bad_input(std::string("a host's reach: `") + key + "` is not a number in 0.." + std::to_string(max));
+    into = static_cast<int>(v->get_int64());
+    return {};
+  };
+  for (auto s : {text("transport", reach.transport), text("address", reach.address), text("user", reach.user),
+                 text("private_key_file", reach.private_key_file), text("netns", reach.netns), text("program", reach.program),
+                 number("port", reach.port, 65535), number("netns_pid", reach.netns_pid, 0x3fffffff)})
+    if (!s) return s.error();
+  if (reach.transport != "local" && reach.transport != "ssh" && reach.transport != "namespace")
+    return bad_input("a host's reach: transport `" + reach.transport + "` is not local, ssh or namespace");
+  if (auto* args = o.if_contains("ssh_common_args")) {
+    if (!args->is_array()) return bad_input("a host's reach: `ssh_common_args` is not a list");
+    for (auto& a : args->get_array()) {
+      if (!a.is_string()) return bad_input("a host's reach: `ssh_common_args` holds something that is not text");
+      reach.ssh_common_args.emplace_back(a.get_string());
+    }
+  }
+  return reach;
 }
 
 }  // namespace responder::inventory

@@ -16,6 +16,7 @@ struct HostReach {
   std::string user;       // ssh: ansible_user; empty = ssh's own default
   std::string private_key_file;              // ssh: ansible_ssh_private_key_file
   std::vector<std::string> ssh_common_args;  // ssh: ansible_ssh_common_args, split as shlex does
+  std::string program;    // ssh: responder_program, the far side's responder; empty = the configuration's
   std::string netns;      // namespace: responder_netns, a name under /run/netns
   int netns_pid = 0;      // namespace: responder_netns_pid, a process whose namespaces to join
 };
@@ -41,7 +42,10 @@ Result<HostReach> reach_of(const Host& host);
 std::string describe(const HostReach& reach);
 
 // The same as JSON: {"transport": "ssh", "address": ..., ...}, only the
-// fields that apply.
+// fields that apply; journaled with a step's hosts, so that resume and undo
+// reach each host as the run did without the inventory.
 json::object reach_to_json(const HostReach& reach);
+// Back from reach_to_json; bad input naming the field that is wrong.
+Result<HostReach> reach_from_json(const json::value& value);
 
 }  // namespace responder::inventory

@@ -4,8 +4,7 @@ namespace responder::inventory {
 
 std::vector<std::filesystem::path> inventory_sources(const Config& config, const std::vector<std::string>& from_command_line) {
   std::vector<std::filesystem::path> files;
-  std::filesystem::path base = config.source.empty() ? std::filesystem::path() : config.source.parent_path();
-  for (auto& file : config.inventories) files.push_back(file.is_relative() && !base.empty() ? base / file : file);
+  for (auto& file : config.inventories) files.push_back(config.beside(file));
   for (auto& file : from_command_line) files.emplace_back(file);
   return files;
 }

@@ -9,15 +9,17 @@
 
 #include <cerrno>
 #include <csignal>
-#include <iostream>
-#include <thread>
 #include <iterator>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 #include "responder/command.h"
 #include "responder/environment.h"
 #include "responder/exit_code.h"
 #include "responder/interrupt.h"
+#include "responder/targets/far_side_lock.h"
+#include "responder/targets/far_side_relay.h"
 #include "responder/targets/step_service.h"
 
 namespace responder::targets {
@@ -25,21 +27,23 @@ namespace {
 
 constexpr std::size_t kMaxRequest = 64 * 1024 * 1024;
 
+// Everything on standard output goes through one writer: progress lines
+// from the module's threads, evidence frames and the answer never interleave.
+FarSideOutput& output() {
+  static FarSideOutput& out = *new FarSideOutput;  // never destroyed, like the relay
+  return out;
+}
+
 class ProgressLines final : public ProgressSink {
  public:
   void progress(std::uint64_t done, std::uint64_t total, const std::string& unit, const std::string& note) override {
-    std::lock_guard lock(mutex_);
-    std::cout << to_json_text(json::object{
-                     {"progress", json::object{{"done", done}, {"total", total}, {"unit", unit}, {"note", note}}}})
-              << std::endl;
+    (void)output().line(
+        json::object{{"progress", json::object{{"done", done}, {"total", total}, {"unit", unit}, {"note", note}}}});
   }
-
- private:
-  std::mutex mutex_;
 };
 
 int answer(const StepAnswer& a) {
-  std::cout << to_json_text(json::object{{"answer", answer_to_json(a)}}) << std::endl;
+  (void)output().line(json::object{{"answer", answer_to_json(a)}});
   return a.ok ? kExitSuccess : (a.error.kind == ErrorKind::bad_input ? kExitBadInput : kExitStepFailed);
 }
 
@@ -56,7 +60,9 @@ StepAnswer refused_request(Error error) {
 // gone, ssh killed at the deadline, the connection lost) asks the step to
 // stop at a safe point, as Ctrl-C would, so a far side never goes on acting
 // for a controller that stopped listening.
-Result<std::string> read_request_line() {
+// `rest` keeps what followed the request's line (the controller's later
+// lines, when it was quick).
+Result<std::string> read_request_line(std::string& rest) {
   std::string text;
   char buffer[65536];
   while (true) {
@@ -65,6 +71,7 @@ Result<std::string> read_request_line() {
     if (n <= 0) break;
     text.append(buffer, static_cast<std::size_t>(n));
     if (auto nl = text.find('\n'); nl != std::string::npos) {
+      rest = text.substr(nl + 1);
       text.resize(nl);
       return text;
     }
@@ -73,21 +80,38 @@ Result<std::string> read_request_line() {
   return text;  // a request without its newline, then end of input: still one request
 }
 
-void stop_when_input_ends() {
-  std::thread([] {
-    char buffer[4096];
+// After the request the controller writes only its answers to evidence
+// items; they go to the relay. The end of input stops the step.
+void listen_to_controller(FarSideRelay& relay, std::string rest) {
+  std::thread([&relay, rest = std::move(rest)]() mutable {
+    constexpr std::size_t kMaxLine = 16u << 20;
+    std::string line = std::move(rest);
+    char buffer[65536];
     while (true) {
+      std::size_t nl;
+      while ((nl = line.find('\n')) != std::string::npos) {
+        relay.controller_said(std::string_view(line).substr(0, nl));
+        line.erase(0, nl + 1);
+      }
+      // The controller writes short lines: one this long is not it.
+      if (line.size() > kMaxLine) break;
       ssize_t n = ::read(0, buffer, sizeof buffer);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
+      line.append(buffer, static_cast<std::size_t>(n));
     }
+    relay.controller_gone();
     ::kill(::getpid(), SIGTERM);
   }).detach();
 }
 
 int serve(const GlobalOptions& globals) {
   install_interrupt_handlers();
-  auto text = read_request_line();
+  // A controller that went away is a failed write (FarSideOutput), and the
+  // step stops at a safe point; never a signal that kills it mid-module.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::string rest;
+  auto text = read_request_line(rest);
   if (!text) return answer(refused_request(text.error()));
   json::value value;
   try {
@@ -99,14 +123,31 @@ int serve(const GlobalOptions& globals) {
   }
   auto request = request_from_json(value);
   if (!request) return answer(refused_request(request.error()));
+  // Never destroyed: the listening thread may still use it while the
+  // process exits.
+  FarSideRelay& relay = *new FarSideRelay(output());
+  listen_to_controller(relay, std::move(rest));
+  ProgressLines progress;
+  // One operation at a time on a step of an incident on this host (plan
+  // changes nothing and needs no turn), taken before "started": while it
+  // waits, nothing has run here. Shorter than the controller's wait for a
+  // read-only answer, so a waiting verify says why.
+  std::optional<FarSideLock> turn;
+  if (!request->incident_id.empty() && request->operation != Operation::plan) {
+    auto wait = request->timeout.count() > 0 ? request->timeout : std::chrono::milliseconds(std::chrono::minutes(4));
+    auto taken = FarSideLock::acquire(request->incident_id, request->step_id, request->host,
+                                      std::chrono::steady_clock::now() + wait, &progress);
+    if (!taken) return answer(refused_request(taken.error()));
+    turn.emplace(std::move(*taken));
+    if (turn->waited() && interrupt_requested().load())
+      return answer(refused_request(interruption("the controller went away while this step waited for its turn; nothing was done")));
+  }
   // From here on the step may act: the controller must not read a lost
   // connection after this line as "nothing ran there".
-  std::cout << to_json_text(json::object{{"started", true}}) << std::endl;
-  stop_when_input_ends();
+  (void)output().line(json::object{{"started", true}});
   auto env = open_environment(globals);
   if (!env) return answer(refused_request(env.error()));
-  ProgressLines progress;
-  return answer(serve_step_request(*request, *env, &progress));
+  return answer(serve_step_request(*request, *env, &progress, {}, &relay));
 }
 
 void setup_step(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {

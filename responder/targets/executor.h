@@ -4,6 +4,7 @@
 // this interface; modules do not know which transport ran them.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -18,6 +19,8 @@ class ProgressSink;
 
 namespace responder::targets {
 
+class EvidenceArrivals;
+
 struct Execution {
   // False when the host could not be reached at all (connection refused,
   // host key unknown or changed, no answer before the deadline, the far
@@ -27,6 +30,11 @@ struct Execution {
   std::string unreachable_why;
   // When reached: the far side's answer (which may itself be a failure).
   StepAnswer answer;
+  // Reached, but no answer that can be trusted came back (the far side
+  // died, was stopped at the deadline, or answered something unreadable or
+  // not fitting the request): it may have acted. Never a failure to
+  // journal: the host is asked to verify, now or on resume.
+  bool outcome_unknown = false;
 };
 
 class Executor {
@@ -37,8 +45,10 @@ class Executor {
   virtual std::string describe() const = 0;
   // Sends one request and waits for its answer, passing progress lines on.
   // Returns by `deadline` (plus the time to end the far side's process).
+  // Evidence the far side collects goes to `arrivals` (the controller's
+  // store); none is accepted without it.
   virtual Execution execute(const StepRequest& request, ProgressSink* progress,
-                            std::chrono::steady_clock::time_point deadline) = 0;
+                            std::chrono::steady_clock::time_point deadline, EvidenceArrivals* arrivals = nullptr) = 0;
   // Ends what the executor holds open for the run (the ssh ControlMaster).
   virtual void close() {}
 };
@@ -72,6 +82,9 @@ struct ExecutorOptions {
   std::filesystem::path responder_program;
   // Extra arguments for ssh before the host (tests: -F CONFIG).
   std::vector<std::string> ssh_options;
+  // When it becomes true (Ctrl-C), a request under way is asked to stop at
+  // a safe point (its standard input is closed); it still answers.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 std::unique_ptr<Executor> make_ssh_executor(const SshTarget& target, const ExecutorOptions& options);

@@ -11,7 +11,9 @@ class LocalExecutor final : public Executor {
       : environment_(environment), incident_dir_(std::move(incident_dir)) {}
   std::string_view transport() const override { return "local"; }
   std::string describe() const override { return "local (this process)"; }
-  Execution execute(const StepRequest& request, ProgressSink* progress, std::chrono::steady_clock::time_point) override {
+  // Evidence collected in process goes to the store directly.
+  Execution execute(const StepRequest& request, ProgressSink* progress, std::chrono::steady_clock::time_point,
+                    EvidenceArrivals* = nullptr) override {
     Execution e;
     e.reached = true;
     e.answer = serve_step_request(request, environment_, progress, incident_dir_);

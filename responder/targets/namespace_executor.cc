@@ -64,8 +64,8 @@ class NamespaceExecutor final : public Executor {
     return "namespace " + target_.netns + " (/run/netns, network only)";
   }
 
-  Execution execute(const StepRequest& request, ProgressSink* progress,
-                    std::chrono::steady_clock::time_point deadline) override {
+  Execution execute(const StepRequest& request, ProgressSink* progress, std::chrono::steady_clock::time_point deadline,
+                    EvidenceArrivals* arrivals = nullptr) override {
     const auto began = std::chrono::steady_clock::now();
     Execution e;
     const std::string host = target_.name.empty() ? describe() : target_.name;
@@ -131,12 +131,14 @@ class NamespaceExecutor final : public Executor {
       e.unreachable_why = "cannot enter host " + host + ": " + channel.error().message;
       return e;
     }
-    auto exchange = channel->exchange(to_json_text(request_to_json(request)), progress, deadline);
+    auto exchange = channel->exchange(to_json_text(request_to_json(request)), progress, deadline,
+                                      std::chrono::seconds(2), options_.stop, arrivals);
     Execution result = execution_from(exchange, host, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - began));
     if (result.reached)
       if (auto fits = answer_fits(request, result.answer); !fits) {
         result.answer.ok = false;
         result.answer.error = fits.error();
+        result.outcome_unknown = true;
       }
     return result;
   }

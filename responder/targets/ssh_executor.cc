@@ -57,9 +57,11 @@ Status check_host_key_option(std::string_view arg, const std::string& where) {
                  "(after checking its fingerprint) instead");
 }
 
+}  // namespace
+
 // ssh's own reason for not connecting, from its standard error, said so that
 // a refused host key reads as a refusal and not as a network problem.
-std::string ssh_refusal(const std::string& err, const SshTarget& target) {
+std::string ssh_failure_reason(const std::string& err, const SshTarget& target) {
   std::vector<std::string> lines;
   std::size_t at = 0;
   while (at < err.size()) {
@@ -89,6 +91,25 @@ std::string ssh_refusal(const std::string& err, const SshTarget& target) {
   return "ssh could not reach " + target.address + ": " + said;
 }
 
+// ssh and the options every connection to an incident host carries, before
+// any other (ssh keeps the first value it is given for an option): host keys
+// are checked strictly whatever a config file or later argument says.
+// ForwardAgent=no likewise: the hosts of an incident may be the attacker's,
+// and must never reach the responder's agent.
+std::vector<std::string> ssh_command_prefix(const SshTarget& target, const std::vector<std::string>& ssh_options,
+                                            const std::vector<std::string>& connection_options) {
+  std::vector<std::string> argv = {"ssh", "-o", "StrictHostKeyChecking=yes", "-o", "ForwardAgent=no", "-o", "BatchMode=yes"};
+  argv.insert(argv.end(), connection_options.begin(), connection_options.end());
+  if (target.port > 0) argv.insert(argv.end(), {"-p", std::to_string(target.port)});
+  if (!target.user.empty()) argv.insert(argv.end(), {"-l", target.user});
+  if (!target.private_key_file.empty()) argv.insert(argv.end(), {"-i", target.private_key_file});
+  argv.insert(argv.end(), target.common_args.begin(), target.common_args.end());
+  argv.insert(argv.end(), ssh_options.begin(), ssh_options.end());
+  return argv;
+}
+
+namespace {
+
 class SshExecutor final : public Executor {
  public:
   SshExecutor(SshTarget target, ExecutorOptions options) : target_(std::move(target)), options_(std::move(options)) {}
@@ -103,8 +124,8 @@ class SshExecutor final : public Executor {
     return "ssh " + (target_.user.empty() ? "" : target_.user + "@") + where;
   }
 
-  Execution execute(const StepRequest& request, ProgressSink* progress,
-                    std::chrono::steady_clock::time_point deadline) override {
+  Execution execute(const StepRequest& request, ProgressSink* progress, std::chrono::steady_clock::time_point deadline,
+                    EvidenceArrivals* arrivals = nullptr) override {
     const auto began = std::chrono::steady_clock::now();
     Execution e;
     if (auto ok = check_ssh_target(target_, options_.ssh_options); !ok) {
@@ -132,7 +153,8 @@ class SshExecutor final : public Executor {
       std::lock_guard lock(mutex_);
       used_ = true;
     }
-    auto exchange = channel->exchange(to_json_text(request_to_json(request)), progress, deadline);
+    auto exchange = channel->exchange(to_json_text(request_to_json(request)), progress, deadline,
+                                      std::chrono::seconds(2), options_.stop, arrivals);
     auto allowed = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - began);
     if (!exchange.answer && !exchange.deadline_passed) {
       // ssh's own failures: it never got a far side to run the step.
@@ -140,7 +162,7 @@ class SshExecutor final : public Executor {
       bool not_installed = !exchange.started_answering &&
                            (exchange.exit_code == 127 || exchange.err.find("command not found") != std::string::npos);
       if (ssh_failed) {
-        e.unreachable_why = ssh_refusal(exchange.err, target_);
+        e.unreachable_why = ssh_failure_reason(exchange.err, target_);
         return e;
       }
       if (not_installed) {
@@ -157,6 +179,7 @@ class SshExecutor final : public Executor {
       if (auto fits = answer_fits(request, result.answer); !fits) {
         result.answer.ok = false;
         result.answer.error = fits.error();
+        result.outcome_unknown = true;
       }
     return result;
   }
@@ -171,17 +194,9 @@ class SshExecutor final : public Executor {
       made = made_dir_;
     }
     if (!used || dir.empty()) return;
-    // `ssh -G` says where the socket is (%C expanded) without connecting.
-    auto shown = ssh_argv(dir);
-    shown.insert(shown.end(), {"-G", "--", target_.address});
-    std::string socket;
-    if (auto config = run_program(shown, {}, std::chrono::seconds(10)); config && config->exit_code == 0) {
-      auto at = config->out.find("\ncontrolpath ");
-      if (at != std::string::npos) {
-        at += std::char_traits<char>::length("\ncontrolpath ");
-        socket = config->out.substr(at, config->out.find('\n', at) - at);
-      }
-    }
+    // The socket's path is ours, literal (no % tokens): one ssh process per
+    // host closes it, which is most of a fleet run's last half second.
+    std::string socket = control_socket(dir);
     auto argv = ssh_argv(dir);
     argv.insert(argv.end(), {"-O", "exit", "--", target_.address});
     // Failure here leaves an idle master that ends by itself (ControlPersist).
@@ -204,32 +219,26 @@ class SshExecutor final : public Executor {
  private:
   // ssh and the options every invocation for this host shares (the master,
   // its sessions and `-O exit` must agree on %C: host, port and user).
-  std::vector<std::string> ssh_argv(const std::string& socket_dir) const {
-    // ssh keeps the first value it is given for an option: host keys are
-    // checked strictly whatever a config file or later argument says.
-    // One master per inventory host, named by everything that shapes the
-    // connection: ssh's %C (host, port, user) would let two inventory hosts
-    // with one address but other keys or jump hosts share a master. ssh
-    // expands '%' in ControlPath, so a literal one is doubled.
+  // One master per inventory host, named by everything that shapes the
+  // connection: ssh's %C (host, port, user) would let two inventory hosts
+  // with one address but other keys or jump hosts share a master.
+  std::string control_socket(const std::string& socket_dir) const {
     std::string identity = target_.name + '\n' + target_.address + '\n' + std::to_string(target_.port) + '\n' + target_.user +
                            '\n' + target_.private_key_file;
     for (auto& a : target_.common_args) identity += '\n' + a;
     for (auto& a : options_.ssh_options) identity += '\n' + a;
+    return socket_dir + "/ssh-" + sha256_hex(identity).substr(0, 16);
+  }
+
+  std::vector<std::string> ssh_argv(const std::string& socket_dir) const {
+    // ssh expands '%' in ControlPath, so a literal one is doubled.
     std::string control_path;
-    for (char c : socket_dir + "/ssh-" + sha256_hex(identity).substr(0, 16)) {
+    for (char c : control_socket(socket_dir)) {
       control_path += c;
       if (c == '%') control_path += '%';
     }
-    // ForwardAgent=no likewise: the hosts of an incident may be the
-    // attacker's, and must never reach the responder's agent.
-    std::vector<std::string> argv = {"ssh", "-o", "StrictHostKeyChecking=yes", "-o", "ForwardAgent=no", "-o", "BatchMode=yes", "-o", "ControlMaster=auto",
-                                     "-o", "ControlPath=" + control_path, "-o", kControlPersist};
-    if (target_.port > 0) argv.insert(argv.end(), {"-p", std::to_string(target_.port)});
-    if (!target_.user.empty()) argv.insert(argv.end(), {"-l", target_.user});
-    if (!target_.private_key_file.empty()) argv.insert(argv.end(), {"-i", target_.private_key_file});
-    argv.insert(argv.end(), target_.common_args.begin(), target_.common_args.end());
-    argv.insert(argv.end(), options_.ssh_options.begin(), options_.ssh_options.end());
-    return argv;
+    return ssh_command_prefix(target_, options_.ssh_options,
+                              {"-o", "ControlMaster=auto", "-o", "ControlPath=" + control_path, "-o", kControlPersist});
   }
 
   // The run directory when its path leaves room for the socket's name, else

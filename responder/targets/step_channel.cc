@@ -1,4 +1,5 @@
 #include "responder/targets/step_channel.h"
+#include "responder/targets/step_output_reader.h"
 
 #include "responder/message_text.h"
 
@@ -16,6 +17,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <map>
+#include <set>
 
 #include "responder/module.h"
 
@@ -26,6 +29,11 @@ namespace {
 
 constexpr std::size_t kMaxErr = 64 * 1024;
 constexpr std::size_t kMaxLine = 64 * 1024 * 1024;
+// Items a far side may stream at once (evidence.collect uses 32 workers).
+constexpr std::size_t kMaxOpenEvidence = 64;
+// Refused items whose end has not come yet, beyond which the far side is
+// not read any further.
+constexpr std::size_t kMaxRefusedEvidence = 1024;
 
 void close_fd(int& fd) {
   if (fd >= 0) ::close(fd);
@@ -175,12 +183,101 @@ StepChannel::~StepChannel() {
 }
 
 StepExchange StepChannel::exchange(const std::string& request, ProgressSink* progress,
-                                   std::chrono::steady_clock::time_point deadline, std::chrono::milliseconds grace) {
+                                   std::chrono::steady_clock::time_point deadline, std::chrono::milliseconds grace,
+                                   const std::atomic<bool>* stop, EvidenceArrivals* arrivals) {
   StepExchange result;
   std::string input = request;
   if (input.empty() || input.back() != '\n') input += '\n';
   std::size_t written = 0;
-  std::string line;  // stdout up to the next newline
+  // Items the controller would not take (its store refused them): their
+  // data is dropped and their end is answered with the reason.
+  std::map<std::uint64_t, std::string> refused_items;
+  std::set<std::uint64_t> open_items;
+  auto acknowledge = [&](const char* key, json::object body) {
+    input += to_json_text(json::object{{key, std::move(body)}});
+    input += '\n';
+  };
+  // A far side that announces items and never ends them, or floods refused
+  // ones, is not read any further: it is stopped like one that hangs.
+  bool stop_reading = false;
+  auto refuse = [&](std::uint64_t item, std::string why) {
+    refused_items[item] = std::move(why);
+    if (refused_items.size() > kMaxRefusedEvidence) {
+      if (result.bad_answer.empty()) result.bad_answer = "the far side kept sending evidence items that were refused";
+      stop_reading = true;
+    }
+  };
+  auto evidence_line = [&](const json::object& o) {
+    auto item_of = [](const json::value& v) -> std::optional<std::uint64_t> {
+      auto* i = v.is_object() ? v.get_object().if_contains("item") : nullptr;
+      if (i && i->is_uint64()) return i->get_uint64();
+      if (i && i->is_int64() && i->get_int64() >= 0) return static_cast<std::uint64_t>(i->get_int64());
+      return std::nullopt;
+    };
+    // Once its standard input is closed (Ctrl-C, the deadline) the far side
+    // cannot be told an item was stored: nothing more is stored.
+    const bool can_answer = in_ >= 0;
+    if (auto* b = o.if_contains("evidence")) {
+      auto item = item_of(*b);
+      auto* name = item ? b->get_object().if_contains("name") : nullptr;
+      if (!item || !name || !name->is_string() || open_items.count(*item) || refused_items.count(*item)) {
+        if (result.bad_answer.empty()) result.bad_answer = "the far side announced an evidence item badly or twice";
+        if (item && !open_items.count(*item)) refuse(*item, "announced badly or twice");
+        return;
+      }
+      if (!arrivals) {
+        if (result.bad_answer.empty()) result.bad_answer = "the far side sent evidence for a step that collects none";
+        return refuse(*item, "this step collects no evidence");
+      }
+      if (!can_answer) return refuse(*item, "the controller stopped listening");
+      if (open_items.size() >= kMaxOpenEvidence)
+        return refuse(*item, "more than " + std::to_string(kMaxOpenEvidence) + " items at once");
+      if (auto begun = arrivals->begin(*item, std::string(name->get_string())); !begun)
+        refuse(*item, begun.error().message);
+      else
+        open_items.insert(*item);
+    } else if (auto* e = o.if_contains("evidence_end")) {
+      auto item = item_of(*e);
+      if (!item) return;
+      std::optional<std::string> refusal;
+      if (auto r = refused_items.find(*item); r != refused_items.end()) {
+        refusal = r->second;
+        refused_items.erase(r);
+      } else if (!open_items.erase(*item)) {
+        refusal = "it was not announced";
+      } else if (!can_answer) {
+        arrivals->abandon(*item);
+        return;
+      } else if (auto* d = e->get_object().if_contains("description"); !d || !d->is_object()) {
+        arrivals->abandon(*item);
+        refusal = "the far side did not describe it";
+      } else {
+        auto stored = arrivals->end(*item, d->get_object());
+        if (stored) {
+          acknowledge("evidence_stored", {{"item", *item}, {"record", std::move(*stored)}});
+          return;
+        }
+        refusal = stored.error().message;
+      }
+      if (can_answer) acknowledge("evidence_refused", {{"item", *item}, {"error", *refusal}});
+    } else if (auto* a = o.if_contains("evidence_abandoned")) {
+      auto item = item_of(*a);
+      if (item && open_items.erase(*item) && arrivals) arrivals->abandon(*item);
+      if (item) refused_items.erase(*item);
+    }
+  };
+  auto take_data = [&](std::uint64_t item, std::string_view bytes) {
+    if (refused_items.count(item)) return;
+    if (!arrivals || !open_items.count(item)) {
+      if (result.bad_answer.empty()) result.bad_answer = "the far side sent data for an evidence item it did not announce";
+      return;
+    }
+    if (auto s = arrivals->data(item, bytes); !s) {
+      open_items.erase(item);
+      arrivals->abandon(item);
+      refuse(item, s.error().message);
+    }
+  };
   auto take_line = [&](std::string_view text) {
     if (text.empty()) return;
     json::value value;
@@ -193,7 +290,9 @@ StepExchange StepChannel::exchange(const std::string& request, ProgressSink* pro
     if (!value.is_object()) return;
     auto& o = value.get_object();
     if (o.contains("started") || o.contains("answer")) result.started_answering = true;
-    if (auto* p = o.if_contains("progress"); p && p->is_object()) {
+    if (o.contains("evidence") || o.contains("evidence_end") || o.contains("evidence_abandoned")) {
+      evidence_line(o);
+    } else if (auto* p = o.if_contains("progress"); p && p->is_object()) {
       if (!progress) return;
       auto& po = p->get_object();
       auto number = [&](const char* key) -> std::uint64_t {
@@ -209,7 +308,8 @@ StepExchange StepChannel::exchange(const std::string& request, ProgressSink* pro
       };
       progress->progress(number("done"), number("total"), text_of("unit"), text_of("note"));
     } else if (auto* a = o.if_contains("answer")) {
-      if (result.answer || !result.bad_answer.empty()) {
+      if (!result.bad_answer.empty()) return;
+      if (result.answer) {
         // One request, one answer: a second one is a far side not to trust.
         result.answer.reset();
         result.bad_answer = "the far side answered twice";
@@ -218,9 +318,14 @@ StepExchange StepChannel::exchange(const std::string& request, ProgressSink* pro
       auto parsed = answer_from_json(*a);
       if (parsed) result.answer = std::move(*parsed);
       else result.bad_answer = parsed.error().message;
+      // Nothing more is said to a far side that answered: the end of its
+      // input lets whatever stands between us and it (a wrapper, a login
+      // shell) end too.
+      close_fd(in_);
     }
   };
 
+  StepOutputReader output(take_line, take_data, kMaxLine);
   bool reaped = false, stopping = false, killed = false;
   int status = 0;
   auto kill_at = std::chrono::steady_clock::time_point::max();
@@ -236,16 +341,11 @@ StepExchange StepChannel::exchange(const std::string& request, ProgressSink* pro
           if (::poll(&p, 1, 0) != 1) break;
           ssize_t r = ::read(*fd, buffer, sizeof buffer);
           if (r <= 0) break;
-          if (fd == &out_) line.append(buffer, static_cast<std::size_t>(r));
+          if (fd == &out_) output.feed(std::string_view(buffer, static_cast<std::size_t>(r)));
           else result.err.append(buffer, std::min(static_cast<std::size_t>(r), kMaxErr - std::min(kMaxErr, result.err.size())));
         }
       }
-      std::size_t nl;
-      while ((nl = line.find('\n')) != std::string::npos) {
-        take_line(std::string_view(line).substr(0, nl));
-        line.erase(0, nl + 1);
-      }
-      take_line(line);
+      if (!output.finish() && !result.answer && result.bad_answer.empty()) result.bad_answer = output.error();
       break;
     }
     auto now = std::chrono::steady_clock::now();
@@ -256,6 +356,9 @@ StepExchange StepChannel::exchange(const std::string& request, ProgressSink* pro
       kill_at = now + grace;
       close_fd(in_);
     }
+    // Asked to stop (Ctrl-C): the end of standard input tells the far side,
+    // which stops at a safe point and still answers.
+    if (stop && stop->load() && in_ >= 0 && written == input.size()) close_fd(in_);
     if (stopping && !killed && now >= kill_at) {
       ::kill(pid_, SIGKILL);
       killed = true;
@@ -267,12 +370,18 @@ StepExchange StepChannel::exchange(const std::string& request, ProgressSink* pro
     if (in_ >= 0 && written < input.size()) fds[in_at = n++] = {in_, POLLOUT, 0};
     // Short waits: the child's end is seen by waitpid, which poll cannot wait on.
     int wait_ms = killed ? 20 : millis_until(stopping ? kill_at : deadline);
+    if (stop && in_ >= 0) wait_ms = std::min(wait_ms, 50);
     if (out_ < 0 && err_ < 0) wait_ms = std::min(wait_ms, 20);
     int ready = ::poll(fds, static_cast<nfds_t>(n), std::max(wait_ms, 1));
     if (ready <= 0) continue;
     if (in_at >= 0 && fds[in_at].revents) {
       ssize_t w = ::send(in_, input.data() + written, input.size() - written, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (w > 0) written += static_cast<std::size_t>(w);
+      // What the far side has read is not kept (acknowledgements accumulate).
+      if (written == input.size()) {
+        input.clear();
+        written = 0;
+      }
       // Once written, standard input stays open until the exchange ends:
       // its end tells the far side that nobody listens any more.
       if (w < 0 && errno != EAGAIN && errno != EINTR) close_fd(in_);
@@ -280,15 +389,12 @@ StepExchange StepChannel::exchange(const std::string& request, ProgressSink* pro
     if (out_at >= 0 && fds[out_at].revents) {
       ssize_t r = ::read(out_, buffer, sizeof buffer);
       if (r > 0) {
-        line.append(buffer, static_cast<std::size_t>(r));
-        std::size_t nl;
-        while ((nl = line.find('\n')) != std::string::npos) {
-          take_line(std::string_view(line).substr(0, nl));
-          line.erase(0, nl + 1);
-        }
-        if (line.size() > kMaxLine) {
-          result.bad_answer = "the far side wrote a line longer than 64 MiB";
-          line.clear();
+        if (!output.feed(std::string_view(buffer, static_cast<std::size_t>(r)))) {
+          result.answer.reset();
+          result.bad_answer = output.error();
+          close_fd(out_);
+        } else if (stop_reading) {
+          result.answer.reset();
           close_fd(out_);
         }
       } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
@@ -339,6 +445,7 @@ Execution execution_from(const StepExchange& exchange, const std::string& host, 
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(allowed.count()) / 1000.0);
     e.reached = true;
+    e.outcome_unknown = true;
     e.answer.ok = false;
     e.answer.error = interruption("responder step on " + host + " was stopped after " + seconds +
                                   " s, before it answered; what it did there is unknown until verified" +
@@ -354,6 +461,7 @@ Execution execution_from(const StepExchange& exchange, const std::string& host, 
     return e;
   }
   e.reached = true;
+  e.outcome_unknown = true;
   e.answer.ok = false;
   std::string how = exchange.signal ? "was killed by signal " + std::to_string(exchange.signal)
                                     : "exited with " + std::to_string(exchange.exit_code);

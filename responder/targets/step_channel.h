@@ -6,6 +6,8 @@
 // other way.
 #pragma once
 
+#include <atomic>
+
 #include <sys/types.h>
 
 #include <chrono>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "responder/result.h"
+#include "responder/targets/evidence_relay.h"
 #include "responder/targets/executor.h"
 #include "responder/targets/step_protocol.h"
 
@@ -79,9 +82,15 @@ class StepChannel {
   // deadline: then the child gets SIGTERM and, `grace` later, SIGKILL, and
   // is always reaped before this returns. Writing to a child that has gone
   // never raises SIGPIPE in the controller. Call once.
+  // When `stop` becomes true (Ctrl-C), standard input is closed early, so
+  // the far side stops at a safe point and answers.
+  // Evidence the far side streams goes to `arrivals`, and each item's end is
+  // answered on its standard input (evidence_relay.h); without arrivals,
+  // evidence from the far side makes its answer unreadable.
   StepExchange exchange(const std::string& request, ProgressSink* progress,
                         std::chrono::steady_clock::time_point deadline,
-                        std::chrono::milliseconds grace = std::chrono::seconds(2));
+                        std::chrono::milliseconds grace = std::chrono::seconds(2),
+                        const std::atomic<bool>* stop = nullptr, EvidenceArrivals* arrivals = nullptr);
 
   pid_t pid() const { return pid_; }
 

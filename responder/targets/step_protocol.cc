@@ -1,6 +1,7 @@
 #include "responder/targets/step_protocol.h"
 
 #include "responder/incident_state.h"
+#include "responder/message_text.h"
 #include "responder/version.h"
 
 namespace responder::targets {
@@ -26,16 +27,6 @@ std::optional<Operation> operation_from(std::string_view name) {
                        Operation::reconcile})
     if (operation_name(op) == name) return op;
   return std::nullopt;
-}
-
-std::string_view kind_name(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::failed: return "failed";
-    case ErrorKind::bad_input: return "bad_input";
-    case ErrorKind::refused: return "refused";
-    case ErrorKind::interrupted: return "interrupted";
-  }
-  return "failed";
 }
 
 ErrorKind kind_from(std::string_view name) {
@@ -118,6 +109,7 @@ json::object request_to_json(const StepRequest& r) {
                  {"receipt", r.receipt ? receipt_to_json(*r.receipt) : json::value(nullptr)},
                  {"confirmed", r.confirmed},
                  {"just_applied", r.just_applied},
+                 {"then_verify", r.then_verify},
                  {"incident", r.incident_id},
                  {"step", r.step_id},
                  {"host", r.host},
@@ -148,6 +140,7 @@ Result<StepRequest> request_from_json(const json::value& value) {
   }
   r.confirmed = f.flag("confirmed");
   r.just_applied = f.flag("just_applied");
+  r.then_verify = f.flag("then_verify");
   r.incident_id = f.text("incident");
   r.step_id = f.text("step");
   r.host = f.text("host");
@@ -165,7 +158,7 @@ Result<StepRequest> request_from_json(const json::value& value) {
 json::object answer_to_json(const StepAnswer& a) {
   json::object o{{"ok", a.ok}, {"version", a.version}, {"identity", identity_json(a.identity)}};
   if (!a.ok) {
-    o["error"] = json::object{{"kind", a.version_mismatch ? std::string_view("version") : kind_name(a.error.kind)},
+    o["error"] = json::object{{"kind", a.version_mismatch ? std::string_view("version") : error_kind_name(a.error.kind)},
                               {"message", a.error.message}};
     return o;
   }
@@ -214,6 +207,20 @@ Result<StepAnswer> answer_from_json(const json::value& value) {
     a.verification = std::move(ver);
   }
   if (f.error()) return failure(f.error()->message);
+  // A far side may be compromised: its words reach terminals, the journal
+  // and reports, one printable line each.
+  a.error.message = one_line(a.error.message);
+  a.identity.hostname = one_line(a.identity.hostname);
+  a.identity.machine_id = one_line(a.identity.machine_id);
+  if (a.plan)
+    for (auto& c : a.plan->changes) c = one_line(c);
+  if (a.receipt)
+    for (auto& c : a.receipt->changes) c = one_line(c);
+  if (a.verification) {
+    a.verification->detail = one_line(a.verification->detail);
+    if (a.verification->recovered)
+      for (auto& c : a.verification->recovered->changes) c = one_line(c);
+  }
   return a;
 }
 

@@ -15,7 +15,8 @@
 //   {"protocol": 1, "version": "0.1.0", "operation": "plan" | "apply" |
 //    "verify" | "undo" | "confirm" | "reconcile", "module", "params",
 //    "planned" (the journaled plan detail), "receipt" (or null),
-//    "confirmed" (reconcile), "just_applied" (verify), "incident", "step",
+//    "confirmed" (reconcile), "just_applied" (verify), "then_verify" (apply:
+//    verify in the same call), "incident", "step",
 //    "host" (the inventory name), "actor", "journal_witness",
 //    "management" [CIDR...] (protected there besides the far side's own
 //    SSH_CONNECTION peer, i.e. the controller), "timeout_ms" (0: none),
@@ -25,7 +26,8 @@
 // Answer:
 //   {"ok": true, "version", "identity": {"hostname", "machine_id"},
 //    "plan": {"changes", "detail"} | "receipt": {undo, output, changes} |
-//    "verification": {"in_effect", "detail", "recovered"}}
+//    "verification": {"in_effect", "detail", "recovered"}} (apply with
+//    then_verify: the receipt and, when the verify answered, the verification)
 //   {"ok": false, "version", "identity", "error": {"kind": "failed" |
 //    "bad_input" | "refused" | "interrupted" | "version", "message"}}
 #pragma once
@@ -57,6 +59,10 @@ struct StepRequest {
   std::optional<Receipt> receipt;
   bool confirmed = false;
   bool just_applied = false;
+  // apply: verify right after, in the same call, with the receipt just made
+  // (one ssh session per host fewer); the answer then carries both, or only
+  // the receipt when the verify itself could not answer.
+  bool then_verify = false;
   std::string incident_id, step_id, host, actor, journal_witness;
   std::vector<std::string> management;
   std::chrono::milliseconds timeout{0};

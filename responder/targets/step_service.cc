@@ -21,15 +21,15 @@ HostIdentity this_host_identity() {
 
 namespace {
 StepAnswer serve(const StepRequest& request, const Environment& environment, ProgressSink* progress,
-                 const std::filesystem::path& incident_dir);
+                 const std::filesystem::path& incident_dir, EvidenceRelay* relay);
 }  // namespace
 
 StepAnswer serve_step_request(const StepRequest& request, const Environment& environment, ProgressSink* progress,
-                              const std::filesystem::path& incident_dir) {
+                              const std::filesystem::path& incident_dir, EvidenceRelay* relay) {
   // A module that throws must not take the far side down with an answer
   // never given: the controller would not know what happened.
   try {
-    return serve(request, environment, progress, incident_dir);
+    return serve(request, environment, progress, incident_dir, relay);
   } catch (const std::exception& e) {
     StepAnswer answer;
     answer.version = std::string(responder_version());
@@ -42,7 +42,7 @@ StepAnswer serve_step_request(const StepRequest& request, const Environment& env
 namespace {
 
 StepAnswer serve(const StepRequest& request, const Environment& environment, ProgressSink* progress,
-                 const std::filesystem::path& incident_dir) {
+                 const std::filesystem::path& incident_dir, EvidenceRelay* relay) {
   StepAnswer answer;
   answer.version = std::string(responder_version());
   answer.identity = this_host_identity();
@@ -70,6 +70,7 @@ StepAnswer serve(const StepRequest& request, const Environment& environment, Pro
   context.step_id = request.step_id;
   context.actor = request.actor;
   context.incident_dir = incident_dir;
+  context.evidence_relay = relay;
   context.config = &environment.config;
   context.safety = &safety;
   context.progress = progress;
@@ -96,6 +97,16 @@ StepAnswer serve(const StepRequest& request, const Environment& environment, Pro
       auto receipt = module->apply(*params, context);
       if (!receipt) return fail(receipt.error());
       answer.receipt = std::move(*receipt);
+      // A verify that cannot answer (it fails, throws, or the step's time is
+      // up) leaves the receipt to stand alone: the controller asks again in
+      // a call of its own, with a deadline of its own.
+      if (request.then_verify && !context.should_stop()) {
+        context.just_applied = true;
+        try {
+          if (auto v = module->verify(*params, &*answer.receipt, request.planned, context)) answer.verification = std::move(*v);
+        } catch (const std::exception&) {
+        }
+      }
       break;
     }
     case Operation::verify: {

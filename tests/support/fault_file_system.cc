@@ -3,9 +3,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <vector>
 
 namespace responder::testing {
@@ -76,6 +78,9 @@ std::optional<Fault> parse_fault(const std::string& text) {
     auto error = errno_named(parts[3]);
     if (!error) return std::nullopt;
     fault.error = *error;
+  } else if (action == "count-syncs" && parts.size() == 4 && !parts[3].empty()) {
+    fault.action = Fault::Action::count_syncs;
+    fault.count_file = parts[3];
   } else {
     return std::nullopt;
   }
@@ -112,8 +117,16 @@ void FaultFileSystem::die() {
 }
 
 Status FaultFileSystem::on_append(chained_log::AppendFile& real, std::string_view bytes) {
-  ++appends_;
-  if (fired_ || appends_ != fault_.nth) return real.append(bytes);
+  // A write may hold several records (records made durable together): the
+  // fault is on the write that holds record N.
+  std::uint64_t first = written_ + 1;
+  std::uint64_t last = written_ + static_cast<std::uint64_t>(std::count(bytes.begin(), bytes.end(), '\n'));
+  bool holds_nth = !fired_ && first <= fault_.nth && fault_.nth <= last;
+  if (!holds_nth) {
+    Status appended = real.append(bytes);
+    if (appended) written_ = last;
+    return appended;
+  }
   if (fault_.action == Fault::Action::power_cut) {
     std::size_t kept = fault_.half    ? bytes.size() / 2
                        : fault_.bytes ? std::min<std::size_t>(*fault_.bytes, bytes.size())
@@ -126,12 +139,19 @@ Status FaultFileSystem::on_append(chained_log::AppendFile& real, std::string_vie
     (void)real.append(bytes.substr(0, bytes.size() / 2));
     return failure("cannot append to " + real.path().string() + ": " + std::strerror(fault_.error));
   }
-  return real.append(bytes);
+  Status appended = real.append(bytes);
+  if (appended) written_ = last;
+  return appended;
 }
 
 Status FaultFileSystem::on_sync(chained_log::AppendFile& real) {
-  ++syncs_;
-  if (fired_ || syncs_ != fault_.nth) return real.sync();
+  if (fault_.action == Fault::Action::count_syncs) {
+    Status synced = real.sync();
+    std::ofstream(fault_.count_file, std::ios::trunc) << ++synced_ << "\n";
+    return synced;
+  }
+  // The sync that makes record N durable.
+  if (fired_ || written_ < fault_.nth) return real.sync();
   if (fault_.action == Fault::Action::sync_error) {
     fired_ = true;
     return failure("cannot sync " + real.path().string() + ": " + std::strerror(fault_.error));

@@ -3,17 +3,20 @@
 //
 // In `responder-test` it is installed from RESPONDER_FAULT=FILE:ACTION:N[:ARG],
 // where FILE is a log's file name (journal.jsonl, custody.jsonl) and N counts
-// that file's appends (or syncs) in this process, from 1:
-//   kill-after-sync:N     SIGKILL once the N-th sync has returned: the record
-//                         is durable and the process dies before acting on it
-//   power-cut:N:B         the N-th append puts only its first B bytes ("all":
+// that file's records written in this process, from 1 (records made durable
+// together share one write and one sync: the fault is on that write or sync):
+//   kill-after-sync:N     SIGKILL once the sync that makes record N durable has
+//                         returned: the process dies before acting on it
+//   power-cut:N:B         the append holding record N puts only its first B bytes ("all":
 //                         every byte; "half": half of them) in the file, then
 //                         the power goes: the
 //                         process dies before syncing, so nothing after those
 //                         B bytes ever reached the disk
-//   write-error:N:ERRNO   the N-th append writes half its bytes, then fails
+//   write-error:N:ERRNO   the append holding record N writes half its bytes, then fails
 //                         with ERRNO (EIO or ENOSPC), as a disk that fills up
-//   sync-error:N:ERRNO    the N-th sync fails with ERRNO
+//   sync-error:N:ERRNO    the sync that would make record N durable fails with ERRNO
+//   count-syncs:1:PATH    no fault: after every sync, PATH holds how many
+//                         syncs this process made of the file
 // RESPONDER_KILL_AFTER_RECORD=N is journal.jsonl:kill-after-sync:N.
 #pragma once
 
@@ -27,13 +30,14 @@
 namespace responder::testing {
 
 struct Fault {
-  enum class Action { kill_after_sync, power_cut, write_error, sync_error };
+  enum class Action { kill_after_sync, power_cut, write_error, sync_error, count_syncs };
   std::string file;  // file name the fault applies to
   Action action = Action::kill_after_sync;
   std::uint64_t nth = 0;
   std::optional<std::uint64_t> bytes;  // power_cut: bytes kept; none = all
   bool half = false;                   // power_cut: half of the append's bytes
   int error = 0;                       // write_error, sync_error: the errno
+  std::string count_file;              // count_syncs: where the count is kept
 };
 
 // Parses the RESPONDER_FAULT syntax above; nullopt names no fault.
@@ -64,8 +68,8 @@ class FaultFileSystem final : public chained_log::FileSystem {
   Fault fault_;
   bool kill_;
   bool fired_ = false;
-  std::uint64_t appends_ = 0;
-  std::uint64_t syncs_ = 0;
+  std::uint64_t written_ = 0;  // records written to the watched file so far
+  std::uint64_t synced_ = 0;   // syncs of it
 };
 
 // Installs the fault RESPONDER_FAULT (or RESPONDER_KILL_AFTER_RECORD) names,

@@ -531,17 +531,27 @@ TEST_CASE("NFS exports edit keeps every byte but the rw options of the named exp
   CHECK(edit.found.count("/srv/none") == 0);
 }
 
+// The command-line tests check smb.conf with testparm, as the module does.
+#define SKIP_WITHOUT_TESTPARM()                                 \
+  do {                                                          \
+    if (::access("/usr/bin/testparm", X_OK) != 0) {             \
+      std::cerr << "SKIPPED: testparm is not installed\n";     \
+      std::_Exit(77);                                           \
+    }                                                           \
+  } while (0)
+
+// An smb.conf of its own in `dir` with one writable share, [evidence].
+std::filesystem::path writable_share_config(const TempDir& dir) {
+  return dir.write("smb.conf", "[global]\n\tpid directory = " + dir.path().string() + "\n\tlock directory = " +
+                                   dir.path().string() + "\n[evidence]\n\tpath = /srv\n\tread only = no\n");
+}
+
 TEST_CASE("share.readonly from the command line - run, status and undo put smb.conf and the volume back exactly") {
   RESPONDER_REQUIRE_PRIVATE_MOUNTS();  // the responder child inherits this namespace
-  if (::access("/usr/bin/testparm", X_OK) != 0) {
-    std::cerr << "SKIPPED: testparm is not installed\n";
-    std::_Exit(77);
-  }
+  SKIP_WITHOUT_TESTPARM();
   DataVolume volume;
   TempDir dir;
-  auto config = dir.write("smb.conf", "[global]\n\tpid directory = " + dir.path().string() +
-                                          "\n\tlock directory = " + dir.path().string() +
-                                          "\n[evidence]\n\tpath = /srv\n\tread only = no\n");
+  auto config = writable_share_config(dir);
   const std::string config_before = slurp(config), options_before = options_at(volume.path);
   auto playbook = dir.write("readonly.yaml", "name: freeze-shares\nstages:\n  isolate-and-contain:\n"
                                              "    - id: freeze\n      module: share.readonly\n"
@@ -568,4 +578,38 @@ TEST_CASE("share.readonly from the command line - run, status and undo put smb.c
   CHECK(options_at(volume.path) == options_before);
   CHECK(write_errno(volume.path) == 0);
   CHECK(responder_cli({"journal", "SHR1", "--verify"}).exit_code == 0);
+}
+
+TEST_CASE("share.readonly in a playbook through de-escalation - containment.undo gives the share back and the report shows when") {
+  RESPONDER_REQUIRE_PRIVATE_MOUNTS();
+  SKIP_WITHOUT_TESTPARM();
+  DataVolume volume;
+  TempDir dir;
+  auto config = writable_share_config(dir);
+  const std::string config_before = slurp(config), options_before = options_at(volume.path);
+  auto playbook = dir.write("deesc.yaml", "name: freeze-then-release\nstages:\n  isolate-and-contain:\n"
+                                          "    - id: freeze\n      module: share.readonly\n"
+                                          "      with: {samba: [evidence], samba_config: \"" + config.string() +
+                                          "\", mounts: [\"" + volume.path.string() + "\"]}\n"
+                                          "  de-escalation:\n    - id: release\n      module: containment.undo\n"
+                                          "    - id: write-report\n      module: report.write\n      with: {format: [json]}\n");
+  auto run = testing::run_process({RESPONDER_BINARY, "--home", (dir / "incidents").string(), "run", playbook.string(),
+                                   "--incident", "SHR2"},
+                                  {"RESPONDER_CONFIG=", "SSH_CONNECTION="});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  // Given back exactly, as the live components show it.
+  CHECK(slurp(config) == config_before);
+  CHECK(options_at(volume.path) == options_before);
+  CHECK(write_errno(volume.path) == 0);
+  std::filesystem::path report;
+  for (auto& e : std::filesystem::directory_iterator(dir / "incidents" / "SHR2" / "reports")) report = e.path();
+  auto doc = parse_json(slurp(report)).as_object();
+  auto& containment = doc.at("containment").as_array();
+  REQUIRE(containment.size() == 1);
+  CHECK_FALSE(containment[0].at("in_force").as_bool());
+  CHECK(containment[0].at("released").is_string());
+  auto& crs = doc.at("change_requests").as_array();
+  REQUIRE(crs.size() == 1);
+  CHECK(crs[0].at("backout").as_string().find("responder undo SHR2 --step freeze") == 0);
 }

@@ -53,7 +53,10 @@ class SshdLab {
     std::unique_ptr<testing::Process> sshd;
   };
 
-  explicit SshdLab(int count) {
+  // `sshd_config_extra[i]`, when given, is appended to host i's
+  // sshd_config (e.g. `SetEnv PATH=...` for what its sessions run).
+  explicit SshdLab(int count, std::vector<std::string> sshd_config_extra = {})
+      : sshd_config_extra_(std::move(sshd_config_extra)) {
     static int counter = 0;
     std::string base = "rsh" + std::to_string(getpid()) + "n" + std::to_string(counter++);
     controller = base + "c";
@@ -103,6 +106,21 @@ class SshdLab {
     return o;
   }
   std::filesystem::path run_dir() const { return dir / "run"; }
+
+  // A controller configuration (this lab's ssh client configuration, this
+  // build as the far side) and an inventory naming its hosts lab1.. in group
+  // `web`, logged in as root: what a `responder run` through the command
+  // line needs to reach the lab.
+  void write_run_files(const std::filesystem::path& config, const std::filesystem::path& inventory) const {
+    std::ofstream(config) << "targets:\n"
+                          << "  ssh_config: " << (dir / "ssh_config").string() << "\n"
+                          << "  remote_program: " << RESPONDER_BINARY << "\n"
+                          << "  connect_timeout: 2s\n";
+    std::ofstream ini(inventory);
+    ini << "[web]\n";
+    for (std::size_t i = 0; i < hosts.size(); ++i) ini << "lab" << i + 1 << " ansible_host=" << hosts[i].address << "\n";
+    ini << "[all:vars]\nansible_user=root\n";
+  }
 
   // How many ssh logins host i has accepted so far (from its sshd's log).
   int logins(std::size_t i) const {
@@ -166,7 +184,8 @@ class SshdLab {
                             << "UsePAM no\n"
                             << "StrictModes no\n"  // the lab's files live under /tmp
                             << "PidFile none\n"
-                            << "LogLevel VERBOSE\n";
+                            << "LogLevel VERBOSE\n"
+                            << (static_cast<std::size_t>(i) < sshd_config_extra_.size() ? sshd_config_extra_[i] + "\n" : "");
     h.sshd = std::make_unique<testing::Process>(std::vector<std::string>{
         "ip", "netns", "exec", h.ns, "/usr/sbin/sshd", "-D", "-f", h.config.string(), "-E", h.log.string()});
     hosts.push_back(std::move(h));
@@ -187,6 +206,7 @@ class SshdLab {
     for (auto& ns : made_) run({"ip", "netns", "del", ns});
     made_.clear();
   }
+  std::vector<std::string> sshd_config_extra_;
   std::vector<std::string> made_;
 };
 
