@@ -7,6 +7,7 @@
 #include <map>
 
 #include "responder/command.h"
+#include "responder/diagnostic.h"
 #include "responder/exit_code.h"
 #include "responder/message_text.h"
 #include "responder/schema_catalog.h"
@@ -57,7 +58,41 @@ const std::vector<CommandSpec>& registered_commands() {
 int run_command_line(int argc, char** argv) { return run_guarded(argc, argv); }
 
 namespace {
+// The first word on the command line that is neither an option nor a global
+// option's value: where the command's name should be. Empty when there is none.
+std::string command_word(int argc, char** argv) {
+  static const std::vector<std::string> with_value{"--home", "--config", "--allow"};
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word == "--") return i + 1 < argc ? argv[i + 1] : "";
+    if (std::find(with_value.begin(), with_value.end(), word) != with_value.end()) {
+      ++i;
+      continue;
+    }
+    if (word.starts_with("-")) continue;
+    return word;
+  }
+  return "";
+}
+
+// A mistyped command is named with the likely one, not answered with
+// CLI11's "A subcommand is required".
+bool unknown_command(int argc, char** argv) {
+  std::string word = command_word(argc, argv);
+  if (word.empty()) return false;
+  std::vector<std::string> names;
+  for (auto& spec : registered_commands()) names.push_back(spec.name);
+  if (std::find(names.begin(), names.end(), word) != names.end()) return false;
+  std::string hint = closest_match(word, names);
+  std::string list;
+  for (auto& name : names) list += (list.empty() ? "" : ", ") + name;
+  std::cerr << "responder: unknown command " << in_quotes(word)
+            << (hint.empty() ? "" : "; did you mean '" + hint + "'?") << "\n  commands: " << list << "\n  responder --help says what each does\n";
+  return true;
+}
+
 int parse_and_run(int argc, char** argv) {
+  if (unknown_command(argc, argv)) return kExitBadInput;
   CLI::App app{"responder — run incident-response playbooks, contain attacks, keep the evidence", "responder"};
   app.set_version_flag("--version", std::string("responder ") + kResponderVersion);
   app.require_subcommand(1);

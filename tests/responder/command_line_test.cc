@@ -1,0 +1,43 @@
+// The command line as a tired person types it: a mistyped command is named
+// with the command that was likely meant, and nothing runs.
+#include <doctest/doctest.h>
+
+#include "tests/support/process.h"
+
+using namespace responder::testing;
+
+TEST_CASE("a mistyped command says which command was likely meant, with exit 2") {
+  TempDir dir;
+  auto r = run_process({RESPONDER_BINARY, "--home", (dir / "incidents").string(), "stauts", "INC-1"});
+  CHECK(r.exit_code == 2);
+  CHECK_MESSAGE(r.err.find("unknown command 'stauts'; did you mean 'status'?") != std::string::npos, r.err);
+  CHECK(r.err.find("commands: validate, plan, run") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "incidents"));
+
+  auto swapped = run_process({RESPONDER_BINARY, "--json", "plna", "x.yaml"});
+  CHECK(swapped.exit_code == 2);
+  CHECK(swapped.err.find("did you mean 'plan'?") != std::string::npos);
+
+  auto far = run_process({RESPONDER_BINARY, "incident-report"});
+  CHECK(far.exit_code == 2);
+  CHECK(far.err.find("unknown command 'incident-report'") != std::string::npos);
+  CHECK(far.err.find("did you mean") == std::string::npos);
+}
+
+TEST_CASE("global options before a real command are not taken for a command") {
+  TempDir dir;
+  auto r = run_process({RESPONDER_BINARY, "--home", (dir / "incidents").string(), "--allow", "192.0.2.0/24", "validate",
+                        (std::filesystem::path(RESPONDER_SOURCE_DIR) / "playbooks" / "ddos-flood.yaml").string()});
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.err.find("unknown command") == std::string::npos);
+}
+
+TEST_CASE("a command word of control characters or 100,000 bytes is quoted on one short line") {
+  auto r = run_process({RESPONDER_BINARY, "st\x1b[2Jatus"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find('\x1b') == std::string::npos);
+  auto longer = run_process({RESPONDER_BINARY, std::string(100000, 's')});
+  CHECK(longer.signal == 0);
+  CHECK(longer.exit_code == 2);
+  CHECK(longer.err.size() < 2000);
+}
