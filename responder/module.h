@@ -33,6 +33,7 @@ struct Config;
 struct JournalContents;
 namespace targets {
 class EvidenceRelay;
+class StagedAttachment;
 }
 
 // Safety rules no playbook can switch off (DESIGN.md, "Conventions").
@@ -117,6 +118,10 @@ struct StepContext {
   // On a far side (`responder step`): where evidence goes instead of a
   // store on this host, i.e. to the controller's store (evidence_relay.h).
   targets::EvidenceRelay* evidence_relay = nullptr;
+  // The file that came with the request (an artifact to install), received
+  // here and checked against its announced SHA-256 and size; null when the
+  // request carried none. It is removed when the step has answered.
+  const targets::StagedAttachment* attachment = nullptr;
   // The incident this step runs in; null outside a run.
   IncidentAccess* incident = nullptr;
 

@@ -20,6 +20,7 @@
 #include "responder/interrupt.h"
 #include "responder/targets/far_side_lock.h"
 #include "responder/targets/far_side_relay.h"
+#include "responder/targets/step_attachment.h"
 #include "responder/targets/step_service.h"
 
 namespace responder::targets {
@@ -123,6 +124,13 @@ int serve(const GlobalOptions& globals) {
   }
   auto request = request_from_json(value);
   if (!request) return answer(refused_request(request.error()));
+  // The attachment is here and checked before anything may act on it.
+  std::unique_ptr<StagedAttachment> attachment;
+  if (request->attachment) {
+    auto received = receive_attachment(*request->attachment, rest, 0);
+    if (!received) return answer(refused_request(received.error()));
+    attachment = std::move(*received);
+  }
   // Never destroyed: the listening thread may still use it while the
   // process exits.
   FarSideRelay& relay = *new FarSideRelay(output());
@@ -147,7 +155,7 @@ int serve(const GlobalOptions& globals) {
   (void)output().line(json::object{{"started", true}});
   auto env = open_environment(globals);
   if (!env) return answer(refused_request(env.error()));
-  return answer(serve_step_request(*request, *env, &progress, {}, &relay));
+  return answer(serve_step_request(*request, *env, &progress, {}, &relay, attachment.get()));
 }
 
 void setup_step(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {

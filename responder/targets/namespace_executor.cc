@@ -132,7 +132,8 @@ class NamespaceExecutor final : public Executor {
       return e;
     }
     auto exchange = channel->exchange(to_json_text(request_to_json(request)), progress, deadline,
-                                      std::chrono::seconds(2), options_.stop, arrivals);
+                                      std::chrono::seconds(2), options_.stop, arrivals,
+                                      request.attachment_bytes.get());
     Execution result = execution_from(exchange, host, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - began));
     if (result.reached)
       if (auto fits = answer_fits(request, result.answer); !fits) {

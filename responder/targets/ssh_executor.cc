@@ -154,7 +154,8 @@ class SshExecutor final : public Executor {
       used_ = true;
     }
     auto exchange = channel->exchange(to_json_text(request_to_json(request)), progress, deadline,
-                                      std::chrono::seconds(2), options_.stop, arrivals);
+                                      std::chrono::seconds(2), options_.stop, arrivals,
+                                      request.attachment_bytes.get());
     auto allowed = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - began);
     if (!exchange.answer && !exchange.deadline_passed) {
       // ssh's own failures: it never got a far side to run the step.

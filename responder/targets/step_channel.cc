@@ -184,11 +184,28 @@ StepChannel::~StepChannel() {
 
 StepExchange StepChannel::exchange(const std::string& request, ProgressSink* progress,
                                    std::chrono::steady_clock::time_point deadline, std::chrono::milliseconds grace,
-                                   const std::atomic<bool>* stop, EvidenceArrivals* arrivals) {
+                                   const std::atomic<bool>* stop, EvidenceArrivals* arrivals,
+                                   const std::string* attachment) {
   StepExchange result;
-  std::string input = request;
-  if (input.empty() || input.back() != '\n') input += '\n';
+  // Standard input carries, in this order: the request's line, the
+  // attachment's raw bytes, then the controller's answers to evidence items.
+  std::string head = request;
+  if (head.empty() || head.back() != '\n') head += '\n';
+  std::size_t head_written = 0;
+  std::string_view attachment_left = attachment ? std::string_view(*attachment) : std::string_view();
+  std::string input;
   std::size_t written = 0;
+  auto next_chunk = [&]() -> std::string_view {
+    if (head_written < head.size()) return std::string_view(head).substr(head_written);
+    if (!attachment_left.empty()) return attachment_left.substr(0, std::size_t{1} << 20);
+    return std::string_view(input).substr(written);
+  };
+  auto sent = [&](std::size_t n) {
+    if (head_written < head.size()) head_written += n;
+    else if (!attachment_left.empty()) attachment_left.remove_prefix(n);
+    else written += n;
+  };
+  auto pending = [&] { return !next_chunk().empty(); };
   // Items the controller would not take (its store refused them): their
   // data is dropped and their end is answered with the reason.
   std::map<std::uint64_t, std::string> refused_items;
@@ -358,7 +375,9 @@ StepExchange StepChannel::exchange(const std::string& request, ProgressSink* pro
     }
     // Asked to stop (Ctrl-C): the end of standard input tells the far side,
     // which stops at a safe point and still answers.
-    if (stop && stop->load() && in_ >= 0 && written == input.size()) close_fd(in_);
+    // An attachment cut short is refused there with nothing run.
+    if (stop && stop->load() && in_ >= 0 && head_written == head.size() && (!pending() || !attachment_left.empty()))
+      close_fd(in_);
     if (stopping && !killed && now >= kill_at) {
       ::kill(pid_, SIGKILL);
       killed = true;
@@ -367,7 +386,7 @@ StepExchange StepChannel::exchange(const std::string& request, ProgressSink* pro
     int n = 0, out_at = -1, err_at = -1, in_at = -1;
     if (out_ >= 0) fds[out_at = n++] = {out_, POLLIN, 0};
     if (err_ >= 0) fds[err_at = n++] = {err_, POLLIN, 0};
-    if (in_ >= 0 && written < input.size()) fds[in_at = n++] = {in_, POLLOUT, 0};
+    if (in_ >= 0 && pending()) fds[in_at = n++] = {in_, POLLOUT, 0};
     // Short waits: the child's end is seen by waitpid, which poll cannot wait on.
     int wait_ms = killed ? 20 : millis_until(stopping ? kill_at : deadline);
     if (stop && in_ >= 0) wait_ms = std::min(wait_ms, 50);
@@ -375,10 +394,11 @@ StepExchange StepChannel::exchange(const std::string& request, ProgressSink* pro
     int ready = ::poll(fds, static_cast<nfds_t>(n), std::max(wait_ms, 1));
     if (ready <= 0) continue;
     if (in_at >= 0 && fds[in_at].revents) {
-      ssize_t w = ::send(in_, input.data() + written, input.size() - written, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (w > 0) written += static_cast<std::size_t>(w);
+      std::string_view chunk = next_chunk();
+      ssize_t w = ::send(in_, chunk.data(), chunk.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (w > 0) sent(static_cast<std::size_t>(w));
       // What the far side has read is not kept (acknowledgements accumulate).
-      if (written == input.size()) {
+      if (head_written == head.size() && attachment_left.empty() && written == input.size()) {
         input.clear();
         written = 0;
       }

@@ -87,10 +87,13 @@ class StepChannel {
   // Evidence the far side streams goes to `arrivals`, and each item's end is
   // answered on its standard input (evidence_relay.h); without arrivals,
   // evidence from the far side makes its answer unreadable.
+  // `attachment`, when given, is written raw right after the request's
+  // line (step_protocol.h), from the caller's buffer, never copied.
   StepExchange exchange(const std::string& request, ProgressSink* progress,
                         std::chrono::steady_clock::time_point deadline,
                         std::chrono::milliseconds grace = std::chrono::seconds(2),
-                        const std::atomic<bool>* stop = nullptr, EvidenceArrivals* arrivals = nullptr);
+                        const std::atomic<bool>* stop = nullptr, EvidenceArrivals* arrivals = nullptr,
+                        const std::string* attachment = nullptr);
 
   pid_t pid() const { return pid_; }
 

@@ -118,6 +118,8 @@ json::object request_to_json(const StepRequest& r) {
                  {"management", string_array(r.management)},
                  {"timeout_ms", r.timeout.count()},
                  {"drill", r.drill}};
+  o["attachment"] = r.attachment ? json::value(json::object{{"sha256", r.attachment->sha256}, {"size", r.attachment->size}})
+                                 : json::value(nullptr);
   return o;
 }
 
@@ -150,6 +152,21 @@ Result<StepRequest> request_from_json(const json::value& value) {
   r.timeout = std::chrono::milliseconds(f.integer("timeout_ms"));
   r.drill = f.flag("drill");
   if (f.error()) return *f.error();
+  if (auto* a = o.if_contains("attachment"); a && !a->is_null()) {
+    if (!a->is_object()) return bad_input("step request: `attachment` is not an object");
+    Fields af(a->get_object(), "step request attachment");
+    AttachmentHeader header;
+    header.sha256 = af.text("sha256", true);
+    auto size = af.integer("size");
+    if (af.error()) return *af.error();
+    bool hex = header.sha256.size() == 64 &&
+               header.sha256.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (!hex) return bad_input("step request attachment: `sha256` is not 64 lowercase hex digits");
+    if (size <= 0 || static_cast<std::uint64_t>(size) > kMaxAttachment)
+      return bad_input("step request attachment: `size` is not between 1 and " + std::to_string(kMaxAttachment) + " bytes");
+    header.size = static_cast<std::uint64_t>(size);
+    r.attachment = std::move(header);
+  }
   if (!op) return bad_input("step request: `operation` is not one of plan, apply, verify, undo, confirm, reconcile");
   r.operation = *op;
   return r;

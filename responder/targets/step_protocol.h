@@ -20,8 +20,14 @@
 //    "host" (the inventory name), "actor", "journal_witness",
 //    "management" [CIDR...] (protected there besides the far side's own
 //    SSH_CONNECTION peer, i.e. the controller), "timeout_ms" (0: none),
-//    "drill"}
+//    "drill", "attachment": {"sha256", "size"} or null}
 // It carries nothing the journal would not hold: no secret.
+//
+// With an attachment (an artifact to install), exactly `size` raw bytes
+// follow the request's line on standard input, before anything else the
+// controller writes; the far side stores and checks them (SHA-256 and size)
+// before it says {"started": true}, so a short or changed stream is refused
+// with nothing run.
 //
 // Answer:
 //   {"ok": true, "version", "identity": {"hostname", "machine_id"},
@@ -33,6 +39,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +55,15 @@ inline constexpr int kStepProtocol = 1;
 
 // This build's version, which both sides must share exactly.
 std::string_view responder_version();
+
+// The largest attachment a far side takes.
+inline constexpr std::uint64_t kMaxAttachment = std::uint64_t{4} << 30;
+
+// The bytes that follow a request's line, as the request announces them.
+struct AttachmentHeader {
+  std::string sha256;  // 64 lowercase hex digits
+  std::uint64_t size = 0;
+};
 
 enum class Operation { plan, apply, verify, undo, confirm, reconcile };
 std::string_view operation_name(Operation op);
@@ -68,6 +85,10 @@ struct StepRequest {
   std::chrono::milliseconds timeout{0};
   bool drill = false;
   std::string version;  // filled by to_json when empty
+  std::optional<AttachmentHeader> attachment;
+  // The controller's side only: the bytes `attachment` announces, sent after
+  // the request's line by the transport, never in its JSON.
+  std::shared_ptr<const std::string> attachment_bytes;
 };
 
 struct HostIdentity {
@@ -86,7 +107,9 @@ struct StepAnswer {
 };
 
 json::object request_to_json(const StepRequest& request);
-// Bad input names the field that is missing or of the wrong type.
+// Bad input names the field that is missing or of the wrong type (an
+// attachment's hash that is not 64 lowercase hex digits, or a size that is 0
+// or above kMaxAttachment, among them).
 Result<StepRequest> request_from_json(const json::value& value);
 
 json::object answer_to_json(const StepAnswer& answer);

@@ -7,6 +7,7 @@
 #include "responder/environment.h"
 #include "responder/interrupt.h"
 #include "responder/schema.h"
+#include "responder/targets/step_attachment.h"
 
 namespace responder::targets {
 
@@ -21,15 +22,16 @@ HostIdentity this_host_identity() {
 
 namespace {
 StepAnswer serve(const StepRequest& request, const Environment& environment, ProgressSink* progress,
-                 const std::filesystem::path& incident_dir, EvidenceRelay* relay);
+                 const std::filesystem::path& incident_dir, EvidenceRelay* relay, const StagedAttachment* received);
 }  // namespace
 
 StepAnswer serve_step_request(const StepRequest& request, const Environment& environment, ProgressSink* progress,
-                              const std::filesystem::path& incident_dir, EvidenceRelay* relay) {
+                              const std::filesystem::path& incident_dir, EvidenceRelay* relay,
+                              const StagedAttachment* received) {
   // A module that throws must not take the far side down with an answer
   // never given: the controller would not know what happened.
   try {
-    return serve(request, environment, progress, incident_dir, relay);
+    return serve(request, environment, progress, incident_dir, relay, received);
   } catch (const std::exception& e) {
     StepAnswer answer;
     answer.version = std::string(responder_version());
@@ -42,7 +44,7 @@ StepAnswer serve_step_request(const StepRequest& request, const Environment& env
 namespace {
 
 StepAnswer serve(const StepRequest& request, const Environment& environment, ProgressSink* progress,
-                 const std::filesystem::path& incident_dir, EvidenceRelay* relay) {
+                 const std::filesystem::path& incident_dir, EvidenceRelay* relay, const StagedAttachment* received) {
   StepAnswer answer;
   answer.version = std::string(responder_version());
   answer.identity = this_host_identity();
@@ -58,6 +60,14 @@ StepAnswer serve(const StepRequest& request, const Environment& environment, Pro
   }
   const Module* module = ModuleRegistry::instance().find(request.module);
   if (!module) return fail(bad_input("module " + request.module + " is not in this build of responder"));
+  std::unique_ptr<StagedAttachment> staged_here;
+  if (request.attachment && !received) {
+    if (!request.attachment_bytes) return fail(bad_input("the request's attachment did not arrive"));
+    auto staged = stage_attachment(*request.attachment, *request.attachment_bytes);
+    if (!staged) return fail(staged.error());
+    staged_here = std::move(*staged);
+    received = staged_here.get();
+  }
 
   SafetyRules safety = environment.safety;
   for (auto& text : request.management) {
@@ -71,6 +81,7 @@ StepAnswer serve(const StepRequest& request, const Environment& environment, Pro
   context.actor = request.actor;
   context.incident_dir = incident_dir;
   context.evidence_relay = relay;
+  context.attachment = request.attachment ? received : nullptr;
   context.config = &environment.config;
   context.safety = &safety;
   context.progress = progress;

@@ -17,15 +17,19 @@ class ProgressSink;
 namespace responder::targets {
 
 class EvidenceRelay;
+class StagedAttachment;
 
 // Runs `request` against the module registry. The safety rules are this
 // host's (its configuration, --allow and its own SSH peer, which on a far
 // side is the controller) plus the request's management ranges. Never
 // throws; every failure is an answer with ok false.
 // On a far side, `relay` carries the evidence a module collects to the
-// controller's store.
+// controller's store, and `received` is the request's attachment as it
+// arrived; in process, the attachment is staged here from the request's
+// bytes. A request whose attachment is neither is refused.
 StepAnswer serve_step_request(const StepRequest& request, const Environment& environment, ProgressSink* progress,
-                              const std::filesystem::path& incident_dir = {}, EvidenceRelay* relay = nullptr);
+                              const std::filesystem::path& incident_dir = {}, EvidenceRelay* relay = nullptr,
+                              const StagedAttachment* received = nullptr);
 
 // hostname and /etc/machine-id of this host (empty where unreadable).
 HostIdentity this_host_identity();

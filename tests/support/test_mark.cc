@@ -9,12 +9,14 @@
 #include <signal.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "responder/duration.h"
 #include "responder/module.h"
+#include "responder/targets/step_attachment.h"
 
 namespace responder {
 namespace {
@@ -58,6 +60,12 @@ class TestMark final : public Module {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
     }
+    // What arrived with the request, copied where the test can compare it.
+    if (auto* copy = params.if_contains("attachment_copy"); copy && context.attachment) {
+      std::error_code ec;
+      std::filesystem::copy_file(context.attachment->path(), std::string(copy->get_string()), ec);
+      if (ec) return failure("cannot copy the attachment: " + ec.message());
+    }
     std::ofstream(file, std::ios::app) << mark_of(context) << "\n" << std::flush;
     if (const char* kill_step = std::getenv("RESPONDER_KILL_IN_APPLY"); kill_step && context.step_id == kill_step)
       ::kill(::getpid(), SIGKILL);
@@ -66,6 +74,10 @@ class TestMark final : public Module {
     receipt.undo["mark"] = mark_of(context);
     receipt.output["mark"] = mark_of(context);
     receipt.output["attempts"] = attempts;
+    if (context.attachment)
+      receipt.output["attachment"] = json::object{{"sha256", context.attachment->sha256()},
+                                                  {"size", context.attachment->size()},
+                                                  {"path", context.attachment->path().string()}};
     if (context.planned && context.planned->contains("planned_after_attempts"))
       receipt.output["plan_saw"] = context.planned->at("planned_after_attempts");
     receipt.changes.push_back("appended '" + mark_of(context) + "' to " + file);
