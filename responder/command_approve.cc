@@ -12,6 +12,7 @@
 #include "responder/approval_request.h"
 #include "responder/approval_tally.h"
 #include "responder/command.h"
+#include "responder/durable_file.h"
 #include "responder/exit_code.h"
 #include "responder/incident_home.h"
 #include "responder/incident_lock.h"
@@ -29,12 +30,9 @@ struct ApproveOptions {
 };
 
 Result<std::string> read_text(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return bad_input("cannot read " + std::string(what) + " " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (buffer.str().size() > 64 * 1024) return bad_input(std::string(what) + " " + path + " is too large");
-  return buffer.str();
+  auto text = read_text_file(path, 64 * 1024);
+  if (!text) return bad_input(std::string(what) + ": " + text.error().message);
+  return text;
 }
 
 void explain_signing(const ApproveOptions& o, const std::string& name) {

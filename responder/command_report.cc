@@ -1,7 +1,10 @@
-// responder report ID [--format md|html|json|pdf] [--out FILE] [--review FILE] [--force]:
+// responder report ID [--format md|html|json|pdf] [--out FILE [--overwrite]] [--review FILE] [--force]:
 // the post-incident report, from the journal alone (report/incident_report.h).
 #include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <iostream>
 
 #include "responder/command.h"
@@ -17,8 +20,30 @@ namespace {
 
 struct ReportOptions {
   std::string id, format = "md", out, review;
-  bool force = false;
+  bool force = false, overwrite = false;
 };
+
+// Where a report may go: a new file, or with --overwrite an existing regular
+// one; never a link, a device or a directory, and never inside the incident
+// home, whose journals and evidence a typo must not replace.
+Status check_destination(const std::filesystem::path& out, bool overwrite, const std::filesystem::path& home) {
+  std::error_code ec;
+  auto parent = out.parent_path().empty() ? std::filesystem::path(".") : out.parent_path();
+  auto where = std::filesystem::weakly_canonical(std::filesystem::absolute(parent, ec), ec);
+  auto incidents = std::filesystem::weakly_canonical(std::filesystem::absolute(home, ec), ec);
+  if (!ec && !incidents.empty()) {
+    auto [in_home, _] = std::mismatch(incidents.begin(), incidents.end(), where.begin(), where.end());
+    if (in_home == incidents.end())
+      return bad_input("--out " + out.string() + " is inside the incident home " + home.string() +
+                       "; write the report elsewhere (report.write keeps one in the incident)");
+  }
+  struct stat st {};
+  if (::lstat(out.c_str(), &st) != 0) return {};
+  if (S_ISLNK(st.st_mode)) return bad_input("--out " + out.string() + " is a symbolic link; name the file itself");
+  if (!S_ISREG(st.st_mode)) return bad_input("--out " + out.string() + " exists and is not a regular file");
+  if (!overwrite) return bad_input("--out " + out.string() + " exists; --overwrite replaces it");
+  return {};
+}
 
 int report(const GlobalOptions& globals, const ReportOptions& options) {
   if (options.format == "pdf" && options.out.empty())
@@ -31,6 +56,8 @@ int report(const GlobalOptions& globals, const ReportOptions& options) {
   }
   auto env = open_environment(globals);
   if (!env) return report_error(env.error());
+  if (!options.out.empty())
+    if (auto fits = check_destination(options.out, options.overwrite, env->home); !fits) return report_error(fits.error());
   // A report is made only from a journal whose chain verifies; --force
   // makes one anyway, and every page of it says the journal failed.
   auto loaded = load_incident(*env, options.id, options.force ? JournalTrust::forced : JournalTrust::required);
@@ -85,6 +112,7 @@ void setup_report(CLI::App& command, const GlobalOptions& globals, CommandAction
                      "a YAML file of what no journal holds: asset costs per hour, recovery effort, exploited "
                      "weaknesses, questions (README: \"De-escalation and the post-incident report\")")
       ->type_name("FILE");
+  command.add_flag("--overwrite", options->overwrite, "replace --out FILE when it exists");
   command.add_flag("--force", options->force,
                    "report from a journal that fails verification; every page then says so");
   command.footer("Examples:\n"

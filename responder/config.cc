@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "responder/durable_file.h"
 #include "responder/playbook_loader.h"
 #include "responder/printable_text.h"
 #include "responder/schema_catalog.h"
@@ -32,11 +33,9 @@ Result<std::string> Config::secret(std::string_view name) const {
     if (!value) return bad_input("secret '" + std::string(name) + "': environment variable " + source.env + " is not set");
     return std::string(value);
   }
-  std::ifstream in(source.file, std::ios::binary);
-  if (!in) return bad_input("secret '" + std::string(name) + "': cannot read " + source.file.string());
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string value = buffer.str();
+  auto read = read_text_file(source.file, 1u << 20);
+  if (!read) return bad_input("secret '" + std::string(name) + "': " + read.error().message);
+  std::string value = std::move(*read);
   while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
   return value;
 }
@@ -113,11 +112,9 @@ struct Loader {
           }
           std::filesystem::path file = std::string(value.get_string());
           if (file.is_relative()) file = base / file;
-          std::ifstream in(file);
-          std::stringstream text;
-          text << in.rdbuf();
-          if (!in) error(at, "cannot read " + file.string());
-          else key_lines.emplace_back(at, text.str());
+          auto text = read_text_file(file, 64u << 10);
+          if (!text) error(at, text.error().message);
+          else key_lines.emplace_back(at, *text);
         } else {
           auto hint = closest_match(field, {"os_user", "ssh_key", "ssh_key_file"});
           error(at + "#key", "unknown approver setting '" + field + "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
@@ -164,7 +161,11 @@ Result<Config> load_config(const std::filesystem::path& path, bool must_exist, s
   // Read and checked as a playbook is: bounded in size, and only YAML's
   // printable characters, located, before yaml-cpp sees the bytes.
   auto size = std::filesystem::file_size(path, ec);
-  if (!ec && size > kMaxPlaybookBytes) {
+  if (ec || !std::filesystem::is_regular_file(path, ec)) {
+    diagnostics.push_back({path.string(), 0, 0, "cannot read the configuration file: it is not a regular file"});
+    return bad_input(diagnostics.back().format());
+  }
+  if (size > kMaxPlaybookBytes) {
     diagnostics.push_back({path.string(), 0, 0, "configuration file is larger than 1 MiB; refusing to load it"});
     return bad_input(diagnostics.back().format());
   }

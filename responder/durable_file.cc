@@ -75,12 +75,47 @@ Status write_new_file(const std::filesystem::path& path, std::string_view text, 
   return fsync_directory(directory_of(path));
 }
 
-Result<std::string> read_text_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return failure("cannot read " + path.string() + ": " + errno_text());
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+Result<std::string> read_text_file(const std::filesystem::path& path, std::uint64_t limit) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer that never comes.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return failure("cannot read " + path.string() + ": " + errno_text());
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    auto why = errno_text();
+    ::close(fd);
+    return failure("cannot read " + path.string() + ": " + why);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return bad_input("cannot read " + path.string() + ": " +
+                     (S_ISDIR(st.st_mode) ? "it is a directory" : "it is not a regular file (a device, FIFO or socket)"));
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > limit) {
+    ::close(fd);
+    return bad_input("cannot read " + path.string() + ": it is " + std::to_string(st.st_size) + " bytes, more than the " +
+                     std::to_string(limit) + " it may have");
+  }
+  std::string out;
+  out.reserve(static_cast<std::size_t>(st.st_size));
+  char buffer[65536];
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      auto why = errno_text();
+      ::close(fd);
+      return failure("cannot read " + path.string() + ": " + why);
+    }
+    if (n == 0) break;
+    out.append(buffer, static_cast<std::size_t>(n));
+    // A file that grows while it is read is still held to the limit.
+    if (out.size() > limit) {
+      ::close(fd);
+      return bad_input("cannot read " + path.string() + ": it grew past the " + std::to_string(limit) + " bytes it may have");
+    }
+  }
+  ::close(fd);
+  return out;
 }
 
 }  // namespace responder

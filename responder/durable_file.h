@@ -2,6 +2,7 @@
 // version on disk, never half of one.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -16,7 +17,10 @@ Status write_file_atomically(const std::filesystem::path& path, std::string_view
 // Creates `path` (which must not exist), writes `text`, fsyncs file and directory.
 Status write_new_file(const std::filesystem::path& path, std::string_view text, unsigned mode = 0444);
 Status fsync_directory(const std::filesystem::path& directory);
-// The whole file, or an error naming it.
-Result<std::string> read_text_file(const std::filesystem::path& path);
+// The whole of a regular file of at most `limit` bytes, or an error naming
+// it: a directory, a device, a FIFO (input that could hang or never end) or
+// a larger file is bad input; a file that cannot be opened or read, a
+// failure. Never blocks on a FIFO.
+Result<std::string> read_text_file(const std::filesystem::path& path, std::uint64_t limit = std::uint64_t{1} << 30);
 
 }  // namespace responder

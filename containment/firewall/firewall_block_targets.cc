@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 
 #include "containment/firewall/firewall_params.h"
@@ -37,6 +38,9 @@ Result<BlockTargets> read_block_targets(const json::object& params, const Safety
   }
   if (auto* file = params.if_contains("addresses_file"); file && file->is_string()) {
     std::string path(file->get_string());
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+      return bad_input("addresses_file " + path + ": not a regular file that can be read");
     std::ifstream in(path);
     if (!in) return bad_input("addresses_file " + path + ": cannot be read");
     std::string line;

@@ -146,6 +146,10 @@ std::pair<std::string, std::optional<Subscript>> split_subscript(const std::stri
   return {term.substr(0, open), sub};
 }
 
+// Links and hosts a subscripted term may walk: far beyond any real
+// inventory, well short of what a hostile one could make it cost.
+constexpr std::size_t kSubscriptBudget = 20'000'000;
+
 bool has_glob(const std::string& expr) {
   return !expr.empty() && (expr[0] == '~' || expr.find_first_of(".?*[") != std::string::npos);
 }
@@ -176,11 +180,28 @@ Result<std::vector<const Host*>> match_term(const Inventory& inventory, const st
   for (auto& g : inventory.groups())
     if (matcher->matches(g.name)) groups.push_back(&g);
   bool any_group = !groups.empty();
-  for (const Host* h : inventory.hosts_of(groups)) add_unique(out, seen, h);
+  // Ansible applies a subscript to the groups' lists one after another and
+  // then the matching hosts, repeats included, and only then drops repeats:
+  // positions count in that list, or `web*[1]` would pick another host.
+  std::vector<const Host*> listed;
+  if (subscript) {
+    auto each = inventory.hosts_of_each(groups, kSubscriptBudget);
+    if (!each) return bad_input("host pattern " + in_quotes(pattern) + ": " + each.error().message);
+    listed = std::move(*each);
+  } else {
+    listed = inventory.hosts_of(groups);
+  }
   if (!any_group || has_glob(expr))
     for (auto& h : inventory.hosts())
-      if (matcher->matches(h.name)) add_unique(out, seen, &h);
+      if (matcher->matches(h.name)) listed.push_back(&h);
+  if (!subscript)
+    for (const Host* h : listed) add_unique(out, seen, h);
+  else
+    out = std::move(listed);
   if (out.empty() && is_localhost_name(expr)) out.push_back(&inventory.implicit_localhost());
+  // A group with no hosts is no typo: it adds nothing (a pattern that ends
+  // up selecting nothing is refused as a whole).
+  if (out.empty() && any_group) return out;
   if (out.empty() && !has_glob(expr)) {
     std::string hint = closest_match(expr, all_names(inventory));
     return bad_input("host pattern " + in_quotes(pattern) + ": " + in_quotes(expr) +
@@ -189,17 +210,24 @@ Result<std::vector<const Host*>> match_term(const Inventory& inventory, const st
   }
   if (!subscript || out.empty()) return out;
   auto size = static_cast<long long>(out.size());
+  std::vector<const Host*> picked;
   if (subscript->end && *subscript->end != 0) {
     long long end = *subscript->end == -1 ? size - 1 : *subscript->end;
     long long from = std::min(subscript->start, size), to = std::min(end + 1, size);
     if (to <= from) return std::vector<const Host*>{};
-    return std::vector<const Host*>(out.begin() + from, out.begin() + to);
+    picked.assign(out.begin() + from, out.begin() + to);
+  } else {
+    long long index = subscript->start < 0 ? size + subscript->start : subscript->start;
+    if (index < 0 || index >= size)
+      return bad_input("host pattern " + in_quotes(pattern) + ": " + in_quotes(term) + " is out of range: " +
+                       in_quotes(expr) + " has " + std::to_string(size) + " host" + (size == 1 ? "" : "s") +
+                       " (a host in two of its groups counts twice, as Ansible counts it)");
+    picked.push_back(out[static_cast<std::size_t>(index)]);
   }
-  long long index = subscript->start < 0 ? size + subscript->start : subscript->start;
-  if (index < 0 || index >= size)
-    return bad_input("host pattern " + in_quotes(pattern) + ": " + in_quotes(term) + " is out of range: " + in_quotes(expr) +
-                     " has " + std::to_string(size) + " host" + (size == 1 ? "" : "s"));
-  return std::vector<const Host*>{out[static_cast<std::size_t>(index)]};
+  std::vector<const Host*> unique;
+  std::set<const Host*> kept;
+  for (const Host* h : picked) add_unique(unique, kept, h);
+  return unique;
 }
 
 }  // namespace

@@ -33,8 +33,10 @@ std::vector<std::string> split_host_pattern(std::string_view pattern);
 // than 4096 bytes.
 Status check_pattern(std::string_view pattern);
 
-// The hosts `pattern` selects, each once, in the order Ansible would list
-// them (union order; within one group or glob, inventory order). Bad input,
+// The hosts `pattern` selects, each once, in the order Ansible lists them
+// (union order; within a group its own hosts, then its children's, level by
+// level; a subscript counts positions in that list with a host in two
+// matching groups twice, as Ansible does). Bad input,
 // naming the pattern, when a plain name term is neither a host nor a group
 // (with a "did you mean" for a near name), when a subscript is out of range,
 // or when the whole pattern selects no host. `localhost` (and 127.0.0.1,

@@ -246,29 +246,88 @@ Status Inventory::finish(std::vector<Diagnostic>& diagnostics) {
   return {};
 }
 
-std::vector<const Host*> Inventory::hosts_of(const std::vector<const Group*>& groups) const {
-  std::vector<bool> seen(groups_.size()), member(hosts_.size());
-  std::vector<const Group*> todo;
-  for (const Group* g : groups)
-    if (!seen[group_index_.at(g->name)]) {
-      seen[group_index_.at(g->name)] = true;
-      todo.push_back(g);
-    }
-  while (!todo.empty()) {
-    const Group* g = todo.back();
-    todo.pop_back();
-    for (auto& h : g->hosts) member[host_index_.at(h)] = true;
-    for (auto& c : g->children) {
-      std::size_t ci = group_index_.at(c);
-      if (!seen[ci]) {
-        seen[ci] = true;
-        todo.push_back(&groups_[ci]);
+// Ansible's Group._walk_relationship(preserve_ordering=True) then
+// _get_hosts: the group, its children in order, then level by level the
+// children of the groups of the level before, each group listed once; the
+// hosts of each listed group in its own order. Ansible iterates a level as a
+// Python set; this walks it in the order its groups were listed, which is
+// Ansible's order whenever at most one group of a level has children.
+// Groups marked in `skip` (walked before: their hosts are all in `out`) are
+// not entered. Calls `take` for each host of a listed group; returns the
+// links and hosts visited.
+template <class Take>
+std::size_t Inventory::walk_group(std::size_t root, std::vector<std::uint32_t>& mark, std::uint32_t stamp,
+                                  const std::vector<bool>* skip, std::vector<bool>* walked, Take&& take) const {
+  std::size_t work = 0;
+  std::vector<std::size_t> ordered{root}, level{root};
+  mark[root] = stamp;
+  for (auto& c : groups_[root].children) {
+    std::size_t ci = group_index_.at(c);
+    ++work;
+    if (mark[ci] == stamp || (skip && (*skip)[ci])) continue;
+    mark[ci] = stamp;
+    ordered.push_back(ci);
+    level.push_back(ci);
+  }
+  // The root's children are listed already: the walk below starts from them.
+  level.erase(level.begin());
+  while (!level.empty()) {
+    std::vector<std::size_t> next;
+    for (std::size_t gi : level)
+      for (auto& c : groups_[gi].children) {
+        std::size_t ci = group_index_.at(c);
+        ++work;
+        if (mark[ci] == stamp || (skip && (*skip)[ci])) continue;
+        mark[ci] = stamp;
+        ordered.push_back(ci);
+        next.push_back(ci);
       }
+    level = std::move(next);
+  }
+  for (std::size_t gi : ordered) {
+    if (walked) (*walked)[gi] = true;
+    for (auto& h : groups_[gi].hosts) {
+      ++work;
+      take(host_index_.at(h));
     }
   }
+  return work;
+}
+
+std::vector<const Host*> Inventory::hosts_of(const std::vector<const Group*>& groups) const {
+  std::vector<std::uint32_t> mark(groups_.size());
+  std::vector<bool> walked(groups_.size()), member(hosts_.size());
   std::vector<const Host*> out;
-  for (std::size_t i = 0; i < hosts_.size(); ++i)
-    if (member[i]) out.push_back(&hosts_[i]);
+  std::uint32_t stamp = 0;
+  for (const Group* g : groups) {
+    std::size_t gi = group_index_.at(g->name);
+    if (walked[gi]) continue;
+    walk_group(gi, mark, ++stamp, &walked, &walked, [&](std::size_t hi) {
+      if (!member[hi]) {
+        member[hi] = true;
+        out.push_back(&hosts_[hi]);
+      }
+    });
+  }
+  return out;
+}
+
+Result<std::vector<const Host*>> Inventory::hosts_of_each(const std::vector<const Group*>& groups,
+                                                          std::size_t budget) const {
+  std::vector<std::uint32_t> mark(groups_.size()), host_mark(hosts_.size());
+  std::vector<const Host*> out;
+  std::uint32_t stamp = 0;
+  std::size_t work = 0;
+  for (const Group* g : groups) {
+    ++stamp;
+    work += walk_group(group_index_.at(g->name), mark, stamp, nullptr, nullptr, [&](std::size_t hi) {
+      if (host_mark[hi] != stamp) {
+        host_mark[hi] = stamp;
+        out.push_back(&hosts_[hi]);
+      }
+    });
+    if (work > budget) return bad_input("the groups it names are too many and too deep to pick hosts from by position");
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
@@ -100,9 +101,15 @@ class Inventory {
   const Host* find_host(std::string_view name) const;
   const Group* find_group(std::string_view name) const;
   bool is_group(std::string_view name) const { return find_group(name) != nullptr; }
-  // Every host in the groups or their descendants, each once, in
-  // inventory order. Linear in groups, links and hosts.
+  // Every host in the groups or their descendants, each once, in the order
+  // Ansible lists them (a group's own hosts, then its children's, level by
+  // level; group after group). Linear in groups, links and hosts.
   std::vector<const Host*> hosts_of(const std::vector<const Group*>& groups) const;
+  // Each group's hosts in that order, one group's list after another with
+  // a host repeated where two groups hold it: the list Ansible applies a
+  // pattern's subscript (`web*[2]`) to. Bad input when the walks would cost
+  // more than `budget` links and hosts (a hostile inventory).
+  Result<std::vector<const Host*>> hosts_of_each(const std::vector<const Group*>& groups, std::size_t budget) const;
   // The implicit localhost (see Host::implicit); valid once finished.
   const Host& implicit_localhost() const { return *implicit_localhost_; }
 
@@ -124,6 +131,9 @@ class Inventory {
   std::vector<Group> groups_;
   std::map<std::string, std::size_t, std::less<>> host_index_;
   std::map<std::string, std::size_t, std::less<>> group_index_;
+  template <class Take>
+  std::size_t walk_group(std::size_t root, std::vector<std::uint32_t>& mark, std::uint32_t stamp,
+                         const std::vector<bool>* skip, std::vector<bool>* walked, Take&& take) const;
   std::set<std::pair<std::size_t, std::size_t>> direct_members_;  // (group, host)
   std::vector<Link> links_;  // child group links, in the order declared
   // Held apart so that pointers to it, like pointers into hosts_, survive

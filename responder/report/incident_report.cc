@@ -435,6 +435,9 @@ class ReportBuilder {
   json::array approvals() const {
     // Counted as the runner counts them, when the caller gave the approvers.
     json::array out;
+    // The runner counts each approver once per step: a second approval by
+    // the same name is recorded, not counted.
+    std::set<std::pair<std::string, std::string>> counted_already;
     for (const JournalRecord* r : approval_records_) {
       std::string step = r->text("step");
       json::object entry{{"step", step}, {"by", r->text("by")}, {"time", r->time}, {"os_user", r->text("os_user")},
@@ -445,6 +448,8 @@ class ReportBuilder {
         for (auto& rf : tally.refused)
           if (rf.seq == r->seq) refused = rf.reason;
         entry["authenticated"] = tally.authenticated;
+        if (refused.empty() && !counted_already.insert({step, r->text("by")}).second)
+          refused = "already counted: " + r->text("by") + " approved this step before";
         entry["counted"] = refused.empty();
         entry["refused_because"] = text_or_null(refused);
       } else {

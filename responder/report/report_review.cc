@@ -177,7 +177,8 @@ Result<ReviewInput> parse_review_input(const std::string& text, const std::strin
 }
 
 Result<ReviewInput> load_review_input(const std::string& file) {
-  auto text = read_text_file(file);
+  // A review is a page of YAML; 4 MiB is far more than any.
+  auto text = read_text_file(file, 4u << 20);
   if (!text) return bad_input(text.error().message);
   return parse_review_input(*text, file);
 }

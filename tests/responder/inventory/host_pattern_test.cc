@@ -37,8 +37,10 @@ using Names = std::vector<std::string>;
 
 TEST_CASE("inventory: patterns select hosts, groups, globs and regexes") {
   auto inv = inventory_of(kInventory);
-  CHECK(select(inv, "all") == Names{"web01", "web02", "web03", "web04", "db1", "db2"});
-  CHECK(select(inv, "*") == Names{"web01", "web02", "web03", "web04", "db1", "db2"});
+  // Ansible's order (`ansible all --list-hosts`): `all`'s top groups in
+  // turn (eu, then dc), each group's own hosts before its children's.
+  CHECK(select(inv, "all") == Names{"web01", "web02", "db1", "web03", "web04", "db2"});
+  CHECK(select(inv, "*") == Names{"web01", "web02", "db1", "web03", "web04", "db2"});
   CHECK(select(inv, "web02") == Names{"web02"});
   CHECK(select(inv, "db") == Names{"db1", "db2"});
   CHECK(select(inv, "web0[!24]") == Names{"web01", "web03"});
@@ -105,4 +107,27 @@ TEST_CASE("inventory: check_pattern checks syntax only") {
   CHECK_FALSE(check_pattern("~a(b"));
   CHECK_FALSE(check_pattern(std::string(5000, 'a')));
   CHECK(check_pattern("").error().message == "host pattern '' is empty");
+}
+
+TEST_CASE("inventory: a subscript counts positions as Ansible does, in the group's own order, repeats included") {
+  // As `ansible 'us[1:2]' --list-hosts` answers: web02 was seen first in the
+  // file, but it is the last of us's own hosts.
+  auto inv = inventory_of("[web]\nweb01\nweb02\n[us]\nus1\nus4\nus7\nweb02\n[parent:children]\nus\nweb\n");
+  CHECK(select(inv, "us[1:2]") == Names{"us4", "us7"});
+  CHECK(select(inv, "us[-1]") == Names{"web02"});
+  CHECK(select(inv, "parent[0:3]") == Names{"us1", "us4", "us7", "web02"});
+  // `*` lists all, then every group in turn, then the matching hosts: a
+  // position past the distinct hosts picks a repeat, as in Ansible.
+  CHECK(select(inv, "*[5]") == Names{"web01"});
+  CHECK(select(inv, "web*[2]") == Names{"web01"});
+  CHECK(select_error(inv, "us[9]").find("counts twice") != std::string::npos);
+}
+
+TEST_CASE("inventory: a group with no hosts adds nothing, and alone it selects no host rather than being misnamed") {
+  auto inv = inventory_of("[web]\nweb01\n[empty]\n");
+  CHECK(select(inv, "web:empty") == Names{"web01"});
+  auto alone = select_error(inv, "empty");
+  CHECK(alone.find("selects no host") != std::string::npos);
+  CHECK(alone.find("neither a host nor a group") == std::string::npos);
+  CHECK(select_error(inv, "web:&empty").find("selects no host") != std::string::npos);
 }
