@@ -4,6 +4,8 @@
 // rendered by headless Chromium.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
 #include <regex>
@@ -309,4 +311,63 @@ TEST_CASE("report.write in a run writes the report as the journal stands, as new
   CHECK(refused.err.find(bad.string() + ":6:") != std::string::npos);
   CHECK(refused.err.find("'pdf' is not one of: md, html, json") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(lab.dir / "incidents" / "W2"));
+}
+
+TEST_CASE("report: --out never replaces the journal, a device, a link, or a file without --overwrite") {
+  ReportLab lab;
+  auto pb = lab.playbook("name: r\nstages:\n  evaluate:\n    - id: n\n      module: note.add\n      with: {text: hi}\n");
+  REQUIRE(lab.responder({"run", pb.string(), "--incident", "R6"}).exit_code == 0);
+  std::string journal = slurp(lab.journal("R6"));
+  auto into_journal = lab.responder({"report", "R6", "--format", "json", "--out", lab.journal("R6").string(), "--overwrite"});
+  CHECK(into_journal.exit_code == 2);
+  CHECK(into_journal.err.find("inside the incident home") != std::string::npos);
+  CHECK(slurp(lab.journal("R6")) == journal);
+  auto device = lab.responder({"report", "R6", "--out", "/dev/null"});
+  CHECK(device.exit_code == 2);
+  CHECK(device.err.find("not a regular file") != std::string::npos);
+  auto existing = lab.dir.write("kept.md", "do not lose me\n");
+  std::filesystem::create_symlink(existing, lab.dir / "link.md");
+  auto link = lab.responder({"report", "R6", "--out", (lab.dir / "link.md").string(), "--overwrite"});
+  CHECK(link.exit_code == 2);
+  CHECK(link.err.find("symbolic link") != std::string::npos);
+  auto again = lab.responder({"report", "R6", "--out", existing.string()});
+  CHECK(again.exit_code == 2);
+  CHECK(again.err.find("--overwrite") != std::string::npos);
+  CHECK(slurp(existing) == "do not lose me\n");
+  REQUIRE(lab.responder({"report", "R6", "--out", existing.string(), "--overwrite"}).exit_code == 0);
+  CHECK(slurp(existing).find("# ") == 0);
+}
+
+TEST_CASE("report: a review that is a device, a FIFO or a directory is refused at once, nothing read") {
+  ReportLab lab;
+  auto pb = lab.playbook("name: r\nstages:\n  evaluate:\n    - id: n\n      module: note.add\n      with: {text: hi}\n");
+  REQUIRE(lab.responder({"run", pb.string(), "--incident", "R7"}).exit_code == 0);
+  auto fifo = lab.dir / "review.fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  for (std::string review : {std::string("/dev/zero"), fifo.string(), lab.dir.path().string()}) {
+    INFO(review);
+    auto r = lab.responder({"report", "R7", "--review", review});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(review) != std::string::npos);
+  }
+}
+
+TEST_CASE("report: a second approval by the same person is shown, not counted, as the runner counts it") {
+  ReportLab lab;
+  auto pb = lab.playbook("name: r\nstages:\n  isolate-and-contain:\n" + mark_step(lab, "block", "      approval: 2\n"));
+  auto runner = lab.start({"run", pb.string(), "--incident", "R8"});
+  wait_until_waiting(lab, "R8");
+  REQUIRE(lab.responder({"approve", "R8", "block", "--as", "alice"}).exit_code == 0);
+  lab.responder({"approve", "R8", "block", "--as", "alice"});
+  REQUIRE(lab.responder({"approve", "R8", "block", "--as", "bob"}).exit_code == 0);
+  REQUIRE(runner->wait().exit_code == 0);
+  auto json_run = lab.responder({"report", "R8", "--format", "json"});
+  REQUIRE(json_run.exit_code == 0);
+  auto approvals = parse_json(json_run.out).as_object().at("approvals").as_array();
+  std::vector<std::pair<std::string, bool>> seen;
+  for (auto& a : approvals)
+    seen.emplace_back(std::string(a.at("by").as_string()), a.at("counted").is_bool() && a.at("counted").as_bool());
+  INFO(json_run.out);
+  CHECK(std::count(seen.begin(), seen.end(), std::make_pair(std::string("alice"), true)) == 1);
+  CHECK(std::count(seen.begin(), seen.end(), std::make_pair(std::string("bob"), true)) == 1);
 }
