@@ -24,8 +24,26 @@ namespace {
 struct PlanOptions {
   std::string playbook;
   std::vector<std::string> vars;
+  bool verbose = false;
   targets::TargetOptions targets;
 };
+
+// --verbose: what a plan journals beside its changes, one item a line where
+// it is a list (a firewall step's nftables transaction: one command a line).
+template <class Out>
+void print_detail(const json::object& detail, const std::string& indent, Out&& out) {
+  for (auto& [key, value] : detail) {
+    const json::array* items = value.is_array() ? &value.get_array() : nullptr;
+    if (value.is_object() && value.get_object().size() == 1 && value.get_object().begin()->value().is_array())
+      items = &value.get_object().begin()->value().get_array();
+    if (!items) {
+      out(indent + std::string(key) + ": " + one_line(to_json_text(value)));
+      continue;
+    }
+    out(indent + std::string(key) + ":");
+    for (auto& item : *items) out(indent + "  " + one_line(to_json_text(item)));
+  }
+}
 
 struct HostPlan {
   std::string host;
@@ -157,6 +175,7 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
             } else {
               out("    on " + one_line(p.host) + ":");
               for (auto& c : e.answer.plan->changes) out("      · " + one_line(c));
+              if (options.verbose) print_detail(e.answer.plan->detail, "        ", out);
               entry["changes"] = string_array(e.answer.plan->changes);
               entry["detail"] = e.answer.plan->detail;
             }
@@ -184,6 +203,7 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
             out("      · " + c);
             changes.push_back(json::string(c));
           }
+          if (options.verbose) print_detail(result->detail, "        ", out);
           event["detail"] = result->detail;
         }
       }
@@ -221,6 +241,8 @@ void setup(CLI::App& command, const GlobalOptions& globals, CommandAction& actio
   auto options = std::make_shared<PlanOptions>();
   command.add_option("playbook", options->playbook, "the playbook to plan")->required()->type_name("PLAYBOOK");
   command.add_option("--var", options->vars, "set a playbook variable (repeatable)")->type_name("K=V");
+  command.add_flag("-v,--verbose", options->verbose,
+                   "also print what each step's plan journals (a firewall step's nftables transaction, one command a line)");
   targets::add_target_options(command, options->targets);
   action = [options, &globals] { return plan(globals, *options); };
 }

@@ -166,22 +166,6 @@ Result<Built> build(const FirewallChange& change, const NftTableState& shape, co
   return b;
 }
 
-// One command for a terminal: element lists past a few are summarised.
-std::string render(const json::value& command) {
-  json::value copy = command;
-  for (auto& [verb, body] : copy.as_object()) {
-    (void)verb;
-    auto* element = body.is_object() ? body.as_object().if_contains("element") : nullptr;
-    auto* elems = element ? element->as_object().if_contains("elem") : nullptr;
-    if (!elems || !elems->is_array() || elems->as_array().size() <= 6) continue;
-    auto& a = elems->as_array();
-    std::size_t more = a.size() - 5;
-    a.resize(5);
-    a.push_back(json::value("... and " + std::to_string(more) + " more"));
-  }
-  return to_json_text(copy);
-}
-
 std::string examples(const std::vector<std::string>& keys) {
   std::string out;
   for (std::size_t i = 0; i < keys.size() && i < 3; ++i) out += (i ? ", " : "") + keys[i];
@@ -207,8 +191,31 @@ Result<PlanResult> plan_change(const FirewallChange& change, std::vector<std::st
   if (!built->adds_anything) {
     plan.changes.push_back("nothing to add: everything asked for is already in force (added by earlier steps)");
   } else {
-    plan.changes.push_back("one transaction on table inet responder (all of it or none of it):");
-    for (auto& c : built->txn.commands()) plan.changes.push_back("  " + render(c));
+    // In a responder's terms: what is set up and which keys go where. The
+    // transaction itself is in the plan's detail (journaled; `plan
+    // --verbose` and `--json` show it).
+    std::map<std::string, std::size_t> made;
+    for (auto& c : built->txn.commands())
+      for (auto& [verb, body] : c.as_object())
+        if (body.is_object() && verb != "create")
+          for (auto& [kind, _] : body.as_object())
+            if (kind != "element") ++made[std::string(kind)];
+    if (!made.empty()) {
+      std::string what;
+      for (const char* kind : {"table", "set", "chain", "rule"})
+        if (auto n = made[kind]) what += (what.empty() ? "" : ", ") + std::to_string(n) + " " + kind + (n == 1 ? "" : "s");
+      plan.changes.push_back("set up in table inet responder: " + what);
+    }
+    for (auto& batch : built->receipt.batches) {
+      std::vector<std::string> keys;
+      for (auto& k : batch.keys) keys.push_back(k.is_string() ? std::string(k.get_string()) : to_json_text(k));
+      plan.changes.push_back("add " + std::to_string(keys.size()) + " to set " + batch.set + ": " + examples(keys) +
+                             (batch.timed && built->receipt.timeout_s
+                                  ? " (removed by the kernel after " + std::to_string(*built->receipt.timeout_s) + " s)"
+                                  : ""));
+    }
+    plan.changes.push_back("as one nftables transaction of " + std::to_string(built->txn.commands().size()) +
+                           " commands: all of it or none of it (plan --verbose lists them)");
   }
   plan.detail["transaction"] = built->adds_anything ? built->txn.document() : json::value(nullptr);
   plan.detail["receipt"] = built->receipt.to_json();

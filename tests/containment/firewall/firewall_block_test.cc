@@ -66,8 +66,11 @@ TEST_CASE("firewall.block drops an attacker's IPv4 and IPv6 traffic but not mana
   CHECK(lab.ruleset() == before);  // plan changes nothing
   std::string plan_text;
   for (auto& line : plan->changes) plan_text += line + "\n";
-  CHECK(plan_text.find("\"create\"") != std::string::npos);
-  CHECK(plan_text.find(NetnsLab::kAttacker4) != std::string::npos);
+  // In a responder's words; the exact transaction is the plan's detail.
+  CHECK(plan_text.find("{\"") == std::string::npos);
+  CHECK(plan_text.find("add 1 to set src4: " + std::string(NetnsLab::kAttacker4)) != std::string::npos);
+  CHECK(plan_text.find("one nftables transaction") != std::string::npos);
+  CHECK(to_json_text(plan->detail.at("transaction")).find("\"create\"") != std::string::npos);
 
   auto receipt = step.apply(params);
   REQUIRE_MESSAGE(receipt, receipt.error().message);

@@ -94,6 +94,13 @@ stages:
   auto plan = lab.responder({"plan", playbook.string()});
   CHECK(plan.exit_code == 3);
   CHECK(plan.out.find("REFUSED") != std::string::npos);
+  // The plan speaks of addresses and sets; --verbose adds the transaction,
+  // one nftables command a line.
+  CHECK(plan.out.find("add 1 to set src4: 192.0.2.2") != std::string::npos);
+  CHECK(plan.out.find("{\"add\"") == std::string::npos);
+  auto verbose = lab.responder({"plan", playbook.string(), "--verbose"});
+  CHECK(verbose.out.find("        transaction:\n          {\"metainfo\"") != std::string::npos);
+  CHECK(verbose.out.find("\n          {\"create\":{\"element\":{\"name\":\"src4\",\"elem\":[\"192.0.2.2\"]") != std::string::npos);
   auto run = lab.responder({"run", playbook.string(), "--incident", "FW2"});
   CHECK(run.exit_code == 3);
   CHECK(run.out.find("management range 198.51.100.0/24") != std::string::npos);
