@@ -1,19 +1,15 @@
 #include "release/artifact_signature.h"
 
-#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 #include <memory>
 
+#include "responder/durable_file.h"
 #include "responder/sha256.h"
 
 namespace responder::release {
@@ -31,38 +27,12 @@ struct DigestFree {
 };
 using Digest = std::unique_ptr<EVP_MD_CTX, DigestFree>;
 
-struct FileDescriptor {
-  int fd = -1;
-  ~FileDescriptor() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-// The whole of a regular file, read with the size it had when opened: a file
-// that grows or shrinks while it is read is refused rather than half-read.
+// The whole of a regular file (durable_file.h: never a device or a FIFO,
+// never past `limit`), or bad input naming what it was meant to be.
 Result<std::string> read_regular_file(const std::filesystem::path& path, std::string_view what, std::uint64_t limit) {
-  FileDescriptor file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY)};
-  if (file.fd < 0) return bad_input("cannot read the " + std::string(what) + " " + path.string() + ": " + std::strerror(errno));
-  struct stat st{};
-  if (::fstat(file.fd, &st) != 0 || !S_ISREG(st.st_mode))
-    return bad_input("the " + std::string(what) + " " + path.string() + " is not a regular file");
-  auto size = static_cast<std::uint64_t>(st.st_size);
-  if (size == 0) return bad_input("the " + std::string(what) + " " + path.string() + " is empty");
-  if (size > limit)
-    return bad_input("the " + std::string(what) + " " + path.string() + " is " + std::to_string(size) +
-                     " bytes, more than the " + std::to_string(limit) + " allowed");
-  std::string bytes(size, '\0');
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::read(file.fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return bad_input("cannot read the " + std::string(what) + " " + path.string() + ": " + std::strerror(errno));
-    if (n == 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  char extra = 0;
-  if (done != bytes.size() || ::read(file.fd, &extra, 1) != 0)
-    return bad_input("the " + std::string(what) + " " + path.string() + " changed while it was read");
+  auto bytes = read_text_file(path, limit);
+  if (!bytes) return bad_input("the " + std::string(what) + ": " + bytes.error().message);
+  if (bytes->empty()) return bad_input("the " + std::string(what) + " " + path.string() + " is empty");
   return bytes;
 }
 

@@ -146,8 +146,9 @@ TEST_CASE("release signature: keys, signatures and artifacts that are not what t
   };
   expect_bad(dir / "missing.deb", sig, signer.pub, limit, "missing.deb");
   expect_bad(dir.write("empty.deb", ""), sig, signer.pub, limit, "is empty");
-  expect_bad(file, sig, signer.pub, 1000, "more than the 1000 allowed");
-  expect_bad(dir.path(), sig, signer.pub, limit, "not a regular file");
+  expect_bad(file, sig, signer.pub, 1000, "more than the 1000");
+  expect_bad(dir.path(), sig, signer.pub, limit, "is a directory");
+  expect_bad("/dev/zero", sig, signer.pub, limit, "not a regular file");
   expect_bad(file, dir.write("short.sig", "abc"), signer.pub, limit, "short.sig");
   expect_bad(file, dir.write("junk.sig", std::string(88, '!')), signer.pub, limit, "base64");
   // The private key is not a public key, and a certificate request is not a key.
