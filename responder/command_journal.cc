@@ -45,24 +45,31 @@ int verify(const GlobalOptions& globals, const JournalOptions& options, const st
   }
   auto chain = verify_journal(file, witnesses);
   const std::string& id = options.id;
+  // A torn last line is what a crash mid-write leaves, not a change to the
+  // chain (README): the records before it are judged, the line is named.
+  const bool intact = chain.breaks == 0;
+  std::string torn = intact && !chain.problems.empty() ? chain.problems.front() : std::string();
   if (globals.json) {
     std::cout << to_json_text(json::object{{"incident", id},
-                                           {"intact", chain.intact},
+                                           {"intact", intact},
+                                           {"torn_last_line", torn.empty() ? json::value(nullptr) : json::value(torn)},
                                            {"records", chain.records},
                                            {"head", chain.head},
                                            {"witness", chain.head_witness().text()},
                                            {"witnesses_checked", string_array(options.witnesses)},
                                            {"problems", string_array(chain.problems)}})
               << "\n";
-  } else if (chain.intact) {
+  } else if (intact) {
     std::cout << "journal of " << id << " is intact: " << chain.records << " records, head "
               << chain.head_witness().text() << "\n";
     for (auto& w : witnesses) std::cout << "  witness " << w.text() << ": the journal still holds that record unchanged\n";
+    if (!torn.empty())
+      std::cout << "  after them, " << torn << "; it is no record, and the next write sets it aside\n";
   } else {
     std::cout << "journal of " << id << " is BROKEN:\n";
     for (auto& p : chain.problems) std::cout << "  " << p << "\n";
   }
-  return chain.intact ? kExitSuccess : kExitStepFailed;
+  return intact ? kExitSuccess : kExitStepFailed;
 }
 
 int journal(const GlobalOptions& globals, const JournalOptions& options) {

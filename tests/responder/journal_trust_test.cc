@@ -112,6 +112,11 @@ TEST_CASE("a torn last line after a crash is not tampering: status and resume go
   REQUIRE(lab.responder({"run", pb.string(), "--incident", "C1"}).exit_code == 0);
   std::ofstream(lab.journal("C1"), std::ios::app) << "{\"seq\":99,\"ti";
   CHECK(lab.responder({"status", "C1"}).exit_code == 0);
+  // verify judges the complete records and names the torn line after them.
+  auto verified = lab.responder({"journal", "C1", "--verify"});
+  CHECK(verified.exit_code == 0);
+  CHECK(verified.out.find("is intact") != std::string::npos);
+  CHECK(verified.out.find("torn") != std::string::npos);
   CHECK(lab.responder({"resume", "C1"}).exit_code == 0);
   CHECK(lab.responder({"journal", "C1", "--verify"}).exit_code == 0);
 }
