@@ -45,7 +45,10 @@ Status check_destination(const std::filesystem::path& out, bool overwrite, const
   return {};
 }
 
-int report(const GlobalOptions& globals, const ReportOptions& options) {
+int report(const GlobalOptions& globals, const ReportOptions& given) {
+  ReportOptions options = given;
+  // --json asks every command for JSON: the report's JSON is its document.
+  if (globals.json && options.format == "md") options.format = "json";
   if (options.format == "pdf" && options.out.empty())
     return report_error(bad_input("--format pdf needs --out FILE.pdf"));
   ReviewInput review;

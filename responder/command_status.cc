@@ -54,7 +54,8 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
       std::string extra;
       json::object entry{{"stage", stage.name}, {"step", step.id}, {"module", step.module}, {"status", status_text}};
       std::vector<std::string> approval_notes;
-      if (step.approval > 0) {
+      // A skipped step never asked for its approvals.
+      if (step.approval > 0 && !(s && s->status == StepStatus::skipped)) {
         // Counted as the runner counts them: each approval checked again.
         auto tally = tally_approvals(env->config.approvers, id, incident->contents, step.id);
         const auto& approvers = tally.approvers;

@@ -18,6 +18,11 @@ Result<json::object> resolve_variables(const Playbook& playbook, const std::vect
       continue;
     }
     std::string name = assignment.substr(0, eq);
+    // The second of two values must not quietly win over the first.
+    if (values.contains(name)) {
+      problem("--var " + in_quotes(name) + " is given twice; give it once");
+      continue;
+    }
     const VariableDecl* decl = playbook.find_variable(name);
     if (!decl) {
       std::vector<std::string> names;

@@ -41,3 +41,14 @@ TEST_CASE("a command word of control characters or 100,000 bytes is quoted on on
   CHECK(longer.exit_code == 2);
   CHECK(longer.err.size() < 2000);
 }
+
+TEST_CASE("a --var given twice is refused, not quietly the last one, and nothing is created") {
+  TempDir dir;
+  auto playbook = dir.write("p.yaml", "name: p\nvariables:\n  attacker: ip\nstages:\n  evaluate:\n"
+                                      "    - id: n\n      module: note.add\n      with: {text: \"{{ attacker }}\"}\n");
+  auto r = run_process({RESPONDER_BINARY, "--home", (dir / "incidents").string(), "run", playbook.string(), "--incident",
+                        "V1", "--var", "attacker=203.0.113.7", "--var", "attacker=203.0.113.8"});
+  CHECK(r.exit_code == 2);
+  CHECK_MESSAGE(r.err.find("--var 'attacker' is given twice") != std::string::npos, r.err);
+  CHECK_FALSE(std::filesystem::exists(dir / "incidents" / "V1"));
+}

@@ -336,6 +336,10 @@ TEST_CASE("report: --out never replaces the journal, a device, a link, or a file
   CHECK(slurp(existing) == "do not lose me\n");
   REQUIRE(lab.responder({"report", "R6", "--out", existing.string(), "--overwrite"}).exit_code == 0);
   CHECK(slurp(existing).find("# ") == 0);
+  // --json, as for every command, gives the JSON document.
+  auto as_json = lab.responder({"--json", "report", "R6"});
+  REQUIRE(as_json.exit_code == 0);
+  CHECK(parse_json(as_json.out).as_object().contains("timeline"));
 }
 
 TEST_CASE("report: a review that is a device, a FIFO or a directory is refused at once, nothing read") {
