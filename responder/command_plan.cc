@@ -133,7 +133,12 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
       std::string header = "  " + step.id + " [" + step.module + "]";
       if (has_remote_targets(step)) {
         std::string on;
-        for (auto& t : step.targets) on += (on.empty() ? "" : ", ") + (t.is_string() ? std::string(t.get_string()) : to_json_text(t));
+        // As the run will resolve them: `{{ fleet }}` shows what --var gave.
+        for (auto& t : step.targets) {
+          auto resolved = substitute(t, scope);
+          const json::value& shown = resolved ? *resolved : t;
+          on += (on.empty() ? "" : ", ") + (shown.is_string() ? std::string(shown.get_string()) : to_json_text(shown));
+        }
         header += " on " + one_line(on);
       }
       if (step.when) header += " when " + step.when->text();

@@ -16,7 +16,15 @@ class LocalExecutor final : public Executor {
                     EvidenceArrivals* = nullptr) override {
     Execution e;
     e.reached = true;
-    e.answer = serve_step_request(request, environment_, progress, incident_dir_);
+    // In process the controller and the host are one build: the request is
+    // this version's, as request_to_json would have said.
+    if (request.version.empty()) {
+      StepRequest same = request;
+      same.version = std::string(responder_version());
+      e.answer = serve_step_request(same, environment_, progress, incident_dir_);
+    } else {
+      e.answer = serve_step_request(request, environment_, progress, incident_dir_);
+    }
     return e;
   }
 

@@ -52,3 +52,22 @@ TEST_CASE("a --var given twice is refused, not quietly the last one, and nothing
   CHECK_MESSAGE(r.err.find("--var 'attacker' is given twice") != std::string::npos, r.err);
   CHECK_FALSE(std::filesystem::exists(dir / "incidents" / "V1"));
 }
+
+TEST_CASE("plan names the hosts a templated targets: resolves to, not the template") {
+  TempDir dir;
+  auto inventory = dir.write("hosts.ini", "[web]\nweb01 ansible_connection=local\n");
+  auto playbook = dir.write("p.yaml", "name: p\nvariables:\n  fleet: {type: string, default: all}\nstages:\n  evaluate:\n"
+                                      "    - id: n\n      module: note.add\n      targets: \"{{ fleet }}\"\n"
+                                      "      with: {text: hi}\n");
+  auto r = run_process({RESPONDER_BINARY, "plan", playbook.string(), "-i", inventory.string(), "--var", "fleet=web"});
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("n [note.add] on web") != std::string::npos);
+  CHECK(r.out.find("{{ fleet }}") == std::string::npos);
+  // An inventory host reached as `local` runs in this process, as this build.
+  auto run = run_process({RESPONDER_BINARY, "--home", (dir / "incidents").string(), "run", playbook.string(), "-i",
+                          inventory.string(), "--var", "fleet=web", "--incident", "L1"});
+  INFO(run.out, run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(run.out.find("install responder") == std::string::npos);
+}
