@@ -71,3 +71,28 @@ TEST_CASE("plan names the hosts a templated targets: resolves to, not the templa
   CHECK(run.exit_code == 0);
   CHECK(run.out.find("install responder") == std::string::npos);
 }
+
+TEST_CASE("responder incidents lists every incident with its state, and says so when a journal is broken") {
+  TempDir dir;
+  std::string home = (dir / "incidents").string();
+  auto none = run_process({RESPONDER_BINARY, "--home", home, "incidents"});
+  CHECK(none.exit_code == 0);
+  CHECK(none.out.find("no incidents in") != std::string::npos);
+  auto playbook = dir.write("p.yaml", "name: listed\nstages:\n  evaluate:\n    - id: n\n      module: note.add\n"
+                                      "      with: {text: hi}\n");
+  for (std::string id : {"A-1", "B-2"})
+    REQUIRE(run_process({RESPONDER_BINARY, "--home", home, "run", playbook.string(), "--incident", id}).exit_code == 0);
+  // Break B-2's chain: one changed byte in its first record.
+  auto journal = dir / "incidents" / "B-2" / "journal.jsonl";
+  std::string text = slurp(journal);
+  text[text.find("listed")] = 'L';
+  std::ofstream(journal, std::ios::binary | std::ios::trunc) << text;
+  auto r = run_process({RESPONDER_BINARY, "--home", home, "incidents"});
+  INFO(r.out, r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("A-1       listed") != std::string::npos);
+  CHECK(r.out.find("completed") != std::string::npos);
+  CHECK(r.out.find("JOURNAL BROKEN") != std::string::npos);
+  auto json = run_process({RESPONDER_BINARY, "--home", home, "--json", "incidents"});
+  CHECK(json.out.find("\"incident\":\"A-1\",\"playbook\":\"listed\",\"state\":\"completed\"") != std::string::npos);
+}
