@@ -96,3 +96,20 @@ TEST_CASE("responder incidents lists every incident with its state, and says so 
   auto json = run_process({RESPONDER_BINARY, "--home", home, "--json", "incidents"});
   CHECK(json.out.find("\"incident\":\"A-1\",\"playbook\":\"listed\",\"state\":\"completed\"") != std::string::npos);
 }
+
+TEST_CASE("responder modules lists the modules from their schemas, and one module's parameters") {
+  auto all = run_process({RESPONDER_BINARY, "modules"});
+  CHECK(all.exit_code == 0);
+  for (std::string name : {"firewall.block", "evidence.collect", "containment.undo", "report.write", "note.add"})
+    CHECK_MESSAGE(all.out.find("\n" + name + " ") != std::string::npos, name);
+  auto one = run_process({RESPONDER_BINARY, "modules", "firewall.block"});
+  CHECK(one.exit_code == 0);
+  CHECK(one.out.find("stages: isolate-and-contain") != std::string::npos);
+  CHECK(one.out.find("    addresses: ") != std::string::npos);
+  auto json = run_process({RESPONDER_BINARY, "--json", "modules", "note.add"});
+  CHECK(json.out.find("\"module\":\"note.add\"") != std::string::npos);
+  CHECK(json.out.find("\"params\":[{\"name\":\"text\"") != std::string::npos);
+  auto typo = run_process({RESPONDER_BINARY, "modules", "firewall.blok"});
+  CHECK(typo.exit_code == 2);
+  CHECK(typo.err.find("did you mean 'firewall.block'?") != std::string::npos);
+}
