@@ -1,9 +1,11 @@
 // wait: pause for a duration or until a moment. The end time is fixed when the
 // step is planned and journaled, so a resumed run waits only what is left.
+#include <optional>
 #include <thread>
 
 #include "responder/clock.h"
 #include "responder/duration.h"
+#include "responder/journal.h"
 #include "responder/record_module.h"
 
 namespace responder {
@@ -22,13 +24,33 @@ Result<SystemTime> end_time(const json::object& params, SystemTime from) {
   return end;
 }
 
+// The end this step's first journaled plan fixed in this incident, if any.
+std::optional<SystemTime> first_planned_end(StepContext& context) {
+  if (!context.incident) return std::nullopt;
+  auto journal = context.incident->journal();
+  if (!journal) return std::nullopt;
+  for (auto& r : journal->records) {
+    if (r.kind != "step.planned" || r.text("step") != context.step_id) continue;
+    auto* detail = r.fields.if_contains("detail");
+    auto* until = detail && detail->is_object() ? detail->get_object().if_contains("until") : nullptr;
+    if (!until || !until->is_string()) return std::nullopt;
+    auto parsed = parse_rfc3339(until->get_string());
+    return parsed ? std::optional<SystemTime>(*parsed) : std::nullopt;
+  }
+  return std::nullopt;
+}
+
 class Wait final : public RecordModule {
  public:
   std::string_view name() const override { return "wait"; }
 
-  Result<PlanResult> plan(const json::object& params, StepContext&) const override {
+  Result<PlanResult> plan(const json::object& params, StepContext& context) const override {
     auto end = end_time(params, std::chrono::system_clock::now());
     if (!end) return end.error();
+    // Planned again after an interruption (Ctrl-C, then resume), the wait
+    // ends when it was first journaled to end, as after kill -9: a resume
+    // never moves the deadline.
+    if (auto first = first_planned_end(context)) end = *first;
     PlanResult plan;
     plan.detail["until"] = format_rfc3339(*end);
     plan.changes.push_back("nothing changes; the playbook pauses until " + format_rfc3339(*end));
