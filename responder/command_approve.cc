@@ -206,6 +206,8 @@ void setup_approve(CLI::App& command, const GlobalOptions& globals, CommandActio
       ->type_name("FILE");
   command.add_option("--request", o->request, "the signed text (default: the --signature file without .sig)")
       ->type_name("FILE");
+  command.footer("Examples:\n  responder approve INC-42 block-attacker --as alice --key ~/.ssh/id_ed25519\n"
+                 "  responder approve INC-42 block-attacker --as alice --print-request > req.txt   (sign elsewhere)");
   action = [o, &globals] { return approve(globals, *o); };
 }
 

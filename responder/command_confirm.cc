@@ -68,6 +68,7 @@ void setup_confirm(CLI::App& command, const GlobalOptions& globals, CommandActio
   auto args = std::make_shared<std::array<std::string, 2>>();
   command.add_option("incident", (*args)[0], "incident id")->required()->type_name("ID");
   command.add_option("step", (*args)[1], "the step whose dead-man switch to disarm")->required()->type_name("STEP");
+  command.footer("Example:\n  responder confirm INC-42 isolate-host   (keep the change past its confirm_within)");
   action = [args, &globals] { return confirm(globals, (*args)[0], (*args)[1]); };
 }
 

@@ -230,6 +230,8 @@ void setup_hosts(CLI::App& command, const GlobalOptions& globals, CommandAction&
       "Exit 0 when every host has this version, 1 when any has not, 2 for bad input.\n\n"
       "Example:\n  responder hosts prepare 'web*' -i hosts.ini --package build/responder_" +
       std::string(targets::responder_version()) + "_amd64.deb --incident INC-7");
+  command.footer("Examples:\n  responder hosts 'web*:!web03' -i hosts.ini\n"
+                 "  responder hosts prepare web -i hosts.ini --package build/responder_0.1.0_amd64.deb");
   action = [options, prepare_options, prepare, &globals] {
     if (prepare->parsed()) return prepare_hosts(globals, *options, *prepare_options);
     return list_hosts(globals, *options);

@@ -107,6 +107,8 @@ void setup_journal(CLI::App& command, const GlobalOptions& globals, CommandActio
                      "a head printed earlier by run or status (repeatable): prove the journal still holds that record")
       ->type_name("SEQ:SHA256");
   command.add_flag("--force", options->force, "print a journal that fails verification anyway; every line says so");
+  command.footer("Examples:\n  responder journal INC-42 --verify\n"
+                 "  responder journal INC-42 --verify --witness 57:3f1c...   (the head `run` printed)");
   action = [options, &globals] { return journal(globals, *options); };
 }
 

@@ -249,6 +249,9 @@ void setup(CLI::App& command, const GlobalOptions& globals, CommandAction& actio
   command.add_flag("-v,--verbose", options->verbose,
                    "also print what each step's plan journals (a firewall step's nftables transaction, one command a line)");
   targets::add_target_options(command, options->targets);
+  command.footer("Examples:\n"
+                 "  responder plan playbooks/targeted-intrusion.yaml --var attacker=203.0.113.7 --var capture=attack.pcap\n"
+                 "  responder plan fleet.yaml -i hosts.ini --var attacker=203.0.113.7 --verbose");
   action = [options, &globals] { return plan(globals, *options); };
 }
 

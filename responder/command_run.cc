@@ -253,6 +253,10 @@ void setup_run(CLI::App& command, const GlobalOptions& globals, CommandAction& a
   command.add_option("--incident", options->incident, "incident id; its journal goes to HOME/ID/")->required()->type_name("ID");
   command.add_option("--var", options->vars, "set a playbook variable (repeatable)")->type_name("K=V");
   targets::add_target_options(command, options->targets);
+  command.footer("Examples:\n"
+                 "  responder run playbooks/targeted-intrusion.yaml --incident INC-42 --var attacker=203.0.113.7 "
+                 "--var capture=attack.pcap\n"
+                 "  responder run fleet.yaml --incident INC-43 -i hosts.ini --limit 'web:!web03' --var attacker=203.0.113.7");
   action = [options, &globals] { return run(globals, *options); };
 }
 
@@ -264,6 +268,8 @@ void setup_resume(CLI::App& command, const GlobalOptions& globals, CommandAction
   command.add_flag("--reconcile", *reconcile,
                    "first re-apply changes the journal says are in force and someone removed (e.g. a flushed firewall)");
   targets::add_target_options(command, *target_options);
+  command.footer("Examples:\n  responder resume INC-42              (after Ctrl-C, exit 4, or a crash)\n"
+                 "  responder resume INC-42 --reconcile  (check every change in force against the system first)");
   action = [id, reconcile, target_options, &globals] { return resume(globals, *id, *reconcile, *target_options); };
 }
 

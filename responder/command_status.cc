@@ -197,6 +197,7 @@ void setup_status(CLI::App& command, const GlobalOptions& globals, CommandAction
   auto force = std::make_shared<bool>(false);
   command.add_option("incident", *id, "incident id")->required()->type_name("ID");
   command.add_flag("--force", *force, "show a journal that fails verification anyway; every line says so");
+  command.footer("Examples:\n  responder status INC-42\n  responder --json status INC-42");
   action = [id, force, &globals] { return status(globals, *id, *force); };
 }
 

@@ -59,6 +59,8 @@ void setup_undo(CLI::App& command, const GlobalOptions& globals, CommandAction& 
   auto host = std::make_shared<std::string>();
   command.add_option("--step", *steps, "undo only this step (repeatable); default all")->type_name("STEP");
   command.add_option("--host", *host, "undo only on this host (of steps with targets:)")->type_name("HOST");
+  command.footer("Examples:\n  responder undo INC-42                        (everything in force, newest first)\n"
+                 "  responder undo INC-42 --step block-attacker --host web02");
   action = [id, steps, host, &globals] { return undo(globals, *id, *steps, *host); };
 }
 

@@ -13,6 +13,7 @@ namespace {
 void setup(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {
   auto files = std::make_shared<std::vector<std::string>>();
   command.add_option("playbooks", *files, "playbook files to check")->required()->type_name("PLAYBOOK");
+  command.footer("Example:\n  responder validate playbooks/*.yaml   (every error as FILE:LINE:COL, exit 2)");
   action = [files, &globals] {
     bool all_ok = true;
     for (auto& file : *files) {

@@ -281,6 +281,8 @@ void setup(CLI::App& command, const GlobalOptions& globals, CommandAction& actio
   custody->add_option("--as", args->as, "who takes or hands over the evidence");
   custody->add_flag("--force", args->force, "print the custody log even when the incident's journal fails verification");
 
+  command.footer("Examples:\n  responder evidence verify INC-42 --fingerprint 9f2c...\n"
+                 "  responder evidence export INC-42 --out INC-42.tar --why \"for the prosecutor\"");
   action = [&globals, args, list, verify, exp, custody]() -> int {
     auto env = open_environment(globals);
     if (!env) return report_error(env.error());

@@ -22,6 +22,7 @@ void setup(CLI::App& command, const GlobalOptions& globals, CommandAction& actio
   command.add_option("CAPTURE", args->captures, "pcap or pcapng files, read as one capture")->required();
   // Accepted here too, so that `analyze --json` reads naturally.
   command.add_flag("--json", args->json, "print the conclusion as one JSON object");
+  command.footer("Examples:\n  responder analyze attack.pcap\n  responder analyze attack.pcap --json");
   action = [args, &globals]() -> int {
     std::vector<std::filesystem::path> files(args->captures.begin(), args->captures.end());
     auto finding = analyze_captures(files);

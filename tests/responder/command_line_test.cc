@@ -113,3 +113,20 @@ TEST_CASE("responder modules lists the modules from their schemas, and one modul
   CHECK(typo.exit_code == 2);
   CHECK(typo.err.find("did you mean 'firewall.block'?") != std::string::npos);
 }
+
+TEST_CASE("every command's --help shows at least one example") {
+  auto listing = run_process({RESPONDER_BINARY, "zzzz"});
+  auto at = listing.err.find("commands: ");
+  REQUIRE(at != std::string::npos);
+  std::string names = listing.err.substr(at + 10, listing.err.find('\n', at) - at - 10);
+  std::size_t count = 0;
+  for (std::size_t start = 0; start < names.size();) {
+    auto comma = names.find(", ", start);
+    std::string name = names.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? names.size() : comma + 2;
+    auto help = run_process({RESPONDER_BINARY, name, "--help"});
+    CHECK_MESSAGE(help.out.find("Example") != std::string::npos, name);
+    ++count;
+  }
+  CHECK(count >= 15);
+}
