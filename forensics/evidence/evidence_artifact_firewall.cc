@@ -27,6 +27,12 @@ void read_firewall(const ArtifactRequest&, const ArtifactEmit& emit) {
     emit(std::move(e));
     return;
   }
+  // An empty ruleset is an observation, not a failure: libnftables prints
+  // nothing at all for it.
+  if (out.find_first_not_of(" \t\r\n") == std::string::npos) {
+    emit(json::object{{"ruleset", "empty"}, {"note", "nft list ruleset printed nothing: no table is loaded"}});
+    return;
+  }
   try {
     auto doc = parse_json(out);
     for (auto& element : doc.at("nftables").as_array())
