@@ -3,6 +3,7 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "forensics/evidence/evidence_digest.h"
 
@@ -16,6 +17,18 @@ std::string raw_fingerprint(EVP_PKEY* key) {
   size_t len = sizeof raw;
   if (EVP_PKEY_get_raw_public_key(key, raw, &len) != 1) return "";
   return sha256_hex(std::string_view(reinterpret_cast<const char*>(raw), len));
+}
+
+// What `openssl pkey -pubin -in seal.pub -outform DER | sha256sum` prints:
+// the SHA-256 of the DER SubjectPublicKeyInfo.
+std::string spki_fingerprint(EVP_PKEY* key) {
+  if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) return "";
+  unsigned char* der = nullptr;
+  int length = i2d_PUBKEY(key, &der);
+  if (length <= 0) return "";
+  std::string fp = sha256_hex(std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length)));
+  OPENSSL_free(der);
+  return fp;
 }
 
 EVP_PKEY* read_public(std::string_view pem) {
@@ -63,7 +76,7 @@ std::string Ed25519Key::public_pem() const {
   return pem;
 }
 
-std::string Ed25519Key::fingerprint() const { return raw_fingerprint(as_key(key_)); }
+std::string Ed25519Key::fingerprint() const { return spki_fingerprint(as_key(key_)); }
 
 Result<std::string> Ed25519Key::sign(std::string_view message) const {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -97,6 +110,15 @@ Status verify_ed25519(std::string_view public_pem, std::string_view message, std
 }
 
 Result<std::string> public_key_fingerprint(std::string_view public_pem) {
+  EVP_PKEY* key = read_public(public_pem);
+  if (!key) return failure("not a PEM public key");
+  std::string fp = spki_fingerprint(key);
+  EVP_PKEY_free(key);
+  if (fp.empty()) return failure("not an Ed25519 public key");
+  return fp;
+}
+
+Result<std::string> raw_key_fingerprint(std::string_view public_pem) {
   EVP_PKEY* key = read_public(public_pem);
   if (!key) return failure("not a PEM public key");
   std::string fp = raw_fingerprint(key);

@@ -27,7 +27,8 @@ class Ed25519Key {
 
   // SubjectPublicKeyInfo PEM ("-----BEGIN PUBLIC KEY-----").
   std::string public_pem() const;
-  // Lowercase hex SHA-256 of the 32 raw public key bytes.
+  // Lowercase hex SHA-256 of the DER SubjectPublicKeyInfo, as
+  // `openssl pkey -pubin -in seal.pub -outform DER | sha256sum` prints it.
   std::string fingerprint() const;
   // The 64-byte signature.
   Result<std::string> sign(std::string_view message) const;
@@ -42,5 +43,8 @@ class Ed25519Key {
 Status verify_ed25519(std::string_view public_pem, std::string_view message, std::string_view signature);
 // Fingerprint (as above) of a PEM public key.
 Result<std::string> public_key_fingerprint(std::string_view public_pem);
+// The SHA-256 of the 32 raw key bytes: what seals made before 0.1.0 named
+// their key by; still accepted when checking those bundles.
+Result<std::string> raw_key_fingerprint(std::string_view public_pem);
 
 }  // namespace responder::evidence

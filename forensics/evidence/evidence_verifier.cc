@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -195,14 +196,21 @@ VerifyReport verify_evidence(const std::filesystem::path& dir, const VerifyOptio
     if (!sig) out.broken("seal.sig", "missing: the signature has been removed");
     if (pub && sig && !seal_text.empty()) {
       auto fingerprint = public_key_fingerprint(*pub);
+      auto raw = raw_key_fingerprint(*pub);
       std::string named = text_field(seal, "public_key_sha256");
+      // Bundles sealed by earlier builds name the key by its raw bytes' hash.
+      auto is_this_key = [&](const std::string& fp) {
+        std::string lower = fp;
+        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return lower == *fingerprint || (raw && lower == *raw);
+      };
       if (!fingerprint) {
         out.broken("seal.pub", "not an Ed25519 public key: " + fingerprint.error().message);
       } else {
-        if (*fingerprint != named)
+        if (!is_this_key(named))
           out.broken("seal.pub", "public key swapped: its fingerprint " + short_hash(*fingerprint) +
                                      " is not the key the seal names (" + short_hash(named) + ")");
-        if (!options.expected_fingerprint.empty() && *fingerprint != options.expected_fingerprint)
+        if (!options.expected_fingerprint.empty() && !is_this_key(options.expected_fingerprint))
           out.broken("seal.pub", "public key " + short_hash(*fingerprint) +
                                      " is not the key kept apart from the bundle (" +
                                      short_hash(options.expected_fingerprint) + ")");

@@ -142,6 +142,21 @@ TEST_CASE("tamper: a bundle re-signed with another key is caught by the fingerpr
   CHECK(caught(report, "seal.pub", "not the key kept apart"));
 }
 
+TEST_CASE("a bundle sealed under the older raw-key fingerprint still verifies, by either name of its key") {
+  Incident incident;
+  make_sealed_bundle(incident);
+  auto dir = incident.evidence();
+  auto pub = read_file(dir / "seal.pub");
+  auto spki = *public_key_fingerprint(pub), raw = *raw_key_fingerprint(pub);
+  auto options = copy_options();
+  options.expected_fingerprint = raw;
+  CHECK(verify_evidence(dir, options).holds());
+  options.expected_fingerprint = spki;
+  CHECK(verify_evidence(dir, options).holds());
+  options.expected_fingerprint = std::string(64, 'b');
+  CHECK_FALSE(verify_evidence(dir, options).holds());
+}
+
 TEST_CASE("tamper: a write-once attribute removed from a live store is named") {
   Incident incident;
   if (auto why = write_once_unavailable(incident.home.root); !why.empty()) {
