@@ -92,7 +92,6 @@ bool unknown_command(int argc, char** argv) {
 }
 
 int parse_and_run(int argc, char** argv) {
-  if (unknown_command(argc, argv)) return kExitBadInput;
   CLI::App app{"responder — run incident-response playbooks, contain attacks, keep the evidence", "responder"};
   app.set_version_flag("--version", std::string("responder ") + kResponderVersion);
   app.require_subcommand(1);
@@ -112,6 +111,9 @@ int parse_and_run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // Only when CLI11 found no command (a value list such as --allow A B
+    // may hold words that are no command).
+    if (app.get_subcommands().empty() && e.get_exit_code() != 0 && unknown_command(argc, argv)) return kExitBadInput;
     int code = app.exit(e);
     return code == 0 ? kExitSuccess : kExitBadInput;
   }

@@ -21,17 +21,19 @@ namespace {
 struct ReportOptions {
   std::string id, format = "md", out, review;
   bool force = false, overwrite = false;
+  bool format_given = false;  // --format on the command line
 };
 
 // Where a report may go: a new file, or with --overwrite an existing regular
 // one; never a link, a device or a directory, and never inside the incident
 // home, whose journals and evidence a typo must not replace.
 Status check_destination(const std::filesystem::path& out, bool overwrite, const std::filesystem::path& home) {
-  std::error_code ec;
+  std::error_code ec_where, ec_home;
   auto parent = out.parent_path().empty() ? std::filesystem::path(".") : out.parent_path();
-  auto where = std::filesystem::weakly_canonical(std::filesystem::absolute(parent, ec), ec);
-  auto incidents = std::filesystem::weakly_canonical(std::filesystem::absolute(home, ec), ec);
-  if (!ec && !incidents.empty()) {
+  auto where = std::filesystem::weakly_canonical(std::filesystem::absolute(parent, ec_where), ec_where);
+  auto incidents = std::filesystem::weakly_canonical(std::filesystem::absolute(home, ec_home), ec_home);
+  if (ec_where) return bad_input("--out " + out.string() + ": cannot resolve its folder: " + ec_where.message());
+  if (!ec_home && !incidents.empty()) {
     auto [in_home, _] = std::mismatch(incidents.begin(), incidents.end(), where.begin(), where.end());
     if (in_home == incidents.end())
       return bad_input("--out " + out.string() + " is inside the incident home " + home.string() +
@@ -48,7 +50,7 @@ Status check_destination(const std::filesystem::path& out, bool overwrite, const
 int report(const GlobalOptions& globals, const ReportOptions& given) {
   ReportOptions options = given;
   // --json asks every command for JSON: the report's JSON is its document.
-  if (globals.json && options.format == "md") options.format = "json";
+  if (globals.json && !options.format_given) options.format = "json";
   if (options.format == "pdf" && options.out.empty())
     return report_error(bad_input("--format pdf needs --out FILE.pdf"));
   ReviewInput review;
@@ -106,7 +108,7 @@ int report(const GlobalOptions& globals, const ReportOptions& given) {
 void setup_report(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {
   auto options = std::make_shared<ReportOptions>();
   command.add_option("incident", options->id, "incident id")->required()->type_name("ID");
-  command.add_option("--format", options->format, "md (default), html, json, or pdf (through headless Chromium)")
+  auto* format = command.add_option("--format", options->format, "md (default), html, json, or pdf (through headless Chromium)")
       ->check(CLI::IsMember({"md", "html", "json", "pdf"}))
       ->type_name("FORMAT");
   command.add_option("-o,--out", options->out, "write the report to FILE (default: standard output; pdf needs it)")
@@ -121,7 +123,10 @@ void setup_report(CLI::App& command, const GlobalOptions& globals, CommandAction
   command.footer("Examples:\n"
                  "  responder report INC-7 --format html --out INC-7.html --review costs.yaml\n"
                  "  responder report INC-7 --format pdf --out INC-7.pdf");
-  action = [options, &globals] { return report(globals, *options); };
+  action = [options, format, &globals] {
+    options->format_given = format->count() > 0;
+    return report(globals, *options);
+  };
 }
 
 const CommandRegistration report_registration{

@@ -76,7 +76,14 @@ Status write_new_file(const std::filesystem::path& path, std::string_view text, 
 }
 
 Result<std::string> read_text_file(const std::filesystem::path& path, std::uint64_t limit) {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer that never comes.
+  // A device is never opened (opening some has effects of its own), and the
+  // file opened must be the regular file looked at.
+  struct stat seen {};
+  if (::stat(path.c_str(), &seen) != 0) return failure("cannot read " + path.string() + ": " + errno_text());
+  if (!S_ISREG(seen.st_mode))
+    return bad_input("cannot read " + path.string() + ": " +
+                     (S_ISDIR(seen.st_mode) ? "it is a directory" : "it is not a regular file (a device, FIFO or socket)"));
+  // O_NONBLOCK: should it have become a FIFO since, opening must not wait.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return failure("cannot read " + path.string() + ": " + errno_text());
   struct stat st {};
@@ -85,7 +92,7 @@ Result<std::string> read_text_file(const std::filesystem::path& path, std::uint6
     ::close(fd);
     return failure("cannot read " + path.string() + ": " + why);
   }
-  if (!S_ISREG(st.st_mode)) {
+  if (!S_ISREG(st.st_mode) || st.st_dev != seen.st_dev || st.st_ino != seen.st_ino) {
     ::close(fd);
     return bad_input("cannot read " + path.string() + ": " +
                      (S_ISDIR(st.st_mode) ? "it is a directory" : "it is not a regular file (a device, FIFO or socket)"));

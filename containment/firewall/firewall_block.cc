@@ -10,6 +10,7 @@
 #include "containment/firewall/firewall_module.h"
 #include "containment/firewall/firewall_params.h"
 #include "containment/firewall/nft_layout.h"
+#include "responder/address_range.h"
 #include "responder/duration.h"
 
 namespace responder::firewall {
@@ -21,6 +22,24 @@ std::vector<Direction> directions(const json::object& params) {
   std::string d = params.if_contains("direction") ? std::string(params.at("direction").as_string()) : "in";
   if (d == "both") return {Direction::in, Direction::out};
   return {d == "out" ? Direction::out : Direction::in};
+}
+
+// The addresses and networks by name, as a responder checks them against
+// the alert: all of them when few, else the first few and how many.
+std::string named_targets(const BlockTargets& targets) {
+  std::vector<std::string> names;
+  for (auto& h : targets.hosts4) names.push_back(h.to_string());
+  for (auto& h : targets.hosts6) names.push_back(h.to_string());
+  for (auto* nets : {&targets.nets4, &targets.nets6})
+    for (auto& range : *nets) {
+      auto cidrs = prefixes_of(range);
+      names.push_back(cidrs.size() == 1 ? cidrs[0].to_string() : range.first.to_string() + "-" + range.last.to_string());
+    }
+  constexpr std::size_t kShown = 5;
+  std::string text;
+  for (std::size_t i = 0; i < names.size() && i < kShown; ++i) text += (i ? ", " : "") + names[i];
+  if (names.size() > kShown) text += ", ... (" + std::to_string(names.size()) + " addresses and networks in all)";
+  return text;
 }
 
 Result<FirewallDescription> describe_change(const json::object& params, const StepContext& context) {
@@ -82,7 +101,7 @@ Result<FirewallDescription> describe_change(const json::object& params, const St
       if (!exempt.keys.empty()) c.protective.push_back(std::move(exempt));
     }
 
-  std::string what = targets->count() > 0 ? std::to_string(targets->count()) + " address(es)/network(s)" : "every address";
+  std::string what = targets->count() > 0 ? named_targets(*targets) : "every address";
   std::string port_text;
   for (auto& p : ports)
     port_text += (port_text.empty() ? "" : ",") + std::to_string(p.first) + (p.first == p.last ? "" : "-" + std::to_string(p.last));
@@ -107,8 +126,11 @@ class FirewallBlock final : public FirewallModule {
     for (auto& b : d.change.batches) requested += b.keys.size();
     receipt.output["added"] = added.element_count();
     receipt.output["already_present"] = requested >= added.element_count() ? requested - added.element_count() : 0;
-    receipt.changes.push_back("added " + std::to_string(added.element_count()) + " element(s) to table inet responder" +
-                              (added.element_count() < requested ? " (the rest were already blocked by earlier steps)" : ""));
+    std::string sets;
+    for (auto& b : added.batches) sets += (sets.empty() ? "" : ", ") + b.set;
+    receipt.changes.push_back(std::to_string(added.element_count()) + " entr" + (added.element_count() == 1 ? "y" : "ies") +
+                              " in table inet responder" + (sets.empty() ? "" : " (sets " + sets + ")") +
+                              (added.element_count() < requested ? "; the rest were already blocked by earlier steps" : ""));
   }
 };
 

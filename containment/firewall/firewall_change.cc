@@ -166,6 +166,28 @@ Result<Built> build(const FirewallChange& change, const NftTableState& shape, co
   return b;
 }
 
+// One set key as a person writes it: 198.18.0.0/15, 10.0.0.1-10.0.0.9,
+// 203.0.113.7 . tcp . 22.
+std::string key_text(const json::value& key) {
+  if (key.is_string()) return std::string(key.get_string());
+  if (key.is_int64()) return std::to_string(key.get_int64());
+  if (key.is_object()) {
+    auto& o = key.get_object();
+    if (auto* e = o.if_contains("elem"); e && e->is_object() && e->get_object().contains("val"))
+      return key_text(e->get_object().at("val"));
+    if (auto* p = o.if_contains("prefix"); p && p->is_object() && p->get_object().contains("addr"))
+      return key_text(p->get_object().at("addr")) + "/" + key_text(p->get_object().if_contains("len") ? p->get_object().at("len") : json::value(""));
+    if (auto* r = o.if_contains("range"); r && r->is_array() && r->get_array().size() == 2)
+      return key_text(r->get_array()[0]) + "-" + key_text(r->get_array()[1]);
+    if (auto* c = o.if_contains("concat"); c && c->is_array()) {
+      std::string out;
+      for (auto& part : c->get_array()) out += (out.empty() ? "" : " . ") + key_text(part);
+      return out;
+    }
+  }
+  return to_json_text(key);
+}
+
 std::string examples(const std::vector<std::string>& keys) {
   std::string out;
   for (std::size_t i = 0; i < keys.size() && i < 3; ++i) out += (i ? ", " : "") + keys[i];
@@ -206,14 +228,28 @@ Result<PlanResult> plan_change(const FirewallChange& change, std::vector<std::st
         if (auto n = made[kind]) what += (what.empty() ? "" : ", ") + std::to_string(n) + " " + kind + (n == 1 ? "" : "s");
       plan.changes.push_back("set up in table inet responder: " + what);
     }
+    std::set<std::string> recorded;
     for (auto& batch : built->receipt.batches) {
+      recorded.insert(batch.set);
       std::vector<std::string> keys;
-      for (auto& k : batch.keys) keys.push_back(k.is_string() ? std::string(k.get_string()) : to_json_text(k));
-      plan.changes.push_back("add " + std::to_string(keys.size()) + " to set " + batch.set + ": " + examples(keys) +
-                             (batch.timed && built->receipt.timeout_s
-                                  ? " (removed by the kernel after " + std::to_string(*built->receipt.timeout_s) + " s)"
-                                  : ""));
+      for (auto& k : batch.keys) keys.push_back(key_text(k));
+      plan.changes.push_back("add " + std::to_string(keys.size()) + " to set " + batch.set + ": " + examples(keys));
     }
+    // What the step adds to keep reachable (management ranges, this host's
+    // own SSH peer): part of the transaction, not of the receipt.
+    for (auto& c : built->txn.commands())
+      for (auto& [verb, body] : c.as_object()) {
+        auto* element = body.is_object() ? body.get_object().if_contains("element") : nullptr;
+        if (!element || !element->is_object()) continue;
+        auto* name = element->get_object().if_contains("name");
+        auto* elems = element->get_object().if_contains("elem");
+        if (!name || !name->is_string() || !elems || !elems->is_array() || recorded.count(std::string(name->get_string())))
+          continue;
+        std::vector<std::string> keys;
+        for (auto& k : elems->get_array()) keys.push_back(key_text(k));
+        plan.changes.push_back("add " + std::to_string(keys.size()) + " to set " + std::string(name->get_string()) + ": " +
+                               examples(keys) + " (never blocked: kept reachable)");
+      }
     plan.changes.push_back("as one nftables transaction of " + std::to_string(built->txn.commands().size()) +
                            " commands: all of it or none of it (plan --verbose lists them)");
   }

@@ -213,7 +213,7 @@ Result<std::vector<const Host*>> match_term(const Inventory& inventory, const st
   std::vector<const Host*> picked;
   if (subscript->end && *subscript->end != 0) {
     long long end = *subscript->end == -1 ? size - 1 : *subscript->end;
-    long long from = std::min(subscript->start, size), to = std::min(end + 1, size);
+    long long from = std::min(subscript->start, size), to = end >= size - 1 ? size : end + 1;
     if (to <= from) return std::vector<const Host*>{};
     picked.assign(out.begin() + from, out.begin() + to);
   } else {

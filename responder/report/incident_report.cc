@@ -10,6 +10,7 @@
 
 #include "responder/address.h"
 #include "responder/approval_tally.h"
+#include "responder/approvers.h"
 #include "responder/clock.h"
 #include "responder/journal_record_kind.h"
 
@@ -448,7 +449,7 @@ class ReportBuilder {
         for (auto& rf : tally.refused)
           if (rf.seq == r->seq) refused = rf.reason;
         entry["authenticated"] = tally.authenticated;
-        if (refused.empty() && !counted_already.insert({step, r->text("by")}).second)
+        if (refused.empty() && !counted_already.insert({step, normalise_approver_name(r->text("by"))}).second)
           refused = "already counted: " + r->text("by") + " approved this step before";
         entry["counted"] = refused.empty();
         entry["refused_because"] = text_or_null(refused);

@@ -124,6 +124,12 @@ int serve(const GlobalOptions& globals) {
   }
   auto request = request_from_json(value);
   if (!request) return answer(refused_request(request.error()));
+  // Another version is refused before its attachment is taken in.
+  if (request->version != responder_version()) {
+    StepAnswer refused = version_refusal(request->version);
+    refused.identity = this_host_identity();
+    return answer(refused);
+  }
   // The attachment is here and checked before anything may act on it.
   std::unique_ptr<StagedAttachment> attachment;
   if (request->attachment) {

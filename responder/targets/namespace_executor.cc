@@ -68,6 +68,14 @@ class NamespaceExecutor final : public Executor {
                     EvidenceArrivals* arrivals = nullptr) override {
     const auto began = std::chrono::steady_clock::now();
     Execution e;
+    // Nothing is started for a request whose attachment is not what it
+    // announces: the far side would wait for bytes that never come.
+    if (auto fits = check_attachment(request); !fits) {
+      e.reached = true;
+      e.answer.version = std::string(responder_version());
+      e.answer.error = fits.error();
+      return e;
+    }
     const std::string host = target_.name.empty() ? describe() : target_.name;
     OpenFiles files;
     StepProgram program;
@@ -133,7 +141,7 @@ class NamespaceExecutor final : public Executor {
     }
     auto exchange = channel->exchange(to_json_text(request_to_json(request)), progress, deadline,
                                       std::chrono::seconds(2), options_.stop, arrivals,
-                                      request.attachment_bytes.get());
+                                      attachment_to_send(request));
     Execution result = execution_from(exchange, host, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - began));
     if (result.reached)
       if (auto fits = answer_fits(request, result.answer); !fits) {

@@ -128,6 +128,14 @@ class SshExecutor final : public Executor {
                     EvidenceArrivals* arrivals = nullptr) override {
     const auto began = std::chrono::steady_clock::now();
     Execution e;
+    // Nothing is started for a request whose attachment is not what it
+    // announces: the far side would wait for bytes that never come.
+    if (auto fits = check_attachment(request); !fits) {
+      e.reached = true;
+      e.answer.version = std::string(responder_version());
+      e.answer.error = fits.error();
+      return e;
+    }
     if (auto ok = check_ssh_target(target_, options_.ssh_options); !ok) {
       e.unreachable_why = ok.error().message;
       return e;
@@ -155,7 +163,7 @@ class SshExecutor final : public Executor {
     }
     auto exchange = channel->exchange(to_json_text(request_to_json(request)), progress, deadline,
                                       std::chrono::seconds(2), options_.stop, arrivals,
-                                      request.attachment_bytes.get());
+                                      attachment_to_send(request));
     auto allowed = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - began);
     if (!exchange.answer && !exchange.deadline_passed) {
       // ssh's own failures: it never got a far side to run the step.

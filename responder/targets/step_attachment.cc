@@ -98,10 +98,12 @@ Result<std::unique_ptr<StagedAttachment>> receive_attachment(const AttachmentHea
   while (left > 0) {
     ssize_t n = ::read(fd, buffer.data(), static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size())));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return bad_input(std::string("cannot read the attachment: ") + std::strerror(errno));
+    if (n < 0) return failure(std::string("cannot read the attachment: ") + std::strerror(errno));
+    // The controller stopped sending (Ctrl-C, its deadline, a lost link):
+    // an interruption to try again, not bad input.
     if (n == 0)
-      return bad_input("the attachment ended after " + std::to_string(header.size - left) + " of its " +
-                       std::to_string(header.size) + " bytes; nothing was run");
+      return interruption("the attachment ended after " + std::to_string(header.size - left) + " of its " +
+                          std::to_string(header.size) + " bytes; nothing was run");
     if (auto w = writer.write(buffer.data(), static_cast<std::size_t>(n)); !w) return w.error();
     left -= static_cast<std::uint64_t>(n);
   }

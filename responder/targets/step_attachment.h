@@ -15,7 +15,8 @@
 namespace responder::targets {
 
 // A received file in a directory of its own (mode 0700) under the temporary
-// directory ($TMPDIR, else /tmp); both are removed with this object.
+// directory (std::filesystem::temp_directory_path: $TMPDIR and the like,
+// else /tmp); both are removed with this object.
 class StagedAttachment {
  public:
   StagedAttachment(std::filesystem::path dir, std::filesystem::path file, std::string sha256, std::uint64_t size)
@@ -37,8 +38,9 @@ class StagedAttachment {
 // Reads exactly `header.size` bytes, first from the front of `already_read`
 // (what was read past the request's line; the bytes taken are removed from
 // it), then from `fd`, into a new staged file, hashing them as they arrive.
-// Bad input, with nothing left behind, when the input ends early, a read or
-// write fails, or the bytes' SHA-256 is not `header.sha256`.
+// Nothing is left behind on error: an interruption when the input ends
+// early (the controller stopped), bad input when the bytes' SHA-256 is not
+// `header.sha256`, a failure when a read or write fails.
 Result<std::unique_ptr<StagedAttachment>> receive_attachment(const AttachmentHeader& header, std::string& already_read,
                                                              int fd);
 

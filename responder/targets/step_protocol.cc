@@ -99,6 +99,23 @@ json::object identity_json(const HostIdentity& id) { return {{"hostname", id.hos
 
 }  // namespace
 
+const std::string* attachment_to_send(const StepRequest& request) {
+  if (!request.attachment || !request.attachment_bytes) return nullptr;
+  return request.attachment_bytes->size() == request.attachment->size ? request.attachment_bytes.get() : nullptr;
+}
+
+Status check_attachment(const StepRequest& request) {
+  if (!request.attachment) {
+    if (request.attachment_bytes) return failure("the request holds attachment bytes it does not announce");
+    return {};
+  }
+  if (!request.attachment_bytes) return failure("the request announces an attachment whose bytes are not at hand");
+  if (request.attachment_bytes->size() != request.attachment->size)
+    return failure("the request announces " + std::to_string(request.attachment->size) + " attachment bytes and holds " +
+                   std::to_string(request.attachment_bytes->size()));
+  return {};
+}
+
 json::object request_to_json(const StepRequest& r) {
   json::object o{{"protocol", kStepProtocol},
                  {"version", r.version.empty() ? std::string(responder_version()) : r.version},

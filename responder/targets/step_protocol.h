@@ -107,6 +107,12 @@ struct StepAnswer {
 };
 
 json::object request_to_json(const StepRequest& request);
+// The bytes a transport sends after the request's line: the attachment's
+// when the request announces one and holds exactly that many, else none.
+// A request whose bytes do not fit its header is refused by
+// check_attachment before any transport starts.
+const std::string* attachment_to_send(const StepRequest& request);
+Status check_attachment(const StepRequest& request);
 // Bad input names the field that is missing or of the wrong type (an
 // attachment's hash that is not 64 lowercase hex digits, or a size that is 0
 // or above kMaxAttachment, among them).

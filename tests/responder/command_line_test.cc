@@ -11,7 +11,7 @@ TEST_CASE("a mistyped command says which command was likely meant, with exit 2")
   auto r = run_process({RESPONDER_BINARY, "--home", (dir / "incidents").string(), "stauts", "INC-1"});
   CHECK(r.exit_code == 2);
   CHECK_MESSAGE(r.err.find("unknown command 'stauts'; did you mean 'status'?") != std::string::npos, r.err);
-  CHECK(r.err.find("commands: validate, plan, run") != std::string::npos);
+  CHECK(r.err.find("commands: validate, modules, plan, run") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir / "incidents"));
 
   auto swapped = run_process({RESPONDER_BINARY, "--json", "plna", "x.yaml"});
@@ -129,4 +129,11 @@ TEST_CASE("every command's --help shows at least one example") {
     ++count;
   }
   CHECK(count >= 15);
+}
+
+TEST_CASE("words after a repeatable global option are its values, not a mistyped command") {
+  auto r = run_process({RESPONDER_BINARY, "--allow", "192.0.2.0/24", "198.51.100.0/24", "validate",
+                        (std::filesystem::path(RESPONDER_SOURCE_DIR) / "playbooks" / "ddos-flood.yaml").string()});
+  CHECK_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(r.err.find("unknown command") == std::string::npos);
 }
