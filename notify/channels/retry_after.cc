@@ -87,6 +87,12 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
   }
   auto when = http_date(std::string(value), now);
   if (!when) return std::nullopt;
+  // Compared in seconds first: a date far from now (year 4526, year 1) does
+  // not fit the clock's nanoseconds.
+  auto now_seconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (*when <= now_seconds) return std::chrono::milliseconds(0);
+  if (*when - now_seconds > std::chrono::duration_cast<std::chrono::seconds>(kLongestWait).count() + 1)
+    return std::chrono::duration_cast<std::chrono::milliseconds>(kLongestWait);
   auto wait = std::chrono::system_clock::time_point(std::chrono::seconds(*when)) - now;
   if (wait <= wait.zero()) return std::chrono::milliseconds(0);
   if (wait > kLongestWait) return std::chrono::duration_cast<std::chrono::milliseconds>(kLongestWait);

@@ -33,4 +33,14 @@ TEST_CASE("retry after that is neither form is nothing") {
   }
 }
 
+TEST_CASE("Retry-After dates far from now (year 4526, year 1900) are the longest wait or none, without overflow") {
+  auto now = std::chrono::system_clock::now();
+  auto far = parse_retry_after("Sun, 06 Nov 4526 08:49:37 GMT", now);
+  REQUIRE(far.has_value());
+  CHECK(*far == std::chrono::milliseconds(std::chrono::hours(24)));
+  auto past = parse_retry_after("Mon, 01 Jan 1900 00:00:00 GMT", now);
+  REQUIRE(past.has_value());
+  CHECK(past->count() == 0);
+}
+
 }  // namespace responder::notify
