@@ -13,6 +13,7 @@
 # connection: the cheapest step Ansible can take. Installs ansible-core from
 # Debian if it is missing.
 set -euo pipefail
+. "$(dirname "$0")/many_notes_playbook.sh"
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
 steps=${STEPS:-10000}
@@ -29,14 +30,7 @@ shm=$(mktemp -d /dev/shm/responder-bench.XXXXXX)
 trap 'rm -rf "$work" "$shm"' EXIT
 
 playbook="$work/many-notes.yaml"
-{
-  echo "name: many-notes"
-  echo "stages:"
-  echo "  evaluate:"
-  for ((i = 1; i <= steps; i++)); do
-    printf '    - id: n%d\n      module: note.add\n      with: {text: "note %d"}\n' "$i" "$i"
-  done
-} >"$playbook"
+write_many_notes_playbook "$steps" "$playbook"
 
 ansible_playbook="$work/many-debug.yml"
 {

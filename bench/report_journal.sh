@@ -12,6 +12,7 @@
 # it verifies) until it holds RECORDS records. Target: every format in
 # under 2 s.
 set -euo pipefail
+. "$(dirname "$0")/many_notes_playbook.sh"
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
 steps=200
@@ -22,14 +23,7 @@ command -v jq >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q
 
 work=$(mktemp -d /dev/shm/responder-report-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-{
-  echo "name: many-notes"
-  echo "stages:"
-  echo "  evaluate:"
-  for ((i = 1; i <= steps; i++)); do
-    printf '    - id: n%d\n      module: note.add\n      with: {text: "note %d"}\n' "$i" "$i"
-  done
-} >"$work/many-notes.yaml"
+write_many_notes_playbook "$steps" "$work/many-notes.yaml"
 "$responder" --home "$work/incidents" run "$work/many-notes.yaml" --incident BENCH >/dev/null
 journal="$work/incidents/BENCH/journal.jsonl"
 python3 - "$journal" "$wanted" <<'PY'
