@@ -4,12 +4,12 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
-#include <openssl/x509.h>
 
 #include <cctype>
 #include <memory>
 
 #include "responder/durable_file.h"
+#include "responder/public_key_fingerprint.h"
 #include "responder/sha256.h"
 
 namespace responder::release {
@@ -58,15 +58,6 @@ Result<Key> read_public_key(const std::filesystem::path& path) {
     return bad_input("the release public key " + path.string() + " is neither Ed25519 nor RSA");
   }
   return key;
-}
-
-std::string key_fingerprint(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  int length = i2d_PUBKEY(key, &der);
-  if (length <= 0) return "";
-  std::string fingerprint = sha256_hex(std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length)));
-  OPENSSL_free(der);
-  return fingerprint;
 }
 
 // The signature's raw bytes: the file as it is when it has the key's
@@ -135,9 +126,9 @@ Result<VerifiedArtifact> verify_artifact_signature(const std::filesystem::path& 
   } else {
     return refusal("the signature " + signature.string() + " of " + artifact.string() +
                    " does not verify under the release key " + public_key.string() + " (key SHA-256 " +
-                   key_fingerprint(key->get()) + "): the artifact is not what its signer signed");
+                   public_key_sha256(key->get()) + "): the artifact is not what its signer signed");
   }
-  verified.key_sha256 = key_fingerprint(key->get());
+  verified.key_sha256 = public_key_sha256(key->get());
   verified.artifact_sha256 = sha256_hex(*bytes);
   verified.artifact_size = bytes->size();
   verified.bytes = std::make_shared<const std::string>(std::move(*bytes));

@@ -3,9 +3,9 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "forensics/evidence/evidence_digest.h"
+#include "responder/public_key_fingerprint.h"
 
 namespace responder::evidence {
 namespace {
@@ -19,16 +19,9 @@ std::string raw_fingerprint(EVP_PKEY* key) {
   return sha256_hex(std::string_view(reinterpret_cast<const char*>(raw), len));
 }
 
-// What `openssl pkey -pubin -in seal.pub -outform DER | sha256sum` prints:
-// the SHA-256 of the DER SubjectPublicKeyInfo.
+// Ed25519 keys only: what a seal is signed with.
 std::string spki_fingerprint(EVP_PKEY* key) {
-  if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) return "";
-  unsigned char* der = nullptr;
-  int length = i2d_PUBKEY(key, &der);
-  if (length <= 0) return "";
-  std::string fp = sha256_hex(std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length)));
-  OPENSSL_free(der);
-  return fp;
+  return EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 ? public_key_sha256(key) : std::string();
 }
 
 EVP_PKEY* read_public(std::string_view pem) {
@@ -109,22 +102,23 @@ Status verify_ed25519(std::string_view public_pem, std::string_view message, std
   return {};
 }
 
-Result<std::string> public_key_fingerprint(std::string_view public_pem) {
+namespace {
+Result<std::string> fingerprint_of(std::string_view public_pem, std::string (*fingerprint)(EVP_PKEY*)) {
   EVP_PKEY* key = read_public(public_pem);
   if (!key) return failure("not a PEM public key");
-  std::string fp = spki_fingerprint(key);
+  std::string fp = fingerprint(key);
   EVP_PKEY_free(key);
   if (fp.empty()) return failure("not an Ed25519 public key");
   return fp;
 }
+}  // namespace
+
+Result<std::string> public_key_fingerprint(std::string_view public_pem) {
+  return fingerprint_of(public_pem, spki_fingerprint);
+}
 
 Result<std::string> raw_key_fingerprint(std::string_view public_pem) {
-  EVP_PKEY* key = read_public(public_pem);
-  if (!key) return failure("not a PEM public key");
-  std::string fp = raw_fingerprint(key);
-  EVP_PKEY_free(key);
-  if (fp.empty()) return failure("not an Ed25519 public key");
-  return fp;
+  return fingerprint_of(public_pem, raw_fingerprint);
 }
 
 }  // namespace responder::evidence
