@@ -70,9 +70,7 @@ printf '  ratio ansible/responder per step:    %8.1fx (disk)  %8.1fx (tmpfs)\n' 
 if command -v strace >/dev/null; then
   count_syncs() {
     local n=$1 book="$work/sync-$1.yaml"
-    { echo "name: sync-$n"; echo "stages:"; echo "  evaluate:"
-      for ((i = 1; i <= n; i++)); do printf '    - id: n%d\n      module: note.add\n      with: {text: "note %d"}\n' "$i" "$i"; done
-    } >"$book"
+    write_many_notes_playbook "$n" "$book"
     strace -f -qq -c -e trace=fsync,fdatasync -o "$work/strace-$n" "$responder" --home "$work/sync" run "$book" --incident "SYNC$n" >/dev/null 2>&1
     awk '$NF == "fsync" || $NF == "fdatasync" {n += $4} END {print n + 0}' "$work/strace-$n"
   }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <tuple>
 
@@ -158,6 +159,22 @@ std::string describe_exit(const std::vector<std::string>& argv, const ProgramRun
   if (auto nl = first.find('\n'); nl != std::string::npos) first.resize(nl);
   std::string how = run.exit_code < 0 ? "was killed by a signal" : "exited with " + std::to_string(run.exit_code);
   return "`" + command_text(argv) + "` " + how + (first.empty() ? "" : ": " + first);
+}
+
+std::string resolve_in_path(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
+  std::size_t at = 0;
+  while (at <= dirs.size()) {
+    std::size_t end = dirs.find(':', at);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(at, end - at);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    at = end + 1;
+  }
+  return {};
 }
 
 }  // namespace responder

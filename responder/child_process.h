@@ -30,4 +30,10 @@ Result<ProgramRun> run_program(const std::vector<std::string>& argv, std::string
 // for error messages.
 std::string describe_exit(const std::vector<std::string>& argv, const ProgramRun& run);
 
+// The executable `name` as execvp would find it in PATH (PATH unset: the
+// default /usr/local/bin:/usr/bin:/bin; an empty entry is the current
+// directory); `name` itself when it holds a '/'; empty when there is none.
+// Done before fork: the child of a process with threads must not search.
+std::string resolve_in_path(const std::string& name);
+
 }  // namespace responder

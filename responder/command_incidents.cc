@@ -100,7 +100,7 @@ int incidents(const GlobalOptions& globals) {
   for (auto& l : lines) {
     id_width = std::max(id_width, one_line(l.id).size());
     playbook_width = std::max(playbook_width, one_line(l.playbook).size() + (l.drill ? 8 : 0));
-    state_width = std::max(state_width, l.state.size());
+    state_width = std::max(state_width, one_line(l.state).size());
   }
   auto pad = [](std::string text, std::size_t width) {
     if (text.size() < width) text.append(width - text.size(), ' ');
@@ -111,8 +111,8 @@ int incidents(const GlobalOptions& globals) {
   for (auto& l : lines) {
     std::string runner = !l.runner_alive ? "?" : *l.runner_alive ? "alive" : "-";
     std::cout << pad(one_line(l.id), id_width) << "  " << pad(one_line(l.playbook) + (l.drill ? " (drill)" : ""), playbook_width)
-              << "  " << pad(l.state, state_width) << "  " << pad(short_time(l.started), 19) << "  "
-              << pad(short_time(l.last), 19) << "  " << pad(std::to_string(l.in_force), 8) << "  " << runner << "\n";
+              << "  " << pad(one_line(l.state), state_width) << "  " << pad(one_line(short_time(l.started)), 19) << "  "
+              << pad(one_line(short_time(l.last)), 19) << "  " << pad(std::to_string(l.in_force), 8) << "  " << runner << "\n";
     if (!l.problem.empty()) std::cout << "  " << one_line(l.problem) << "\n";
   }
   return kExitSuccess;

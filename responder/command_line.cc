@@ -9,6 +9,7 @@
 #include "responder/command.h"
 #include "responder/diagnostic.h"
 #include "responder/exit_code.h"
+#include "responder/json.h"
 #include "responder/message_text.h"
 #include "responder/schema_catalog.h"
 #include "responder/version.h"
@@ -84,10 +85,8 @@ bool unknown_command(int argc, char** argv) {
   for (auto& spec : registered_commands()) names.push_back(spec.name);
   if (std::find(names.begin(), names.end(), word) != names.end()) return false;
   std::string hint = closest_match(word, names);
-  std::string list;
-  for (auto& name : names) list += (list.empty() ? "" : ", ") + name;
-  std::cerr << "responder: unknown command " << in_quotes(word)
-            << (hint.empty() ? "" : "; did you mean '" + hint + "'?") << "\n  commands: " << list << "\n  responder --help says what each does\n";
+  std::cerr << "responder: unknown command " << in_quotes(word) << (hint.empty() ? "" : "; did you mean '" + hint + "'?")
+            << "\n  commands: " << comma_joined(names) << "\n  responder --help says what each does\n";
   return true;
 }
 

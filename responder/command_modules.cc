@@ -15,12 +15,6 @@
 namespace responder {
 namespace {
 
-std::string joined(const std::vector<std::string>& items, const char* separator = ", ") {
-  std::string out;
-  for (auto& i : items) out += (out.empty() ? "" : separator) + i;
-  return out;
-}
-
 json::object param_json(const ParamSpec& p) {
   json::object o{{"name", p.name}, {"type", p.type.name()}, {"required", p.required}, {"description", p.description}};
   if (p.default_value) o["default"] = *p.default_value;
@@ -45,12 +39,12 @@ json::object module_json(const ModuleSchema& s, bool with_params) {
 
 void print_one(const ModuleSchema& s) {
   std::cout << s.name() << " — " << s.summary() << "\n"
-            << "  stages: " << joined(s.stages()) << "\n"
+            << "  stages: " << comma_joined(s.stages()) << "\n"
             << "  undo:   " << s.undo() << "\n";
   if (!s.requirements().empty()) {
     std::vector<std::string> needs;
     for (auto& r : s.requirements()) needs.push_back(r.need + (r.with_param.empty() ? "" : " (with " + r.with_param + ")"));
-    std::cout << "  needs:  " << joined(needs) << "\n";
+    std::cout << "  needs:  " << comma_joined(needs) << "\n";
   }
   std::cout << "  parameters (with:):\n";
   if (s.params().empty()) std::cout << "    none\n";
@@ -58,7 +52,10 @@ void print_one(const ModuleSchema& s) {
     std::string line = "    " + p.name + ": " + std::string(p.type.name());
     if (p.required) line += ", required";
     if (p.default_value) line += ", default " + to_json_text(*p.default_value);
-    if (!p.allowed.empty()) line += ", one of " + joined(p.allowed, " | ");
+    if (!p.allowed.empty()) {
+      line += ", one of";
+      for (std::size_t i = 0; i < p.allowed.size(); ++i) line += (i ? " | " : " ") + p.allowed[i];
+    }
     if (p.min) line += ", min " + std::to_string(*p.min);
     if (p.max) line += ", max " + std::to_string(*p.max);
     std::cout << line << "\n";
@@ -89,7 +86,7 @@ int modules(const GlobalOptions& globals, const std::string& name) {
       std::cout << to_json_text(module_json(s, true)) << "\n";
       continue;
     }
-    std::cout << n << std::string(width - n.size() + 2, ' ') << s.summary() << "  [" << joined(s.stages()) << "]\n";
+    std::cout << n << std::string(width - n.size() + 2, ' ') << s.summary() << "  [" << comma_joined(s.stages()) << "]\n";
   }
   if (!globals.json) std::cout << "\nresponder modules NAME shows a module's parameters\n";
   return kExitSuccess;

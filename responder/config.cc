@@ -160,23 +160,12 @@ Result<Config> load_config(const std::filesystem::path& path, bool must_exist, s
   json::value root;
   // Read and checked as a playbook is: bounded in size, and only YAML's
   // printable characters, located, before yaml-cpp sees the bytes.
-  auto size = std::filesystem::file_size(path, ec);
-  if (ec || !std::filesystem::is_regular_file(path, ec)) {
-    diagnostics.push_back({path.string(), 0, 0, "cannot read the configuration file: it is not a regular file"});
+  auto read = read_text_file(path, kMaxPlaybookBytes);
+  if (!read) {
+    diagnostics.push_back({path.string(), 0, 0, "cannot read the configuration file: " + read.error().message});
     return bad_input(diagnostics.back().format());
   }
-  if (size > kMaxPlaybookBytes) {
-    diagnostics.push_back({path.string(), 0, 0, "configuration file is larger than 1 MiB; refusing to load it"});
-    return bad_input(diagnostics.back().format());
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (!in.is_open() || in.bad() || std::filesystem::is_directory(path, ec)) {
-    diagnostics.push_back({path.string(), 0, 0, "cannot read the configuration file"});
-    return bad_input(diagnostics.back().format());
-  }
-  std::string text = buffer.str();
+  std::string text = std::move(*read);
   if (auto bad = first_unprintable(text)) {
     diagnostics.push_back({path.string(), bad->line, bad->column, bad->message});
     return bad_input(diagnostics.back().format());

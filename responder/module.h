@@ -58,7 +58,6 @@ class IncidentAccess {
   // The journal as it stands, chain verified and holding every record this
   // run has made so far (records held for a later sync are written first).
   virtual Result<JournalContents> journal() = 0;
-  // The playbook's description and severity, and whether this is a drill.
   // Undoes this incident's changes still in force (all, or those of the
   // named steps), newest first, each journaled and checked against the real
   // component (runner.h, undo_in_force): "step" or "step on host" undone,
@@ -70,6 +69,7 @@ class IncidentAccess {
   virtual Result<Undone> undo_changes(const std::vector<std::string>& steps, const std::string& reason) = 0;
   // Whether the playbook has a step with this id.
   virtual bool has_step(const std::string& id) const = 0;
+  // The playbook's description and severity, and whether this is a drill.
   virtual std::string playbook_description() const = 0;
   virtual std::string playbook_severity() const = 0;
   virtual bool drill() const = 0;

@@ -25,19 +25,21 @@ Result<SystemTime> end_time(const json::object& params, SystemTime from) {
 }
 
 // The end this step's first journaled plan fixed in this incident, if any.
-std::optional<SystemTime> first_planned_end(StepContext& context) {
-  if (!context.incident) return std::nullopt;
+// A journal that cannot be read (changed under the runner) is an error,
+// never a reason to pick a new deadline.
+Result<std::optional<SystemTime>> first_planned_end(StepContext& context) {
+  if (!context.incident) return std::optional<SystemTime>();
   auto journal = context.incident->journal();
-  if (!journal) return std::nullopt;
+  if (!journal) return journal.error();
   for (auto& r : journal->records) {
     if (r.kind != "step.planned" || r.text("step") != context.step_id) continue;
     auto* detail = r.fields.if_contains("detail");
     auto* until = detail && detail->is_object() ? detail->get_object().if_contains("until") : nullptr;
-    if (!until || !until->is_string()) return std::nullopt;
+    if (!until || !until->is_string()) return std::optional<SystemTime>();
     auto parsed = parse_rfc3339(until->get_string());
-    return parsed ? std::optional<SystemTime>(*parsed) : std::nullopt;
+    return parsed ? std::optional<SystemTime>(*parsed) : std::optional<SystemTime>();
   }
-  return std::nullopt;
+  return std::optional<SystemTime>();
 }
 
 class Wait final : public RecordModule {
@@ -50,7 +52,9 @@ class Wait final : public RecordModule {
     // Planned again after an interruption (Ctrl-C, then resume), the wait
     // ends when it was first journaled to end, as after kill -9: a resume
     // never moves the deadline.
-    if (auto first = first_planned_end(context)) end = *first;
+    auto first = first_planned_end(context);
+    if (!first) return first.error();
+    if (*first) end = **first;
     PlanResult plan;
     plan.detail["until"] = format_rfc3339(*end);
     plan.changes.push_back("nothing changes; the playbook pauses until " + format_rfc3339(*end));

@@ -12,6 +12,7 @@
 #include "containment/firewall/nft_layout.h"
 #include "responder/address_range.h"
 #include "responder/duration.h"
+#include "responder/json.h"
 
 namespace responder::firewall {
 namespace {
@@ -27,18 +28,19 @@ std::vector<Direction> directions(const json::object& params) {
 // The addresses and networks by name, as a responder checks them against
 // the alert: all of them when few, else the first few and how many.
 std::string named_targets(const BlockTargets& targets) {
+  // Only the few shown are formatted: an addresses_file may hold 100,000.
+  constexpr std::size_t kShown = 5;
   std::vector<std::string> names;
-  for (auto& h : targets.hosts4) names.push_back(h.to_string());
-  for (auto& h : targets.hosts6) names.push_back(h.to_string());
+  for (auto* hosts : {&targets.hosts4, &targets.hosts6})
+    for (std::size_t i = 0; i < hosts->size() && names.size() < kShown; ++i) names.push_back((*hosts)[i].to_string());
   for (auto* nets : {&targets.nets4, &targets.nets6})
-    for (auto& range : *nets) {
+    for (std::size_t i = 0; i < nets->size() && names.size() < kShown; ++i) {
+      const AddressRange& range = (*nets)[i];
       auto cidrs = prefixes_of(range);
       names.push_back(cidrs.size() == 1 ? cidrs[0].to_string() : range.first.to_string() + "-" + range.last.to_string());
     }
-  constexpr std::size_t kShown = 5;
-  std::string text;
-  for (std::size_t i = 0; i < names.size() && i < kShown; ++i) text += (i ? ", " : "") + names[i];
-  if (names.size() > kShown) text += ", ... (" + std::to_string(names.size()) + " addresses and networks in all)";
+  std::string text = comma_joined(names);
+  if (targets.count() > kShown) text += ", ... (" + std::to_string(targets.count()) + " addresses and networks in all)";
   return text;
 }
 

@@ -3,12 +3,15 @@
 #include <netinet/in.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
+#include <sstream>
 
 #include "containment/firewall/firewall_params.h"
+#include "responder/durable_file.h"
 
 namespace responder::firewall {
+
+// 10 million addresses of 40 characters: far beyond a real block list.
+constexpr std::uint64_t kMaxAddressesFile = std::uint64_t{400} << 20;
 namespace {
 
 Status take(const AddressRange& range, const std::string& where, const SafetyRules* safety,
@@ -38,11 +41,10 @@ Result<BlockTargets> read_block_targets(const json::object& params, const Safety
   }
   if (auto* file = params.if_contains("addresses_file"); file && file->is_string()) {
     std::string path(file->get_string());
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec))
-      return bad_input("addresses_file " + path + ": not a regular file that can be read");
-    std::ifstream in(path);
-    if (!in) return bad_input("addresses_file " + path + ": cannot be read");
+    // A regular file, bounded: never a device or a FIFO (durable_file.h).
+    auto text = read_text_file(path, kMaxAddressesFile);
+    if (!text) return bad_input("addresses_file " + path + ": " + text.error().message);
+    std::istringstream in(*text);
     std::string line;
     std::size_t number = 0;
     while (std::getline(in, line)) {

@@ -309,7 +309,10 @@ class ReportBuilder {
       t.still_shown = shown && shown->is_bool() && shown->as_bool();
       // A later undo of the same module on the same host that finds the
       // state gone answers the earlier "still shown" too.
-      if (!t.still_shown)
+      // Only once some undo found its state still shown (rare) is there
+      // anything to answer: a fleet undo does not scan every step per host.
+      any_still_shown_ = any_still_shown_ || t.still_shown;
+      if (!t.still_shown && any_still_shown_)
         for (auto& [key, other] : tracks_)
           if (other.still_shown && other.module == t.module && other.host == t.host) other.still_shown = false;
     } else if (r.kind == kind::undo_failed) {
@@ -353,8 +356,6 @@ class ReportBuilder {
   bool in_force(const StepTrack& t) const {
     return t.has_undo && !t.applied.empty() && t.undone.empty() && released_at(t) == last_time_;
   }
-
-  std::string when_released(const StepTrack& t) const { return t.undone; }
 
   json::object summary(const JournalRecord& opened) const {
     int applied = 0, failed = 0, skipped = 0, undone = 0, contained = 0, held = 0;
@@ -742,6 +743,7 @@ class ReportBuilder {
   const ReportJournal& journal_;
   const ReviewInput& review_;
   std::unordered_map<std::string, StepTrack> tracks_;
+  bool any_still_shown_ = false;
   std::vector<std::string> order_;
   std::unordered_map<std::string, std::string> step_stage_, step_module_;
   std::map<std::string, std::string> stage_first_;

@@ -1,6 +1,7 @@
 #include <sstream>
 
 #include "responder/report/report_fields.h"
+#include "responder/message_text.h"
 #include "responder/report/report_formats.h"
 
 namespace responder {
@@ -11,7 +12,14 @@ using namespace report_fields;
 // Text from the journal in a Markdown table cell or line: no line breaks,
 // no table pipes, no inline HTML, no emphasis characters that would change
 // what a reader sees.
-std::string cell(const std::string& text) {
+std::string cell(const std::string& raw) {
+  // Line breaks become spaces; every other control character (ESC, C1) is
+  // escaped by one_line, so journal text cannot drive the terminal the
+  // report is printed on.
+  std::string flat = raw;
+  for (auto& c : flat)
+    if (c == '\n' || c == '\r') c = ' ';
+  std::string text = one_line(flat);
   std::string out;
   for (char c : text) {
     switch (c) {

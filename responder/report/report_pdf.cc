@@ -15,21 +15,8 @@
 namespace responder {
 
 std::string find_chromium() {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
-  for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
-    std::size_t start = 0;
-    while (start <= dirs.size()) {
-      std::size_t end = dirs.find(':', start);
-      if (end == std::string::npos) end = dirs.size();
-      std::string dir = dirs.substr(start, end - start);
-      if (!dir.empty()) {
-        std::string candidate = dir + "/" + name;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-      }
-      start = end + 1;
-    }
-  }
+  for (const char* name : {"chromium", "chromium-browser", "google-chrome"})
+    if (auto found = resolve_in_path(name); !found.empty()) return found;
   return "";
 }
 

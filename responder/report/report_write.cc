@@ -75,7 +75,7 @@ class ReportWrite final : public RecordModule {
     journal.contents = &*contents;
     journal.incident_id = context.incident_id;
     const auto& last = contents->records.back();
-    journal.head_witness = std::to_string(last.seq) + ":" + last.hash;
+    journal.head_witness = JournalWitness{last.seq, last.hash}.text();
     journal.description = context.incident->playbook_description();
     journal.severity = context.incident->playbook_severity();
     journal.drill = context.incident->drill();

@@ -20,6 +20,7 @@
 #include <map>
 #include <set>
 
+#include "responder/child_process.h"
 #include "responder/module.h"
 
 extern char** environ;
@@ -38,23 +39,6 @@ constexpr std::size_t kMaxRefusedEvidence = 1024;
 void close_fd(int& fd) {
   if (fd >= 0) ::close(fd);
   fd = -1;
-}
-
-// PATH lookup, done before fork (execvp may allocate in the child).
-std::string resolve_in_path(const std::string& name) {
-  if (name.find('/') != std::string::npos) return name;
-  const char* path = std::getenv("PATH");
-  std::string dirs = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
-  std::size_t at = 0;
-  while (at <= dirs.size()) {
-    std::size_t end = dirs.find(':', at);
-    if (end == std::string::npos) end = dirs.size();
-    std::string dir = dirs.substr(at, end - at);
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    at = end + 1;
-  }
-  return {};
 }
 
 // What the child reports on its error pipe when it cannot exec: which stage
