@@ -153,8 +153,18 @@ int serve(const GlobalOptions& globals) {
                                       std::chrono::steady_clock::now() + wait, &progress);
     if (!taken) return answer(refused_request(taken.error()));
     turn.emplace(std::move(*taken));
-    if (turn->waited() && interrupt_requested().load())
-      return answer(refused_request(interruption("the controller went away while this step waited for its turn; nothing was done")));
+    if (interrupt_requested().load())
+      return answer(refused_request(interruption("the controller went away before this step began; nothing was done")));
+    if (request->attempt > 0) {
+      if (request->operation == Operation::apply && request->attempt <= turn->fenced_attempt())
+        return answer(refused_request(
+            interruption("attempt " + std::to_string(request->attempt) +
+                         " of this step on this host was already found not to have taken effect; this late request "
+                         "of it is void; nothing was done")));
+      if (request->operation == Operation::verify && !request->receipt) {
+        if (auto fenced = turn->fence(request->attempt); !fenced) return answer(refused_request(fenced.error()));
+      }
+    }
   }
   // From here on the step may act: the controller must not read a lost
   // connection after this line as "nothing ran there".

@@ -75,6 +75,25 @@ Result<FarSideLock> FarSideLock::acquire(const std::string& incident, const std:
   return FarSideLock(fd, waited);
 }
 
+int FarSideLock::fenced_attempt() const {
+  char text[16] = {};
+  ssize_t n = ::pread(fd_, text, sizeof text - 1, 0);
+  if (n <= 0) return 0;
+  int attempt = 0;
+  for (ssize_t i = 0; i < n && text[i] >= '0' && text[i] <= '9' && attempt < 100'000'000; ++i) attempt = attempt * 10 + (text[i] - '0');
+  return attempt;
+}
+
+Status FarSideLock::fence(int attempt) {
+  if (attempt <= fenced_attempt()) return {};
+  std::string text = std::to_string(attempt) + "\n";
+  // Durable before the verify answers: a controller acts on that answer.
+  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()) ||
+      ::fdatasync(fd_) != 0)
+    return failure(std::string("cannot record the judged attempt in the step lock: ") + std::strerror(errno));
+  return {};
+}
+
 FarSideLock::FarSideLock(FarSideLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)), waited_(other.waited_) {}
 
 FarSideLock::~FarSideLock() {

@@ -33,6 +33,11 @@ class FarSideLock {
   ~FarSideLock();
   // Whether another far side held the lock first.
   bool waited() const { return waited_; }
+  // The highest attempt of this step a verify without a receipt has judged
+  // here (0: none). Kept in the lock file, so it outlives every process.
+  int fenced_attempt() const;
+  // Records that `attempt` has been judged; never lowers the fence.
+  Status fence(int attempt);
 
  private:
   FarSideLock(int fd, bool waited) : fd_(fd), waited_(waited) {}

@@ -228,6 +228,7 @@ class StepOnHosts {
     r.actor = run_.actor;
     r.management = run_.management;
     r.drill = run_.drill;
+    r.attempt = w.attempt;
     if (step_.timeout) r.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*step_.timeout);
     return r;
   }

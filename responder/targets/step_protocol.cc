@@ -134,7 +134,8 @@ json::object request_to_json(const StepRequest& r) {
                  {"journal_witness", r.journal_witness},
                  {"management", string_array(r.management)},
                  {"timeout_ms", r.timeout.count()},
-                 {"drill", r.drill}};
+                 {"drill", r.drill},
+                 {"attempt", r.attempt}};
   o["attachment"] = r.attachment ? json::value(json::object{{"sha256", r.attachment->sha256}, {"size", r.attachment->size}})
                                  : json::value(nullptr);
   return o;
@@ -168,6 +169,9 @@ Result<StepRequest> request_from_json(const json::value& value) {
   r.management = f.strings("management");
   r.timeout = std::chrono::milliseconds(f.integer("timeout_ms"));
   r.drill = f.flag("drill");
+  auto attempt = f.integer("attempt");
+  if (attempt < 0 || attempt > 1'000'000) return bad_input("step request: `attempt` is out of range");
+  r.attempt = static_cast<int>(attempt);
   if (f.error()) return *f.error();
   if (auto* a = o.if_contains("attachment"); a && !a->is_null()) {
     if (!a->is_object()) return bad_input("step request: `attachment` is not an object");

@@ -84,6 +84,11 @@ struct StepRequest {
   std::vector<std::string> management;
   std::chrono::milliseconds timeout{0};
   bool drill = false;
+  // The controller's attempt of this step on this host (0: none given). A
+  // verify without a receipt fences its attempt on the far side, so a late
+  // apply of that attempt, still on its way from a controller that died,
+  // never runs after a newer controller judged it "not in effect".
+  int attempt = 0;
   std::string version;  // filled by to_json when empty
   std::optional<AttachmentHeader> attachment;
   // The controller's side only: the bytes `attachment` announces, sent after

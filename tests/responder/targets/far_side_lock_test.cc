@@ -41,5 +41,23 @@ TEST_CASE("far-side lock: a second operation on the same step waits, and gives u
       std::filesystem::remove("/run/responder/step-" + sha256_hex(incident + '\n' + step + '\n' + host).substr(0, 32) + ".lock");
 }
 
+TEST_CASE("far-side lock: the judged attempt is kept in the lock file, for later far sides, and never lowered") {
+  std::string incident = "FENCE-TEST-" + std::to_string(::getpid());
+  {
+    auto lock = FarSideLock::acquire(incident, "block", "h1", Clock::now() + 1s, nullptr);
+    REQUIRE(lock);
+    CHECK(lock->fenced_attempt() == 0);
+    CHECK(lock->fence(2));
+    CHECK(lock->fence(1));
+    CHECK(lock->fenced_attempt() == 2);
+  }
+  auto later = FarSideLock::acquire(incident, "block", "h1", Clock::now() + 1s, nullptr);
+  REQUIRE(later);
+  CHECK(later->fenced_attempt() == 2);
+  CHECK(later->fence(13));
+  CHECK(later->fenced_attempt() == 13);
+  std::filesystem::remove("/run/responder/step-" + sha256_hex(incident + "\nblock\nh1").substr(0, 32) + ".lock");
+}
+
 }  // namespace
 }  // namespace responder::targets
