@@ -7,6 +7,10 @@
 
 namespace responder {
 
+bool change_may_exist(const StepState* prior) {
+  return prior && (prior->status == StepStatus::started || prior->status == StepStatus::applied);
+}
+
 std::string_view step_status_name(StepStatus status) {
   switch (status) {
     case StepStatus::pending: return "pending";

@@ -15,6 +15,12 @@ namespace responder {
 enum class StepStatus { pending, planned, started, applied, verified, failed, skipped, undone };
 std::string_view step_status_name(StepStatus status);
 
+struct StepState;
+// Whether a step's change may already be in place (started, or applied and
+// not yet verified): it was approved before it started, so finishing it
+// needs no approval again. A failed attempt is planned, and approved, anew.
+bool change_may_exist(const StepState* prior);
+
 // One step on one host: a local step (host empty), or a step with
 // `targets:` on one of its hosts. Records carrying a `host` field are that
 // host's; the others are the step's own (approvals, when: skipped).

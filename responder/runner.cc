@@ -488,7 +488,7 @@ class PlaybookDriver final : public IncidentAccess {
     if (has_remote_targets(step)) return execute_on_hosts(step, *module);
 
     // A change that may already exist was approved before it was started.
-    bool change_may_exist = prior && (prior->status == StepStatus::started || prior->status == StepStatus::applied);
+    bool may_exist = change_may_exist(prior);
 
     auto substituted = substitute(json::value(step.with), scope_);
     if (!substituted) return fail(step, prior ? prior->attempt : 0, substituted.error(), true, false);
@@ -535,7 +535,7 @@ class PlaybookDriver final : public IncidentAccess {
         continue;
       }
       const json::object detail = decided_plan ? *decided_plan : plan->detail;
-      bool needs_approval = step.approval > 0 && !change_may_exist;
+      bool needs_approval = step.approval > 0 && !may_exist;
       json::object planned{{"step", step.id},   {"stage", step.stage}, {"module", step.module},
                            {"attempt", attempt}, {"params", *params},   {"changes", string_array(plan->changes)},
                            {"detail", detail}};

@@ -309,10 +309,12 @@ int EvidenceWriter::write_out(const std::byte* data, std::size_t n) {
 }
 
 Status EvidenceWriter::sink_status() const {
+  int err = hasher_->sink_error();
+  if (err == 0) return {};
+  // The sink thread sets relay_error_ before it returns the error that
+  // sink_error() reads under the hasher's mutex: read only after it.
   if (!relay_error_.empty()) return failure(relay_error_);
-  if (int err = hasher_->sink_error(); err != 0)
-    return failure("cannot write " + partial_.string() + ": " + errno_text(err));
-  return {};
+  return failure("cannot write " + partial_.string() + ": " + errno_text(err));
 }
 
 Status EvidenceWriter::commit_block(std::size_t used) {

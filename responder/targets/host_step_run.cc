@@ -51,6 +51,9 @@ struct HostWork {
   const StepState* prior = nullptr;
   Next next = Next::plan;
   int attempt = 0;
+  // Its change was approved: before it started (a resumed start), or in
+  // this run (a retry keeps the approval of the plan it retries).
+  bool approved = false;
   std::optional<json::object> decided_plan;  // an interrupted attempt's plan, applied again as it was
   json::object params;
   json::object planned;
@@ -143,8 +146,8 @@ class StepOnHosts {
     w.prior = run_.state ? run_.state->find(step_.id, host.name) : nullptr;
     w.attempt = w.prior ? w.prior->attempt : 0;
     auto executor = run_.reach->executor(host);
-    bool may_have_acted = w.prior && (w.prior->status == StepStatus::started || w.prior->status == StepStatus::applied);
-    if (!executor && may_have_acted) {
+    w.approved = change_may_exist(w.prior);
+    if (!executor && w.approved) {
       // Its outcome stays unknown until the host can be asked.
       w.next = Next::done;
       return unreachable(w, executor.error().message);
@@ -385,13 +388,12 @@ class StepOnHosts {
       summary_hosts.push_back(json::string(w->host->name));
       planned.push_back(w);
     }
-    // A host started before was approved then (as a local step resumed
-    // after its start is not approved again); any other host, e.g. one
-    // that was down when the others were approved, needs approvals of its
-    // own plan.
-    bool needs_approval = std::any_of(planned.begin(), planned.end(), [](const HostWork* w) {
-      return !(w->prior && w->prior->attempt > 0);
-    });
+    // A host whose change may already exist was approved before it started
+    // (as a local step resumed after its start is not approved again); any
+    // other host, e.g. one that was down when the others were approved, or
+    // one whose earlier run failed, needs approvals of its own plan.
+    bool needs_approval =
+        std::any_of(planned.begin(), planned.end(), [](const HostWork* w) { return !w->approved; });
     if (step_.approval > 0 && needs_approval) {
       // One plan of the whole step for the approvers, recorded after each
       // host's own plan: what every host will change, with each host's
@@ -404,6 +406,7 @@ class StepOnHosts {
       if (!commit()) return HostsOutcome::journal_error;
       auto approved = run_.await_approvals(last_seq_);
       if (approved != HostsOutcome::done) return approved;
+      for (HostWork* w : planned) w->approved = true;
     }
     if (interrupted_ || interrupt_requested()) {
       if (!commit()) return HostsOutcome::journal_error;
@@ -510,7 +513,9 @@ class StepOnHosts {
   }
 
   HostStepResult finish(HostsOutcome outcome) {
-    commit();
+    // Records not yet durable were never written: the run cannot say it
+    // did what they record.
+    if (!commit() && outcome != HostsOutcome::journal_error) outcome = HostsOutcome::journal_error;
     HostStepResult result;
     result.outcome = outcome;
     json::object outputs;
