@@ -8,6 +8,7 @@
 #include "responder/command.h"
 #include "responder/environment.h"
 #include "responder/exit_code.h"
+#include "responder/host_placeholders.h"
 #include "responder/playbook_loader.h"
 #include "responder/requirements.h"
 #include "responder/schema.h"
@@ -153,13 +154,28 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
       if (!module) {
         missing_modules.push_back(step.module);
         status = "module " + step.module + " is not in this build yet";
-      } else if (auto substituted = substitute(json::value(step.with), scope); !substituted) {
+      } else if (auto substituted = substitute(json::value(step.with), scope_with_host_placeholders(scope, module->schema()));
+                 !substituted) {
         status = "parameters are decided at run time (" + substituted.error().message + ")";
       } else if (auto params = module->schema().resolve(substituted->get_object()); !params) {
         status = "parameters: " + params.error().message;
       } else if (has_remote_targets(step)) {
-        auto plans = plan_on_hosts(step, *params, scope, hosts, *env);
-        if (!plans) {
+        StepContext controller;
+        controller.step_id = step.id;
+        controller.actor = env->actor;
+        controller.config = &env->config;
+        controller.safety = &env->safety;
+        controller.scope = &scope;
+        controller.playbook_dir = std::filesystem::absolute(playbook.file).parent_path();
+        auto delivery = module->prepare_on_controller(*params, controller);
+        auto plans = delivery ? plan_on_hosts(step, delivery->params, scope, hosts, *env)
+                              : Result<std::vector<HostPlan>>(delivery.error());
+        if (!delivery) {
+          bool refusal = delivery.error().kind == ErrorKind::refused;
+          status = (refusal ? "REFUSED: " : "cannot plan: ") + delivery.error().message;
+          refused = refused || refusal;
+          bad = bad || delivery.error().kind == ErrorKind::bad_input;
+        } else if (!plans) {
           status = "targets: " + plans.error().message;
           bad = bad || plans.error().kind == ErrorKind::bad_input;
         } else {
@@ -196,7 +212,8 @@ int plan(const GlobalOptions& globals, const PlanOptions& options) {
         context.safety = &env->safety;
         context.scope = &scope;
         context.playbook_dir = std::filesystem::absolute(playbook.file).parent_path();
-        auto result = module->plan(*params, context);
+        auto delivery = module->prepare_on_controller(*params, context);
+        auto result = delivery ? module->plan(delivery->params, context) : Result<PlanResult>(delivery.error());
         if (!result) {
           status = (result.error().kind == ErrorKind::refused ? "REFUSED: " : "cannot plan: ") + result.error().message;
           refused = refused || result.error().kind == ErrorKind::refused;

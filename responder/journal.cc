@@ -5,9 +5,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include "responder/clock.h"
 #include "responder/journal_format.h"
+#include "responder/sha256.h"
 
 namespace responder {
 
@@ -158,6 +160,13 @@ Result<std::vector<JournalRecord>> JournalWriter::append_together(std::string_vi
   if (!records) return records.error();
   for (auto& r : *records) out.push_back(journal_record(std::move(r)));
   return out;
+}
+
+std::string incident_instance(const std::filesystem::path& journal_file) {
+  std::ifstream in(journal_file, std::ios::binary);
+  std::string first;
+  if (!in || !std::getline(in, first) || first.empty() || first.size() > (1u << 20)) return "";
+  return sha256_hex(first);
 }
 
 }  // namespace responder

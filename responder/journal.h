@@ -112,6 +112,10 @@ class JournalWriter {
   bool created_incident_ = false;
 };
 
-
+// What tells this incident from any other of the same id (another home,
+// another controller, one removed and begun again): the SHA-256 (hex) of
+// its journal's first record, which holds the time it began; "" when the
+// journal cannot be read.
+std::string incident_instance(const std::filesystem::path& journal_file);
 
 }  // namespace responder

@@ -153,6 +153,17 @@ struct Verification {
   std::optional<Receipt> recovered;
 };
 
+// What a step with `targets:` sends to each of its hosts, decided on the
+// controller before any host is asked anything.
+struct HostDelivery {
+  json::object params;  // what every host gets
+  // Bytes sent with each host's apply (an artifact to install), with their
+  // SHA-256 (hex), which the host checks before the step may act; null
+  // when there are none.
+  std::shared_ptr<const std::string> attachment;
+  std::string attachment_sha256;
+};
+
 class Module {
  public:
   virtual ~Module() = default;
@@ -188,6 +199,12 @@ class Module {
   // whose dead-man switch expired unconfirmed stays undone. Modules whose
   // changes cannot drift do nothing.
   virtual Status reconcile(const Receipt& receipt, bool confirmed, StepContext& context) const;
+
+  // On the controller, before the step is planned anywhere (on any host of
+  // its `targets:`, or here): checks what must hold there first (a
+  // release's signature; a refusal stops the step with no host contacted)
+  // and returns what each host gets. By default the parameters as they are.
+  virtual Result<HostDelivery> prepare_on_controller(const json::object& params, StepContext& controller) const;
 };
 
 // Every module linked into the binary, by name.

@@ -374,20 +374,32 @@ class Validator {
     return position_of(fallback.Mark());
   }
 
+  // `placeholders`: the module's host placeholders, filled on each host.
   void check_templates_in(const json::value& value, const std::string& path, const SourceMap& positions,
-                          const YAML::Node& with_node, const Playbook& playbook) {
+                          const YAML::Node& with_node, const Playbook& playbook,
+                          const std::vector<std::string>& placeholders) {
     if (value.is_string()) {
       for (auto& use : find_templates(value.get_string())) {
         SourcePosition at = position_in(positions, path, with_node);
-        if (auto* e = std::get_if<ExpressionError>(&use.reference)) error_at(at, "in {{ }}: " + e->message);
-        else check_reference(std::get<NameReference>(use.reference), playbook, at, true);
+        if (auto* e = std::get_if<ExpressionError>(&use.reference)) {
+          error_at(at, "in {{ }}: " + e->message);
+          continue;
+        }
+        auto& ref = std::get<NameReference>(use.reference);
+        if (contains(placeholders, ref.path[0])) {
+          if (ref.path.size() > 1) error_at(at, in_quotes(ref.dotted()) + ": " + ref.path[0] + " is filled on each host and has no fields");
+          continue;
+        }
+        check_reference(ref, playbook, at, true);
       }
     } else if (value.is_array()) {
       std::size_t i = 0;
-      for (auto& item : value.get_array()) check_templates_in(item, path + "[" + std::to_string(i++) + "]", positions, with_node, playbook);
+      for (auto& item : value.get_array())
+        check_templates_in(item, path + "[" + std::to_string(i++) + "]", positions, with_node, playbook, placeholders);
     } else if (value.is_object()) {
       for (auto& [k, item] : value.get_object())
-        check_templates_in(item, path.empty() ? std::string(k) : path + "." + std::string(k), positions, with_node, playbook);
+        check_templates_in(item, path.empty() ? std::string(k) : path + "." + std::string(k), positions, with_node, playbook,
+                           placeholders);
     }
   }
 
@@ -469,7 +481,8 @@ class Validator {
         error(w, "`with` is a mapping of parameter names to values");
       } else {
         step.with = value->get_object();
-        check_templates_in(*value, "", positions, w, playbook);
+        static const std::vector<std::string> none;
+        check_templates_in(*value, "", positions, w, playbook, schema ? schema->host_placeholders() : none);
         if (schema) {
           auto type_of = [&](std::string_view whole) -> std::optional<ValueType> {
             auto uses = find_templates(whole);

@@ -10,11 +10,13 @@
 #include "responder/approval_request.h"
 #include "responder/approval_tally.h"
 #include "responder/exit_code.h"
+#include "responder/host_placeholders.h"
 #include "responder/interrupt.h"
 #include "responder/journal_record_kind.h"
 #include "responder/schema.h"
 #include "responder/targets/host_step_run.h"
 #include "responder/targets/run_hosts.h"
+#include "responder/targets/step_attachment.h"
 #include "responder/template.h"
 
 namespace responder {
@@ -290,10 +292,13 @@ class PlaybookDriver final : public IncidentAccess {
 
   StepOutcome execute_on_hosts(const Step& step, const Module& module) {
     if (!setup_.hosts) return fail(step, 0, bad_input("step " + step.id + " names other hosts, which this command cannot reach"), true, false);
-    auto substituted = substitute(json::value(step.with), scope_);
+    auto substituted = substitute(json::value(step.with), scope_with_host_placeholders(scope_, module.schema()));
     if (!substituted) return fail(step, 0, substituted.error(), true, false);
     auto params = module.schema().resolve(substituted->get_object());
     if (!params) return fail(step, 0, bad_input("parameters: " + params.error().message), true, false);
+    StepContext controller = context_for(step);
+    auto delivery = module.prepare_on_controller(*params, controller);
+    if (!delivery) return fail(step, 0, delivery.error(), true, false);
     bool first_time = false;
     auto all = hosts_of(step, first_time);
     if (!all) return fail(step, 0, all.error(), true, false);
@@ -322,7 +327,9 @@ class PlaybookDriver final : public IncidentAccess {
     targets::HostStepRun run;
     run.step = &step;
     run.module = &module;
-    run.params = *params;
+    run.params = delivery->params;
+    run.attachment = delivery->attachment;
+    run.attachment_sha256 = delivery->attachment_sha256;
     run.hosts = now;
     if (first_time) run.journal_hosts = *all;
     run.state = &state_;
@@ -490,10 +497,24 @@ class PlaybookDriver final : public IncidentAccess {
     // A change that may already exist was approved before it was started.
     bool may_exist = change_may_exist(prior);
 
-    auto substituted = substitute(json::value(step.with), scope_);
+    auto substituted = substitute(json::value(step.with), scope_with_host_placeholders(scope_, module->schema()));
     if (!substituted) return fail(step, prior ? prior->attempt : 0, substituted.error(), true, false);
     auto params = module->schema().resolve(substituted->get_object());
     if (!params) return fail(step, prior ? prior->attempt : 0, bad_input("parameters: " + params.error().message), true, false);
+    // What the controller checks first (a release's signature), and the
+    // bytes the step acts on, staged as a far side stages them.
+    std::unique_ptr<targets::StagedAttachment> staged;
+    {
+      StepContext controller = context_for(step);
+      auto delivery = module->prepare_on_controller(*params, controller);
+      if (!delivery) return fail(step, prior ? prior->attempt : 0, delivery.error(), true, false);
+      *params = std::move(delivery->params);
+      if (delivery->attachment) {
+        auto stage = targets::stage_attachment({delivery->attachment_sha256, delivery->attachment->size()}, *delivery->attachment);
+        if (!stage) return fail(step, prior ? prior->attempt : 0, stage.error(), true, false);
+        staged = std::move(*stage);
+      }
+    }
 
     int attempt = prior ? prior->attempt : 0;
     std::optional<json::object> decided_plan;
@@ -559,6 +580,7 @@ class PlaybookDriver final : public IncidentAccess {
       setup_.reporter->step(step.id, attempt > 1 ? "started (attempt " + std::to_string(attempt) + ")" : "started",
                             step.module, plan->changes);
       context.planned = &detail;
+      context.attachment = staged.get();
       if (auto started = setup_.journal->last_appended()) context.journal_witness = started->text();
       if (step.timeout) context.deadline = std::chrono::steady_clock::now() + *step.timeout;
       auto receipt = module->apply(*params, context);
@@ -671,6 +693,7 @@ Result<targets::StepAnswer> ask_host(const RunSetup& setup, const IncidentState&
   request.planned = s.planned;
   request.receipt = *s.receipt;
   request.incident_id = setup.incident_id;
+  if (setup.journal) request.incident_instance = incident_instance(setup.journal->file());
   request.step_id = s.id;
   request.host = s.host;
   request.actor = setup.environment->actor;

@@ -75,7 +75,8 @@ Result<ModuleSchema> ModuleSchema::parse(const std::string& origin, const std::s
   try {
     YAML::Node root = YAML::Load(text);
     if (!root.IsMap()) return bad_input(origin + ": a schema is a mapping");
-    static const std::set<std::string> keys = {"module", "section", "summary", "stages", "undo", "params", "one_of", "requires"};
+    static const std::set<std::string> keys = {"module", "section", "summary", "stages", "undo", "params", "one_of", "requires",
+                                                "host_placeholders"};
     for (auto it : root) {
       auto key = it.first.as<std::string>();
       if (!keys.count(key)) return bad_input(at(it.first, origin) + ": unknown schema key '" + key + "'");
@@ -96,6 +97,8 @@ Result<ModuleSchema> ModuleSchema::parse(const std::string& origin, const std::s
     }
     if (root["stages"])
       for (auto s : root["stages"]) out.stages_.push_back(s.as<std::string>());
+    if (root["host_placeholders"])
+      for (auto s : root["host_placeholders"]) out.host_placeholders_.push_back(s.as<std::string>());
     if (root["params"]) {
       if (!root["params"].IsMap()) return bad_input(at(root["params"], origin) + ": params is a mapping");
       for (auto it : root["params"]) {

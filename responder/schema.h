@@ -71,6 +71,10 @@ class ModuleSchema {
   const std::string& summary() const { return summary_; }
   const std::string& undo() const { return undo_; }
   const std::vector<std::string>& stages() const { return stages_; }
+  // Names a step's parameters may use as `{{ name }}` that are filled on
+  // each host the step runs on (release.push: `{{ artifact }}`, the copy
+  // received there), not by the controller's variables.
+  const std::vector<std::string>& host_placeholders() const { return host_placeholders_; }
   const std::vector<ParamSpec>& params() const { return params_; }
   const ParamSpec* param(std::string_view name) const;
   const std::vector<ModuleRequirement>& requirements() const { return requirements_; }
@@ -86,6 +90,7 @@ class ModuleSchema {
   std::string name_, summary_, undo_ = "none";
   bool is_section_ = false;
   std::vector<std::string> stages_;
+  std::vector<std::string> host_placeholders_;
   std::vector<ParamSpec> params_;
   std::vector<std::vector<std::string>> one_of_;
   std::vector<ModuleRequirement> requirements_;

@@ -149,7 +149,9 @@ int serve(const GlobalOptions& globals) {
   std::optional<FarSideLock> turn;
   if (!request->incident_id.empty() && request->operation != Operation::plan) {
     auto wait = request->timeout.count() > 0 ? request->timeout : std::chrono::milliseconds(std::chrono::minutes(4));
-    auto taken = FarSideLock::acquire(request->incident_id, request->step_id, request->host,
+    std::string incident = request->incident_id;
+    if (!request->incident_instance.empty()) incident += "@" + request->incident_instance;
+    auto taken = FarSideLock::acquire(incident, request->step_id, request->host,
                                       std::chrono::steady_clock::now() + wait, &progress);
     if (!taken) return answer(refused_request(taken.error()));
     turn.emplace(std::move(*taken));

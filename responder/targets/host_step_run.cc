@@ -69,7 +69,8 @@ struct HostWork {
 
 class StepOnHosts {
  public:
-  explicit StepOnHosts(const HostStepRun& run) : run_(run), step_(*run.step) {
+  explicit StepOnHosts(const HostStepRun& run)
+      : run_(run), step_(*run.step), instance_(run.journal ? incident_instance(run.journal->file()) : "") {
     store_context_.incident_id = run.incident_id;
     store_context_.step_id = step_.id;
     store_context_.actor = run.actor;
@@ -232,6 +233,11 @@ class StepOnHosts {
     r.management = run_.management;
     r.drill = run_.drill;
     r.attempt = w.attempt;
+    r.incident_instance = instance_;
+    if (op == Operation::apply && run_.attachment) {
+      r.attachment = AttachmentHeader{run_.attachment_sha256, run_.attachment->size()};
+      r.attachment_bytes = run_.attachment;
+    }
     if (step_.timeout) r.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*step_.timeout);
     return r;
   }
@@ -537,6 +543,7 @@ class StepOnHosts {
   StepContext store_context_;  // the controller's, for evidence stored here
   const HostStepRun& run_;
   const Step& step_;
+  const std::string instance_;  // incident_instance() of the journal
   std::vector<HostWork> work_;
   std::vector<JournalEntry> pending_;
   std::vector<Said> said_;

@@ -20,6 +20,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ struct HostStepRun {
   const Step* step = nullptr;
   const Module* module = nullptr;
   json::object params;            // substituted and resolved: the same on every host
+  // Sent with each host's apply (Module::prepare_on_controller), and its SHA-256.
+  std::shared_ptr<const std::string> attachment;
+  std::string attachment_sha256;
   std::vector<StepHost> hosts;    // the hosts to work on now (limit and this run's exclusions applied)
   // The step's whole host list, journaled as step.hosts before anything
   // else when the step first runs; empty when it is journaled already.

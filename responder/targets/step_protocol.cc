@@ -135,7 +135,8 @@ json::object request_to_json(const StepRequest& r) {
                  {"management", string_array(r.management)},
                  {"timeout_ms", r.timeout.count()},
                  {"drill", r.drill},
-                 {"attempt", r.attempt}};
+                 {"attempt", r.attempt},
+                 {"incident_instance", r.incident_instance}};
   o["attachment"] = r.attachment ? json::value(json::object{{"sha256", r.attachment->sha256}, {"size", r.attachment->size}})
                                  : json::value(nullptr);
   return o;
@@ -166,6 +167,7 @@ Result<StepRequest> request_from_json(const json::value& value) {
   r.host = f.text("host");
   r.actor = f.text("actor");
   r.journal_witness = f.text("journal_witness");
+  r.incident_instance = f.text("incident_instance");
   r.management = f.strings("management");
   r.timeout = std::chrono::milliseconds(f.integer("timeout_ms"));
   r.drill = f.flag("drill");

@@ -89,6 +89,9 @@ struct StepRequest {
   // apply of that attempt, still on its way from a controller that died,
   // never runs after a newer controller judged it "not in effect".
   int attempt = 0;
+  // incident_instance() of the controller's journal: the far side's lock
+  // and fence belong to this incident, not to every incident of its id.
+  std::string incident_instance;
   std::string version;  // filled by to_json when empty
   std::optional<AttachmentHeader> attachment;
   // The controller's side only: the bytes `attachment` announces, sent after
