@@ -1,5 +1,7 @@
 #include "release/host_package.h"
 
+#include <fstream>
+
 #include "responder/child_process.h"
 
 namespace responder::release {
@@ -31,6 +33,20 @@ Result<bool> compare_versions(const std::string& a, const std::string& op, const
   // 1: false (a version of odd syntax only warns); 2: one it cannot read.
   if (run->exit_code == 1) return false;
   return bad_input("dpkg cannot compare versions '" + a + "' and '" + b + "': " + describe_exit(argv, *run));
+}
+
+std::string os_release_group() {
+  std::ifstream in("/etc/os-release");
+  std::string id, version;
+  auto unquoted = [](std::string v) {
+    if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
+    return v.substr(0, 64);
+  };
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("ID=", 0) == 0) id = unquoted(line.substr(3));
+    else if (line.rfind("VERSION_ID=", 0) == 0) version = unquoted(line.substr(11));
+  }
+  return version.empty() ? id : id + " " + version;
 }
 
 }  // namespace responder::release

@@ -23,4 +23,7 @@ Result<InstalledPackage> installed_package(const std::string& package);
 // input when dpkg rejects a version.
 Result<bool> compare_versions(const std::string& a, const std::string& op, const std::string& b);
 
+// "ID VERSION_ID" from /etc/os-release (e.g. "debian 12"); "" when absent.
+std::string os_release_group();
+
 }  // namespace responder::release

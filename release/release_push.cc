@@ -24,6 +24,7 @@
 #include "release/artifact_signature.h"
 #include "release/host_package.h"
 #include "release/release_artifact.h"
+#include "release/release_waves.h"
 #include "responder/child_process.h"
 #include "responder/config.h"
 #include "responder/duration.h"
@@ -175,6 +176,15 @@ class ReleasePush final : public Module {
   std::vector<StaticIssue> check_static(const json::object& with) const override {
     std::vector<StaticIssue> issues;
     if (with.contains("artifact_facts")) issues.push_back({"artifact_facts", "is set by the controller, never in a playbook"});
+    // Shapes known before the run (no template inside) are checked now.
+    auto fixed = [&](std::string_view key) -> const json::value* {
+      auto* v = with.if_contains(key);
+      return v && to_json_text(*v).find("{{") == std::string::npos ? v : nullptr;
+    };
+    if (auto* canary = fixed("canary"))
+      if (auto checked = release_waves(canary, nullptr, {}); !checked) issues.push_back({"canary", checked.error().message});
+    if (auto* waves = fixed("waves"))
+      if (auto checked = release_waves(nullptr, waves, {}); !checked) issues.push_back({"waves", checked.error().message});
     return issues;
   }
 
@@ -234,6 +244,10 @@ class ReleasePush final : public Module {
     return delivery;
   }
 
+  Result<std::vector<HostBatch>> order_hosts(const json::object& params, const std::vector<PlannedHost>& hosts) const override {
+    return release_waves(params.if_contains("canary"), params.if_contains("waves"), hosts);
+  }
+
   Result<PlanResult> plan(const json::object& params, StepContext&) const override {
     auto facts = facts_of(params);
     if (!facts) return facts.error();
@@ -251,6 +265,7 @@ class ReleasePush final : public Module {
                              (argv_of(params, "rollback").empty() ? "; no rollback given" : ", rolled back if unhealthy"));
     }
     plan.detail = json::object{{"state", host->state},
+                               {"os", os_release_group()},
                                {"installed", host->installed},
                                {"fixed", facts->version},
                                {"package", facts->package},

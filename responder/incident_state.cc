@@ -139,7 +139,9 @@ Result<IncidentState> derive_state(const std::string& incident_id, const Journal
           auto* name = h.get_object().if_contains("name");
           auto* reach = h.get_object().if_contains("reach");
           if (!name || !name->is_string() || name->get_string().empty()) continue;
-          hosts.push_back({std::string(name->get_string()), reach && reach->is_object() ? reach->get_object() : json::object{}});
+          auto* vars = h.get_object().if_contains("vars");
+          hosts.push_back({std::string(name->get_string()), reach && reach->is_object() ? reach->get_object() : json::object{},
+                           vars && vars->is_object() ? vars->get_object() : json::object{}});
           state.host_step(id, hosts.back().name);
         }
       continue;

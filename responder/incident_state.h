@@ -55,7 +55,15 @@ struct StepState {
 struct StepHost {
   std::string name;
   json::object reach;  // inventory::reach_to_json
+  // The inventory variables a step may order hosts by (kStepHostVars),
+  // journaled with the hosts so a resumed run orders them the same way.
+  json::object vars;
 };
+
+// Inventory variables kept with a step's hosts: `last_seen` (when the host
+// was last known up: RFC 3339 or seconds since the epoch) and
+// `release_group` (hosts released together, e.g. "web-debian12").
+inline constexpr std::string_view kStepHostVars[] = {"last_seen", "release_group"};
 
 struct IncidentState {
   std::string incident_id;

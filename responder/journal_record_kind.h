@@ -22,6 +22,9 @@ inline constexpr std::string_view step_verified = "step.verified";
 inline constexpr std::string_view step_failed = "step.failed";
 inline constexpr std::string_view host_unreachable = "host.unreachable";
 inline constexpr std::string_view step_retry = "step.retry";
+// A batch of a step's hosts in the module's order (a canary, a wave) has
+// answered: {step, wave, hosts, failed, held, outcome: passed | halted}.
+inline constexpr std::string_view step_wave = "step.wave";
 inline constexpr std::string_view step_confirmed = "step.confirmed";
 inline constexpr std::string_view step_reconciled = "step.reconciled";
 inline constexpr std::string_view undo_started = "undo.started";

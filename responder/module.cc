@@ -30,6 +30,10 @@ Status Module::reconcile(const Receipt&, bool, StepContext&) const { return {}; 
 
 std::vector<Module::StaticIssue> Module::check_static(const json::object&) const { return {}; }
 
+Result<std::vector<HostBatch>> Module::order_hosts(const json::object&, const std::vector<PlannedHost>&) const {
+  return std::vector<HostBatch>{};
+}
+
 Result<HostDelivery> Module::prepare_on_controller(const json::object& params, StepContext&) const {
   return HostDelivery{params, nullptr, ""};
 }

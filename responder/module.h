@@ -164,6 +164,25 @@ struct HostDelivery {
   std::string attachment_sha256;
 };
 
+// One host of a step with `targets:` as its plan found it, for a module
+// that orders its hosts (release.push: canary first, then waves).
+struct PlannedHost {
+  std::string name;
+  const json::object* vars = nullptr;    // StepHost::vars (inventory: last_seen, release_group)
+  const json::object* detail = nullptr;  // the host's plan detail
+  bool changes = false;                  // its plan changes something
+};
+
+// Hosts applied together; the next batch starts only once this one has
+// answered and did not halt the step.
+struct HostBatch {
+  std::string label;                 // "canary", "wave 2": for people and the journal
+  std::vector<std::size_t> hosts;    // indexes into the PlannedHost list
+  // Any failure halts the step (a canary); otherwise more failures than the
+  // step's max_fail_percentage of the batch do.
+  bool strict = false;
+};
+
 class Module {
  public:
   virtual ~Module() = default;
@@ -205,6 +224,11 @@ class Module {
   // release's signature; a refusal stops the step with no host contacted)
   // and returns what each host gets. By default the parameters as they are.
   virtual Result<HostDelivery> prepare_on_controller(const json::object& params, StepContext& controller) const;
+
+  // The order in which a step's planned hosts are applied, batch by batch;
+  // every host in exactly one batch. Empty (the default): all at once,
+  // `forks` at a time. Bad input for parameters that cannot be ordered.
+  virtual Result<std::vector<HostBatch>> order_hosts(const json::object& params, const std::vector<PlannedHost>& hosts) const;
 };
 
 // Every module linked into the binary, by name.

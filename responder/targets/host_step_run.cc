@@ -85,7 +85,11 @@ class StepOnHosts {
     }
     if (!run_.journal_hosts.empty()) {
       json::array hosts;
-      for (auto& h : run_.journal_hosts) hosts.push_back(json::object{{"name", h.name}, {"reach", h.reach}});
+      for (auto& h : run_.journal_hosts) {
+        json::object entry{{"name", h.name}, {"reach", h.reach}};
+        if (!h.vars.empty()) entry["vars"] = h.vars;
+        hosts.push_back(std::move(entry));
+      }
       add(record_kind::step_hosts, {{"step", step_.id}, {"stage", step_.stage}, {"module", step_.module}, {"hosts", hosts}});
     }
     work_.resize(run_.hosts.size());
@@ -106,6 +110,7 @@ class StepOnHosts {
     for (auto& w : work_) failed += w.failed;
     std::size_t total = work_.size();
     HostsOutcome outcome = HostsOutcome::done;
+    if (halted_) return finish(refused_ ? HostsOutcome::refused : HostsOutcome::failed);
     // More than max_fail_percentage of the hosts failed: the step failed.
     if (failed > 0 && failed * 100 > static_cast<std::size_t>(step_.max_fail_percentage) * total) {
       outcome = refused_ ? HostsOutcome::refused : HostsOutcome::failed;
@@ -418,6 +423,76 @@ class StepOnHosts {
       if (!commit()) return HostsOutcome::journal_error;
       return HostsOutcome::interrupted;
     }
+    return apply_in_order(planned);
+  }
+
+  // The module's order (canary, waves), batch by batch: a batch that halts
+  // leaves the later ones unstarted (held), and the step fails.
+  HostsOutcome apply_in_order(const std::vector<HostWork*>& planned) {
+    std::vector<PlannedHost> views;
+    for (HostWork* w : planned) views.push_back({w->host->name, &w->host->vars, &w->planned, !w->plan.changes.empty()});
+    auto batches = run_.module->order_hosts(w_params(planned), views);
+    if (!batches) {
+      for (HostWork* w : planned) fail(*w, batches.error(), true);
+      if (!commit()) return HostsOutcome::journal_error;
+      return HostsOutcome::done;
+    }
+    if (batches->empty()) return apply_batch(planned);
+    for (std::size_t b = 0; b < batches->size(); ++b) {
+      const HostBatch& batch = (*batches)[b];
+      std::vector<HostWork*> hosts;
+      json::array names;
+      for (std::size_t i : batch.hosts)
+        if (i < planned.size()) {
+          hosts.push_back(planned[i]);
+          names.push_back(json::string(planned[i]->host->name));
+        }
+      if (hosts.empty()) continue;
+      said_.push_back({step_.id, batch.label, std::to_string(hosts.size()) + " host(s): " + joined(names), {}});
+      auto outcome = apply_batch(hosts);
+      if (outcome != HostsOutcome::done) return outcome;
+      json::array failed;
+      for (HostWork* w : hosts)
+        if (w->failed) failed.push_back(json::string(w->host->name));
+      bool halt = !failed.empty() &&
+                  (batch.strict || failed.size() * 100 > static_cast<std::size_t>(step_.max_fail_percentage) * hosts.size());
+      json::array held;
+      if (halt) {
+        for (std::size_t later = b + 1; later < batches->size(); ++later)
+          for (std::size_t i : (*batches)[later].hosts)
+            if (i < planned.size()) held.push_back(json::string(planned[i]->host->name));
+        // Nothing more of this step runs in this run: not the held hosts,
+        // not a retry of the failed ones.
+        for (auto& w : work_)
+          if (w.next == Next::plan) w.next = Next::done;
+        halted_ = true;
+      }
+      add(record_kind::step_wave, {{"step", step_.id}, {"wave", batch.label}, {"hosts", names}, {"failed", failed},
+                                   {"held", held}, {"outcome", halt ? "halted" : "passed"}});
+      said_.push_back({step_.id, batch.label + (halt ? " halted" : " passed"),
+                       halt ? std::to_string(failed.size()) + " failed (" + joined(failed) + ")" +
+                                  (held.empty() ? "" : "; held, never started: " + joined(held))
+                            : (failed.empty() ? "all answered" : std::to_string(failed.size()) + " failed, within max_fail_percentage"),
+                       {}});
+      if (!commit()) return HostsOutcome::journal_error;
+      if (halt) break;
+    }
+    return HostsOutcome::done;
+  }
+
+  const json::object& w_params(const std::vector<HostWork*>& planned) const {
+    return planned.empty() ? run_.params : planned.front()->params;
+  }
+
+  static std::string joined(const json::array& names) {
+    std::string out;
+    for (auto& n : names) out += (out.empty() ? "" : ", ") + std::string(n.get_string());
+    return out;
+  }
+
+  // Starts `planned` (durable before any apply), applies them `forks` at a
+  // time, and journals their receipts and verifications together.
+  HostsOutcome apply_batch(const std::vector<HostWork*>& planned) {
     std::string witness;
     for (HostWork* w : planned) {
       add(record_kind::step_started, {{"step", step_.id}, {"host", w->host->name}, {"attempt", w->attempt}});
@@ -550,6 +625,7 @@ class StepOnHosts {
   std::mutex progress_mutex_;
   std::uint64_t last_seq_ = 0;
   bool refused_ = false, interrupted_ = false;
+  bool halted_ = false;  // a batch of the module's order halted the step
 };
 
 }  // namespace

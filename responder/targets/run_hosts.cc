@@ -50,7 +50,10 @@ Result<std::vector<StepHost>> RunHosts::select(const std::vector<std::string>& p
       if (!seen.insert(host->name).second) continue;
       auto reach = inventory::reach_of(*host);
       if (!reach) return reach.error();
-      out.push_back({host->name, inventory::reach_to_json(*reach)});
+      json::object vars;
+      for (auto key : kStepHostVars)
+        if (auto* v = host->vars.if_contains(key); v && (v->is_string() || v->is_number())) vars[key] = *v;
+      out.push_back({host->name, inventory::reach_to_json(*reach), std::move(vars)});
     }
   }
   return out;
