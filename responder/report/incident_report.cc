@@ -13,6 +13,7 @@
 #include "responder/approvers.h"
 #include "responder/clock.h"
 #include "responder/journal_record_kind.h"
+#include "responder/report/patch_compliance.h"
 
 namespace responder {
 namespace {
@@ -564,20 +565,7 @@ class ReportBuilder {
     return out;
   }
 
-  // release.push receipts, once that module exists, name each host's
-  // state; until then an incident has no patch compliance to show.
-  json::array patch_compliance() const {
-    json::array out;
-    for (auto& key : order_) {
-      const StepTrack& t = tracks_.at(key);
-      if (t.module != "release.push" || !t.output.is_object()) continue;
-      auto* hosts = t.output.as_object().if_contains("hosts");
-      if (!hosts || !hosts->is_array()) continue;
-      for (auto& h : hosts->as_array())
-        if (h.is_object()) out.push_back(h);
-    }
-    return out;
-  }
+  json::array patch_compliance() const { return patch_compliance_rows(*journal_.contents); }
 
   json::array change_requests() const {
     json::array out;

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "responder/json.h"
 #include "responder/module.h"
 #include "tests/support/process.h"
 #include "tests/support/skip.h"
@@ -128,6 +129,18 @@ TEST_CASE("release push (local): a signed .deb is backed up, installed and verif
   CHECK(lab.installs() == 1);
   CHECK(read_file(lab.dir / "state/REL-1/patch/backup/version") == "1.0.0");
   CHECK(read_file(lab.dir / "state/REL-1/patch/outcome.json").find("\"patched\"") != std::string::npos);
+  // The compliance table, in status and in the report.
+  auto status = lab.responder({"status", "REL-1"});
+  CHECK(status.out.find("patch compliance:") != std::string::npos);
+  CHECK(status.out.find("this host  patched  1.0.1") != std::string::npos);
+  auto report = lab.responder({"report", "REL-1", "--format", "json"});
+  INFO(report.err);
+  REQUIRE(report.exit_code == 0);
+  auto rows = parse_json(report.out).as_object().at("patch_compliance").as_array();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].at("state").as_string() == "patched");
+  CHECK(rows[0].at("version").as_string() == "1.0.1");
+  CHECK(rows[0].at("version_before").as_string() == "1.0.0");
 
   auto undo = lab.responder({"undo", "REL-1"});
   INFO(undo.out, undo.err);
@@ -159,6 +172,8 @@ TEST_CASE("release push (local): an unhealthy install is rolled back and the ste
   CHECK(run.out.find("rolled back (had 1.0.0)") != std::string::npos);
   CHECK(lab.installed() == "1.0.0");
   CHECK(lab.installs() == 2);  // the patch, then the rollback
+  auto status = lab.responder({"status", "REL-3"});
+  CHECK(status.out.find("this host  rolled-back  1.0.0") != std::string::npos);
 }
 
 TEST_CASE("release push (local): a tampered artifact or a signature under another key is refused before anything runs") {
