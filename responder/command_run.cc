@@ -9,6 +9,7 @@
 #include "responder/exit_code.h"
 #include "responder/incident_home.h"
 #include "responder/incident_lock.h"
+#include "responder/incident_resume.h"
 #include "responder/interrupt.h"
 #include "responder/inventory/host_pattern.h"
 #include "responder/inventory/inventory_sources.h"
@@ -201,7 +202,10 @@ bool reconcile_in_force(const RunSetup& setup, const IncidentState& state) {
   return all;
 }
 
-int resume(const GlobalOptions& globals, const std::string& id, bool reconcile, const targets::TargetOptions& target_options) {
+}  // namespace
+
+int resume_incident(const GlobalOptions& globals, const std::string& id, bool reconcile,
+                    const targets::TargetOptions& target_options) {
   auto env = open_environment(globals);
   if (!env) return report_error(env.error());
   auto incident = load_incident(*env, id);
@@ -247,6 +251,8 @@ int resume(const GlobalOptions& globals, const std::string& id, bool reconcile, 
   return code;
 }
 
+namespace {
+
 void setup_run(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {
   auto options = std::make_shared<RunOptions>();
   command.add_option("playbook", options->playbook, "the playbook to run")->required()->type_name("PLAYBOOK");
@@ -270,7 +276,7 @@ void setup_resume(CLI::App& command, const GlobalOptions& globals, CommandAction
   targets::add_target_options(command, *target_options);
   command.footer("Examples:\n  responder resume INC-42              (after Ctrl-C, exit 4, or a crash)\n"
                  "  responder resume INC-42 --reconcile  (check every change in force against the system first)");
-  action = [id, reconcile, target_options, &globals] { return resume(globals, *id, *reconcile, *target_options); };
+  action = [id, reconcile, target_options, &globals] { return resume_incident(globals, *id, *reconcile, *target_options); };
 }
 
 const CommandRegistration run_registration{{"run", "run a playbook for an incident, journaling every step", 30, setup_run}};

@@ -130,6 +130,10 @@ Result<IncidentState> derive_state(const std::string& incident_id, const Journal
     if (kind == record_kind::run_interrupted) state.outcome = "interrupted";
     std::string id = r.text("step");
     if (id.empty()) continue;
+    if (kind == record_kind::step_wave) {
+      if (r.text("outcome") == "halted") state.halted[id] = r.text("wave");
+      continue;
+    }
     if (kind == record_kind::step_hosts) {
       auto& hosts = state.step_hosts[id];
       hosts.clear();

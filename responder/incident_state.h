@@ -78,6 +78,9 @@ struct IncidentState {
   // host's state, by step id then host name.
   std::map<std::string, std::vector<StepHost>> step_hosts;
   std::map<std::string, std::map<std::string, StepState>> on_hosts;
+  // Steps whose ordered hosts halted (a step.wave record with outcome
+  // halted), and the batch that halted them: their held hosts stay held.
+  std::map<std::string, std::string> halted;
   std::string outcome;             // last run.finished outcome, "interrupted", or "running"
   std::uint64_t records = 0;
 

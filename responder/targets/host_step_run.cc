@@ -95,6 +95,21 @@ class StepOnHosts {
     work_.resize(run_.hosts.size());
     for (std::size_t i = 0; i < work_.size(); ++i) prepare(work_[i], run_.hosts[i]);
     if (!check_phase()) return finish(HostsOutcome::journal_error);
+    // A release that halted stays halted: its held hosts are not started
+    // by a resume (what halted it needs a person, and a new release).
+    if (const std::string* halted_at = halted_wave()) {
+      std::string held;
+      for (auto& w : work_)
+        if (w.next == Next::plan) {
+          w.next = Next::done;
+          held += (held.empty() ? "" : ", ") + w.host->name;
+        }
+      halted_ = true;
+      if (!held.empty())
+        said_.push_back({step_.id, "still halted",
+                         "it halted at " + *halted_at + "; held, not started: " + held + " (a new release patches them)", {}});
+      if (!commit()) return finish(HostsOutcome::journal_error);
+    }
     while (true) {
       if (interrupt_requested()) return finish(HostsOutcome::interrupted);
       std::vector<HostWork*> to_plan;
@@ -478,6 +493,13 @@ class StepOnHosts {
       if (halt) break;
     }
     return HostsOutcome::done;
+  }
+
+  // The batch at which an earlier run of this step halted, if it did.
+  const std::string* halted_wave() const {
+    if (!run_.state) return nullptr;
+    auto found = run_.state->halted.find(step_.id);
+    return found == run_.state->halted.end() ? nullptr : &found->second;
   }
 
   const json::object& w_params(const std::vector<HostWork*>& planned) const {

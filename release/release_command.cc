@@ -1,0 +1,120 @@
+// responder release status ID: the patch-compliance table of an incident.
+// responder release resume ID [--watch [--every 60s] [--until 12h]]: retries
+// the hosts a release could not reach, as `responder resume` does, and with
+// --watch keeps trying until none is pending, so machines that were offline
+// get the patch when they come back.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "release/compliance_table.h"
+#include "responder/command.h"
+#include "responder/duration.h"
+#include "responder/environment.h"
+#include "responder/exit_code.h"
+#include "responder/incident_home.h"
+#include "responder/incident_resume.h"
+#include "responder/interrupt.h"
+#include "responder/report/patch_compliance.h"
+
+namespace responder::release {
+namespace {
+
+struct ReleaseOptions {
+  std::string id;
+  bool watch = false;
+  std::string every = "60s", until = "12h";
+  targets::TargetOptions targets;
+};
+
+Result<json::array> compliance_of(const GlobalOptions& globals, const std::string& id) {
+  auto env = open_environment(globals);
+  if (!env) return env.error();
+  auto incident = load_incident(*env, id);
+  if (!incident) return incident.error();
+  return patch_compliance_rows(incident->contents);
+}
+
+int show_status(const GlobalOptions& globals, const std::string& id) {
+  auto rows = compliance_of(globals, id);
+  if (!rows) return report_error(rows.error());
+  if (globals.json) {
+    std::cout << to_json_text(json::object{{"incident", id}, {"patch_compliance", *rows}}) << "\n";
+    return kExitSuccess;
+  }
+  if (rows->empty()) {
+    std::cout << "incident " << id << " has no release.push step yet\n";
+    return kExitSuccess;
+  }
+  for (auto& line : compliance_lines(*rows)) std::cout << line << "\n";
+  return kExitSuccess;
+}
+
+int resume_release(const GlobalOptions& globals, const ReleaseOptions& options) {
+  auto every = parse_duration(options.every);
+  if (!every || every->count() <= 0) return report_error(bad_input("--every: a duration such as 60s or 5m"));
+  auto until = parse_duration(options.until);
+  if (!until) return report_error(bad_input("--until: a duration such as 2h"));
+  auto stop_at = std::chrono::steady_clock::now() + *until;
+  install_interrupt_handlers();
+  for (int pass = 1;; ++pass) {
+    int code = resume_incident(globals, options.id, false, options.targets);
+    if (!options.watch || code == kExitBadInput || code == kExitRefused || code == kExitInterrupted) return code;
+    auto rows = compliance_of(globals, options.id);
+    if (!rows) return report_error(rows.error());
+    std::size_t waiting = hosts_waiting(*rows);
+    bool halted = std::any_of(rows->begin(), rows->end(), [](const json::value& r) {
+      auto* state = r.get_object().if_contains("state");
+      return state && state->is_string() && state->get_string() == "held";
+    });
+    if (waiting == 0 || halted) {
+      if (!globals.json)
+        std::cout << (halted ? "the release halted; watching stops (held hosts need a new release)\n"
+                             : "no host is pending any more\n");
+      return code;
+    }
+    if (std::chrono::steady_clock::now() + *every > stop_at) {
+      std::cout << waiting << " host(s) still pending after --until " << options.until << "; `responder release resume "
+                << options.id << " --watch` tries again\n";
+      return code;
+    }
+    std::cout << waiting << " host(s) pending after pass " << pass << "; trying again in " << options.every
+              << " (Ctrl-C stops; nothing is left half-done)\n"
+              << std::flush;
+    auto wake = std::chrono::steady_clock::now() + *every;
+    while (std::chrono::steady_clock::now() < wake) {
+      if (interrupt_requested().load()) return kExitInterrupted;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+void setup_release(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {
+  auto options = std::make_shared<ReleaseOptions>();
+  CLI::App* status = command.add_subcommand("status", "the patch-compliance table: each host's state, version and time");
+  status->add_option("id", options->id, "the incident")->required()->type_name("ID");
+  status->footer("Example:\n  responder release status INC-42");
+  CLI::App* resume = command.add_subcommand(
+      "resume", "retry the hosts a release could not reach (as `responder resume`), and with --watch until none is pending");
+  resume->add_option("id", options->id, "the incident")->required()->type_name("ID");
+  resume->add_flag("--watch", options->watch, "keep trying, every --every, until no host is pending or --until passes");
+  resume->add_option("--every", options->every, "the pause between passes (default 60s)")->type_name("DURATION");
+  resume->add_option("--until", options->until, "stop watching after this long (default 12h)")->type_name("DURATION");
+  targets::add_target_options(*resume, options->targets);
+  resume->footer("Examples:\n  responder release resume INC-42\n  responder release resume INC-42 --watch --every 5m --until 24h");
+  command.require_subcommand(1);
+  command.footer("Examples:\n  responder release status INC-42\n  responder release resume INC-42 --watch");
+  action = [options, status, &globals] {
+    if (status->parsed()) return show_status(globals, options->id);
+    return resume_release(globals, *options);
+  };
+}
+
+const CommandRegistration release_registration{
+    {"release", "the accelerated release of an incident: its compliance table, and catching up hosts that were offline", 46,
+     setup_release}};
+
+}  // namespace
+}  // namespace responder::release
