@@ -1,4 +1,6 @@
 // responder release status ID: the patch-compliance table of an incident.
+// responder release export ID --ansible DIR / import ID RESULTS: the same
+// release run by Ansible (ansible_exchange.h).
 // responder release resume ID [--watch [--every 60s] [--until 12h]]: retries
 // the hosts a release could not reach, as `responder resume` does, and with
 // --watch keeps trying until none is pending, so machines that were offline
@@ -9,6 +11,7 @@
 #include <iostream>
 #include <thread>
 
+#include "release/ansible_exchange.h"
 #include "release/compliance_table.h"
 #include "responder/command.h"
 #include "responder/duration.h"
@@ -104,10 +107,32 @@ void setup_release(CLI::App& command, const GlobalOptions& globals, CommandActio
   resume->add_option("--until", options->until, "stop watching after this long (default 12h)")->type_name("DURATION");
   targets::add_target_options(*resume, options->targets);
   resume->footer("Examples:\n  responder release resume INC-42\n  responder release resume INC-42 --watch --every 5m --until 24h");
+  auto exchange = std::make_shared<ExchangeOptions>();
+  CLI::App* to_ansible = command.add_subcommand(
+      "export", "write the release as an Ansible playbook and inventory (canary, waves as serial, rollback in rescue)");
+  to_ansible->add_option("id", exchange->id, "the incident")->required()->type_name("ID");
+  to_ansible->add_option("--ansible", exchange->dir, "a new directory for the playbook, inventory and artifact")
+      ->required()
+      ->type_name("DIR");
+  to_ansible->add_option("--step", exchange->step, "the release.push step (when the playbook has several)")->type_name("STEP");
+  targets::add_target_options(*to_ansible, exchange->targets);
+  to_ansible->footer("Examples:\n  responder release export INC-42 --ansible /srv/awx/inc-42 -i fleet.ini\n"
+                     "  (cd /srv/awx/inc-42 && ansible-playbook -i inventory.ini release.yml)");
+  CLI::App* from_ansible =
+      command.add_subcommand("import", "bring the hosts' results of an exported release back into the journal");
+  from_ansible->add_option("id", exchange->id, "the incident")->required()->type_name("ID");
+  from_ansible->add_option("results", exchange->dir, "the export's results/ directory, or AWX's artifacts JSON")
+      ->required()
+      ->type_name("RESULTS");
+  from_ansible->add_option("--step", exchange->step, "the release.push step (when several were exported)")->type_name("STEP");
+  from_ansible->footer("Example:\n  responder release import INC-42 /srv/awx/inc-42/results");
   command.require_subcommand(1);
-  command.footer("Examples:\n  responder release status INC-42\n  responder release resume INC-42 --watch");
-  action = [options, status, &globals] {
+  command.footer("Examples:\n  responder release status INC-42\n  responder release resume INC-42 --watch\n"
+                 "  responder release export INC-42 --ansible /srv/awx/inc-42");
+  action = [options, exchange, status, to_ansible, from_ansible, &globals] {
     if (status->parsed()) return show_status(globals, options->id);
+    if (to_ansible->parsed()) return export_release(globals, *exchange);
+    if (from_ansible->parsed()) return import_release(globals, *exchange);
     return resume_release(globals, *options);
   };
 }

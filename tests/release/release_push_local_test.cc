@@ -217,5 +217,69 @@ TEST_CASE("release push: a playbook may use the host placeholders only as themse
   CHECK(refused.err.find("set by the controller") != std::string::npos);
 }
 
+TEST_CASE("release export and import (local): Ansible runs the exported release, and its results come back into the journal") {
+  RESPONDER_SKIP_WHEN(tools_missing());
+  RESPONDER_SKIP_WHEN(run_process({"sh", "-c", "command -v ansible-playbook"}).exit_code == 0
+                          ? ""
+                          : "ansible-playbook is missing (Debian package ansible-core)");
+  LocalRelease lab;
+  lab.install_directly("1.0.0");
+  // The release step is not run by responder here: only exported.
+  auto book = lab.dir / "export.yaml";
+  write_file(book,
+             "name: push\ndescription: emergency patch\nseverity: important\nvariables:\n  natively: {type: bool, default: false}\n"
+             "stages:\n  accelerated-release:\n"
+             "    - id: patch\n      module: release.push\n      targets: localhost\n      when: natively\n"
+             "      with:\n        artifact: rfix_1.0.1_all.deb\n"
+             "        backup: [sh, -c, 'dpkg-query -W -f=\\${Version} rfix > \"$0/version\"', '{{ backup_dir }}']\n"
+             "        health: [sh, -c, 'test \"$(cat \"$0\")\" = 1.0.1', " +
+                 (lab.root / "usr/share/rfix/version").string() + "]\n"
+             "        rollback: [dpkg, -i, " + (lab.dir / "rfix_1.0.0_all.deb").string() + "]\n");
+  auto run = lab.responder({"run", book.string(), "-i", "hosts.ini", "--incident", "REL-X"});
+  INFO(run.out, run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(lab.installs() == 0);
+
+  auto exported = lab.responder({"release", "export", "REL-X", "--ansible", "ansible", "-i", "hosts.ini"});
+  INFO(exported.out, exported.err);
+  REQUIRE(exported.exit_code == 0);
+  CHECK(read_file(lab.dir / "ansible/release.yml").find("max_fail_percentage: 0") != std::string::npos);
+  CHECK(read_file(lab.dir / "ansible/inventory.ini").find("[responder_canary]\nlocalhost") != std::string::npos);
+  // A second export into the same directory is refused, nothing overwritten.
+  CHECK(lab.responder({"release", "export", "REL-X", "--ansible", "ansible", "-i", "hosts.ini"}).exit_code == 2);
+
+  auto ansible = run_process({"ansible-playbook", "-i", "inventory.ini", "release.yml"},
+                             {"PATH=" + lab.bin.string() + ":/usr/sbin:/usr/bin:/sbin:/bin", "ANSIBLE_NOCOLOR=1"},
+                             lab.dir / "ansible");
+  INFO(ansible.out, ansible.err);
+  REQUIRE(ansible.exit_code == 0);
+  CHECK(lab.installed() == "1.0.1");
+  CHECK(lab.installs() == 1);
+
+  auto imported = lab.responder({"release", "import", "REL-X", "ansible/results"});
+  INFO(imported.out, imported.err);
+  CHECK(imported.exit_code == 0);
+  CHECK(imported.out.find("imported 1 host result") != std::string::npos);
+  auto status = lab.responder({"release", "status", "REL-X"});
+  CHECK(status.out.find("localhost  patched  1.0.1") != std::string::npos);
+  // Importing again changes nothing.
+  auto again = lab.responder({"release", "import", "REL-X", "ansible/results"});
+  CHECK(again.out.find("imported 0 host result(s)") != std::string::npos);
+  // A result of another artifact is refused, nothing journaled.
+  auto forged = read_file(lab.dir / "ansible/results/localhost.json");
+  auto at = forged.find("\"sha256\": \"");
+  REQUIRE(at != std::string::npos);
+  forged[at + 12] = forged[at + 12] == 'a' ? 'b' : 'a';
+  write_file(lab.dir / "forged.json", forged);
+  auto refused = lab.responder({"release", "import", "REL-X", "forged.json"});
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("another artifact") != std::string::npos);
+  // responder undo rolls back what Ansible installed, with the journaled rollback.
+  auto undo = lab.responder({"undo", "REL-X"});
+  INFO(undo.out, undo.err);
+  CHECK(undo.exit_code == 0);
+  CHECK(lab.installed() == "1.0.0");
+}
+
 }  // namespace
 }  // namespace responder::testing

@@ -1,0 +1,32 @@
+// `responder release export ID --ansible DIR` and `responder release import
+// ID RESULTS`: a release.push step handed to Ansible (AWX, Ansible
+// Automation Platform) and its per-host outcome brought back into the
+// journal, so the compliance table, status, undo and the report cover the
+// hosts Ansible patched exactly as those responder patched itself.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "responder/command.h"
+#include "responder/targets/target_options.h"
+
+namespace responder::release {
+
+struct ExchangeOptions {
+  std::string id, step;
+  std::filesystem::path dir;  // export: where to write; import: results
+  targets::TargetOptions targets;
+};
+
+// Checks the artifact's signature as a run would, writes the export (only
+// hosts not yet patched) and journals `release.exported` (and the step's
+// hosts when no run journaled them). Exit code as every command's.
+int export_release(const GlobalOptions& globals, const ExchangeOptions& options);
+
+// Reads and checks every result against the journaled export, then
+// journals each host's outcome in one write; a result already imported
+// changes nothing. Exit code as every command's.
+int import_release(const GlobalOptions& globals, const ExchangeOptions& options);
+
+}  // namespace responder::release
