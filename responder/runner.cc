@@ -370,9 +370,16 @@ class PlaybookDriver final : public IncidentAccess {
       case targets::HostsOutcome::refused: last_failure_ = ErrorKind::refused; return StepOutcome::refused;
       case targets::HostsOutcome::failed:
         last_failure_ = result.failure;
-        setup_.reporter->step(step.id, "failed", std::to_string(result.failed.size()) + " of " + std::to_string(now.size()) +
-                                                     " hosts failed (" + comma_joined(result.failed) + "), more than max_fail_percentage " +
-                                                     std::to_string(step.max_fail_percentage) + "%");
+        if (!result.halted_at.empty())
+          setup_.reporter->step(step.id, "failed",
+                                "halted at " + result.halted_at +
+                                    (result.failed.empty() ? "" : " (" + comma_joined(result.failed) + " failed)") +
+                                    "; the hosts after it were held, never started");
+        else
+          setup_.reporter->step(step.id, "failed", std::to_string(result.failed.size()) + " of " + std::to_string(now.size()) +
+                                                       " hosts failed (" + comma_joined(result.failed) +
+                                                       "), more than max_fail_percentage " +
+                                                       std::to_string(step.max_fail_percentage) + "%");
         return StepOutcome::failed;
     }
     return StepOutcome::failed;

@@ -105,6 +105,7 @@ class StepOnHosts {
           held += (held.empty() ? "" : ", ") + w.host->name;
         }
       halted_ = true;
+      halted_at_ = *halted_at;
       if (!held.empty())
         said_.push_back({step_.id, "still halted",
                          "it halted at " + *halted_at + "; held, not started: " + held + " (a new release patches them)", {}});
@@ -481,6 +482,7 @@ class StepOnHosts {
         for (auto& w : work_)
           if (w.next == Next::plan) w.next = Next::done;
         halted_ = true;
+        halted_at_ = batch.label;
       }
       add(record_kind::step_wave, {{"step", step_.id}, {"wave", batch.label}, {"hosts", names}, {"failed", failed},
                                    {"held", held}, {"outcome", halt ? "halted" : "passed"}});
@@ -621,6 +623,7 @@ class StepOnHosts {
     if (!commit() && outcome != HostsOutcome::journal_error) outcome = HostsOutcome::journal_error;
     HostStepResult result;
     result.outcome = outcome;
+    result.halted_at = halted_at_;
     json::object outputs;
     for (auto& w : work_) {
       if (w.ok) result.ok.push_back(w.host->name);
@@ -648,6 +651,7 @@ class StepOnHosts {
   std::uint64_t last_seq_ = 0;
   bool refused_ = false, interrupted_ = false;
   bool halted_ = false;  // a batch of the module's order halted the step
+  std::string halted_at_;  // and which
 };
 
 }  // namespace
