@@ -112,12 +112,28 @@ int export_release(const GlobalOptions& globals, const ExchangeOptions& options)
     hosts = *selected;
     journal_hosts = true;
   }
+  if (auto halted = incident->state.halted.find((*step)->id); halted != incident->state.halted.end())
+    return report_error(refusal("step " + (*step)->id + " halted at " + halted->second +
+                                ": its held hosts are not handed to Ansible either (a new release patches them)"));
   std::vector<StepHost> left;
+  std::vector<std::string> busy;
   for (auto& h : hosts) {
     const StepState* s = incident->state.find((*step)->id, h.name);
     if (s && (s->status == StepStatus::verified || s->status == StepStatus::undone)) continue;
+    // Begun here, outcome not yet known, or patched and then unhealthy:
+    // responder finishes those (resume), never Ansible beside it.
+    if (s && (change_may_exist(s) || s->receipt || (s->status == StepStatus::failed && s->final_failure))) {
+      busy.push_back(h.name);
+      continue;
+    }
     left.push_back(h);
   }
+  if (!busy.empty())
+    std::cout << "left to responder (begun or finished here; `responder release resume` or status): " << [&] {
+      std::string out;
+      for (auto& b : busy) out += (out.empty() ? "" : ", ") + b;
+      return out;
+    }() << "\n";
   if (left.empty()) {
     std::cout << "every host of step " << (*step)->id << " already has the release; nothing to export\n";
     return kExitSuccess;
@@ -125,6 +141,7 @@ int export_release(const GlobalOptions& globals, const ExchangeOptions& options)
 
   AnsibleExport release;
   release.incident = options.id;
+  release.instance = incident_instance(incident->dir / "journal.jsonl");
   release.step = (*step)->id;
   release.params = delivery->params;
   release.artifact = delivery->attachment;
@@ -262,7 +279,9 @@ int import_release(const GlobalOptions& globals, const ExchangeOptions& options)
       if (auto* argv = params.if_contains("rollback"); argv && argv->is_array())
         for (auto& w : argv->get_array())
           if (w.is_string()) rollback.emplace_back(w.get_string());
-      std::string backup_dir = r.backup_dir.empty() ? exported->text("backup_dir") : r.backup_dir;
+      // Only what the export itself decided fills the rollback `responder
+      // undo` runs as root: never a path or text from the results file.
+      std::string backup_dir = exported->text("backup_dir");
       rollback = fill_host_placeholders(rollback, {{"backup_dir", backup_dir},
                                                    {"version", text_of(facts, "version")},
                                                    {"package", text_of(facts, "package")},

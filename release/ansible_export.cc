@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "responder/durable_file.h"
+#include "responder/printable_text.h"
 
 namespace responder::release {
 namespace {
@@ -111,7 +112,7 @@ std::string tasks_yaml(const AnsibleExport& release) {
   const json::object& facts = p.at("artifact_facts").as_object();
   std::string kind = text_of(facts, "kind"), package = text_of(facts, "package"), version = text_of(facts, "version");
   std::string name = text_of(facts, "name"), sha = text_of(facts, "sha256");
-  std::string dir = release.state_dir + "/" + release.incident + "/" + release.step;
+  std::string dir = exported_release_dir(release);
   bool if_missing = p.if_contains("install_if_missing") && p.at("install_if_missing").is_bool() && p.at("install_if_missing").get_bool();
   std::vector<std::string> install = argv_of(p, "install");
   if (install.empty() && kind == "deb") install = {"dpkg", "-i", "{{ artifact }}"};
@@ -219,8 +220,13 @@ std::string tasks_yaml(const AnsibleExport& release) {
       << "        argv: " << argv_yaml(rollback) << "\n"
       << "      when: responder_state == 'installing'\n"
       << "      register: responder_rollback\n"
+      << "      failed_when: false\n"
+      << "    - ansible.builtin.set_fact:\n"
+      << "        responder_detail: \"{{ responder_detail }}; the rollback failed too: {{ responder_rollback.stderr | default('') | "
+         "truncate(200) }}\"\n"
+      << "      when: responder_state == 'installing' and responder_rollback.rc | default(0) != 0\n"
       << "    - ansible.builtin.set_fact: {responder_state: rolled-back}\n"
-      << "      when: responder_state == 'installing' and responder_rollback is succeeded\n";
+      << "      when: responder_state == 'installing' and responder_rollback.rc | default(1) == 0\n";
   y << "    - ansible.builtin.set_fact: {responder_state: failed}\n"
     << "      when: responder_state != 'rolled-back'\n"
     << "  always:\n";
@@ -286,9 +292,13 @@ std::string playbook_yaml(const AnsibleExport& release) {
 
 }  // namespace
 
-std::string exported_backup_dir(const AnsibleExport& release) {
-  return release.state_dir + "/" + release.incident + "/" + release.step + "/backup";
+std::string exported_release_dir(const AnsibleExport& release) {
+  // As release.push's far side names it.
+  return release.state_dir + "/" + release.incident + (release.instance.empty() ? "" : "-" + release.instance.substr(0, 16)) + "/" +
+         release.step;
 }
+
+std::string exported_backup_dir(const AnsibleExport& release) { return exported_release_dir(release) + "/backup"; }
 
 Status write_ansible_export(const AnsibleExport& release, const std::filesystem::path& dir) {
   auto* facts = release.params.if_contains("artifact_facts");
@@ -296,6 +306,22 @@ Status write_ansible_export(const AnsibleExport& release, const std::filesystem:
   for (auto& h : release.hosts)
     if (text_of(h.reach, "transport") == "namespace")
       return bad_input("host " + h.name + " is a namespace host, which Ansible cannot reach");
+  // YAML refuses control characters and invalid UTF-8: such a parameter
+  // is the playbook's error, said before anything is written.
+  const json::value all(release.params);
+  std::vector<const json::value*> texts{&all};
+  while (!texts.empty()) {
+    const json::value* v = texts.back();
+    texts.pop_back();
+    if (v->is_string()) {
+      if (auto bad = first_unprintable(v->get_string()))
+        return bad_input("a release.push parameter cannot be written for Ansible: " + bad->message);
+    } else if (v->is_array()) {
+      for (auto& item : v->get_array()) texts.push_back(&item);
+    } else if (v->is_object()) {
+      for (auto& [k, item] : v->get_object()) texts.push_back(&item);
+    }
+  }
   std::error_code ec;
   if (std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec))
     return bad_input(dir.string() + " is not empty: export into a new directory");

@@ -32,6 +32,7 @@ namespace responder::release {
 
 struct AnsibleExport {
   std::string incident, step;
+  std::string instance;  // incident_instance() of the incident's journal
   json::object params;  // release.push parameters, artifact_facts included
   std::shared_ptr<const std::string> artifact;
   std::vector<StepHost> hosts;
@@ -48,7 +49,9 @@ struct AnsibleExport {
 // namespace host).
 Status write_ansible_export(const AnsibleExport& release, const std::filesystem::path& dir);
 
-// Where a host keeps this release's backup, as the native far side does.
+// Where a host keeps this release's state and backup, as the native far
+// side does.
+std::string exported_release_dir(const AnsibleExport& release);
 std::string exported_backup_dir(const AnsibleExport& release);
 
 }  // namespace responder::release

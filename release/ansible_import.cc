@@ -47,6 +47,10 @@ Result<ImportedHost> one_result(const json::value& value, const ExportCheck& che
     *into = *text;
   }
   if (!check.hosts.count(h.host)) return bad_input(where + ": host " + h.host + " was not in the export");
+  // Versions are journaled and shown: a Debian version's characters only.
+  for (auto* v : {&h.version_before, &h.version})
+    if (v->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.+~:-_") != std::string::npos)
+      return bad_input(where + ": '" + *v + "' is not a version");
   static const std::set<std::string> states{"patched", "already-patched", "not-affected", "failed", "rolled-back", "pending"};
   if (!states.count(h.state)) return bad_input(where + ": unknown state '" + h.state + "'");
   return h;

@@ -20,6 +20,7 @@
 #include "responder/incident_home.h"
 #include "responder/incident_resume.h"
 #include "responder/interrupt.h"
+#include "responder/message_text.h"
 #include "responder/report/patch_compliance.h"
 
 namespace responder::release {
@@ -32,11 +33,12 @@ struct ReleaseOptions {
   targets::TargetOptions targets;
 };
 
-Result<json::array> compliance_of(const GlobalOptions& globals, const std::string& id) {
+Result<json::array> compliance_of(const GlobalOptions& globals, const std::string& id, bool* halted = nullptr) {
   auto env = open_environment(globals);
   if (!env) return env.error();
   auto incident = load_incident(*env, id);
   if (!incident) return incident.error();
+  if (halted) *halted = !incident->state.halted.empty();
   return patch_compliance_rows(incident->contents);
 }
 
@@ -51,7 +53,7 @@ int show_status(const GlobalOptions& globals, const std::string& id) {
     std::cout << "incident " << id << " has no release.push step yet\n";
     return kExitSuccess;
   }
-  for (auto& line : compliance_lines(*rows)) std::cout << line << "\n";
+  for (auto& line : compliance_lines(*rows)) std::cout << one_line(line) << "\n";
   return kExitSuccess;
 }
 
@@ -65,13 +67,10 @@ int resume_release(const GlobalOptions& globals, const ReleaseOptions& options) 
   for (int pass = 1;; ++pass) {
     int code = resume_incident(globals, options.id, false, options.targets);
     if (!options.watch || code == kExitBadInput || code == kExitRefused || code == kExitInterrupted) return code;
-    auto rows = compliance_of(globals, options.id);
+    bool halted = false;
+    auto rows = compliance_of(globals, options.id, &halted);
     if (!rows) return report_error(rows.error());
     std::size_t waiting = hosts_waiting(*rows);
-    bool halted = std::any_of(rows->begin(), rows->end(), [](const json::value& r) {
-      auto* state = r.get_object().if_contains("state");
-      return state && state->is_string() && state->get_string() == "held";
-    });
     if (waiting == 0 || halted) {
       if (!globals.json)
         std::cout << (halted ? "the release halted; watching stops (held hosts need a new release)\n"

@@ -140,11 +140,15 @@ Result<std::filesystem::path> release_dir(const StepContext& context) {
     auto section = context.config->section("release");
     if (auto dir = text_of(section, "state_dir"); !dir.empty()) base = context.config->beside(dir);
   }
-  std::filesystem::path dir = base / context.incident_id / context.step_id;
+  // An incident id used again (a drill begun anew, another controller)
+  // never finds this one's backup or outcome.
+  std::string incident = context.incident_id;
+  if (!context.incident_instance.empty()) incident += "-" + context.incident_instance.substr(0, 16);
+  std::filesystem::path dir = base / incident / context.step_id;
   std::error_code ec;
   std::filesystem::create_directories(dir / "backup", ec);
   if (ec) return failure("cannot make the release directory " + dir.string() + ": " + ec.message());
-  for (auto& d : {base / context.incident_id, dir, dir / "backup"}) ::chmod(d.c_str(), 0700);
+  for (auto& d : {base / incident, dir, dir / "backup"}) ::chmod(d.c_str(), 0700);
   return dir;
 }
 
@@ -152,21 +156,113 @@ json::object outcome_receipt(const Receipt& r) {
   return json::object{{"undo", r.undo}, {"output", r.output}, {"changes", string_array(r.changes)}};
 }
 
-std::optional<Receipt> receipt_from_outcome(const std::filesystem::path& dir, const Facts& facts) {
+std::string what_of(const Facts& facts) {
+  return facts.kind == "deb" ? facts.package + " " + facts.version : facts.name + " " + facts.version;
+}
+
+struct Outcome {
+  std::string state;  // installed, patched or rolled-back
+  Receipt receipt;
+  std::string reason;  // of a rollback
+};
+
+// What an earlier attempt of this release wrote on this host, when it was
+// of this very artifact.
+std::optional<Outcome> read_outcome(const std::filesystem::path& dir, const Facts& facts) {
   auto text = read_text_file(dir / "outcome.json", 1 << 20);
   if (!text) return std::nullopt;
   try {
     auto o = parse_json(*text).as_object();
-    if (text_of(o, "sha256") != facts.sha256 || text_of(o, "state") != "patched") return std::nullopt;
-    auto& r = o.at("receipt").as_object();
-    Receipt receipt;
-    receipt.undo = r.at("undo").as_object();
-    receipt.output = r.at("output").as_object();
-    for (auto& c : r.at("changes").as_array()) receipt.changes.emplace_back(c.as_string());
-    return receipt;
+    if (text_of(o, "sha256") != facts.sha256) return std::nullopt;
+    Outcome out;
+    out.state = text_of(o, "state");
+    out.reason = text_of(o, "reason");
+    if (auto* r = o.if_contains("receipt"); r && r->is_object()) {
+      out.receipt.undo = r->at("undo").as_object();
+      out.receipt.output = r->at("output").as_object();
+      for (auto& c : r->at("changes").as_array()) out.receipt.changes.emplace_back(c.as_string());
+    } else if (out.state != "rolled-back") {
+      return std::nullopt;
+    }
+    return out;
   } catch (const std::exception&) {
     return std::nullopt;
   }
+}
+
+Status write_outcome(const std::filesystem::path& dir, const Facts& facts, const std::string& state, const Receipt* receipt,
+                     const std::string& reason = "") {
+  json::object o{{"sha256", facts.sha256}, {"state", state}};
+  if (receipt) o["receipt"] = outcome_receipt(*receipt);
+  if (!reason.empty()) o["reason"] = reason;
+  return write_file_atomically(dir / "outcome.json", to_json_text(o), 0600);
+}
+
+Status run_step(std::string_view key, const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+  auto run = run_argv(argv, timeout, std::string(key).c_str());
+  if (!run) return run.error();
+  if (run->exit_code != 0) return failure(std::string(key) + " failed: " + describe_exit(argv, *run));
+  return {};
+}
+
+// Runs the receipt's rollback after `why`; the step's error either way.
+Error roll_back(const Receipt& receipt, const std::filesystem::path& dir, const Facts& facts, const std::string& why,
+                std::chrono::milliseconds timeout) {
+  auto rollback = argv_of(receipt.undo, "rollback");
+  std::string what = text_of(receipt.undo, "what"), before = text_of(receipt.undo, "version_before");
+  if (rollback.empty()) return failure(why + "; no `rollback` was given, so " + what + " stays as the install left it");
+  if (auto undone = run_step("rollback", rollback, timeout); !undone)
+    return failure(why + "; the rollback failed too: " + undone.error().message);
+  (void)write_outcome(dir, facts, "rolled-back", nullptr, why);
+  return failure(why + "; rolled back (" + (before.empty() ? "nothing was installed before" : "had " + before) + ")");
+}
+
+// After the install: restart, then the health check until it passes or its
+// tries run out (then rollback). A controller gone meanwhile stops the
+// retries, never the install: the outcome stays "installed" and the next
+// attempt checks health again rather than installing or rolling back.
+Result<Receipt> check_health(const json::object& params, StepContext& context, const Facts& facts,
+                             const std::filesystem::path& dir, Receipt receipt, std::chrono::milliseconds timeout) {
+  std::string what = text_of(receipt.undo, "what");
+  auto restart = argv_of(receipt.undo, "restart");
+  if (!restart.empty() && !std::filesystem::exists(dir / "restart.done")) {
+    if (auto s = run_step("restart", restart, timeout); !s) return roll_back(receipt, dir, facts, s.error().message, timeout);
+    (void)write_file_atomically(dir / "restart.done", "", 0600);
+  }
+  if (auto health = argv_of(receipt.undo, "health"); !health.empty()) {
+    auto tries = params.if_contains("health_retries") && params.at("health_retries").is_int64() ? params.at("health_retries").get_int64() : 3;
+    auto delay = duration_param(params, "health_delay", std::chrono::seconds(2));
+    if (!delay) return delay.error();
+    std::string last;
+    bool healthy = false, stopped = false;
+    for (std::int64_t i = 0; i < tries && !healthy; ++i) {
+      if (i > 0) {
+        if (context.should_stop()) {
+          stopped = true;
+          break;
+        }
+        std::this_thread::sleep_for(*delay);
+      }
+      auto run = run_argv(health, std::chrono::minutes(2), "health");
+      if (!run) return roll_back(receipt, dir, facts, run.error().message, timeout);
+      healthy = run->exit_code == 0;
+      if (!healthy) last = describe_exit(health, *run);
+    }
+    if (!healthy && (stopped || context.should_stop()))
+      return interruption(what + " is installed and its health check has not passed yet (" + last +
+                          "); stopped before trying again: the next attempt checks its health, never installs again");
+    if (!healthy) return roll_back(receipt, dir, facts, "unhealthy after installing " + what + ": " + last, timeout);
+  }
+  if (facts.kind == "deb") {
+    auto found = installed_package(facts.package);
+    if (found && found->installed) {
+      receipt.undo["version"] = found->version;
+      receipt.output["version"] = found->version;
+    }
+  }
+  // Before the answer: a lost answer is recovered from here.
+  if (auto s = write_outcome(dir, facts, "patched", &receipt); !s) return s.error();
+  return receipt;
 }
 
 class ReleasePush final : public Module {
@@ -276,13 +372,25 @@ class ReleasePush final : public Module {
   Result<Receipt> apply(const json::object& params, StepContext& context) const override {
     auto facts = facts_of(params);
     if (!facts) return facts.error();
-    auto host = host_state(params, *facts);
-    if (!host) return host.error();
     std::string what = facts->kind == "deb" ? facts->package + " " + facts->version : facts->name + " " + facts->version;
     auto dir = release_dir(context);
     if (!dir) return dir.error();
-    // An earlier answer of this very install was lost: its outcome stands.
-    if (auto done = receipt_from_outcome(*dir, *facts)) return *done;
+    auto timeout = duration_param(params, "install_timeout", std::chrono::minutes(10));
+    if (!timeout) return timeout.error();
+    // An earlier attempt of this very release got this far here: a lost
+    // answer or a controller gone mid-install never installs twice.
+    if (auto earlier = read_outcome(*dir, *facts)) {
+      if (earlier->state == "patched") return earlier->receipt;
+      if (earlier->state == "installed") return check_health(params, context, *facts, *dir, earlier->receipt, *timeout);
+      if (earlier->state == "rolled-back")
+        return failure("this artifact was already installed here, found unhealthy and rolled back (" + earlier->reason +
+                       "); it is not installed again: a new release is");
+    }
+    // Checked before anything is done: a bad value never stops a release
+    // half-way.
+    if (auto delay = duration_param(params, "health_delay", std::chrono::seconds(2)); !delay) return delay.error();
+    auto host = host_state(params, *facts);
+    if (!host) return host.error();
     if (host->state != "needs-patch") {
       Receipt unchanged;
       unchanged.output = json::object{{"state", host->state}, {"package", facts->package},
@@ -293,77 +401,31 @@ class ReleasePush final : public Module {
     if (context.attachment->sha256() != facts->sha256)
       return refusal("the artifact received (sha256 " + context.attachment->sha256() + ") is not the one whose signature verified (" +
                      facts->sha256 + "): nothing was installed");
-    auto timeout = duration_param(params, "install_timeout", std::chrono::minutes(10));
-    if (!timeout) return timeout.error();
     auto values = placeholders_for(*facts, context.attachment->path().string(), (*dir / "backup").string(), host->installed);
     auto step_argv = [&](std::string_view key) { return fill_host_placeholders(argv_of(params, key), values); };
-    auto run_step = [&](std::string_view key, const std::vector<std::string>& argv) -> Status {
-      auto run = run_argv(argv, *timeout, std::string(key).c_str());
-      if (!run) return run.error();
-      if (run->exit_code != 0) return failure(std::string(key) + " failed: " + describe_exit(argv, *run));
-      return {};
-    };
-    std::vector<std::string> rollback = step_argv("rollback");
-    auto roll_back = [&](const std::string& why) -> Error {
-      if (rollback.empty()) return failure(why + "; no `rollback` was given, so " + what + " stays as the install left it");
-      if (auto undone = run_step("rollback", rollback); !undone)
-        return failure(why + "; the rollback failed too: " + undone.error().message);
-      (void)write_file_atomically(*dir / "outcome.json",
-                                  to_json_text(json::object{{"sha256", facts->sha256}, {"state", "rolled-back"}, {"reason", why}}),
-                                  0600);
-      return failure(why + "; rolled back (" + (host->installed.empty() ? "nothing was installed before" : "had " + host->installed) + ")");
-    };
+
+    Receipt receipt;
+    receipt.undo = json::object{{"rollback", string_array(step_argv("rollback"))},
+                                {"restart", string_array(step_argv("restart"))},
+                                {"health", string_array(step_argv("health"))},
+                                {"package", facts->package},
+                                {"version_before", host->installed},
+                                {"version", facts->version},
+                                {"what", what}};
+    receipt.output = json::object{{"state", "patched"}, {"package", facts->package}, {"version_before", host->installed},
+                                  {"version", facts->version}};
+    receipt.changes.push_back("installed " + what + (host->installed.empty() ? "" : " (was " + host->installed + ")"));
 
     if (auto backup = step_argv("backup"); !backup.empty() && !std::filesystem::exists(*dir / "backup.done")) {
-      if (auto s = run_step("backup", backup); !s) return failure(s.error().message + "; nothing was installed");
+      if (auto s = run_step("backup", backup, *timeout); !s) return failure(s.error().message + "; nothing was installed");
       if (auto s = write_file_atomically(*dir / "backup.done", host->installed + "\n", 0600); !s) return s.error();
     }
     std::vector<std::string> install = step_argv("install");
     if (install.empty() && facts->kind == "deb") install = {"dpkg", "-i", values["artifact"]};
-    if (auto s = run_step("install", install); !s) return roll_back(s.error().message);
-    if (auto restart = step_argv("restart"); !restart.empty())
-      if (auto s = run_step("restart", restart); !s) return roll_back(s.error().message);
-    if (auto health = step_argv("health"); !health.empty()) {
-      auto tries = params.if_contains("health_retries") && params.at("health_retries").is_int64() ? params.at("health_retries").get_int64() : 3;
-      auto delay = duration_param(params, "health_delay", std::chrono::seconds(2));
-      if (!delay) return delay.error();
-      std::string last;
-      bool healthy = false;
-      for (std::int64_t i = 0; i < tries && !healthy; ++i) {
-        if (i > 0) std::this_thread::sleep_for(*delay);
-        if (context.should_stop()) break;
-        auto run = run_argv(health, std::chrono::minutes(2), "health");
-        if (!run) return roll_back(run.error().message);
-        healthy = run->exit_code == 0;
-        if (!healthy) last = describe_exit(health, *run);
-      }
-      if (!healthy) return roll_back("unhealthy after installing " + what + ": " + (last.empty() ? "stopped before it answered" : last));
-    }
-    std::string now = host->installed;
-    if (facts->kind == "deb") {
-      auto found = installed_package(facts->package);
-      if (found && found->installed) now = found->version;
-    } else {
-      now = facts->version;
-    }
-    Receipt receipt;
-    receipt.undo = json::object{{"rollback", string_array(rollback)},
-                                {"package", facts->package},
-                                {"version_before", host->installed},
-                                {"version", now},
-                                {"what", what}};
-    receipt.output = json::object{{"state", "patched"}, {"package", facts->package}, {"version_before", host->installed}, {"version", now}};
-    receipt.changes.push_back("installed " + what + (host->installed.empty() ? "" : " (was " + host->installed + ")"));
-    // Before the answer: a lost answer is recovered from here, never
-    // installed again.
-    if (auto s = write_file_atomically(*dir / "outcome.json",
-                                       to_json_text(json::object{{"sha256", facts->sha256},
-                                                                 {"state", "patched"},
-                                                                 {"receipt", outcome_receipt(receipt)}}),
-                                       0600);
-        !s)
-      return s.error();
-    return receipt;
+    if (auto s = run_step("install", install, *timeout); !s) return roll_back(receipt, *dir, *facts, s.error().message, *timeout);
+    // Installed: from here on a later attempt checks health, never installs.
+    if (auto s = write_outcome(*dir, *facts, "installed", &receipt); !s) return s.error();
+    return check_health(params, context, *facts, *dir, receipt, *timeout);
   }
 
   Result<Verification> verify(const json::object& params, const Receipt* receipt, const json::object& planned,
@@ -382,9 +444,40 @@ class ReleasePush final : public Module {
     v.in_effect = host->state == "already-patched";
     v.detail = v.in_effect ? "has " + (host->installed.empty() ? facts->version : host->installed)
                            : "has " + (host->installed.empty() ? "none" : host->installed) + ", not " + facts->version;
+    if (!receipt && !v.in_effect) {
+      if (auto dir = release_dir(context))
+        if (auto earlier = read_outcome(*dir, *facts); earlier && earlier->state == "rolled-back")
+          v.detail = "rolled back after installing: " + earlier->reason;
+    }
     if (!receipt && v.in_effect) {
       auto dir = release_dir(context);
-      if (dir) v.recovered = receipt_from_outcome(*dir, *facts);
+      if (!dir) return dir.error();
+      auto earlier = read_outcome(*dir, *facts);
+      if (earlier && earlier->state == "patched") {
+        v.recovered = earlier->receipt;
+      } else if (text_of(planned, "state") == "needs-patch") {
+        // Installed by an attempt that stopped before its health check
+        // passed (or before it could say so): not in effect until it does;
+        // the next attempt checks health and never installs again.
+        if (!earlier || earlier->state != "installed") {
+          Receipt installed;
+          auto values = placeholders_for(*facts, "", (*dir / "backup").string(), text_of(planned, "installed"));
+          installed.undo = json::object{{"rollback", string_array(fill_host_placeholders(argv_of(params, "rollback"), values))},
+                                        {"restart", string_array(fill_host_placeholders(argv_of(params, "restart"), values))},
+                                        {"health", string_array(fill_host_placeholders(argv_of(params, "health"), values))},
+                                        {"package", facts->package},
+                                        {"version_before", text_of(planned, "installed")},
+                                        {"version", host->installed},
+                                        {"what", what_of(*facts)}};
+          installed.output = json::object{{"state", "patched"}, {"package", facts->package},
+                                          {"version_before", text_of(planned, "installed")}, {"version", host->installed}};
+          installed.changes.push_back("installed " + what_of(*facts));
+          if (auto s = write_outcome(*dir, *facts, "installed", &installed); !s) return s.error();
+        }
+        v.in_effect = false;
+        v.detail = "installed, but its health check has not passed yet: the next attempt checks it, never installs again";
+        return v;
+      }
       if (!v.recovered && text_of(planned, "state") != "needs-patch") {
         // Nothing was to be installed here.
         Receipt unchanged;

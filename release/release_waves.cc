@@ -75,6 +75,12 @@ Result<std::vector<HostBatch>> release_waves(const json::value* canary, const js
       if (!n.is_string()) return bad_input("release.push: `canary` is a number per group of hosts or a list of host names");
       named.insert(std::string(n.get_string()));
     }
+    std::set<std::string> known;
+    for (auto& h : hosts) known.insert(h.name);
+    for (auto& n : named)
+      if (!hosts.empty() && !known.count(n))
+        return bad_input("release.push: canary host " + n +
+                         " is not among the hosts planned now (misspelled, or not reached): no release without its canary");
     for (std::size_t i : to_patch)
       if (named.count(hosts[i].name)) first.hosts.push_back(i);
   } else {

@@ -20,15 +20,30 @@ std::vector<std::string> fill_host_placeholders(const std::vector<std::string>& 
                                                 const std::map<std::string, std::string>& values) {
   std::vector<std::string> out;
   out.reserve(argv.size());
-  for (auto word : argv) {
-    for (auto& [name, value] : values) {
-      std::string mark = placeholder(name);
-      // Left to right, past each inserted value: a value is never read as a
-      // placeholder itself.
-      for (std::size_t at = word.find(mark); at != std::string::npos; at = word.find(mark, at + value.size()))
-        word.replace(at, mark.size(), value);
+  for (auto& word : argv) {
+    // One pass left to right over the word as written: an inserted value
+    // is never read for placeholders again.
+    std::string filled;
+    std::size_t pos = 0;
+    while (pos < word.size()) {
+      std::size_t next = std::string::npos;
+      const std::pair<const std::string, std::string>* found = nullptr;
+      for (auto& entry : values) {
+        auto at = word.find(placeholder(entry.first), pos);
+        if (at < next) {
+          next = at;
+          found = &entry;
+        }
+      }
+      if (!found) {
+        filled.append(word, pos, std::string::npos);
+        break;
+      }
+      filled.append(word, pos, next - pos);
+      filled += found->second;
+      pos = next + placeholder(found->first).size();
     }
-    out.push_back(std::move(word));
+    out.push_back(std::move(filled));
   }
   return out;
 }

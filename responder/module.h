@@ -85,6 +85,10 @@ class ProgressSink {
 
 struct StepContext {
   std::string incident_id;               // empty for `plan` outside an incident
+  // What tells this incident from another of the same id (journal.h,
+  // incident_instance); empty when unknown. State a module keeps on a host
+  // for an incident is keyed by both.
+  std::string incident_instance;
   std::string step_id;
   std::string actor;                     // who is running the step
   std::filesystem::path incident_dir;    // incidents/<id>; empty for `plan`

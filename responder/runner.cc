@@ -24,6 +24,7 @@ namespace responder {
 StepContext make_step_context(const RunSetup& setup, const std::string& step_id) {
   StepContext context;
   context.incident_id = setup.incident_id;
+  if (setup.journal) context.incident_instance = incident_instance(setup.journal->file());
   context.step_id = step_id;
   context.actor = setup.environment->actor;
   context.incident_dir = setup.incident_dir;

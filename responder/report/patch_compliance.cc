@@ -70,17 +70,22 @@ json::array patch_compliance_rows(const JournalContents& journal) {
     } else if (r.kind == kind::step_started) {
       x.state = "installing";
     } else if (r.kind == kind::step_applied) {
+      x.detail.clear();
       auto* receipt = r.fields.if_contains("receipt");
       auto* output = receipt && receipt->is_object() ? receipt->get_object().if_contains("output") : nullptr;
       if (output && output->is_object()) {
         const json::object& o = output->get_object();
-        x.state = text_in(o, "state").empty() ? "patched" : text_in(o, "state");
+        // The state a host reports is text from that host: only the known
+        // ones are shown as such.
+        static const std::set<std::string> known{"patched", "already-patched", "not-affected"};
+        std::string said = text_in(o, "state");
+        x.state = said.empty() ? "patched" : known.count(said) ? said : "failed";
+        if (!said.empty() && !known.count(said)) x.detail = "the host reported an unknown state";
         x.version = text_in(o, "version");
         if (!text_in(o, "version_before").empty()) x.version_before = text_in(o, "version_before");
       } else {
         x.state = "patched";
       }
-      x.detail.clear();
     } else if (r.kind == kind::step_failed) {
       std::string error = r.text("error");
       x.state = error.find("; rolled back") != std::string::npos ? "rolled-back" : "failed";

@@ -467,9 +467,13 @@ class StepOnHosts {
       said_.push_back({step_.id, batch.label, std::to_string(hosts.size()) + " host(s): " + joined(names), {}});
       auto outcome = apply_batch(hosts);
       if (outcome != HostsOutcome::done) return outcome;
+      // A canary passes only when every one of its hosts verified; a wave
+      // counts every host that failed, will retry, or whose outcome is
+      // unknown (a host not reached is pending, not failed).
       json::array failed;
       for (HostWork* w : hosts)
-        if (w->failed) failed.push_back(json::string(w->host->name));
+        if (!w->ok && (batch.strict || w->failed || w->unknown || w->next == Next::plan))
+          failed.push_back(json::string(w->host->name));
       bool halt = !failed.empty() &&
                   (batch.strict || failed.size() * 100 > static_cast<std::size_t>(step_.max_fail_percentage) * hosts.size());
       json::array held;

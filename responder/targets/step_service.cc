@@ -77,6 +77,7 @@ StepAnswer serve(const StepRequest& request, const Environment& environment, Pro
   }
   StepContext context;
   context.incident_id = request.incident_id;
+  context.incident_instance = request.incident_instance;
   context.step_id = request.step_id;
   context.actor = request.actor;
   context.incident_dir = incident_dir;
