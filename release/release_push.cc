@@ -131,8 +131,9 @@ Result<HostState> host_state(const json::object& params, const Facts& facts) {
 }
 
 // <state_dir>/<incident>/<step>, private to root (or the user running the
-// far side): the backup and the outcome of the install.
-Result<std::filesystem::path> release_dir(const StepContext& context) {
+// far side): the backup and the outcome of the install. Made only when
+// `make` (a host that needs nothing is never written to).
+Result<std::filesystem::path> release_dir(const StepContext& context, bool make) {
   if (!is_label(context.incident_id) || !is_label(context.step_id))
     return bad_input("release.push needs an incident and step id to keep its backup and outcome under");
   std::filesystem::path base = kDefaultStateDir;
@@ -145,6 +146,7 @@ Result<std::filesystem::path> release_dir(const StepContext& context) {
   std::string incident = context.incident_id;
   if (!context.incident_instance.empty()) incident += "-" + context.incident_instance.substr(0, 16);
   std::filesystem::path dir = base / incident / context.step_id;
+  if (!make) return dir;
   std::error_code ec;
   std::filesystem::create_directories(dir / "backup", ec);
   if (ec) return failure("cannot make the release directory " + dir.string() + ": " + ec.message());
@@ -373,7 +375,7 @@ class ReleasePush final : public Module {
     auto facts = facts_of(params);
     if (!facts) return facts.error();
     std::string what = facts->kind == "deb" ? facts->package + " " + facts->version : facts->name + " " + facts->version;
-    auto dir = release_dir(context);
+    auto dir = release_dir(context, false);
     if (!dir) return dir.error();
     auto timeout = duration_param(params, "install_timeout", std::chrono::minutes(10));
     if (!timeout) return timeout.error();
@@ -397,6 +399,7 @@ class ReleasePush final : public Module {
                                       {"version_before", host->installed}, {"version", host->installed}};
       return unchanged;
     }
+    if (auto made = release_dir(context, true); !made) return made.error();
     if (!context.attachment) return bad_input("release.push: the artifact did not come with the request");
     if (context.attachment->sha256() != facts->sha256)
       return refusal("the artifact received (sha256 " + context.attachment->sha256() + ") is not the one whose signature verified (" +
@@ -445,12 +448,12 @@ class ReleasePush final : public Module {
     v.detail = v.in_effect ? "has " + (host->installed.empty() ? facts->version : host->installed)
                            : "has " + (host->installed.empty() ? "none" : host->installed) + ", not " + facts->version;
     if (!receipt && !v.in_effect) {
-      if (auto dir = release_dir(context))
+      if (auto dir = release_dir(context, false))
         if (auto earlier = read_outcome(*dir, *facts); earlier && earlier->state == "rolled-back")
           v.detail = "rolled back after installing: " + earlier->reason;
     }
     if (!receipt && v.in_effect) {
-      auto dir = release_dir(context);
+      auto dir = release_dir(context, false);
       if (!dir) return dir.error();
       auto earlier = read_outcome(*dir, *facts);
       if (earlier && earlier->state == "patched") {
@@ -472,6 +475,7 @@ class ReleasePush final : public Module {
           installed.output = json::object{{"state", "patched"}, {"package", facts->package},
                                           {"version_before", text_of(planned, "installed")}, {"version", host->installed}};
           installed.changes.push_back("installed " + what_of(*facts));
+          if (auto made = release_dir(context, true); !made) return made.error();
           if (auto s = write_outcome(*dir, *facts, "installed", &installed); !s) return s.error();
         }
         v.in_effect = false;
@@ -505,7 +509,7 @@ class ReleasePush final : public Module {
     auto run = run_argv(rollback, std::chrono::minutes(10), "rollback");
     if (!run) return run.error();
     if (run->exit_code != 0) return failure("rollback failed: " + describe_exit(rollback, *run));
-    if (auto dir = release_dir(context))
+    if (auto dir = release_dir(context, false))
       (void)write_file_atomically(*dir / "outcome.json", to_json_text(json::object{{"state", "rolled-back"}}), 0600);
     return {};
   }

@@ -127,8 +127,13 @@ TEST_CASE("release push (local): a signed .deb is backed up, installed and verif
   CHECK(run.exit_code == 0);
   CHECK(lab.installed() == "1.0.1");
   CHECK(lab.installs() == 1);
-  CHECK(read_file(lab.dir / "state/REL-1/patch/backup/version") == "1.0.0");
-  CHECK(read_file(lab.dir / "state/REL-1/patch/outcome.json").find("\"patched\"") != std::string::npos);
+  // The host's release directory: the incident id and its instance.
+  std::filesystem::path release;
+  for (auto& entry : std::filesystem::directory_iterator(lab.dir / "state"))
+    if (entry.path().filename().string().rfind("REL-1-", 0) == 0) release = entry.path() / "patch";
+  REQUIRE(!release.empty());
+  CHECK(read_file(release / "backup/version") == "1.0.0");
+  CHECK(read_file(release / "outcome.json").find("\"patched\"") != std::string::npos);
   // The compliance table, in status and in the report.
   auto status = lab.responder({"status", "REL-1"});
   CHECK(status.out.find("patch compliance:") != std::string::npos);
