@@ -4,6 +4,7 @@
 
 #include "release/ansible_export.h"
 #include "release/ansible_import.h"
+#include "release/param_values.h"
 #include "responder/environment.h"
 #include "responder/exit_code.h"
 #include "responder/host_placeholders.h"
@@ -19,11 +20,6 @@ namespace {
 
 constexpr std::string_view kExported = "release.exported";
 constexpr std::string_view kImported = "release.imported";
-
-std::string text_of(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 // The release.push step: the one named, or the playbook's only one.
 Result<const Step*> release_step(const Playbook& playbook, const std::string& named) {

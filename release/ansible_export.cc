@@ -5,24 +5,12 @@
 #include <set>
 #include <sstream>
 
+#include "release/param_values.h"
 #include "responder/durable_file.h"
 #include "responder/printable_text.h"
 
 namespace responder::release {
 namespace {
-
-std::string text_of(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-std::vector<std::string> argv_of(const json::object& o, std::string_view key) {
-  std::vector<std::string> out;
-  if (auto* v = o.if_contains(key); v && v->is_array())
-    for (auto& item : v->get_array())
-      if (item.is_string()) out.emplace_back(item.get_string());
-  return out;
-}
 
 // A YAML double-quoted scalar (JSON's string syntax is YAML's).
 std::string quoted(const std::string& text) { return to_json_text(json::string(text)); }

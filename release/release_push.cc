@@ -25,6 +25,7 @@
 #include "release/host_package.h"
 #include "release/release_artifact.h"
 #include "release/release_waves.h"
+#include "release/param_values.h"
 #include "responder/child_process.h"
 #include "responder/config.h"
 #include "responder/duration.h"
@@ -39,19 +40,6 @@ namespace {
 
 constexpr std::uint64_t kDefaultMaxArtifactBytes = std::uint64_t{512} << 20;
 constexpr const char* kDefaultStateDir = "/var/lib/responder/release";
-
-std::string text_of(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-std::vector<std::string> argv_of(const json::object& o, std::string_view key) {
-  std::vector<std::string> out;
-  if (auto* v = o.if_contains(key); v && v->is_array())
-    for (auto& item : v->get_array())
-      if (item.is_string()) out.emplace_back(item.get_string());
-  return out;
-}
 
 std::string first_line(const std::string& text) {
   std::string line = text.substr(0, text.find('\n'));
