@@ -4,13 +4,9 @@
 #   sudo bench/targets_fanout.sh                   (after a build in ./build)
 #   sudo RUNS=7 SIZES="20 50" BUILD=build-release bench/targets_fanout.sh
 #
-# Builds a lab like tests/responder/targets/sshd_lab.h, only bigger: a
-# controller network namespace with a bridge (198.51.100.1/24) and up to 50
-# host namespaces (198.51.100.11..60), each running a real sshd on its own
-# address with its own ed25519 host key, reached with a test-only ssh client
-# configuration (its own known_hosts, key and IdentitiesOnly; host keys are
-# checked, never switched off). Everything runs from the controller
-# namespace, so this machine's own addresses and routes are never touched.
+# The lab is bench/ssh_lab.sh's: up to 50 network namespaces, each with a
+# real sshd on its own address, reached from a controller namespace, so this
+# machine's own addresses and routes are never touched.
 #
 # For each lab size (SIZES, default "20 50") and RUNS rounds (default 5), in
 # turn, on every host of the lab size:
@@ -71,103 +67,14 @@ fi
 py=/usr/bin/python3
 max=0
 for n in $sizes $fsync_sizes; do [ "$n" -gt "$max" ] && max=$n; done
-[ "$max" -le 50 ] || { echo "bench: at most 50 hosts (198.51.100.11..60)" >&2; exit 2; }
 
 # --- the lab, removed at exit whatever happens --------------------------------
-tag="rfan$$"
-ctl="${tag}c"
-made=()
-work=$(mktemp -d /var/tmp/responder-fanout.XXXXXX)
-cleanup() {
-  local ns pids
-  set +e
-  # Every process inside a namespace we made: the sshds and their sessions,
-  # ssh ControlMasters left by a run that failed.
-  for ns in "${made[@]}"; do
-    pids=$(ip netns pids "$ns" 2>/dev/null)
-    [ -n "$pids" ] && kill -9 $pids 2>/dev/null
-  done
-  wait 2>/dev/null
-  for ns in "${made[@]}"; do ip netns del "$ns" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-in_ctl() { ip netns exec "$ctl" "$@"; }
-host_ns() { echo "${tag}h$1"; }
-host_addr() { echo "198.51.100.$((10 + $1))"; }
-
-ip netns add "$ctl"; made+=("$ctl")
-ip -n "$ctl" link set lo up
-ip -n "$ctl" link add br0 type bridge
-ip -n "$ctl" addr add 198.51.100.1/24 dev br0
-ip -n "$ctl" link set br0 up
-mkdir -p /run/sshd  # sshd's privilege separation directory, made by its service unit normally
-ssh-keygen -q -t ed25519 -N "" -C responder-bench -f "$work/client_key"
-: >"$work/known_hosts"
-: >"$work/empty_bashrc"
-cat >"$work/ssh_config" <<EOF
-Host *
-  UserKnownHostsFile $work/known_hosts
-  StrictHostKeyChecking yes
-  IdentityFile $work/client_key
-  IdentitiesOnly yes
-  BatchMode yes
-  ConnectTimeout 5
-EOF
-for ((i = 1; i <= max; i++)); do
-  ns=$(host_ns $i) addr=$(host_addr $i)
-  ip netns add "$ns"; made+=("$ns")
-  ip -n "$ns" link set lo up
-  ip -n "$ns" link add eth0 type veth peer name "h$i" netns "$ctl"
-  ip -n "$ns" addr add "$addr/24" dev eth0
-  ip -n "$ns" link set eth0 up
-  ip -n "$ctl" link set "h$i" master br0
-  ip -n "$ctl" link set "h$i" up
-  ssh-keygen -q -t ed25519 -N "" -C responder-bench -f "$work/host_key$i"
-  echo "$addr $(cat "$work/host_key$i.pub")" >>"$work/known_hosts"
-  cp "$work/client_key.pub" "$work/authorized_keys$i"
-  cat >"$work/sshd_config$i" <<EOF
-ListenAddress $addr:22
-HostKey $work/host_key$i
-AuthorizedKeysFile $work/authorized_keys$i
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PidFile none
-MaxStartups 100
-LogLevel ERROR
-EOF
-  # sshd runs commands through root's shell, and Debian's bash reads
-  # ~/.bashrc for them: a developer's (pyenv, cargo, ...) would be timed on
-  # every ssh session of all three contenders. A lab host has the stock,
-  # empty one: bound over it in sshd's own mount namespace, private, so this
-  # machine's file is neither read nor changed.
-  ip netns exec "$ns" unshare --mount --propagation private \
-    sh -c 'if [ -e /root/.bashrc ]; then mount --bind "$1" /root/.bashrc || exit 1; fi; exec /usr/sbin/sshd -D -f "$2" -E "$3"' _ \
-    "$work/empty_bashrc" "$work/sshd_config$i" "$work/sshd$i.log" </dev/null &
-  disown  # killed by cleanup, which finds it by its namespace
-done
-# Every sshd answers (a real login, the host key checked) before anything is timed.
-for ((i = 1; i <= max; i++)); do
-  for ((try = 0; ; try++)); do
-    in_ctl ssh -F "$work/ssh_config" "root@$(host_addr $i)" true 2>/dev/null && break
-    [ $try -lt 100 ] || { echo "bench: sshd on $(host_addr $i) did not start:" >&2; cat "$work/sshd$i.log" >&2; exit 1; }
-    sleep 0.1
-  done
-done
-
-inventory() {  # N: the first N hosts, as Ansible's INI inventory gives them
-  local f="$work/hosts$1.ini"
-  if [ ! -f "$f" ]; then
-    echo "[lab]" >"$f"
-    for ((i = 1; i <= $1; i++)); do echo "lab$i ansible_host=$(host_addr $i) ansible_user=root" >>"$f"; done
-  fi
-  echo "$f"
-}
+. bench/ssh_lab.sh
+ssh_lab_start rfan "$max"
+work=$lab_work
+ctl=$lab_ctl
+inventory() { ssh_lab_inventory "$1"; }
+end_masters() { ssh_lab_end_masters; }
 cat >"$work/responder.yaml" <<EOF
 targets:
   ssh_config: $work/ssh_config
