@@ -18,9 +18,6 @@
 namespace responder::release {
 namespace {
 
-constexpr std::string_view kExported = "release.exported";
-constexpr std::string_view kImported = "release.imported";
-
 // The release.push step: the one named, or the playbook's only one.
 Result<const Step*> release_step(const Playbook& playbook, const std::string& named) {
   std::vector<const Step*> found;
@@ -178,7 +175,7 @@ int export_release(const GlobalOptions& globals, const ExchangeOptions& options)
   for (auto& h : left) names.push_back(json::string(h.name));
   for (auto& c : release.canary) canary.push_back(json::string(c));
   const json::object& facts = release.params.at("artifact_facts").as_object();
-  records.push_back({std::string(kExported), json::object{{"step", (*step)->id},
+  records.push_back({std::string(record_kind::release_exported), json::object{{"step", (*step)->id},
                                                           {"stage", (*step)->stage},
                                                           {"module", "release.push"},
                                                           {"dir", dir.string()},
@@ -191,9 +188,33 @@ int export_release(const GlobalOptions& globals, const ExchangeOptions& options)
     return report_error(appended.error());
   std::cout << "exported step " << (*step)->id << " of " << options.id << " for " << left.size() << " host(s) ("
             << release.canary.size() << " canary) to " << dir.string() << "\n"
-            << "run:   cd " << dir.string() << " && ansible-playbook -i inventory.ini release.yml\n"
+            << "run:   cd " << dir.string() << " && ansible-playbook -i inventory.yml release.yml\n"
             << "then:  responder release import " << options.id << " " << (dir / "results").string() << "\n";
   return kExitSuccess;
+}
+
+Status take_back_from_ansible(const GlobalOptions& globals, const std::string& id) {
+  auto env = open_environment(globals);
+  if (!env) return env.error();
+  auto incident = load_incident(*env, id);
+  if (!incident) return incident.error();
+  std::vector<JournalEntry> records;
+  std::string said;
+  for (auto& [step, hosts] : incident->state.with_ansible) {
+    if (hosts.empty()) continue;
+    json::array names;
+    for (auto& [host, dir] : hosts) {
+      names.push_back(json::string(host));
+      said += (said.empty() ? "" : ", ") + host;
+    }
+    records.push_back({std::string(record_kind::release_taken_back), json::object{{"step", step}, {"hosts", names}}});
+  }
+  if (records.empty()) return {};
+  auto control = take_control(*env, *incident);
+  if (!control) return control.error();
+  if (auto appended = control->journal.append_together(env->actor, std::move(records)); !appended) return appended.error();
+  std::cout << "taken back from Ansible: " << said << "\n";
+  return {};
 }
 
 int import_release(const GlobalOptions& globals, const ExchangeOptions& options) {
@@ -204,7 +225,7 @@ int import_release(const GlobalOptions& globals, const ExchangeOptions& options)
   // The last export (of the named step): what every result is checked against.
   const JournalRecord* exported = nullptr;
   for (auto& r : incident->contents.records)
-    if (r.kind == kExported && (options.step.empty() || r.text("step") == options.step)) exported = &r;
+    if (r.kind == record_kind::release_exported && (options.step.empty() || r.text("step") == options.step)) exported = &r;
   if (!exported) return report_error(bad_input("incident " + options.id + " has no exported release" +
                                                (options.step.empty() ? "" : " of step " + options.step) +
                                                ": `responder release export` first"));
@@ -296,7 +317,7 @@ int import_release(const GlobalOptions& globals, const ExchangeOptions& options)
                        json::object{{"step", step}, {"host", r.host}, {"detail", r.state + " (Ansible)"}, {"imported", true}}});
   }
   if (taken > 0) {
-    records.insert(records.begin(), {std::string(kImported), json::object{{"step", step},
+    records.insert(records.begin(), {std::string(record_kind::release_imported), json::object{{"step", step},
                                                                            {"module", "release.push"},
                                                                            {"from", std::filesystem::absolute(options.dir).string()},
                                                                            {"hosts", taken}}});

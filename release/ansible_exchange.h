@@ -29,4 +29,10 @@ int export_release(const GlobalOptions& globals, const ExchangeOptions& options)
 // changes nothing. Exit code as every command's.
 int import_release(const GlobalOptions& globals, const ExchangeOptions& options);
 
+// Takes back from Ansible every host of incident `id` still handed to it
+// (journals `release.taken_back`), so the next native run patches them;
+// their results, should they still come, are imported as for any host.
+// Prints which hosts; Ok when there were none.
+Status take_back_from_ansible(const GlobalOptions& globals, const std::string& id);
+
 }  // namespace responder::release

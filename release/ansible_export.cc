@@ -1,5 +1,6 @@
 #include "release/ansible_export.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -18,14 +19,25 @@ std::string quoted(const std::string& text) { return to_json_text(json::string(t
 // Text Jinja must never read.
 std::string unsafe(const std::string& text) { return "!unsafe " + quoted(text); }
 
-// A Jinja string literal.
+// `text` as a Jinja expression that Ansible evaluates to exactly it. No
+// backslash may appear in it: Ansible doubles every backslash inside a
+// string literal of `{{ }}` before Jinja reads it (_escape_backslashes), so
+// `\\` and `\'` cannot be written there. A backslash or a single quote is
+// made by `'%c' | format(N)` instead, and joined with `~`.
 std::string jinja_literal(const std::string& text) {
-  std::string out = "'";
+  std::string out, run;
+  auto add = [&](const std::string& part) { out += (out.empty() ? "" : " ~ ") + part; };
   for (char c : text) {
-    if (c == '\\' || c == '\'') out += '\\';
-    out += c;
+    if (c == '\\' || c == '\'') {
+      if (!run.empty()) add("'" + run + "'");
+      run.clear();
+      add(std::string("('%c' | format(") + (c == '\\' ? "92" : "39") + "))");
+    } else {
+      run += c;
+    }
   }
-  return out + "'";
+  if (!run.empty() || out.empty()) add("'" + run + "'");
+  return "(" + out + ")";
 }
 
 // The host placeholders, as the Ansible variables the tasks set.
@@ -38,12 +50,12 @@ const std::map<std::string, std::string>& placeholder_vars() {
   return vars;
 }
 
-// One argv word: as is, or a Jinja concatenation of its literal parts and
-// the placeholders' variables.
-std::string word(const std::string& text) {
+// One argv word as a Jinja expression: its literal parts as string
+// literals, its placeholders as the tasks' variables, joined with `~`.
+// Whether it had a placeholder goes to `templated`.
+std::string word_expression(const std::string& text, bool& templated) {
   std::vector<std::string> parts;
   std::size_t pos = 0;
-  bool any = false;
   while (pos < text.size()) {
     std::size_t next = std::string::npos;
     std::string var, mark;
@@ -61,38 +73,63 @@ std::string word(const std::string& text) {
       break;
     }
     if (next > pos) parts.push_back(jinja_literal(text.substr(pos, next - pos)));
-    parts.push_back(var);
-    any = true;
+    parts.push_back("(" + var + " | string)");
+    templated = true;
     pos = next + mark.size();
   }
-  if (!any) return unsafe(text);
+  if (parts.empty()) return "''";
   std::string expression;
   for (auto& p : parts) expression += (expression.empty() ? "" : " ~ ") + p;
-  return quoted("{{ " + expression + " }}");
+  return expression;
 }
 
+// An argv without placeholders is a list of `!unsafe` words Jinja never
+// reads. With placeholders it is one Jinja list expression: a lone word
+// templated by itself would go through Ansible's non-native conversion,
+// which turns a result such as "[1]", "{...}" or "True" into a list, a
+// dict or a bool, where the words of a list stay strings.
 std::string argv_yaml(const std::vector<std::string>& argv) {
+  bool templated = false;
+  std::string expression;
+  for (auto& w : argv) expression += (expression.empty() ? "" : ", ") + word_expression(w, templated);
+  if (templated) return quoted("{{ [" + expression + "] }}");
   std::string out = "[";
-  for (std::size_t i = 0; i < argv.size(); ++i) out += (i ? ", " : "") + word(argv[i]);
+  for (std::size_t i = 0; i < argv.size(); ++i) out += (i ? ", " : "") + unsafe(argv[i]);
   return out + "]";
 }
 
-std::string inventory_line(const StepHost& host, const std::filesystem::path& ssh_config) {
-  std::string line = host.name;
+// One word for the shell-like split Ansible applies to ssh argument strings
+// (shlex): as is when plain, else single-quoted.
+std::string shlex_word(const std::string& word) {
+  bool plain = !word.empty();
+  for (char c : word)
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || std::string_view("@%+=:,./-_").find(c) != std::string_view::npos);
+  if (plain) return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\"'\"'") : std::string(1, c);
+  return out + "'";
+}
+
+// A host's entry in the YAML inventory: how responder reaches it, each
+// value `!unsafe` (Jinja never reads an address, user or path).
+std::string inventory_host(const StepHost& host, const std::filesystem::path& ssh_config) {
+  std::vector<std::pair<std::string, std::string>> vars;
   auto& r = host.reach;
-  std::string address = text_of(r, "address");
-  if (!address.empty()) line += " ansible_host=" + address;
-  if (auto* port = r.if_contains("port"); port && port->is_int64()) line += " ansible_port=" + std::to_string(port->get_int64());
-  if (auto user = text_of(r, "user"); !user.empty()) line += " ansible_user=" + user;
-  if (auto key = text_of(r, "private_key_file"); !key.empty()) line += " ansible_ssh_private_key_file=" + key;
+  if (auto address = text_of(r, "address"); !address.empty()) vars.emplace_back("ansible_host", unsafe(address));
+  if (auto* port = r.if_contains("port"); port && port->is_int64()) vars.emplace_back("ansible_port", std::to_string(port->get_int64()));
+  if (auto user = text_of(r, "user"); !user.empty()) vars.emplace_back("ansible_user", unsafe(user));
+  if (auto key = text_of(r, "private_key_file"); !key.empty()) vars.emplace_back("ansible_ssh_private_key_file", unsafe(key));
   std::string common;
-  if (!ssh_config.empty()) common = "-F " + ssh_config.string();
+  if (!ssh_config.empty()) common = "-F " + shlex_word(ssh_config.string());
   if (auto* args = r.if_contains("ssh_common_args"); args && args->is_array())
     for (auto& a : args->get_array())
-      if (a.is_string()) common += (common.empty() ? "" : " ") + std::string(a.get_string());
-  if (!common.empty()) line += " ansible_ssh_common_args='" + common + "'";
-  if (text_of(r, "transport") == "local") line += " ansible_connection=local";
-  return line + " ansible_python_interpreter=/usr/bin/python3";
+      if (a.is_string()) common += (common.empty() ? "" : " ") + shlex_word(std::string(a.get_string()));
+  if (!common.empty()) vars.emplace_back("ansible_ssh_common_args", unsafe(common));
+  if (text_of(r, "transport") == "local") vars.emplace_back("ansible_connection", "local");
+  vars.emplace_back("ansible_python_interpreter", "/usr/bin/python3");
+  std::string out = "        " + quoted(host.name) + ":\n";
+  for (auto& [k, v] : vars) out += "          " + k + ": " + v + "\n";
+  return out;
 }
 
 std::string tasks_yaml(const AnsibleExport& release) {
@@ -131,24 +168,28 @@ std::string tasks_yaml(const AnsibleExport& release) {
     << "        responder_version: " << unsafe(version) << "\n"
     << "        responder_package: " << unsafe(package) << "\n";
   if (kind == "deb") {
+    // As read_dpkg_query (host_package.h): a line per architecture; one
+    // with files on disk but not configured needs the patch.
     y << "    - name: what dpkg has of the package\n"
       << "      ansible.builtin.command:\n"
-      << "        argv: [dpkg-query, -W, " << unsafe("-f=${db:Status-Abbrev}\t${Version}") << ", --, " << unsafe(package) << "]\n"
+      << "        argv: [dpkg-query, -W, " << unsafe("-f=${db:Status-Abbrev}\t${Version}\n") << ", --, " << unsafe(package) << "]\n"
       << "      register: responder_query\n"
       << "      changed_when: false\n"
       << "      failed_when: responder_query.rc not in [0, 1]\n"
       << "    - ansible.builtin.set_fact:\n"
-      << "        responder_installed: \"{{ responder_query.stdout.split('\\t')[1] | default('') | trim if responder_query.rc == 0 "
-         "and responder_query.stdout.startswith('ii') else '' }}\"\n"
+      << "        responder_partial: \"{{ responder_query.rc == 0 and (responder_query.stdout_lines | select('match', '^.[HUFWt]') | "
+         "list | length > 0) }}\"\n"
+      << "        responder_installed: \"{{ (responder_query.stdout_lines | select('match', '^.[iHUFWt]') | first | "
+         "default('')).split('\\t')[1] | default('') | trim if responder_query.rc == 0 else '' }}\"\n"
       << "    - name: whether it is older than the fix (dpkg compares)\n"
       << "      ansible.builtin.command:\n"
       << "        argv: [dpkg, --compare-versions, \"{{ responder_installed }}\", lt, " << unsafe(version) << "]\n"
       << "      register: responder_compare\n"
       << "      changed_when: false\n"
       << "      failed_when: responder_compare.rc not in [0, 1]\n"
-      << "      when: responder_installed != ''\n"
+      << "      when: responder_installed != '' and not (responder_partial | bool)\n"
       << "    - ansible.builtin.set_fact:\n"
-      << "        responder_state: \"{{ ('" << (if_missing ? "needs-patch" : "not-affected")
+      << "        responder_state: \"{{ 'needs-patch' if (responder_partial | bool) else ('" << (if_missing ? "needs-patch" : "not-affected")
       << "') if responder_installed == '' else ('needs-patch' if responder_compare.rc == 0 else 'already-patched') }}\"\n";
   } else {
     y << "    - name: the release's check\n"
@@ -195,7 +236,8 @@ std::string tasks_yaml(const AnsibleExport& release) {
       << "          register: responder_health\n"
       << "          changed_when: false\n"
       << "          until: responder_health.rc == 0\n"
-      << "          retries: " << retries << "\n"
+      // Ansible tries an `until` task retries+1 times; health_retries counts every try.
+      << "          retries: " << std::max<std::int64_t>(retries - 1, 0) << "\n"
       << "          delay: " << delay_s << "\n";
   y << "        - ansible.builtin.set_fact: {responder_state: patched}\n"
     << "  rescue:\n"
@@ -258,7 +300,7 @@ std::string playbook_yaml(const AnsibleExport& release) {
   if (serial.empty()) serial = "\"100%\"";
   y << "# Written by `responder release export` for incident " << release.incident << ", step " << release.step
     << " (journal head " << release.journal_head << ").\n"
-    << "# Run:  ansible-playbook -i inventory.ini release.yml\n"
+    << "# Run:  ansible-playbook -i inventory.yml release.yml\n"
     << "# Then: responder release import " << release.incident << " results/\n";
   if (!release.canary.empty())
     y << "- name: " << quoted("responder release " + release.incident + "/" + release.step + ": canary") << "\n"
@@ -319,11 +361,11 @@ Status write_ansible_export(const AnsibleExport& release, const std::filesystem:
 
   std::set<std::string> canary(release.canary.begin(), release.canary.end());
   std::string inventory = "# Written by `responder release export`: the hosts of step " + release.step + " of incident " +
-                          release.incident + " not yet patched.\n[responder_release]\n";
-  for (auto& h : release.hosts) inventory += inventory_line(h, release.ssh_config) + "\n";
-  inventory += "\n[responder_canary]\n";
+                          release.incident + " not yet patched.\nall:\n  children:\n    responder_release:\n      hosts:\n";
+  for (auto& h : release.hosts) inventory += inventory_host(h, release.ssh_config);
+  inventory += canary.empty() ? "    responder_canary:\n      hosts: {}\n" : "    responder_canary:\n      hosts:\n";
   for (auto& h : release.hosts)
-    if (canary.count(h.name)) inventory += h.name + "\n";
+    if (canary.count(h.name)) inventory += "        " + quoted(h.name) + ": {}\n";
   json::array names;
   for (auto& h : release.hosts) names.push_back(json::string(h.name));
   json::object manifest{{"incident", release.incident},
@@ -341,7 +383,7 @@ Status write_ansible_export(const AnsibleExport& release, const std::filesystem:
                         {"journal_head", release.journal_head}};
   std::string name = text_of(facts->get_object(), "name");
   for (auto& [file, text, mode] : std::vector<std::tuple<std::filesystem::path, std::string, unsigned>>{
-           {dir / "inventory.ini", inventory, 0644},
+           {dir / "inventory.yml", inventory, 0644},
            {dir / "release.yml", playbook_yaml(release), 0644},
            {dir / "release-tasks.yml", tasks_yaml(release), 0644},
            {dir / "responder-export.json", to_json_text(manifest) + "\n", 0644},

@@ -3,7 +3,8 @@
 // or Ansible Automation Platform runs it as is, and `responder release
 // import` brings each host's outcome back into the journal.
 //
-// DIR/inventory.ini      groups responder_canary and responder_release
+// DIR/inventory.yml      groups responder_release and responder_canary, every
+//                        value `!unsafe`
 // DIR/release.yml        the canary play, then the waves (serial) with
 //                        max_fail_percentage; gather_facts off
 // DIR/release-tasks.yml  on each host, as release.push does it: ask dpkg (or

@@ -6,23 +6,52 @@
 
 namespace responder::release {
 
+InstalledPackage read_dpkg_query(std::string_view output) {
+  InstalledPackage found;
+  bool all_installed = true, any_line = false;
+  std::string first_version;
+  while (!output.empty()) {
+    auto end = output.find('\n');
+    std::string_view line = output.substr(0, end);
+    output = end == std::string_view::npos ? std::string_view() : output.substr(end + 1);
+    auto tab = line.find('\t');
+    if (tab == std::string_view::npos || tab < 2) continue;
+    std::string_view status = line.substr(0, tab), version = line.substr(tab + 1);
+    while (!version.empty() && (version.back() == ' ' || version.back() == '\r')) version.remove_suffix(1);
+    // The second letter is the package's state: n not installed, c config
+    // files only, H half-installed, U unpacked, F half-configured, W/t
+    // awaiting or pending triggers, i installed.
+    char state = status[1];
+    if (state == 'n' || state == 'c') continue;
+    if (!any_line) {
+      found.status = std::string(status);
+      first_version = std::string(version);
+    }
+    any_line = true;
+    if (state == 'i') {
+      if (found.version.empty()) found.version = std::string(version);
+    } else {
+      all_installed = false;
+      found.status = std::string(status);
+    }
+  }
+  if (!any_line) return found;
+  found.installed = all_installed;
+  found.present = !all_installed;
+  if (found.version.empty()) found.version = first_version;
+  return found;
+}
+
 Result<InstalledPackage> installed_package(const std::string& package) {
-  std::vector<std::string> argv{"dpkg-query", "-W", "-f=${db:Status-Abbrev}\t${Version}", "--", package};
+  std::vector<std::string> argv{"dpkg-query", "-W", "-f=${db:Status-Abbrev}\t${Version}\n", "--", package};
   auto run = run_program(argv, {}, std::chrono::seconds(60));
   if (!run) return run.error();
-  InstalledPackage found;
   // Exit 1 with "no packages found": dpkg has never heard of it.
-  if (run->exit_code == 1) return found;
+  if (run->exit_code == 1) return InstalledPackage{};
   if (run->exit_code != 0) return failure(describe_exit(argv, *run));
-  auto tab = run->out.find('\t');
-  if (tab == std::string::npos) return failure("dpkg-query gave no status for " + package + ": " + run->out.substr(0, 200));
-  found.status = run->out.substr(0, tab);
-  found.version = run->out.substr(tab + 1);
-  while (!found.version.empty() && (found.version.back() == '\n' || found.version.back() == ' ')) found.version.pop_back();
-  found.installed = found.status.rfind("ii", 0) == 0;
-  // "un": known only as not installed.
-  found.present = !found.installed && found.status.rfind("un", 0) != 0 && !found.version.empty();
-  return found;
+  if (run->out.find('\t') == std::string::npos)
+    return failure("dpkg-query gave no status for " + package + ": " + run->out.substr(0, 200));
+  return read_dpkg_query(run->out);
 }
 
 Result<bool> compare_versions(const std::string& a, const std::string& op, const std::string& b) {

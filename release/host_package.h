@@ -4,20 +4,28 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "responder/result.h"
 
 namespace responder::release {
 
 struct InstalledPackage {
-  bool installed = false;  // dpkg's status is "ii": unpacked and configured
-  bool present = false;    // dpkg knows it in some other state (half-installed, config files only)
+  bool installed = false;  // dpkg's status is installed ("ii ", "hi "): unpacked and configured
+  bool present = false;    // some of it is on disk, not configured (half-installed, unpacked, triggers)
   std::string status;      // dpkg's abbreviated status, e.g. "ii ", "rc ", "iF "
   std::string version;     // empty when dpkg has none
 };
 
 // `dpkg-query -W` of `package` on this host (PATH decides which dpkg).
 Result<InstalledPackage> installed_package(const std::string& package);
+
+// Reads `dpkg-query -W -f='${db:Status-Abbrev}\t${Version}\n'` output: one
+// line per installed architecture of a Multi-Arch package. Any line not
+// fully installed but with files on disk makes the package `present` and not
+// `installed` (it needs the patch); config files only ("rc") or not
+// installed ("un") is neither. The version is the first installed line's.
+InstalledPackage read_dpkg_query(std::string_view output);
 
 // `dpkg --compare-versions a op b`; `op` is one of lt le eq ge gt. Bad
 // input when dpkg rejects a version.

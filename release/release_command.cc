@@ -28,7 +28,7 @@ namespace {
 
 struct ReleaseOptions {
   std::string id;
-  bool watch = false;
+  bool watch = false, take_back = false;
   std::string every = "60s", until = "12h";
   targets::TargetOptions targets;
 };
@@ -64,6 +64,8 @@ int resume_release(const GlobalOptions& globals, const ReleaseOptions& options) 
   if (!until) return report_error(bad_input("--until: a duration such as 2h"));
   auto stop_at = std::chrono::steady_clock::now() + *until;
   install_interrupt_handlers();
+  if (options.take_back)
+    if (auto taken = take_back_from_ansible(globals, options.id); !taken) return report_error(taken.error());
   for (int pass = 1;; ++pass) {
     int code = resume_incident(globals, options.id, false, options.targets);
     if (!options.watch || code == kExitBadInput || code == kExitRefused || code == kExitInterrupted) return code;
@@ -104,6 +106,8 @@ void setup_release(CLI::App& command, const GlobalOptions& globals, CommandActio
   resume->add_flag("--watch", options->watch, "keep trying, every --every, until no host is pending or --until passes");
   resume->add_option("--every", options->every, "the pause between passes (default 60s)")->type_name("DURATION");
   resume->add_option("--until", options->until, "stop watching after this long (default 12h)")->type_name("DURATION");
+  resume->add_flag("--take-back", options->take_back,
+                   "first take back the hosts handed to Ansible by `release export` whose results never came");
   targets::add_target_options(*resume, options->targets);
   resume->footer("Examples:\n  responder release resume INC-42\n  responder release resume INC-42 --watch --every 5m --until 24h");
   auto exchange = std::make_shared<ExchangeOptions>();
@@ -116,7 +120,7 @@ void setup_release(CLI::App& command, const GlobalOptions& globals, CommandActio
   to_ansible->add_option("--step", exchange->step, "the release.push step (when the playbook has several)")->type_name("STEP");
   targets::add_target_options(*to_ansible, exchange->targets);
   to_ansible->footer("Examples:\n  responder release export INC-42 --ansible /srv/awx/inc-42 -i fleet.ini\n"
-                     "  (cd /srv/awx/inc-42 && ansible-playbook -i inventory.ini release.yml)");
+                     "  (cd /srv/awx/inc-42 && ansible-playbook -i inventory.yml release.yml)");
   CLI::App* from_ansible =
       command.add_subcommand("import", "bring the hosts' results of an exported release back into the journal");
   from_ansible->add_option("id", exchange->id, "the incident")->required()->type_name("ID");

@@ -134,6 +134,19 @@ Result<IncidentState> derive_state(const std::string& incident_id, const Journal
       if (r.text("outcome") == "halted") state.halted[id] = r.text("wave");
       continue;
     }
+    if (kind == record_kind::release_exported || kind == record_kind::release_taken_back) {
+      if (auto* hosts = r.fields.if_contains("hosts"); hosts && hosts->is_array())
+        for (auto& h : hosts->get_array()) {
+          if (!h.is_string()) continue;
+          std::string name(h.get_string());
+          if (kind == record_kind::release_exported) state.with_ansible[id][name] = r.text("dir");
+          else state.with_ansible[id].erase(name);
+        }
+      continue;
+    }
+    if (auto* imported = r.fields.if_contains("imported"); imported && imported->is_bool() && imported->get_bool()) {
+      if (auto found = state.with_ansible.find(id); found != state.with_ansible.end()) found->second.erase(r.text("host"));
+    }
     if (kind == record_kind::step_hosts) {
       auto& hosts = state.step_hosts[id];
       hosts.clear();

@@ -81,6 +81,10 @@ struct IncidentState {
   // Steps whose ordered hosts halted (a step.wave record with outcome
   // halted), and the batch that halted them: their held hosts stay held.
   std::map<std::string, std::string> halted;
+  // Hosts of a step handed to Ansible (release.exported) whose results
+  // have not come back and that responder has not taken back: step id, then
+  // host name, then the export's directory.
+  std::map<std::string, std::map<std::string, std::string>> with_ansible;
   std::string outcome;             // last run.finished outcome, "interrupted", or "running"
   std::uint64_t records = 0;
 

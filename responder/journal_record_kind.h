@@ -33,5 +33,12 @@ inline constexpr std::string_view undo_failed = "undo.failed";
 inline constexpr std::string_view channel_compromised = "channel.compromised";
 inline constexpr std::string_view notify_acked = "notify.acked";
 inline constexpr std::string_view host_prepared = "host.prepared";
+// A release step's hosts handed to Ansible ({step, dir, hosts, ...}): native
+// runs leave them alone until their results are imported
+// (release.imported, then each host's records marked `imported`) or
+// responder takes them back ({step, hosts}).
+inline constexpr std::string_view release_exported = "release.exported";
+inline constexpr std::string_view release_imported = "release.imported";
+inline constexpr std::string_view release_taken_back = "release.taken_back";
 
 }  // namespace responder::record_kind

@@ -129,7 +129,8 @@ class PlaybookDriver final : public IncidentAccess {
       }
     }
     any_failed = any_failed || hosts_failed_;
-    std::string outcome = any_failed ? "failed" : unreachable_.empty() && limited_out_.empty() ? "completed" : "partial";
+    std::string outcome =
+        any_failed ? "failed" : unreachable_.empty() && limited_out_.empty() && with_ansible_.empty() ? "completed" : "partial";
     json::object finished{{"outcome", outcome}};
     if (!unreachable_.empty()) finished["unreachable"] = string_array({unreachable_.begin(), unreachable_.end()});
     if (!limited_out_.empty()) {
@@ -138,6 +139,12 @@ class PlaybookDriver final : public IncidentAccess {
       for (auto& h : limited_out_) names += (names.empty() ? "" : ", ") + h;
       setup_.reporter->note("left for later by --limit: " + names + "; `responder resume " + setup_.incident_id +
                             " --limit PATTERN` acts on them");
+    }
+    if (!with_ansible_.empty()) {
+      finished["with_ansible"] = string_array({with_ansible_.begin(), with_ansible_.end()});
+      setup_.reporter->note("left to Ansible (`responder release export`): " +
+                            comma_joined({with_ansible_.begin(), with_ansible_.end()}) + "; `responder release import " +
+                            setup_.incident_id + " RESULTS` brings their outcome back");
     }
     if (!record(record_kind::run_finished, std::move(finished))) return kJournalFailure;
     if (!unreachable_.empty()) {
@@ -358,6 +365,11 @@ class PlaybookDriver final : public IncidentAccess {
       unreachable_.insert(h);
     }
     for (auto& h : result.ok) unreachable_.erase(h);
+    for (auto& h : result.with_ansible) {
+      left_out_.insert(h);
+      with_ansible_.insert(h);
+    }
+    for (auto& h : result.ok) with_ansible_.erase(h);
     for (auto& h : result.outcome_unknown) outcome_unknown_.insert(h);
     for (auto& h : result.ok) outcome_unknown_.erase(h);
     // Failures the step tolerated (max_fail_percentage) still leave the run
@@ -657,6 +669,7 @@ class PlaybookDriver final : public IncidentAccess {
   std::set<std::string> outcome_unknown_;  // of unreachable_: reached, outcome unknown
   // Hosts --limit kept this run from, with a step still to do there.
   std::set<std::string> limited_out_;
+  std::set<std::string> with_ansible_;  // hosts a release step handed to Ansible
   bool hosts_failed_ = false;
 
   // Every host the journal names for any step: what --limit is matched

@@ -55,6 +55,18 @@ json::array patch_compliance_rows(const JournalContents& journal) {
           }
       continue;
     }
+    if (r.kind == kind::release_exported || r.kind == kind::release_taken_back) {
+      bool exported = r.kind == kind::release_exported;
+      if (auto* hosts = r.fields.if_contains("hosts"); hosts && hosts->is_array())
+        for (auto& h : hosts->get_array())
+          if (h.is_string()) {
+            Row& x = row(step, std::string(h.get_string()));
+            x.state = exported ? "with-ansible" : "pending";
+            x.detail = exported ? "exported to Ansible (" + r.text("dir") + ")" : "taken back from Ansible";
+            x.time = r.time;
+          }
+      continue;
+    }
     std::string host = r.text("host");
     // A step without `targets:` ran on the controller itself; a fleet
     // step's own records (its summary plan, its overall failure) name no host.

@@ -2,6 +2,7 @@
 #include "responder/targets/evidence_relay.h"
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -60,6 +61,7 @@ struct HostWork {
   std::optional<Receipt> receipt;
   // Outcome so far.
   bool ok = false, failed = false, unreachable = false, unknown = false;
+  bool with_ansible = false;  // handed to Ansible by `release export`: not acted on here
   std::string error;
   ErrorKind error_kind = ErrorKind::failed;
   // This phase's answers.
@@ -94,6 +96,7 @@ class StepOnHosts {
     }
     work_.resize(run_.hosts.size());
     for (std::size_t i = 0; i < work_.size(); ++i) prepare(work_[i], run_.hosts[i]);
+    say_with_ansible();
     if (!check_phase()) return finish(HostsOutcome::journal_error);
     // A release that halted stays halted: its held hosts are not started
     // by a resume (what halted it needs a person, and a new release).
@@ -140,7 +143,11 @@ class StepOnHosts {
   // Makes every pending record durable at once; false (reported) when the
   // journal refused them, so that nothing they announce is done.
   bool commit() {
-    if (pending_.empty()) return true;
+    if (pending_.empty()) {
+      for (auto& line : said_) run_.reporter->step(line.id, line.event, line.message, line.changes);
+      said_.clear();
+      return true;
+    }
     auto written = run_.journal->append_together(run_.actor, std::move(pending_));
     pending_.clear();
     if (!written) {
@@ -167,6 +174,13 @@ class StepOnHosts {
     w.params = run_.params;
     w.prior = run_.state ? run_.state->find(step_.id, host.name) : nullptr;
     w.attempt = w.prior ? w.prior->attempt : 0;
+    // Handed to Ansible: patching it here as well would race Ansible's run
+    // on the same host, so it waits for its imported result (or a take-back).
+    if (with_ansible_dir(host.name)) {
+      w.next = Next::done;
+      w.with_ansible = true;
+      return;
+    }
     auto executor = run_.reach->executor(host);
     w.approved = change_may_exist(w.prior);
     if (!executor && w.approved) {
@@ -501,6 +515,28 @@ class StepOnHosts {
     return HostsOutcome::done;
   }
 
+  // The export directory of a host this step handed to Ansible, if it did.
+  const std::string* with_ansible_dir(const std::string& host) const {
+    if (!run_.state) return nullptr;
+    auto step = run_.state->with_ansible.find(step_.id);
+    if (step == run_.state->with_ansible.end()) return nullptr;
+    auto found = step->second.find(host);
+    return found == step->second.end() ? nullptr : &found->second;
+  }
+  void say_with_ansible() {
+    std::map<std::string, std::string> by_dir;  // export directory -> its hosts
+    for (auto& w : work_)
+      if (w.with_ansible) {
+        std::string& hosts = by_dir[*with_ansible_dir(w.host->name)];
+        hosts += (hosts.empty() ? "" : ", ") + w.host->name;
+      }
+    for (auto& [dir, hosts] : by_dir)
+      said_.push_back({step_.id, "with Ansible",
+                       hosts + ": exported to " + dir + "; left to Ansible until `responder release import " + run_.incident_id +
+                           " RESULTS` (or `responder release resume " + run_.incident_id + " --take-back`)",
+                       {}});
+  }
+
   // The batch at which an earlier run of this step halted, if it did.
   const std::string* halted_wave() const {
     if (!run_.state) return nullptr;
@@ -633,6 +669,7 @@ class StepOnHosts {
       if (w.ok) result.ok.push_back(w.host->name);
       else if (w.failed) result.failed.push_back(w.host->name);
       else if (w.unreachable) result.unreachable.push_back(w.host->name);
+      else if (w.with_ansible) result.with_ansible.push_back(w.host->name);
       if (w.unknown) result.outcome_unknown.push_back(w.host->name);
       if (w.receipt) outputs[w.host->name] = w.receipt->output;
       if (w.failed) result.failure = w.error_kind;

@@ -73,6 +73,8 @@ struct HostStepResult {
   // Of `unreachable`: hosts reached whose outcome is unknown (the change
   // may be in effect there).
   std::vector<std::string> outcome_unknown;
+  // Hosts handed to Ansible (`release export`) and not acted on here.
+  std::vector<std::string> with_ansible;
   // The batch of the module's order (a canary, a wave) that halted the
   // step, now or in an earlier run; empty when none did.
   std::string halted_at;

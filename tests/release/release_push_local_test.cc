@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "responder/json.h"
 #include "responder/module.h"
@@ -236,7 +237,12 @@ TEST_CASE("release export and import (local): Ansible runs the exported release,
              "stages:\n  accelerated-release:\n"
              "    - id: patch\n      module: release.push\n      targets: localhost\n      when: natively\n"
              "      with:\n        artifact: rfix_1.0.1_all.deb\n"
-             "        backup: [sh, -c, 'dpkg-query -W -f=\\${Version} rfix > \"$0/version\"', '{{ backup_dir }}']\n"
+             // $1 becomes {"v": "1.0.1"}, which Ansible's non-native
+             // templating would make a dict of if templated alone; $2 has a
+             // quote and a backslash, which Ansible's own escaping of
+             // backslashes in {{ }} would change in a Jinja string literal.
+             "        backup: [sh, -c, 'dpkg-query -W -f=\\${Version} rfix > \"$0/version\"; printf %s \"$1\" > \"$0/word\"; "
+             "printf %s \"$2\" > \"$0/word2\"', '{{ backup_dir }}', '{\"v\": \"{{ version }}\"}', 'it''s \\ {{ package }}']\n"
              "        health: [sh, -c, 'test \"$(cat \"$0\")\" = 1.0.1', " +
                  (lab.root / "usr/share/rfix/version").string() + "]\n"
              "        rollback: [dpkg, -i, " + (lab.dir / "rfix_1.0.0_all.deb").string() + "]\n");
@@ -249,17 +255,25 @@ TEST_CASE("release export and import (local): Ansible runs the exported release,
   INFO(exported.out, exported.err);
   REQUIRE(exported.exit_code == 0);
   CHECK(read_file(lab.dir / "ansible/release.yml").find("max_fail_percentage: 0") != std::string::npos);
-  CHECK(read_file(lab.dir / "ansible/inventory.ini").find("[responder_canary]\nlocalhost") != std::string::npos);
+  CHECK(read_file(lab.dir / "ansible/inventory.yml").find("responder_canary:\n      hosts:\n        \"localhost\": {}") != std::string::npos);
   // A second export into the same directory is refused, nothing overwritten.
   CHECK(lab.responder({"release", "export", "REL-X", "--ansible", "ansible", "-i", "hosts.ini"}).exit_code == 2);
 
-  auto ansible = run_process({"ansible-playbook", "-i", "inventory.ini", "release.yml"},
+  auto ansible = run_process({"ansible-playbook", "-i", "inventory.yml", "release.yml"},
                              {"PATH=" + lab.bin.string() + ":/usr/sbin:/usr/bin:/sbin:/bin", "ANSIBLE_NOCOLOR=1"},
                              lab.dir / "ansible");
   INFO(ansible.out, ansible.err);
   REQUIRE(ansible.exit_code == 0);
   CHECK(lab.installed() == "1.0.1");
   CHECK(lab.installs() == 1);
+  // The backup ran once with its words as written, the placeholders filled.
+  std::vector<std::filesystem::path> words;
+  for (auto& e : std::filesystem::recursive_directory_iterator(lab.dir / "state"))
+    if (e.path().filename() == "word") words.push_back(e.path());
+  REQUIRE(words.size() == 1);
+  CHECK(read_file(words.front()) == "{\"v\": \"1.0.1\"}");
+  CHECK(read_file(words.front().parent_path() / "word2") == "it's \\ rfix");
+  CHECK(read_file(words.front().parent_path() / "version") == "1.0.0");
 
   auto imported = lab.responder({"release", "import", "REL-X", "ansible/results"});
   INFO(imported.out, imported.err);

@@ -211,6 +211,65 @@ TEST_CASE("release resume: --watch keeps trying until the host comes back") {
   CHECK(row_says(status.out, "lab3", "patched"));
 }
 
+TEST_CASE("release export: a host handed to Ansible is left alone by release resume, and --take-back patches it here") {
+  REQUIRE_RELEASE_RESUME_LAB();
+  ReleaseLab lab(2);
+  set_up_old(lab);
+  auto before2 = lab.far[1].snapshot();
+  auto book = lab.playbook("hand-off", push_only("        canary: 0\n"));
+
+  set_link(lab, 1, false);
+  auto run = lab.responder({"run", book.string(), "--incident", "OFF-1", "-i", lab.inventory.string()});
+  INFO("RUN exit ", run.exit_code, "\n", run.out, run.err);
+  CHECK(run.exit_code == 1);
+  REQUIRE(lab.far[0].installs().size() == 1);
+  set_link(lab, 1, true);
+  wait_reachable(lab, 1);
+
+  // Only the host not yet patched is handed to Ansible.
+  auto awx = lab.scratch / "awx";
+  auto exported = lab.responder({"release", "export", "OFF-1", "--ansible", awx.string()});
+  INFO("EXPORT exit ", exported.exit_code, "\n", exported.out, exported.err);
+  REQUIRE(exported.exit_code == 0);
+  CHECK(exported.out.find("for 1 host(s)") != std::string::npos);
+  auto inventory = testing::slurp(awx / "inventory.yml");
+  CHECK(inventory.find("\"lab2\":") != std::string::npos);
+  CHECK(inventory.find("\"lab1\"") == std::string::npos);
+  auto status = lab.responder({"release", "status", "OFF-1"});
+  INFO("STATUS\n", status.out, status.err);
+  CHECK(row_says(status.out, "lab1", "patched"));
+  CHECK(row_says(status.out, "lab2", "with-ansible"));
+
+  // The host is reachable again, but Ansible has it: a native resume, and
+  // a watch, leave it alone rather than race Ansible's run there.
+  auto resumed = lab.responder({"release", "resume", "OFF-1", "--watch", "--every", "1s", "--until", "30s"});
+  INFO("RESUME exit ", resumed.exit_code, "\n", resumed.out, resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK(resumed.out.find("lab2: exported to " + awx.string()) != std::string::npos);
+  CHECK(resumed.out.find("no host is pending any more") != std::string::npos);
+  CHECK(lab.far[1].installs().empty());
+  CHECK(lab.far[1].snapshot() == before2);
+  CHECK(count_of(lab, "OFF-1", "step.started").count("lab2") == 0);
+
+  // Ansible's run never came: responder takes the host back and patches it, once.
+  auto taken = lab.responder({"release", "resume", "OFF-1", "--take-back"});
+  INFO("TAKE-BACK exit ", taken.exit_code, "\n", taken.out, taken.err);
+  CHECK(taken.exit_code == 0);
+  CHECK(taken.out.find("taken back from Ansible: lab2") != std::string::npos);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CAPTURE(i);
+    CHECK(lab.far[i].version() == "1.0.1");
+    CHECK(lab.far[i].installs().size() == 1);
+  }
+  auto after = lab.responder({"release", "status", "OFF-1"});
+  INFO("STATUS after\n", after.out, after.err);
+  CHECK(row_says(after.out, "lab2", "patched"));
+  // Nothing is left to take back.
+  auto again = lab.responder({"release", "resume", "OFF-1", "--take-back"});
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("taken back") == std::string::npos);
+}
+
 TEST_CASE("release resume: the controller killed after each journal record, then resume: every host installed exactly once") {
   REQUIRE_RELEASE_RESUME_LAB();
   constexpr std::size_t kHosts = 2;
