@@ -39,7 +39,7 @@
 # record times of its median round: plan, canary, waves); and the
 # fsync/fdatasync calls of one release under strace.
 #
-# Installs openssh-server, ansible-core, dpkg-dev's dpkg-deb (in dpkg),
+# Installs openssh-server, ansible-core,
 # openssl and strace from Debian if missing. Must run as root (namespaces,
 # sshd). Bounded: each command has a timeout, and the lab is removed at exit,
 # also on failure or Ctrl-C.

@@ -74,19 +74,34 @@ int resume_release(const GlobalOptions& globals, const ReleaseOptions& options) 
     if (!rows) return report_error(rows.error());
     std::size_t waiting = hosts_waiting(*rows);
     if (waiting == 0 || halted) {
-      if (!globals.json)
+      if (globals.json)
+        std::cout << to_json_text(json::object{{"incident", options.id}, {"watch", halted ? "halted" : "done"}, {"pass", pass},
+                                               {"pending", static_cast<std::int64_t>(waiting)}})
+                  << "\n";
+      else
         std::cout << (halted ? "the release halted; watching stops (held hosts need a new release)\n"
                              : "no host is pending any more\n");
       return code;
     }
-    if (std::chrono::steady_clock::now() + *every > stop_at) {
-      std::cout << waiting << " host(s) still pending after --until " << options.until << "; `responder release resume "
-                << options.id << " --watch` tries again\n";
+    bool last = std::chrono::steady_clock::now() + *every > stop_at;
+    if (globals.json)
+      std::cout << to_json_text(json::object{{"incident", options.id},
+                                             {"watch", last ? "stopped" : "waiting"},
+                                             {"pass", pass},
+                                             {"pending", static_cast<std::int64_t>(waiting)},
+                                             {"next_in", last ? std::string() : options.every}})
+                << "\n"
+                << std::flush;
+    if (last) {
+      if (!globals.json)
+        std::cout << waiting << " host(s) still pending after --until " << options.until << "; `responder release resume "
+                  << options.id << " --watch` tries again\n";
       return code;
     }
-    std::cout << waiting << " host(s) pending after pass " << pass << "; trying again in " << options.every
-              << " (Ctrl-C stops; nothing is left half-done)\n"
-              << std::flush;
+    if (!globals.json)
+      std::cout << waiting << " host(s) pending after pass " << pass << "; trying again in " << options.every
+                << " (Ctrl-C stops; nothing is left half-done)\n"
+                << std::flush;
     auto wake = std::chrono::steady_clock::now() + *every;
     while (std::chrono::steady_clock::now() < wake) {
       if (interrupt_requested().load()) return kExitInterrupted;

@@ -90,6 +90,29 @@ bool unknown_command(int argc, char** argv) {
   return true;
 }
 
+// The same for the word after a command that has commands of its own
+// (`release stauts`).
+bool unknown_subcommand(CLI::App& chosen, int argc, char** argv) {
+  auto all = chosen.get_subcommands([](CLI::App*) { return true; });
+  if (all.empty() || !chosen.get_subcommands().empty()) return false;
+  std::string command = command_word(argc, argv), word;
+  bool after = false;
+  for (int i = 1; i < argc && word.empty(); ++i) {
+    std::string w = argv[i];
+    if (!after) after = w == command;
+    else if (!w.starts_with("-")) word = w;
+  }
+  if (word.empty()) return false;
+  std::vector<std::string> names;
+  for (CLI::App* sub : all) names.push_back(sub->get_name());
+  if (std::find(names.begin(), names.end(), word) != names.end()) return false;
+  std::string hint = closest_match(word, names);
+  std::cerr << "responder " << command << ": unknown command " << in_quotes(word)
+            << (hint.empty() ? "" : "; did you mean '" + hint + "'?") << "\n  commands: " << comma_joined(names)
+            << "\n  responder " << command << " --help says what each does\n";
+  return true;
+}
+
 int parse_and_run(int argc, char** argv) {
   CLI::App app{"responder — run incident-response playbooks, contain attacks, keep the evidence", "responder"};
   app.set_version_flag("--version", std::string("responder ") + kResponderVersion);
@@ -113,6 +136,9 @@ int parse_and_run(int argc, char** argv) {
     // Only when CLI11 found no command (a value list such as --allow A B
     // may hold words that are no command).
     if (app.get_subcommands().empty() && e.get_exit_code() != 0 && unknown_command(argc, argv)) return kExitBadInput;
+    if (app.get_subcommands().size() == 1 && e.get_exit_code() != 0 &&
+        unknown_subcommand(*app.get_subcommands().front(), argc, argv))
+      return kExitBadInput;
     int code = app.exit(e);
     return code == 0 ? kExitSuccess : kExitBadInput;
   }

@@ -264,10 +264,13 @@ TEST_CASE("release export: a host handed to Ansible is left alone by release res
   auto after = lab.responder({"release", "status", "OFF-1"});
   INFO("STATUS after\n", after.out, after.err);
   CHECK(row_says(after.out, "lab2", "patched"));
-  // Nothing is left to take back.
-  auto again = lab.responder({"release", "resume", "OFF-1", "--take-back"});
+  // Nothing is left to take back, and a watch ends at once; with --json
+  // it says so as JSON.
+  auto again = lab.responder({"release", "resume", "OFF-1", "--take-back", "--watch", "--json", "--every", "1s", "--until", "10s"});
+  INFO("AGAIN exit ", again.exit_code, "\n", again.out, again.err);
   CHECK(again.exit_code == 0);
   CHECK(again.out.find("taken back") == std::string::npos);
+  CHECK(again.out.find("{\"incident\":\"OFF-1\",\"watch\":\"done\",\"pass\":1,\"pending\":0}") != std::string::npos);
 }
 
 TEST_CASE("release resume: the controller killed after each journal record, then resume: every host installed exactly once") {

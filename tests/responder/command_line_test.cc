@@ -24,6 +24,19 @@ TEST_CASE("a mistyped command says which command was likely meant, with exit 2")
   CHECK(far.err.find("did you mean") == std::string::npos);
 }
 
+TEST_CASE("a mistyped command of a command that has its own (release, evidence) says which was likely meant") {
+  TempDir dir;
+  auto r = run_process({RESPONDER_BINARY, "--home", (dir / "incidents").string(), "release", "stauts", "INC-1"});
+  CHECK(r.exit_code == 2);
+  CHECK_MESSAGE(r.err.find("responder release: unknown command 'stauts'; did you mean 'status'?") != std::string::npos, r.err);
+  CHECK(r.err.find("commands: status, resume, export, import") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "incidents"));
+  // A real one still works, and a missing one is CLI11's own message.
+  auto missing = run_process({RESPONDER_BINARY, "release"});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err.find("unknown command") == std::string::npos);
+}
+
 TEST_CASE("global options before a real command are not taken for a command") {
   TempDir dir;
   auto r = run_process({RESPONDER_BINARY, "--home", (dir / "incidents").string(), "--allow", "192.0.2.0/24", "validate",
