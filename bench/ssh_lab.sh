@@ -96,6 +96,7 @@ StrictModes no
 PidFile none
 MaxStartups 100
 LogLevel ERROR
+Subsystem sftp internal-sftp
 EOF
       if declare -F ssh_lab_sshd_extra >/dev/null; then ssh_lab_sshd_extra "$i"; fi
     } >"$lab_work/sshd_config$i"

@@ -107,14 +107,6 @@ check_hosts() {  # N WHO: every host holds the address, from its own kernel
       { echo "bench: $2 did not block $attacker on host $i" >&2; exit 1; }
   done
 }
-# Ansible's ssh masters (ControlPersist) would carry connections into the
-# next round: end them, so every round connects afresh as responder does.
-end_masters() {
-  local pids
-  pids=$(ip netns pids "$ctl")
-  if [ -n "$pids" ]; then kill $pids 2>/dev/null || true; fi
-}
-
 # Each run_* sets $secs (no subshell: a failure must end the script, and the
 # incident counter must carry on).
 declare -A took

@@ -109,8 +109,15 @@ int export_release(const GlobalOptions& globals, const ExchangeOptions& options)
     return report_error(refusal("step " + (*step)->id + " halted at " + halted->second +
                                 ": its held hosts are not handed to Ansible either (a new release patches them)"));
   std::vector<StepHost> left;
-  std::vector<std::string> busy;
+  std::vector<std::string> busy, exported_before;
+  const auto with_ansible = incident->state.with_ansible.find((*step)->id);
   for (auto& h : hosts) {
+    // Exported before, results not back: a second export would have two
+    // Ansible runs patch the same host.
+    if (with_ansible != incident->state.with_ansible.end() && with_ansible->second.count(h.name)) {
+      exported_before.push_back(h.name + " (" + with_ansible->second.at(h.name) + ")");
+      continue;
+    }
     const StepState* s = incident->state.find((*step)->id, h.name);
     if (s && (s->status == StepStatus::verified || s->status == StepStatus::undone)) continue;
     // Begun here, outcome not yet known, or patched and then unhealthy:
@@ -127,8 +134,11 @@ int export_release(const GlobalOptions& globals, const ExchangeOptions& options)
       for (auto& b : busy) out += (out.empty() ? "" : ", ") + b;
       return out;
     }() << "\n";
+  if (!exported_before.empty())
+    std::cout << "already with Ansible (not exported again; `responder release resume " << options.id
+              << " --take-back` takes them back): " << comma_joined(exported_before) << "\n";
   if (left.empty()) {
-    std::cout << "every host of step " << (*step)->id << " already has the release; nothing to export\n";
+    std::cout << "no host of step " << (*step)->id << " is left to export\n";
     return kExitSuccess;
   }
 
@@ -196,6 +206,12 @@ int export_release(const GlobalOptions& globals, const ExchangeOptions& options)
 Status take_back_from_ansible(const GlobalOptions& globals, const std::string& id) {
   auto env = open_environment(globals);
   if (!env) return env.error();
+  auto found = load_incident(*env, id);
+  if (!found) return found.error();
+  auto control = take_control(*env, *found);
+  if (!control) return control.error();
+  // Read again under control: an import that landed meanwhile brought its
+  // hosts back already.
   auto incident = load_incident(*env, id);
   if (!incident) return incident.error();
   std::vector<JournalEntry> records;
@@ -210,8 +226,6 @@ Status take_back_from_ansible(const GlobalOptions& globals, const std::string& i
     records.push_back({std::string(record_kind::release_taken_back), json::object{{"step", step}, {"hosts", names}}});
   }
   if (records.empty()) return {};
-  auto control = take_control(*env, *incident);
-  if (!control) return control.error();
   if (auto appended = control->journal.append_together(env->actor, std::move(records)); !appended) return appended.error();
   std::cout << "taken back from Ansible: " << said << "\n";
   return {};

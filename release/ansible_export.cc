@@ -23,15 +23,17 @@ std::string unsafe(const std::string& text) { return "!unsafe " + quoted(text); 
 // backslash may appear in it: Ansible doubles every backslash inside a
 // string literal of `{{ }}` before Jinja reads it (_escape_backslashes), so
 // `\\` and `\'` cannot be written there. A backslash or a single quote is
-// made by `'%c' | format(N)` instead, and joined with `~`.
+// made by `'%c' | format(N)` instead (so is a control character), and
+// joined with `~`.
 std::string jinja_literal(const std::string& text) {
   std::string out, run;
   auto add = [&](const std::string& part) { out += (out.empty() ? "" : " ~ ") + part; };
   for (char c : text) {
-    if (c == '\\' || c == '\'') {
+    // Jinja also reads a carriage return in a literal as a newline.
+    if (c == '\\' || c == '\'' || static_cast<unsigned char>(c) < 0x20) {
       if (!run.empty()) add("'" + run + "'");
       run.clear();
-      add(std::string("('%c' | format(") + (c == '\\' ? "92" : "39") + "))");
+      add("('%c' | format(" + std::to_string(static_cast<unsigned char>(c)) + "))");
     } else {
       run += c;
     }
@@ -46,14 +48,13 @@ const std::map<std::string, std::string>& placeholder_vars() {
                                                        {"backup_dir", "responder_backup_dir"},
                                                        {"version", "responder_version"},
                                                        {"package", "responder_package"},
-                                                       {"previous_version", "responder_installed"}};
+                                                       {"previous_version", "responder_installed[2:]"}};
   return vars;
 }
 
 // One argv word as a Jinja expression: its literal parts as string
 // literals, its placeholders as the tasks' variables, joined with `~`.
-// Whether it had a placeholder goes to `templated`.
-std::string word_expression(const std::string& text, bool& templated) {
+std::string word_expression(const std::string& text) {
   std::vector<std::string> parts;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -74,7 +75,6 @@ std::string word_expression(const std::string& text, bool& templated) {
     }
     if (next > pos) parts.push_back(jinja_literal(text.substr(pos, next - pos)));
     parts.push_back("(" + var + " | string)");
-    templated = true;
     pos = next + mark.size();
   }
   if (parts.empty()) return "''";
@@ -83,19 +83,18 @@ std::string word_expression(const std::string& text, bool& templated) {
   return expression;
 }
 
-// An argv without placeholders is a list of `!unsafe` words Jinja never
-// reads. With placeholders it is one Jinja list expression: a lone word
-// templated by itself would go through Ansible's non-native conversion,
-// which turns a result such as "[1]", "{...}" or "True" into a list, a
-// dict or a bool, where the words of a list stay strings.
+// An argv as Ansible's command module must run it: unchanged. The words go
+// as one Jinja list expression, so none is converted on its own (a word
+// that alone rendered as "[1]", "{...}" or "True" would become a list, a
+// dict or a bool); and through Python's exec, base64-encoded, because the
+// module in ansible-core 2.14 expands $VAR and ~ in every word it is given,
+// where release.push runs its argv as written.
 std::string argv_yaml(const std::vector<std::string>& argv) {
-  bool templated = false;
   std::string expression;
-  for (auto& w : argv) expression += (expression.empty() ? "" : ", ") + word_expression(w, templated);
-  if (templated) return quoted("{{ [" + expression + "] }}");
-  std::string out = "[";
-  for (std::size_t i = 0; i < argv.size(); ++i) out += (i ? ", " : "") + unsafe(argv[i]);
-  return out + "]";
+  for (auto& w : argv) expression += (expression.empty() ? "" : ", ") + word_expression(w);
+  return "[/usr/bin/python3, -c, " +
+         unsafe("import base64, json, os, sys; argv = json.loads(base64.b64decode(sys.argv[1])); os.execvp(argv[0], argv)") + ", " +
+         quoted("{{ [" + expression + "] | to_json | b64encode }}") + "]";
 }
 
 // One word for the shell-like split Ansible applies to ssh argument strings
@@ -158,11 +157,15 @@ std::string tasks_yaml(const AnsibleExport& release) {
     << "# What each host does is what release.push does there; the host's result goes to results/HOST.json.\n"
     << "- name: the release on this host\n"
     << "  block:\n"
+    // Text from a host (a version, a check's output, an error) is kept behind
+    // a two-letter prefix and read back as [2:] inside expressions: a
+    // set_fact value that alone looked like "[1]", "{...}" or "True" would
+    // be turned into a list, a dict or a bool by Ansible.
     << "    - ansible.builtin.set_fact:\n"
     << "        responder_state: pending\n"
-    << "        responder_detail: \"\"\n"
-    << "        responder_installed: \"\"\n"
-    << "        responder_now: \"\"\n"
+    << "        responder_detail: d=\n"
+    << "        responder_installed: v=\n"
+    << "        responder_now: v=\n"
     << "        responder_artifact: " << unsafe(dir + "/" + sha + "-" + name) << "\n"
     << "        responder_backup_dir: " << unsafe(dir + "/backup") << "\n"
     << "        responder_version: " << unsafe(version) << "\n"
@@ -179,18 +182,21 @@ std::string tasks_yaml(const AnsibleExport& release) {
       << "    - ansible.builtin.set_fact:\n"
       << "        responder_partial: \"{{ responder_query.rc == 0 and (responder_query.stdout_lines | select('match', '^.[HUFWt]') | "
          "list | length > 0) }}\"\n"
-      << "        responder_installed: \"{{ (responder_query.stdout_lines | select('match', '^.[iHUFWt]') | first | "
-         "default('')).split('\\t')[1] | default('') | trim if responder_query.rc == 0 else '' }}\"\n"
+      // The first installed line's version, else the first partial one's.
+      << "        responder_installed: \"v={{ (((responder_query.stdout_lines | select('match', '^.i') | list) + "
+         "(responder_query.stdout_lines | select('match', '^.[HUFWt]') | list)) | first | default('')).split('\\t')[1] | "
+         "default('') | trim if responder_query.rc == 0 else '' }}\"\n"
       << "    - name: whether it is older than the fix (dpkg compares)\n"
       << "      ansible.builtin.command:\n"
-      << "        argv: [dpkg, --compare-versions, \"{{ responder_installed }}\", lt, " << unsafe(version) << "]\n"
+      << "        argv: " << quoted("{{ ['dpkg', '--compare-versions', responder_installed[2:], 'lt', " + jinja_literal(version) + "] }}")
+      << "\n"
       << "      register: responder_compare\n"
       << "      changed_when: false\n"
       << "      failed_when: responder_compare.rc not in [0, 1]\n"
-      << "      when: responder_installed != '' and not (responder_partial | bool)\n"
+      << "      when: responder_installed != 'v=' and not (responder_partial | bool)\n"
       << "    - ansible.builtin.set_fact:\n"
       << "        responder_state: \"{{ 'needs-patch' if (responder_partial | bool) else ('" << (if_missing ? "needs-patch" : "not-affected")
-      << "') if responder_installed == '' else ('needs-patch' if responder_compare.rc == 0 else 'already-patched') }}\"\n";
+      << "') if responder_installed == 'v=' else ('needs-patch' if responder_compare.rc == 0 else 'already-patched') }}\"\n";
   } else {
     y << "    - name: the release's check\n"
       << "      ansible.builtin.command:\n"
@@ -199,7 +205,7 @@ std::string tasks_yaml(const AnsibleExport& release) {
       << "      changed_when: false\n"
       << "      failed_when: responder_check.rc not in [0, 1]\n"
       << "    - ansible.builtin.set_fact:\n"
-      << "        responder_installed: \"{{ responder_check.stdout_lines[0] | default('') }}\"\n"
+      << "        responder_installed: \"v={{ responder_check.stdout_lines[0] | default('') }}\"\n"
       << "        responder_state: \"{{ 'already-patched' if responder_check.rc == 0 else 'needs-patch' }}\"\n";
   }
   // A block's `when` is asked again before each of its tasks: decided once.
@@ -219,7 +225,7 @@ std::string tasks_yaml(const AnsibleExport& release) {
       << "          ansible.builtin.command:\n"
       << "            argv: " << argv_yaml(backup) << "\n"
       << "            creates: " << unsafe(dir + "/backup.done") << "\n"
-      << "        - ansible.builtin.copy: {content: \"{{ responder_installed }}\\n\", dest: " << unsafe(dir + "/backup.done")
+      << "        - ansible.builtin.copy: {content: \"installed before: {{ responder_installed[2:] }}\\n\", dest: " << unsafe(dir + "/backup.done")
       << ", mode: \"0600\", force: false}\n";
   y << "        - ansible.builtin.set_fact: {responder_state: installing}\n"
     << "        - name: install\n"
@@ -242,7 +248,7 @@ std::string tasks_yaml(const AnsibleExport& release) {
   y << "        - ansible.builtin.set_fact: {responder_state: patched}\n"
     << "  rescue:\n"
     << "    - ansible.builtin.set_fact:\n"
-    << "        responder_detail: \"{{ ansible_failed_result.msg | default(ansible_failed_result.stderr | default('failed')) | string | "
+    << "        responder_detail: \"d={{ ansible_failed_result.msg | default(ansible_failed_result.stderr | default('failed')) | string | "
        "truncate(300) }}\"\n";
   if (auto rollback = argv_of(p, "rollback"); !rollback.empty())
     y << "    - name: roll back\n"
@@ -262,25 +268,25 @@ std::string tasks_yaml(const AnsibleExport& release) {
     << "  always:\n";
   if (kind == "deb")
     y << "    - ansible.builtin.command:\n"
-      << "        argv: [dpkg-query, -W, " << unsafe("-f=${Version}") << ", --, " << unsafe(package) << "]\n"
+      << "        argv: [dpkg-query, -W, " << unsafe("-f=${db:Status-Abbrev}\t${Version}\n") << ", --, " << unsafe(package) << "]\n"
       << "      register: responder_after\n"
       << "      changed_when: false\n"
       << "      failed_when: false\n"
-      << "    - ansible.builtin.set_fact: {responder_now: \"{{ responder_after.stdout | trim }}\"}\n";
+      << "    - ansible.builtin.set_fact:\n"
+      << "        responder_now: \"v={{ (responder_after.stdout_lines | default([]) | select('match', '^.i') | first | "
+         "default('')).split('\\t')[1] | default('') | trim }}\"\n";
   else
-    y << "    - ansible.builtin.set_fact: {responder_now: \"{{ responder_version if responder_state == 'patched' else "
-         "responder_installed }}\"}\n";
+    y << "    - ansible.builtin.set_fact: {responder_now: \"v={{ responder_version if responder_state == 'patched' else "
+         "responder_installed[2:] }}\"}\n";
   y << "    - ansible.builtin.set_fact:\n"
-    << "        responder_result:\n"
-    << "          incident: " << quoted(release.incident) << "\n"
-    << "          step: " << quoted(release.step) << "\n"
-    << "          sha256: " << quoted(sha) << "\n"
-    << "          host: \"{{ inventory_hostname }}\"\n"
-    << "          state: \"{{ responder_state }}\"\n"
-    << "          version_before: \"{{ responder_installed }}\"\n"
-    << "          version: \"{{ responder_now }}\"\n"
-    << "          detail: \"{{ responder_detail }}\"\n"
-    << "          backup_dir: \"{{ responder_backup_dir }}\"\n"
+    // One dict expression, so that no value is converted on its own.
+    << "        responder_result: "
+    << quoted("{{ {'incident': " + jinja_literal(release.incident) + ", 'step': " + jinja_literal(release.step) +
+              ", 'sha256': " + jinja_literal(sha) +
+              ", 'host': inventory_hostname | string, 'state': responder_state | string, 'version_before': "
+              "responder_installed[2:], 'version': responder_now[2:], 'detail': responder_detail[2:], 'backup_dir': "
+              "responder_backup_dir | string} }}")
+    << "\n"
     << "    - ansible.builtin.copy:\n"
     << "        content: \"{{ responder_result | to_json }}\\n\"\n"
     << "        dest: \"{{ playbook_dir }}/results/{{ inventory_hostname }}.json\"\n"
@@ -288,7 +294,7 @@ std::string tasks_yaml(const AnsibleExport& release) {
     << "      delegate_to: localhost\n"
     << "    - ansible.builtin.set_stats:\n"
     << "        data: {responder_release: \"{{ {inventory_hostname: responder_result} }}\"}\n"
-    << "    - ansible.builtin.fail: {msg: \"{{ responder_state }}: {{ responder_detail }}\"}\n"
+    << "    - ansible.builtin.fail: {msg: \"{{ responder_state }}: {{ responder_detail[2:] }}\"}\n"
     << "      when: responder_state in ['failed', 'rolled-back']\n";
   return y.str();
 }

@@ -51,4 +51,9 @@ std::size_t hosts_waiting(const json::array& rows) {
   }));
 }
 
+std::size_t hosts_in(const json::array& rows, std::string_view state) {
+  return static_cast<std::size_t>(
+      std::count_if(rows.begin(), rows.end(), [&](const json::value& r) { return field(r, "state") == state; }));
+}
+
 }  // namespace responder::release

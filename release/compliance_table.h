@@ -13,5 +13,7 @@ std::vector<std::string> compliance_lines(const json::array& rows);
 
 // How many rows are still waiting for their host (pending or installing).
 std::size_t hosts_waiting(const json::array& rows);
+// Rows whose state is `state`.
+std::size_t hosts_in(const json::array& rows, std::string_view state);
 
 }  // namespace responder::release

@@ -64,6 +64,8 @@ int resume_release(const GlobalOptions& globals, const ReleaseOptions& options) 
   if (!until) return report_error(bad_input("--until: a duration such as 2h"));
   auto stop_at = std::chrono::steady_clock::now() + *until;
   install_interrupt_handlers();
+  if (options.take_back && !options.targets.limit.empty())
+    return report_error(bad_input("--take-back takes back every host still with Ansible; it does not combine with --limit"));
   if (options.take_back)
     if (auto taken = take_back_from_ansible(globals, options.id); !taken) return report_error(taken.error());
   for (int pass = 1;; ++pass) {
@@ -81,6 +83,9 @@ int resume_release(const GlobalOptions& globals, const ReleaseOptions& options) 
       else
         std::cout << (halted ? "the release halted; watching stops (held hosts need a new release)\n"
                              : "no host is pending any more\n");
+      if (std::size_t ansible = hosts_in(*rows, "with-ansible"); ansible > 0 && !globals.json)
+        std::cout << ansible << " host(s) are with Ansible: `responder release import " << options.id
+                  << " RESULTS` brings their outcome back\n";
       return code;
     }
     bool last = std::chrono::steady_clock::now() + *every > stop_at;

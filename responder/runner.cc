@@ -329,8 +329,15 @@ class PlaybookDriver final : public IncidentAccess {
       }
       now.push_back(h);
     }
-    if (!left_out.empty())
-      setup_.reporter->step(step.id, "narrowed", "left out after failing or not answering earlier in this run: " + comma_joined(left_out));
+    if (!left_out.empty()) {
+      std::vector<std::string> missed, with_ansible;
+      for (auto& h : left_out) (with_ansible_.count(h) ? with_ansible : missed).push_back(h);
+      if (!missed.empty())
+        setup_.reporter->step(step.id, "narrowed", "left out after failing or not answering earlier in this run: " + comma_joined(missed));
+      if (!with_ansible.empty())
+        setup_.reporter->step(step.id, "narrowed",
+                              "left out while an earlier release step's Ansible export has them: " + comma_joined(with_ansible));
+    }
 
     targets::HostStepRun run;
     run.step = &step;

@@ -61,6 +61,8 @@ json::array patch_compliance_rows(const JournalContents& journal) {
         for (auto& h : hosts->get_array())
           if (h.is_string()) {
             Row& x = row(step, std::string(h.get_string()));
+            // A take-back changes only hosts still with Ansible.
+            if (!exported && x.state != "with-ansible") continue;
             x.state = exported ? "with-ansible" : "pending";
             x.detail = exported ? "exported to Ansible (" + r.text("dir") + ")" : "taken back from Ansible";
             x.time = r.time;

@@ -125,9 +125,12 @@ class StepOnHosts {
       bool retrying = std::any_of(work_.begin(), work_.end(), [](auto& w) { return w.next == Next::plan; });
       if (retrying && !retry_pause()) return finish(HostsOutcome::interrupted);
     }
-    std::size_t failed = 0;
-    for (auto& w : work_) failed += w.failed;
-    std::size_t total = work_.size();
+    std::size_t failed = 0, total = 0;
+    for (auto& w : work_) {
+      failed += w.failed;
+      // Hosts left to Ansible are neither failures nor successes here.
+      total += !w.with_ansible;
+    }
     HostsOutcome outcome = HostsOutcome::done;
     if (halted_) return finish(refused_ ? HostsOutcome::refused : HostsOutcome::failed);
     // More than max_fail_percentage of the hosts failed: the step failed.
@@ -151,6 +154,8 @@ class StepOnHosts {
     auto written = run_.journal->append_together(run_.actor, std::move(pending_));
     pending_.clear();
     if (!written) {
+      // What they announced never happened: never said, now or later.
+      said_.clear();
       run_.reporter->note("cannot write the journal: " + written.error().message + "; stopping before acting further");
       return false;
     }

@@ -240,9 +240,10 @@ TEST_CASE("release export and import (local): Ansible runs the exported release,
              // $1 becomes {"v": "1.0.1"}, which Ansible's non-native
              // templating would make a dict of if templated alone; $2 has a
              // quote and a backslash, which Ansible's own escaping of
-             // backslashes in {{ }} would change in a Jinja string literal.
+             // backslashes in {{ }} would change in a Jinja string literal,
+             // and $HOME and ~root, which its command module would expand.
              "        backup: [sh, -c, 'dpkg-query -W -f=\\${Version} rfix > \"$0/version\"; printf %s \"$1\" > \"$0/word\"; "
-             "printf %s \"$2\" > \"$0/word2\"', '{{ backup_dir }}', '{\"v\": \"{{ version }}\"}', 'it''s \\ {{ package }}']\n"
+             "printf %s \"$2\" > \"$0/word2\"', '{{ backup_dir }}', '{\"v\": \"{{ version }}\"}', 'it''s \\ {{ package }} $HOME ~root']\n"
              "        health: [sh, -c, 'test \"$(cat \"$0\")\" = 1.0.1', " +
                  (lab.root / "usr/share/rfix/version").string() + "]\n"
              "        rollback: [dpkg, -i, " + (lab.dir / "rfix_1.0.0_all.deb").string() + "]\n");
@@ -256,8 +257,12 @@ TEST_CASE("release export and import (local): Ansible runs the exported release,
   REQUIRE(exported.exit_code == 0);
   CHECK(read_file(lab.dir / "ansible/release.yml").find("max_fail_percentage: 0") != std::string::npos);
   CHECK(read_file(lab.dir / "ansible/inventory.yml").find("responder_canary:\n      hosts:\n        \"localhost\": {}") != std::string::npos);
-  // A second export into the same directory is refused, nothing overwritten.
-  CHECK(lab.responder({"release", "export", "REL-X", "--ansible", "ansible", "-i", "hosts.ini"}).exit_code == 2);
+  // Exported again: the host is already with Ansible, nothing is written.
+  auto written = read_file(lab.dir / "ansible/release.yml");
+  auto again_export = lab.responder({"release", "export", "REL-X", "--ansible", "ansible", "-i", "hosts.ini"});
+  CHECK(again_export.exit_code == 0);
+  CHECK(again_export.out.find("already with Ansible") != std::string::npos);
+  CHECK(read_file(lab.dir / "ansible/release.yml") == written);
 
   auto ansible = run_process({"ansible-playbook", "-i", "inventory.yml", "release.yml"},
                              {"PATH=" + lab.bin.string() + ":/usr/sbin:/usr/bin:/sbin:/bin", "ANSIBLE_NOCOLOR=1"},
@@ -272,7 +277,7 @@ TEST_CASE("release export and import (local): Ansible runs the exported release,
     if (e.path().filename() == "word") words.push_back(e.path());
   REQUIRE(words.size() == 1);
   CHECK(read_file(words.front()) == "{\"v\": \"1.0.1\"}");
-  CHECK(read_file(words.front().parent_path() / "word2") == "it's \\ rfix");
+  CHECK(read_file(words.front().parent_path() / "word2") == "it's \\ rfix $HOME ~root");
   CHECK(read_file(words.front().parent_path() / "version") == "1.0.0");
 
   auto imported = lab.responder({"release", "import", "REL-X", "ansible/results"});

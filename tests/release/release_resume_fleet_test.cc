@@ -240,6 +240,16 @@ TEST_CASE("release export: a host handed to Ansible is left alone by release res
   CHECK(row_says(status.out, "lab1", "patched"));
   CHECK(row_says(status.out, "lab2", "with-ansible"));
 
+  // Exported again, elsewhere: not handed out a second time.
+  auto twice = lab.responder({"release", "export", "OFF-1", "--ansible", (lab.scratch / "awx2").string()});
+  INFO("EXPORT again exit ", twice.exit_code, "\n", twice.out, twice.err);
+  CHECK(twice.exit_code == 0);
+  CHECK(twice.out.find("already with Ansible") != std::string::npos);
+  CHECK(twice.out.find("lab2 (" + awx.string() + ")") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(lab.scratch / "awx2" / "inventory.yml"));
+  // A take-back is all or nothing: never with --limit.
+  CHECK(lab.responder({"release", "resume", "OFF-1", "--take-back", "--limit", "lab2"}).exit_code == 2);
+
   // The host is reachable again, but Ansible has it: a native resume, and
   // a watch, leave it alone rather than race Ansible's run there.
   auto resumed = lab.responder({"release", "resume", "OFF-1", "--watch", "--every", "1s", "--until", "30s"});
