@@ -20,7 +20,7 @@ std::string summary_of(const JournalRecord& r) {
   std::string out;
   for (const char* key : {"step", "stage", "outcome", "by", "error", "detail", "reason", "when"})
     if (auto text = r.text(key); !text.empty()) out += std::string(out.empty() ? "" : " ") + key + "=" + text;
-  if (r.kind == record_kind::incident_opened)
+  if (r.kind == record_kind::incident_opened || r.kind == record_kind::incident_reopened)
     if (auto* p = r.fields.if_contains("playbook"); p && p->is_object())
       if (auto* n = p->get_object().if_contains("name"); n && n->is_string()) out = "playbook=" + std::string(n->get_string());
   if (auto* receipt = r.fields.if_contains("receipt"); receipt && receipt->is_object())

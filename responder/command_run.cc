@@ -116,17 +116,32 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
   targets::RunHosts hosts(*env, hosts_options);
   if (auto s = check_targets(playbook, hosts, options.targets); !s) return report_error(s.error());
   auto journal = JournalWriter::open(dir, true);
+  // An incident of this id exists: run again only if none of its attempts
+  // started a step (decided below, under its lock).
+  if (!journal && journal.error().kind == ErrorKind::bad_input && std::filesystem::is_directory(dir))
+    journal = JournalWriter::open(dir, false);
   if (!journal) return report_error(journal.error());
   auto lock = IncidentLock::acquire(dir);
   if (!lock) return report_error(lock.error());
   // Taking over an incident a dead run left without a record is decided
-  // again under the lock: another run may have started it meanwhile.
+  // again under the lock: another run may have started it meanwhile. One
+  // whose attempts never started a step (bad input found on the way) is
+  // run again under the same id, as its next attempt.
+  int attempt = 1;
   if (!journal->created_incident()) {
     auto head = journal->head();
     if (!head) return report_error(head.error());
-    if (head->seq != 0)
-      return report_error(bad_input("incident " + options.incident + " already exists; use `responder resume " +
-                                    options.incident + "` to continue it"));
+    if (head->seq != 0) {
+      auto before = read_verified_journal(journal->file(), {});
+      if (!before) return report_error(before.error());
+      auto was = derive_state(options.incident, *before);
+      if (!was) return report_error(was.error());
+      if (auto started = first_started_step(*was); !started.empty())
+        return report_error(bad_input("incident " + options.incident + " already exists and its step " + started +
+                                      " has started; use `responder resume " + options.incident + "` to continue it"));
+      for (auto& r : before->records)
+        attempt += r.kind == record_kind::incident_opened || r.kind == record_kind::incident_reopened;
+    }
   }
   install_interrupt_handlers();
 
@@ -148,7 +163,9 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
       {"inventories", inventories_json(hosts_options)},
       {"host", host},
       {"drill", false}};
-  auto first = journal->append(record_kind::incident_opened, env->actor, std::move(opened));
+  if (attempt > 1) opened["attempt"] = attempt;
+  auto first = journal->append(attempt > 1 ? record_kind::incident_reopened : record_kind::incident_opened, env->actor,
+                               std::move(opened));
   if (!first) {
     // Nothing was done yet: leave no incident that `resume` could not
     // continue, so running the same command again starts it cleanly. Only
@@ -164,7 +181,9 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
   }
 
   RunReporter reporter(globals.json);
-  reporter.note("incident " + options.incident + ": running " + playbook.name + " (journal " + journal->file().string() + ")");
+  reporter.note("incident " + options.incident + ": running " + playbook.name +
+                (attempt > 1 ? " again, attempt " + std::to_string(attempt) + " (the earlier ones started no step)" : "") +
+                " (journal " + journal->file().string() + ")");
   // The run acts only on a journal that still holds what it just wrote.
   auto contents = read_verified_journal(journal->file(), {*journal->last_appended()});
   if (!contents) return report_error(contents.error());

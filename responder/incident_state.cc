@@ -101,6 +101,20 @@ json::object object_field(const JournalRecord& r, const char* key) {
 }
 }  // namespace
 
+std::string first_started_step(const IncidentState& state) {
+  auto started = [](const StepState& s) {
+    return s.attempt > 0 || s.receipt.has_value() || s.status == StepStatus::started || s.status == StepStatus::applied ||
+           s.status == StepStatus::verified || s.status == StepStatus::undone;
+  };
+  for (auto& id : state.step_order) {
+    if (auto found = state.steps.find(id); found != state.steps.end() && started(found->second)) return id;
+    if (auto hosts = state.on_hosts.find(id); hosts != state.on_hosts.end())
+      for (auto& [host, s] : hosts->second)
+        if (started(s)) return id + " on " + host;
+  }
+  return "";
+}
+
 Result<IncidentState> derive_state(const std::string& incident_id, const JournalContents& contents) {
   IncidentState state;
   state.incident_id = incident_id;
@@ -112,7 +126,18 @@ Result<IncidentState> derive_state(const std::string& incident_id, const Journal
     return failure("journal of " + incident_id + " does not start with incident.opened");
   for (auto& r : contents.records) {
     const std::string& kind = r.kind;
-    if (kind == record_kind::incident_opened) {
+    if (kind == record_kind::incident_opened || kind == record_kind::incident_reopened) {
+      if (kind == record_kind::incident_reopened) {
+        // The attempts before it changed nothing: the incident starts again.
+        // A journal that reopens after a change would forget that change.
+        if (auto started = first_started_step(state); !started.empty())
+          return failure("journal of " + incident_id + " reopens the incident (record " + std::to_string(r.seq) +
+                         ") after step " + started + " had started; it is not a journal responder writes");
+        IncidentState fresh;
+        fresh.incident_id = state.incident_id;
+        fresh.records = state.records;
+        state = std::move(fresh);
+      }
       state.opened = r.fields;
       auto playbook = object_field(r, "playbook");
       if (auto* f = playbook.if_contains("file"); f && f->is_string()) state.playbook_file = f->get_string();

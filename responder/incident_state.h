@@ -100,6 +100,10 @@ struct IncidentState {
 json::value receipt_to_json(const Receipt& receipt);
 Receipt receipt_from_json(const json::value& value);
 
+// The first step (in journal order; "STEP on HOST" for a host's) that ever
+// started, so may have changed something; "" when none did.
+std::string first_started_step(const IncidentState& state);
+
 // Fails when the journal has no incident.opened record first.
 Result<IncidentState> derive_state(const std::string& incident_id, const JournalContents& contents);
 

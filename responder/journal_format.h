@@ -15,6 +15,11 @@
 //
 //   incident.opened   playbook (file, name, sha256, text), variables, allow,
 //                     config path, host
+//   incident.reopened the same, and attempt (2, 3, ...): `run` again of an
+//                     incident whose earlier attempts changed nothing (bad
+//                     input before any step started); what came before it
+//                     stays in the journal, and the incident's state starts
+//                     again from it
 //   run.started       resumed: bool
 //   stage.started     stage
 //   step.planned      step, stage, module, attempt, params, changes, detail

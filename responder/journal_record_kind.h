@@ -7,6 +7,7 @@
 namespace responder::record_kind {
 
 inline constexpr std::string_view incident_opened = "incident.opened";
+inline constexpr std::string_view incident_reopened = "incident.reopened";
 inline constexpr std::string_view run_started = "run.started";
 inline constexpr std::string_view run_interrupted = "run.interrupted";
 inline constexpr std::string_view run_finished = "run.finished";

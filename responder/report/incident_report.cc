@@ -84,6 +84,8 @@ std::string describe(const JournalRecord& r) {
       if (auto* n = p->as_object().if_contains("name"); n && n->is_string()) name = std::string(n->as_string());
     return "incident opened with playbook " + name;
   }
+  if (r.kind == kind::incident_reopened) return "run again (attempt " + display(f.if_contains("attempt") ? f.at("attempt") : json::value()) +
+                                               "; the earlier attempts started no step)";
   if (r.kind == kind::run_started) {
     auto* resumed = f.if_contains("resumed");
     return resumed && resumed->is_bool() && resumed->as_bool() ? "run resumed" : "run started";
@@ -203,7 +205,7 @@ class ReportBuilder {
 
   void track(const JournalRecord& r) {
     const auto& f = r.fields;
-    if (r.kind == kind::incident_opened) {
+    if (r.kind == kind::incident_opened || r.kind == kind::incident_reopened) {
       if (auto* p = f.if_contains("playbook"); p && p->is_object()) playbook_ = p->as_object();
       if (auto* v = f.if_contains("variables"); v && v->is_object()) variables_ = v->as_object();
       opened_host_ = r.text("host");

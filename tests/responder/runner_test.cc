@@ -213,6 +213,41 @@ TEST_CASE("bad input changes nothing and exits 2") {
   CHECK(lab.lines(lab.marks).size() == 1);
 }
 
+TEST_CASE("an incident whose run ended in bad input before any step started runs again under the same id") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: r\nvariables:\n  capture: {type: path, required: true}\nstages:\n  evaluate:\n"
+                         "    - id: read\n      module: traffic.analyze\n      with: {pcap: [\"{{ capture }}\"]}\n" +
+                         mark_step(lab, "a"));
+  auto typo = lab.responder({"run", pb.string(), "--incident", "R1", "--var", "capture=" + (lab.dir / "missing.pcap").string()});
+  CHECK(typo.exit_code == 2);
+  REQUIRE(std::filesystem::exists(lab.journal("R1")));
+  CHECK_FALSE(std::filesystem::exists(lab.marks));
+
+  std::string capture = std::string(RESPONDER_CORPUS_DIR) + "/pcaps/nmap_80_all.pcap";
+  auto again = lab.responder({"run", pb.string(), "--incident", "R1", "--var", "capture=" + capture});
+  INFO(again.out, again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("again, attempt 2") != std::string::npos);
+  CHECK(lab.lines(lab.marks).size() == 1);
+  auto reopened = lab.records("R1", "incident.reopened");
+  REQUIRE(reopened.size() == 1);
+  CHECK(reopened[0].fields.at("attempt").as_int64() == 2);
+  // The first attempt stays in the journal, which still verifies; the
+  // state is the second attempt's.
+  CHECK(lab.records("R1", "incident.opened").size() == 1);
+  CHECK(lab.responder({"journal", "R1", "--verify"}).exit_code == 0);
+  auto state = lab.state("R1");
+  CHECK(state.variables.at("capture").as_string() == capture);
+  CHECK(state.find("read")->status == StepStatus::verified);
+  CHECK(state.outcome == "completed");
+
+  // Once a step has started, the id is the incident's: resume, never run.
+  auto third = lab.responder({"run", pb.string(), "--incident", "R1", "--var", "capture=" + capture});
+  CHECK(third.exit_code == 2);
+  CHECK(third.err.find("its step read has started; use `responder resume R1`") != std::string::npos);
+  CHECK(lab.lines(lab.marks).size() == 1);
+}
+
 TEST_CASE("an unknown command line option is bad input") {
   EngineLab lab;
   CHECK(lab.responder({"run", "--frobnicate"}).exit_code == 2);
