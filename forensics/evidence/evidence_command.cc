@@ -198,7 +198,18 @@ int export_command(const Environment& env, const EvidenceArgs& args) {
   if (!dir) return fail_with(dir.error());
   std::optional<UnverifiedOutput> mark;
   if (auto s = check_incident_journal(env, args.id, false, false, mark); !s) return fail_with(s.error());
-  auto outcome = export_evidence(*dir, args.id, args.out, env.actor, args.why);
+  // The journal goes with the evidence: the approvals and decisions behind
+  // each item. Read once; what is checked is what is exported.
+  std::optional<JournalCopy> journal;
+  if (auto file = incident_journal_file(env, args.id); file) {
+    auto bytes = read_journal_file(*file);
+    if (!bytes) return fail_with(bytes.error());
+    auto chain = verify_journal_bytes(*bytes);
+    if (chain.breaks)
+      return fail_with(refusal("the journal of incident " + args.id + " failed verification: " + chain.first_break));
+    journal = JournalCopy{std::move(*bytes), chain.intact, chain.records, chain.head_witness().text(), chain.problems};
+  }
+  auto outcome = export_evidence(*dir, args.id, args.out, env.actor, args.why, journal);
   if (!outcome) return fail_with(outcome.error());
   if (env.json) {
     json::object o;
@@ -209,8 +220,12 @@ int export_command(const Environment& env, const EvidenceArgs& args) {
   } else {
     std::cout << "exported " << outcome->files << " files to " << outcome->archive.string() << "\nSHA-256 "
               << outcome->sha256 << " (also in " << outcome->archive.string() << ".sha256)\n"
-              << "check without responder: tar -xf " << outcome->archive.filename().string() << " && cd " << args.id
-              << "-evidence && sha256sum -c manifest.sha256\n";
+              << "check without responder: tar -xf " << outcome->archive.filename().string() << " && (cd " << args.id
+              << "-evidence && sha256sum -c manifest.sha256)" << (journal ? " && (cd " + args.id + "-journal && sha256sum -c journal.sha256)" : "")
+              << "\n";
+    if (journal)
+      std::cout << "with the incident's journal (" << journal->records << " records, head " << journal->head
+                << (journal->intact ? ", hash chain intact" : ", torn last line set aside") << ") in " << args.id << "-journal/\n";
   }
   return kExitSuccess;
 }

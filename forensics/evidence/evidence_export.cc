@@ -1,12 +1,15 @@
 #include "forensics/evidence/evidence_export.h"
 
 #include <sys/stat.h>
+#include <time.h>
 
 #include <algorithm>
 #include <vector>
 
 #include "forensics/evidence/custody_log.h"
 #include "responder/durable_file.h"
+#include "responder/json.h"
+#include "responder/sha256.h"
 #include "forensics/evidence/evidence_lock.h"
 #include "forensics/evidence/evidence_store.h"
 #include "forensics/evidence/tar_writer.h"
@@ -15,7 +18,7 @@ namespace responder::evidence {
 
 Result<ExportOutcome> export_evidence(const std::filesystem::path& dir, const std::string& incident_id,
                                       const std::filesystem::path& archive, const std::string& actor,
-                                      const std::string& why) {
+                                      const std::string& why, const std::optional<JournalCopy>& journal) {
   if (!std::filesystem::exists(dir / "manifest.json")) return bad_input("incident " + incident_id + " has no evidence");
   if (!evidence_sealed(dir))
     return refusal("the evidence of incident " + incident_id +
@@ -32,6 +35,26 @@ Result<ExportOutcome> export_evidence(const std::filesystem::path& dir, const st
   act.why = why.empty() ? "exported for legal and forensic examination" : why;
   act.details["to"] = absolute.string();
   act.details["format"] = "POSIX tar (pax), checked by sha256sum -c manifest.sha256 inside";
+  std::string root = incident_id + "-evidence", journal_root = incident_id + "-journal";
+  std::string verification, journal_sha;
+  if (journal) {
+    journal_sha = sha256_hex(journal->bytes);
+    json::array problems;
+    for (auto& p : journal->problems) problems.push_back(json::string(p));
+    verification = to_json_text(json::object{{"incident", incident_id},
+                                             {"checked", "the hash chain of every record (responder journal --verify)"},
+                                             {"intact", journal->intact},
+                                             {"records", journal->records},
+                                             {"head", journal->head},
+                                             {"journal_sha256", journal_sha},
+                                             {"problems", problems}}) +
+                   "\n";
+    act.details["journal"] = json::object{{"path", journal_root + "/journal.jsonl"},
+                                          {"sha256", journal_sha},
+                                          {"records", journal->records},
+                                          {"head", journal->head},
+                                          {"intact", journal->intact}};
+  }
   if (auto appended = append_custody(dir, act); !appended) return appended.error();
 
   // Every file, in a stable order, under one top-level directory.
@@ -47,7 +70,6 @@ Result<ExportOutcome> export_evidence(const std::filesystem::path& dir, const st
 
   auto tar = TarWriter::create(archive);
   if (!tar) return tar.error();
-  std::string root = incident_id + "-evidence";
   auto mtime_of = [](const std::filesystem::path& p) {
     struct stat st{};
     ::stat(p.c_str(), &st);
@@ -61,6 +83,17 @@ Result<ExportOutcome> export_evidence(const std::filesystem::path& dir, const st
   for (auto& f : files) {
     if (auto s = tar->add_file(root + "/" + std::filesystem::relative(f, dir).string(), f); !s) return s.error();
     ++outcome.files;
+  }
+  if (journal) {
+    // Beside the bundle, not in it: the sealed manifest cannot list what
+    // came after the seal; the custody record above names this copy.
+    std::int64_t now = static_cast<std::int64_t>(::time(nullptr));
+    std::string sums = journal_sha + "  journal.jsonl\n" + sha256_hex(verification) + "  verification.json\n";
+    if (auto s = tar->add_directory(journal_root, 0755, now); !s) return s.error();
+    if (auto s = tar->add_bytes(journal_root + "/journal.jsonl", journal->bytes, 0444, now); !s) return s.error();
+    if (auto s = tar->add_bytes(journal_root + "/verification.json", verification, 0444, now); !s) return s.error();
+    if (auto s = tar->add_bytes(journal_root + "/journal.sha256", sums, 0444, now); !s) return s.error();
+    outcome.files += 3;
   }
   if (auto s = tar->close(); !s) return s.error();
   outcome.archive = archive;

@@ -153,6 +153,13 @@ Status TarWriter::add_file(const std::string& name, const std::filesystem::path&
   return emit(pad.data(), pad.size());
 }
 
+Status TarWriter::add_bytes(const std::string& name, std::string_view bytes, unsigned mode, std::int64_t mtime) {
+  if (auto s = header(name, '0', mode & 0777, bytes.size(), mtime); !s) return s;
+  if (auto s = emit(bytes.data(), bytes.size()); !s) return s;
+  std::vector<char> pad((kBlock - bytes.size() % kBlock) % kBlock, 0);
+  return emit(pad.data(), pad.size());
+}
+
 Status TarWriter::close() {
   std::vector<char> end(2 * kBlock, 0);
   if (auto s = emit(end.data(), end.size()); !s) return s;

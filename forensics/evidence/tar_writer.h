@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "responder/result.h"
 
@@ -26,6 +27,8 @@ class TarWriter {
   // `name` is the path inside the archive; directories end without '/'.
   Status add_directory(const std::string& name, unsigned mode, std::int64_t mtime);
   Status add_file(const std::string& name, const std::filesystem::path& source);
+  // A file of these bytes (held in memory: a journal copy, a report).
+  Status add_bytes(const std::string& name, std::string_view bytes, unsigned mode, std::int64_t mtime);
   // Writes the end-of-archive blocks, pads to a 10240-byte record, fsyncs.
   Status close();
   // Lowercase hex SHA-256 of the archive, after close().

@@ -151,6 +151,29 @@ TEST_CASE("evidence commands: verify, custody, export, and the check with plain 
   CHECK(sums.out.find("manifest.json: OK") != std::string::npos);
   CHECK(sums.out.find("FAILED") == std::string::npos);
   CHECK(run({"sha256sum", "-c", "bundle.tar.sha256"}, home.root).code == 0);
+  // The incident's journal came along (the approvals and decisions behind
+  // the items), byte for byte, checked by sha256sum, and named with its
+  // SHA-256 and head in the export's custody record.
+  auto journal_copy = home.root / "unpacked" / "INC-9-journal";
+  auto journal_sums = run({"sha256sum", "-c", "journal.sha256"}, journal_copy);
+  INFO(journal_sums.out);
+  CHECK(journal_sums.code == 0);
+  CHECK(journal_sums.out.find("journal.jsonl: OK") != std::string::npos);
+  auto read_all = [](const fs::path& f) {
+    std::ifstream in(f, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  std::string journal_bytes = read_all(home.root / "incidents" / "INC-9" / "journal.jsonl");
+  REQUIRE_FALSE(journal_bytes.empty());
+  CHECK(read_all(journal_copy / "journal.jsonl") == journal_bytes);
+  auto verification = read_all(journal_copy / "verification.json");
+  CHECK(verification.find("\"intact\":true") != std::string::npos);
+  auto journal_sha = run({"sh", "-c", "sha256sum < journal.jsonl | cut -d' ' -f1"}, journal_copy).out;
+  REQUIRE(journal_sha.size() > 64);
+  CHECK(lines.back().find("\"sha256\":\"" + journal_sha.substr(0, 64) + "\"") != std::string::npos);
+  CHECK(exported.out.find("INC-9-journal") != std::string::npos);
   // ... and openssl alone checks the seal signature.
   auto sig = run({"openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "seal.pub", "-rawin", "-in", "seal.json",
                   "-sigfile", "seal.sig"},
