@@ -72,11 +72,12 @@ class Wait final : public RecordModule {
       if (!computed) return computed.error();
       end = *computed;
     }
-    auto total = std::chrono::duration_cast<std::chrono::seconds>(end - std::chrono::system_clock::now());
+    // Whole seconds rounded up, so that 100% is said only when the wait is over.
+    auto total = std::chrono::ceil<std::chrono::seconds>(end - std::chrono::system_clock::now());
     while (std::chrono::system_clock::now() < end) {
       if (context.interrupted && context.interrupted->load()) return interruption("wait interrupted; resume to continue waiting");
       if (context.expired()) return interruption("wait ran past the step's timeout");
-      auto left = std::chrono::duration_cast<std::chrono::seconds>(end - std::chrono::system_clock::now());
+      auto left = std::chrono::ceil<std::chrono::seconds>(end - std::chrono::system_clock::now());
       if (context.progress && total.count() > 0)
         context.progress->progress(static_cast<std::uint64_t>(total.count() - left.count()),
                                    static_cast<std::uint64_t>(total.count()), "s", "waiting until " + format_rfc3339(end));

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -106,8 +107,24 @@ class TrafficCapture final : public RecordModule {
     std::string stop_reason = "duration reached";
     PacketView view;
     bool interrupted = false;
+    auto total_s = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(*duration).count());
+    // By the clock, also while no packet comes: time gone and left, with
+    // what was caught so far.
+    auto report = [&](std::chrono::steady_clock::time_point now) {
+      if (!context.progress) return;
+      auto gone = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now - start).count());
+      context.progress->progress(std::min(gone, total_s), total_s, "s",
+                                 std::to_string(packets) + " packets, " + std::to_string(bytes) + " bytes from " + interface + "; " +
+                                     std::to_string(total_s > gone ? total_s - gone : 0) + " s left");
+    };
+    auto last_report = start;
     while (true) {
-      if (std::chrono::steady_clock::now() >= end) break;
+      auto now = std::chrono::steady_clock::now();
+      if (now >= end) break;
+      if (now - last_report >= std::chrono::seconds(1)) {
+        report(now);
+        last_report = now;
+      }
       if (context.should_stop()) {
         interrupted = context.interrupted && context.interrupted->load();
         stop_reason = interrupted ? "interrupted" : "step timeout";
@@ -128,8 +145,6 @@ class TrafficCapture final : public RecordModule {
       pcap_dump(reinterpret_cast<u_char*>(dumper), &header, view.data);
       ++packets;
       bytes += 16 + view.captured;
-      if (context.progress && packets % 1024 == 0)
-        context.progress->progress(bytes, max_bytes, "bytes", std::to_string(packets) + " packets from " + interface);
       if (max_packets && packets >= max_packets) {
         stop_reason = "max_packets reached";
         break;

@@ -1,6 +1,7 @@
 // traffic.watch: de-escalation's check that an attack has stopped. Listens
 // for packets matching the attack's BPF signature; ends early once `quiet`
 // passes without one. Reads only; nothing to undo.
+#include <algorithm>
 #include <chrono>
 
 #include "forensics/traffic/packet_source.h"
@@ -61,7 +62,19 @@ class TrafficWatch final : public RecordModule {
     std::int64_t first_us = 0, last_us = 0;
     bool quiet_reached = false;
     PacketView view;
+    auto total_s = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(duration).count());
+    auto last_report = start;
     while (std::chrono::steady_clock::now() - start < duration) {
+      // By the clock, also while nothing matches: time gone and left.
+      if (auto now = std::chrono::steady_clock::now(); context.progress && now - last_report >= std::chrono::seconds(1)) {
+        last_report = now;
+        auto gone = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now - start).count());
+        auto idle = std::chrono::duration_cast<std::chrono::seconds>(now - last_activity).count();
+        context.progress->progress(std::min(gone, total_s), total_s, "s",
+                                   std::to_string(matches) + " matches on " + interface + "; " +
+                                       std::to_string(total_s > gone ? total_s - gone : 0) + " s left, stops after " +
+                                       format_duration(quiet) + " without a match (" + std::to_string(idle) + " s so far)");
+      }
       if (context.should_stop()) {
         if (context.interrupted && context.interrupted->load())
           return interruption("watch on " + interface + " interrupted after " + std::to_string(matches) + " matches");
@@ -79,8 +92,6 @@ class TrafficWatch final : public RecordModule {
       last_us = view.time_us;
       ++matches;
       last_activity = std::chrono::steady_clock::now();
-      if (context.progress && matches % 1024 == 1)
-        context.progress->progress(matches, 0, "packets", "signature matched on " + interface);
     }
     auto watched = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     Receipt receipt;

@@ -248,6 +248,27 @@ TEST_CASE("an incident whose run ended in bad input before any step started runs
   CHECK(lab.lines(lab.marks).size() == 1);
 }
 
+TEST_CASE("progress of a long step: a line at most every 10 s into a pipe or log, every second as JSON") {
+  EngineLab lab;
+  auto pb = lab.playbook("name: p\nstages:\n  evaluate:\n    - id: pause\n      module: wait\n      with: {for: 3s}\n");
+  auto count = [](const std::string& out, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = out.find(what); at != std::string::npos; at = out.find(what, at + 1)) ++n;
+    return n;
+  };
+  auto piped = lab.responder({"run", pb.string(), "--incident", "P1"});
+  INFO(piped.out);
+  CHECK(piped.exit_code == 0);
+  // The first line and the last (3/3), none in between.
+  CHECK(count(piped.out, "pause: ") - count(piped.out, "pause: started") - count(piped.out, "pause: applied") -
+            count(piped.out, "pause: verified") <=
+        2);
+  CHECK(piped.out.find("pause: 0/3 s (0%)") != std::string::npos);
+  auto json = lab.responder({"--json", "run", pb.string(), "--incident", "P2"});
+  CHECK(json.exit_code == 0);
+  CHECK(count(json.out, "\"event\":\"progress\"") >= 3);
+}
+
 TEST_CASE("an unknown command line option is bad input") {
   EngineLab lab;
   CHECK(lab.responder({"run", "--frobnicate"}).exit_code == 2);
