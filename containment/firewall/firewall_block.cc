@@ -53,6 +53,12 @@ Result<FirewallDescription> describe_change(const json::object& params, const St
     if (!parsed) return parsed.error();
     ports = std::move(*parsed);
   }
+  std::vector<PortRange> source_ports;
+  if (auto* p = params.if_contains("source_ports"); p && p->is_array()) {
+    auto parsed = ports_param(*p);
+    if (!parsed) return parsed.error();
+    source_ports = std::move(*parsed);
+  }
   auto expires = whole_seconds_param(params, "expires");
   if (!expires) return expires.error();
   auto confirm = whole_seconds_param(params, "confirm_within");
@@ -67,6 +73,36 @@ Result<FirewallDescription> describe_change(const json::object& params, const St
   auto dirs = directions(params);
   std::string where;
   for (auto dir : dirs) where += std::string(where.empty() ? "" : " and ") + (dir == Direction::in ? "from" : "to");
+  auto port_text = [](const std::vector<PortRange>& ranges) {
+    std::string text;
+    for (auto& p : ranges)
+      text += (text.empty() ? "" : ",") + std::to_string(p.first) + (p.first == p.last ? "" : "-" + std::to_string(p.last));
+    return text;
+  };
+  std::string protocol_text = protocols.size() == 2 ? "tcp and udp" : protocols[0];
+
+  if (!source_ports.empty()) {
+    // What arrives from a port: a reflector's answers, whoever sent them.
+    if (targets->count() > 0 || !ports.empty())
+      return bad_input("source_ports stands alone: it drops what comes from those ports from every address; block "
+                       "addresses or ports in a step of their own");
+    if (dirs.size() != 1 || dirs[0] != Direction::in)
+      return bad_input("source_ports drops incoming packets by the port they come from: use it with direction in");
+    ElementBatch services{nft_layout::source_service_set(), {}, false, true};
+    for (auto& proto : protocols)
+      for (auto& port : source_ports) services.keys.push_back(json::object{{"concat", json::array{json::value(proto), nft_port(port)}}});
+    c.batches.push_back(std::move(services));
+    for (int family : {AF_INET, AF_INET6}) {
+      ElementBatch exempt{nft_layout::exempt_set(family), {}, false, false};
+      for (auto& r : protected_ranges(context.safety, family)) exempt.keys.push_back(nft_value(r));
+      if (!exempt.keys.empty()) c.protective.push_back(std::move(exempt));
+    }
+    d.lines.push_back("drop incoming " + protocol_text + " traffic from source port(s) " + port_text(source_ports) +
+                      " (a reflector's answers), from every address except the protected ones, here and forwarded");
+    if (*expires) d.lines.push_back("the kernel removes it by itself after " + format_duration(**expires));
+    if (*confirm) d.lines.push_back("dead-man switch: removed after " + format_duration(**confirm) + " unless confirmed");
+    return d;
+  }
 
   for (auto dir : dirs) {
     if (ports.empty()) {
@@ -104,11 +140,8 @@ Result<FirewallDescription> describe_change(const json::object& params, const St
     }
 
   std::string what = targets->count() > 0 ? named_targets(*targets) : "every address";
-  std::string port_text;
-  for (auto& p : ports)
-    port_text += (port_text.empty() ? "" : ",") + std::to_string(p.first) + (p.first == p.last ? "" : "-" + std::to_string(p.last));
-  d.lines.push_back("drop traffic " + where + " " + what + (ports.empty() ? "" : " on port(s) " + port_text) +
-                    (ports.empty() ? "" : " (" + std::string(protocols.size() == 2 ? "tcp and udp" : protocols[0]) + ")"));
+  d.lines.push_back("drop traffic " + where + " " + what + (ports.empty() ? "" : " on port(s) " + port_text(ports)) +
+                    (ports.empty() ? "" : " (" + protocol_text + ")"));
   if (*expires) d.lines.push_back("the kernel removes it by itself after " + format_duration(**expires));
   if (*confirm) d.lines.push_back("dead-man switch: removed after " + format_duration(**confirm) + " unless confirmed");
   return d;

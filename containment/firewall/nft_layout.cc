@@ -17,6 +17,7 @@ json::array rule(std::initializer_list<json::value> parts) { return json::array(
 
 json::value address_of(int family, Direction d) { return payload(ip_protocol(family), d == Direction::in ? "saddr" : "daddr"); }
 json::value service_key() { return concat({meta("l4proto"), payload("th", "dport")}); }
+json::value source_service_key() { return concat({meta("l4proto"), payload("th", "sport")}); }
 json::value address_service_key(int family, Direction d) {
   return concat({address_of(family, d), meta("l4proto"), payload("th", "dport")});
 }
@@ -39,6 +40,14 @@ void service_rules(std::vector<json::array>& rules, Direction d) {
   rules.push_back(rule({match(service_key(), set_ref(service_set(d))), verdict("drop")}));
 }
 
+// Incoming packets by their source port (a reflector's in an amplification
+// flood), from every address except the protected ones.
+void source_port_rules(std::vector<json::array>& rules) {
+  for (int family : {AF_INET, AF_INET6})
+    rules.push_back(rule({match(address_of(family, Direction::in), set_ref(exempt_set(family))), verdict("return")}));
+  rules.push_back(rule({match(source_service_key(), set_ref(source_service_set())), verdict("drop")}));
+}
+
 }  // namespace
 
 std::string address_set(int family, Direction d) { return std::string(d == Direction::in ? "src" : "dst") + suffix(family); }
@@ -48,6 +57,7 @@ std::string address_service_set(int family, Direction d) {
   return std::string(d == Direction::in ? "srcport" : "dstport") + suffix(family);
 }
 std::string exempt_set(int family) { return std::string("exempt") + suffix(family); }
+std::string source_service_set() { return "insrcport"; }
 bool is_protective_set(const std::string& name) { return name.rfind("exempt", 0) == 0; }
 
 const std::vector<SetDecl>& block_sets() {
@@ -63,6 +73,7 @@ const std::vector<SetDecl>& block_sets() {
       }
     for (Direction d : {Direction::in, Direction::out})
       out.push_back({.name = service_set(d), .type = json::array{"inet_proto", "inet_service"}, .interval = true});
+    out.push_back({.name = source_service_set(), .type = json::array{"inet_proto", "inet_service"}, .interval = true});
     for (int family : {AF_INET, AF_INET6})
       out.push_back({.name = exempt_set(family), .type = addr_type(family), .interval = true, .timeout = false});
     return out;
@@ -75,14 +86,17 @@ const std::vector<ChainDecl>& block_chains() {
     ChainDecl in{.name = "block_in", .hook = "input"};
     address_rules(in.rules, Direction::in);
     service_rules(in.rules, Direction::in);
+    source_port_rules(in.rules);
     ChainDecl out{.name = "block_out", .hook = "output"};
     address_rules(out.rules, Direction::out);
     service_rules(out.rules, Direction::out);
     // Forwarded traffic: blocked sources and destinations both drop; port-only
-    // blocks are about this host's own services and stay out of forward.
+    // blocks are about this host's own services and stay out of forward, but
+    // a reflector's source port is dropped for the hosts behind us too.
     ChainDecl fwd{.name = "block_fwd", .hook = "forward"};
     address_rules(fwd.rules, Direction::in);
     address_rules(fwd.rules, Direction::out);
+    source_port_rules(fwd.rules);
     return std::vector<ChainDecl>{in, out, fwd};
   }();
   return chains;

@@ -13,12 +13,14 @@
 //   srcnet4 srcnet6 dstnet4 dstnet6  interval sets of prefixes and ranges
 //   inport outport                   protocol . port ranges, any address
 //   srcport4 srcport6 dstport4 dstport6   address . protocol . port ranges
+//   insrcport                        protocol . source port ranges of
+//                                    incoming packets, any address
 //   exempt4 exempt6                  protected networks, never hit by a
-//                                    port-only block
+//                                    port-only or source-port block
 //
-//   block_in  (input)    drops src*, inport, srcport*
+//   block_in  (input)    drops src*, inport, srcport*, insrcport
 //   block_out (output)   drops dst*, outport, dstport*
-//   block_fwd (forward)  drops src* and dst*, srcport* and dstport*
+//   block_fwd (forward)  drops src* and dst*, srcport* and dstport*, insrcport
 //
 // firewall.isolate and firewall.limit add base chains and sets of their own,
 // named after the step (see firewall_step_tag.h), so that each can be removed
@@ -63,7 +65,8 @@ std::string address_set(int family, Direction direction);          // src4 ...
 std::string network_set(int family, Direction direction);          // srcnet4 ...
 std::string service_set(Direction direction);                      // inport, outport
 std::string address_service_set(int family, Direction direction);  // srcport4 ...
-std::string exempt_set(int family);                                // exempt4, exempt6
+std::string exempt_set(int family);                               // exempt4, exempt6
+std::string source_service_set();                                 // insrcport
 
 // The sets and chains firewall.block relies on, in creation order.
 const std::vector<SetDecl>& block_sets();

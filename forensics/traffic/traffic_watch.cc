@@ -1,8 +1,15 @@
 // traffic.watch: de-escalation's check that an attack has stopped. Listens
 // for packets matching the attack's BPF signature; ends early once `quiet`
 // passes without one. Reads only; nothing to undo.
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <optional>
 
 #include "forensics/traffic/packet_source.h"
 #include "responder/clock.h"
@@ -11,6 +18,19 @@
 
 namespace responder::traffic {
 namespace {
+
+// Whether the interface is administratively up with its link running;
+// nullopt when the kernel would not say.
+std::optional<bool> interface_up(const std::string& name) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
+  ifreq request{};
+  std::strncpy(request.ifr_name, name.c_str(), IFNAMSIZ - 1);
+  int got = ::ioctl(fd, SIOCGIFFLAGS, &request);
+  ::close(fd);
+  if (got != 0) return std::nullopt;
+  return (request.ifr_flags & IFF_UP) && (request.ifr_flags & IFF_RUNNING);
+}
 
 // How long to watch at most, and how long without a match ends the watch.
 struct WatchTimes {
@@ -52,8 +72,31 @@ class TrafficWatch final : public RecordModule {
     auto times = watch_times(params);
     if (!times) return times.error();
     auto [duration, quiet] = *times;
+    bool skip_unavailable = params.contains("if_unavailable") && params.at("if_unavailable").as_string() == "skip";
+    // Absent or down: no packet can be seen there, so nothing can be said.
+    auto not_watched = [&](const std::string& why) -> Result<Receipt> {
+      if (!skip_unavailable) return failure("cannot watch " + interface + ": " + why + " (if_unavailable: skip makes this a note)");
+      Receipt receipt;
+      auto& out = receipt.output;
+      out["available"] = false;
+      out["recurred"] = false;
+      out["stayed_away"] = false;
+      out["matches"] = 0;
+      out["watched"] = "0s";
+      out["signature"] = signature;
+      out["interface"] = interface;
+      out["why"] = why;
+      receipt.changes.push_back("not watched: " + interface + " " + why + " (if_unavailable: skip); whether the attack recurred is unknown");
+      return receipt;
+    };
+    if (interface != "any") {
+      // Asked through a socket, so of this thread's network namespace (the
+      // far side's setns), which /sys need not show.
+      if (::if_nametoindex(interface.c_str()) == 0) return not_watched("does not exist on this host");
+      if (auto up = interface_up(interface); up && !*up) return not_watched("is down");
+    }
     auto source = PacketSource::open_live(interface, 96);
-    if (!source) return source.error();
+    if (!source) return skip_unavailable ? not_watched("could not be opened: " + source.error().message) : Result<Receipt>(source.error());
     if (Status s = source->set_filter(signature); !s) return s.error();
 
     auto start = std::chrono::steady_clock::now();
@@ -96,7 +139,9 @@ class TrafficWatch final : public RecordModule {
     auto watched = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     Receipt receipt;
     auto& out = receipt.output;
+    out["available"] = true;
     out["recurred"] = matches > 0;
+    out["stayed_away"] = matches == 0;
     out["matches"] = matches;
     out["stopped"] = quiet_reached;
     out["watched"] = format_duration(watched);

@@ -124,15 +124,27 @@ inline bool set_address(sockaddr_storage& ss, socklen_t& len, const std::string&
 }
 
 // True when a TCP connection from namespace `from` to address:port completes
-// within `timeout`.
+// within `timeout`; from `source_port` when not 0.
 inline bool tcp_connects(const std::string& from, const std::string& address, int port,
-                         std::chrono::milliseconds timeout = std::chrono::milliseconds(700)) {
+                         std::chrono::milliseconds timeout = std::chrono::milliseconds(700), int source_port = 0) {
   ScopedNetns in(from);
   sockaddr_storage ss;
   socklen_t len = 0;
   if (!set_address(ss, len, address, port)) return false;
   int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
+  if (source_port) {
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_storage local{};
+    local.ss_family = ss.ss_family;
+    if (ss.ss_family == AF_INET) reinterpret_cast<sockaddr_in*>(&local)->sin_port = htons(static_cast<uint16_t>(source_port));
+    else reinterpret_cast<sockaddr_in6*>(&local)->sin6_port = htons(static_cast<uint16_t>(source_port));
+    if (bind(fd, reinterpret_cast<sockaddr*>(&local), len) != 0) {
+      close(fd);
+      return false;
+    }
+  }
   bool ok = false;
   if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) {
     ok = true;

@@ -130,6 +130,51 @@ TEST_CASE("firewall.block with direction out and ports blocks only what it names
   CHECK(lab.ruleset() == before);
 }
 
+TEST_CASE("firewall.block source_ports drops what comes from a reflector's port, from every address but management") {
+  RESPONDER_REQUIRE_LAB();
+  NetnsLab lab;
+  TcpListener listener(lab.victim, kPort);
+  const std::string before = lab.ruleset();
+  constexpr int kReflector = 161;
+  NetnsStep step("firewall.block", lab.victim, "block-source-port", lab_safety());
+  auto params = json::object{{"source_ports", json::array{kReflector, "1900-1901"}}, {"protocol", "tcp"}};
+  auto plan = step.plan(params);
+  REQUIRE_MESSAGE(plan, plan.error().message);
+  std::string plan_text;
+  for (auto& line : plan->changes) plan_text += line + "\n";
+  CHECK(plan_text.find("from source port(s) 161,1900-1901") != std::string::npos);
+  CHECK(tcp_connects(lab.attacker, NetnsLab::kVictimToAttacker4, kPort, 700ms, kReflector));
+
+  auto receipt = step.apply(params);
+  REQUIRE_MESSAGE(receipt, receipt.error().message);
+  // From the reflector's port: dropped, v4 and v6, from the attacker.
+  CHECK_FALSE(tcp_connects(lab.attacker, NetnsLab::kVictimToAttacker4, kPort, 700ms, kReflector));
+  CHECK_FALSE(tcp_connects(lab.attacker, NetnsLab::kVictimToAttacker6, kPort, 700ms, 1901));
+  // Any other source port, and management even from that port, pass.
+  CHECK(tcp_connects(lab.attacker, NetnsLab::kVictimToAttacker4, kPort));
+  CHECK(pings(lab.attacker, NetnsLab::kVictimToAttacker4));
+  CHECK(tcp_connects(lab.management, NetnsLab::kVictimToManagement4, kPort, 700ms, kReflector));
+  auto verified = step.verify(&*receipt);
+  REQUIRE(verified);
+  CHECK_MESSAGE(verified->in_effect, verified->detail);
+
+  REQUIRE(step.undo(*receipt));
+  CHECK(tcp_connects(lab.attacker, NetnsLab::kVictimToAttacker4, kPort, 700ms, kReflector));
+  CHECK(lab.ruleset() == before);
+
+  // Alone, and only for incoming traffic.
+  auto with_addresses_too = params;
+  with_addresses_too["addresses"] = json::array{NetnsLab::kAttacker4};
+  auto mixed = step.plan(with_addresses_too);
+  REQUIRE_FALSE(mixed);
+  CHECK(mixed.error().kind == ErrorKind::bad_input);
+  auto outgoing = params;
+  outgoing["direction"] = "out";
+  auto out = step.plan(outgoing);
+  REQUIRE_FALSE(out);
+  CHECK(out.error().message.find("direction in") != std::string::npos);
+}
+
 TEST_CASE("firewall.block receipts hold only what each step added") {
   RESPONDER_REQUIRE_LAB();
   NetnsLab lab;
