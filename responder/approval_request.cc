@@ -68,8 +68,11 @@ std::string plan_sha256(const JournalRecord& planned) {
 }
 
 const JournalRecord* latest_plan(const JournalContents& contents, const std::string& step) {
-  for (auto it = contents.records.rbegin(); it != contents.records.rend(); ++it)
+  for (auto it = contents.records.rbegin(); it != contents.records.rend(); ++it) {
+    // An earlier attempt's plan is not this attempt's (incident.reopened).
+    if (it->kind == record_kind::incident_reopened) return nullptr;
     if (it->kind == record_kind::step_planned && it->text("step") == step) return &*it;
+  }
   return nullptr;
 }
 

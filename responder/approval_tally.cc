@@ -68,7 +68,13 @@ ApprovalTally tally_approvals(const Approvers& approvers, const std::string& inc
   ApprovalTally tally;
   tally.authenticated = !approvers.empty();
   if (const JournalRecord* plan = latest_plan(contents, step)) tally.plan_sha256 = plan_sha256(*plan);
-  for (auto& r : contents.records) {
+  // Approvals count for the current attempt only: those given before an
+  // incident.reopened approved another attempt's plan.
+  std::size_t first = 0;
+  for (std::size_t i = 0; i < contents.records.size(); ++i)
+    if (contents.records[i].kind == record_kind::incident_reopened) first = i;
+  for (std::size_t i = first; i < contents.records.size(); ++i) {
+    const JournalRecord& r = contents.records[i];
     if (r.kind != record_kind::approval || r.text("step") != step) continue;
     std::string by = normalise_approver_name(r.text("by"));
     if (tally.authenticated) {

@@ -139,6 +139,11 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
       if (auto started = first_started_step(*was); !started.empty())
         return report_error(bad_input("incident " + options.incident + " already exists and its step " + started +
                                       " has started; use `responder resume " + options.incident + "` to continue it"));
+      // A run that finished is a record of what was decided, even when it
+      // changed nothing (every step skipped): it is not run over.
+      if (was->outcome == "completed" || was->outcome == "partial")
+        return report_error(bad_input("incident " + options.incident + " already exists and its run " + was->outcome +
+                                      "; choose a new incident id"));
       for (auto& r : before->records)
         attempt += r.kind == record_kind::incident_opened || r.kind == record_kind::incident_reopened;
     }

@@ -106,6 +106,8 @@ std::string first_started_step(const IncidentState& state) {
     return s.attempt > 0 || s.receipt.has_value() || s.status == StepStatus::started || s.status == StepStatus::applied ||
            s.status == StepStatus::verified || s.status == StepStatus::undone;
   };
+  for (auto& [id, hosts] : state.with_ansible)
+    if (!hosts.empty()) return id + " (handed to Ansible by release export)";
   for (auto& id : state.step_order) {
     if (auto found = state.steps.find(id); found != state.steps.end() && started(found->second)) return id;
     if (auto hosts = state.on_hosts.find(id); hosts != state.on_hosts.end())

@@ -97,12 +97,12 @@ void RunReporter::journal_head(const std::string& witness) {
 void RunReporter::progress(std::uint64_t done, std::uint64_t total, const std::string& unit, const std::string& note) {
   auto now = std::chrono::steady_clock::now();
   bool last = total && done >= total;
-  // The end is said once per step, however often a step reports it.
-  if (last && last_said_for_ == current_step_) return;
-  if (last) last_said_for_ = current_step_;
   // A terminal's one line is redrawn each second; a log or a pipe gets a
-  // line at most every 10 s.
-  if (!last && now - last_progress_ < (terminal_ || json_ ? std::chrono::seconds(1) : std::chrono::seconds(10))) return;
+  // measured line (done of total) at most every 10 s. Lines without a total
+  // are events a step reports (a lock waited for, a message sent): 1 s.
+  bool measured = total > 0;
+  if (!last && now - last_progress_ < (terminal_ || json_ || !measured ? std::chrono::seconds(1) : std::chrono::seconds(10)))
+    return;
   last_progress_ = now;
   if (json_) {
     return emit({{"event", "progress"}, {"step", current_step_}, {"done", done}, {"total", total}, {"unit", unit},

@@ -41,7 +41,6 @@ class RunReporter : public ProgressSink {
   std::string current_step_;
   std::string incident_ = "<incident>";
   bool progress_line_open_ = false;
-  std::string last_said_for_;  // the step whose progress reached its total
 };
 
 }  // namespace responder

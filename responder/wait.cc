@@ -85,6 +85,9 @@ class Wait final : public RecordModule {
                                     std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::system_clock::now()) +
                                         std::chrono::milliseconds(1)));
     }
+    if (context.progress && total.count() > 0)
+      context.progress->progress(static_cast<std::uint64_t>(total.count()), static_cast<std::uint64_t>(total.count()), "s",
+                                 "waited until " + format_rfc3339(end));
     Receipt receipt;
     receipt.output["until"] = format_rfc3339(end);
     receipt.changes.push_back("waited until " + format_rfc3339(end));

@@ -58,6 +58,9 @@ Result<FirewallDescription> describe_change(const json::object& params, const St
     auto parsed = ports_param(*p);
     if (!parsed) return parsed.error();
     source_ports = std::move(*parsed);
+    if (source_ports.empty())
+      return bad_input("source_ports is empty: name the reflectors' port(s), e.g. [53] or [123] (the analyzer's ports "
+                       "were empty: its finding names no single source port)");
   }
   auto expires = whole_seconds_param(params, "expires");
   if (!expires) return expires.error();

@@ -41,10 +41,17 @@ void service_rules(std::vector<json::array>& rules, Direction d) {
 }
 
 // Incoming packets by their source port (a reflector's in an amplification
-// flood), from every address except the protected ones.
-void source_port_rules(std::vector<json::array>& rules) {
-  for (int family : {AF_INET, AF_INET6})
+// flood), from every address except the protected ones. An answer to what
+// this host (or a protected one) asked for is not a reflection: replies of
+// tracked connections and loopback pass, so blocking port 53 or 123 keeps
+// this host's own DNS and NTP working. Only unsolicited traffic drops.
+void source_port_rules(std::vector<json::array>& rules, bool forward) {
+  rules.push_back(rule({match(ct("state"), json::array{"established", "related"}, "in"), verdict("return")}));
+  if (!forward) rules.push_back(rule({match(meta("iif"), "lo"), verdict("return")}));
+  for (int family : {AF_INET, AF_INET6}) {
     rules.push_back(rule({match(address_of(family, Direction::in), set_ref(exempt_set(family))), verdict("return")}));
+    if (forward) rules.push_back(rule({match(address_of(family, Direction::out), set_ref(exempt_set(family))), verdict("return")}));
+  }
   rules.push_back(rule({match(source_service_key(), set_ref(source_service_set())), verdict("drop")}));
 }
 
@@ -86,7 +93,7 @@ const std::vector<ChainDecl>& block_chains() {
     ChainDecl in{.name = "block_in", .hook = "input"};
     address_rules(in.rules, Direction::in);
     service_rules(in.rules, Direction::in);
-    source_port_rules(in.rules);
+    source_port_rules(in.rules, false);
     ChainDecl out{.name = "block_out", .hook = "output"};
     address_rules(out.rules, Direction::out);
     service_rules(out.rules, Direction::out);
@@ -96,7 +103,7 @@ const std::vector<ChainDecl>& block_chains() {
     ChainDecl fwd{.name = "block_fwd", .hook = "forward"};
     address_rules(fwd.rules, Direction::in);
     address_rules(fwd.rules, Direction::out);
-    source_port_rules(fwd.rules);
+    source_port_rules(fwd.rules, true);
     return std::vector<ChainDecl>{in, out, fwd};
   }();
   return chains;

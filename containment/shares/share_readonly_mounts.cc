@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "containment/shares/mount_readonly.h"
+#include "containment/shares/open_writers.h"
 #include "containment/shares/share_readonly_part.h"
 
 namespace responder::shares {
@@ -83,6 +84,11 @@ Status adopt_own_binds(std::vector<MountIntent>& intents, const StepContext& con
   return Status::success();
 }
 
+bool kill_writers(const json::object& params) {
+  auto* v = params.if_contains("kill_writers");
+  return v && v->is_bool() && v->get_bool();
+}
+
 json::object targets_entry(const json::object& params) {
   json::array targets;
   for (auto& t : string_list(params, "mounts")) {
@@ -108,6 +114,10 @@ class MountReadOnly final : public ReadOnlyPart {
       }
       lines.push_back(in.mount_point ? "remount " + in.path + " read-only (now " + in.prior_options + ")"
                                      : in.path + " is not a mount point: bind-mount it onto itself and make that read-only");
+      if (auto writers = open_writers_under(in.path); !writers.empty())
+        lines.push_back("open for writing there now: " + describe_writers(writers) +
+                        (kill_writers(params) ? "; kill_writers: they are ended first"
+                                              : "; the remount fails while they are (kill_writers: true ends them first)"));
       entry["change"].as_array().emplace_back(in.path);
       entry["items"].as_array().push_back(json::object{{"path", in.path}, {"mount_point", in.mount_point},
                                                        {"prior_id", in.prior_id}, {"prior_options", in.prior_options}});
@@ -141,11 +151,29 @@ class MountReadOnly final : public ReadOnlyPart {
         if (!in.mount_point) (void)remove_self_bind(in.path);
         return undo_now(mount ? failure("no mount at " + in.path + " after bind-mounting it onto itself") : mount.error());
       }
-      if (!options_read_only((*mount)->options))
+      if (!options_read_only((*mount)->options)) {
+        // What holds the volume writable is named, and with kill_writers
+        // ended (a process cannot be given back: the change says so).
+        auto writers = open_writers_under(in.path);
+        if (!writers.empty() && kill_writers(params)) {
+          if (auto ended = end_writers(writers); !ended) {
+            if (!in.mount_point) (void)remove_self_bind(in.path);
+            return undo_now(ended.error());
+          }
+          for (auto& w : writers)
+            changes.push_back("ended pid " + std::to_string(w.pid) + " (" + w.command + ", user " + w.user + "), which held " +
+                              w.file + " open for writing (kill_writers; not undone)");
+          writers = open_writers_under(in.path);
+        }
         if (auto remounted = remount(in.path, remount_flags_of((*mount)->options) | MS_RDONLY); !remounted) {
           if (!in.mount_point) (void)remove_self_bind(in.path);
-          return undo_now(remounted.error());
+          Error why = remounted.error();
+          if (!writers.empty())
+            why.message += "; open for writing: " + describe_writers(writers) +
+                           (kill_writers(params) ? "" : "; end them first (account.lock with kill_sessions) or set kill_writers: true");
+          return undo_now(why);
         }
+      }
       bool bound = !in.mount_point;
       entry["change"].as_array().emplace_back(in.path);
       entry["items"].as_array().push_back(json::object{{"path", in.path}, {"bound", bound},

@@ -4,6 +4,7 @@
 
 #include <iostream>
 #include <optional>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "forensics/evidence/custody_log.h"
@@ -13,6 +14,8 @@
 #include "forensics/evidence/evidence_store.h"
 #include "forensics/evidence/evidence_verifier.h"
 #include "forensics/evidence/tar_reader.h"
+#include "responder/journal.h"
+#include "responder/sha256.h"
 #include "responder/message_text.h"
 #include "responder/name_syntax.h"
 #include "responder/command.h"
@@ -118,6 +121,50 @@ void print_report(const VerifyReport& report, bool as_json) {
   }
 }
 
+// The journal copy an export put beside the bundle (<ID>-journal/): its
+// bytes hash to what the bundle's own custody log recorded at the export,
+// and its hash chain holds. Exports made before journals were included
+// have none: nothing to say then.
+void check_journal_copy(const std::filesystem::path& evidence, VerifyReport& report) {
+  std::string name = evidence.filename().string();
+  if (!name.ends_with("-evidence")) return;
+  auto copy = evidence.parent_path() / (name.substr(0, name.size() - 9) + "-journal");
+  std::error_code ec;
+  if (!std::filesystem::exists(copy / "journal.jsonl", ec)) return;
+  auto bytes = read_journal_file(copy / "journal.jsonl");
+  if (!bytes) {
+    report.findings.push_back({Outcome::broken, "journal copy", bytes.error().message});
+    return;
+  }
+  std::string sha = sha256_hex(*bytes);
+  std::string recorded;
+  if (auto lines = read_custody_lines(evidence); lines)
+    for (auto& line : *lines) {
+      json::value parsed;
+      try {
+        parsed = parse_json(line);
+      } catch (const std::exception&) {
+        continue;  // custody's own check names a bad line
+      }
+      if (!parsed.is_object()) continue;
+      auto* journal = parsed.as_object().if_contains("journal");
+      if (journal && journal->is_object())
+        if (auto* s = journal->as_object().if_contains("sha256"); s && s->is_string()) recorded = std::string(s->as_string());
+    }
+  auto chain = verify_journal_bytes(*bytes);
+  if (recorded.empty())
+    report.findings.push_back({Outcome::broken, "journal copy", "the bundle's custody log names no exported journal"});
+  else if (recorded != sha)
+    report.findings.push_back({Outcome::broken, "journal copy",
+                               "SHA-256 " + sha + " is not the " + recorded + " the custody log recorded at the export"});
+  else if (chain.breaks)
+    report.findings.push_back({Outcome::broken, "journal copy", "its hash chain breaks: " + chain.first_break});
+  else
+    report.findings.push_back({Outcome::holds, "journal copy",
+                               std::to_string(chain.records) + " records, head " + chain.head_witness().text() +
+                                   ", the bytes the custody log recorded at the export"});
+}
+
 int verify_command(const Environment& env, const EvidenceArgs& args) {
   VerifyOptions options;
   options.expected_fingerprint = args.fingerprint;
@@ -162,6 +209,7 @@ int verify_command(const Environment& env, const EvidenceArgs& args) {
   }
 
   VerifyReport report = verify_evidence(dir, options);
+  if (!unpacked.empty()) check_journal_copy(dir, report);
   if (!unpacked.empty()) std::filesystem::remove_all(unpacked, ec);
   print_report(report, env.json);
   std::size_t broken = report.broken();
@@ -204,10 +252,14 @@ int export_command(const Environment& env, const EvidenceArgs& args) {
   if (auto file = incident_journal_file(env, args.id); file) {
     auto bytes = read_journal_file(*file);
     if (!bytes) return fail_with(bytes.error());
+    // A torn last line (a crash mid-write) is not part of the journal.
+    bytes->erase(bytes->rfind('\n') == std::string::npos ? 0 : bytes->rfind('\n') + 1);
     auto chain = verify_journal_bytes(*bytes);
     if (chain.breaks)
       return fail_with(refusal("the journal of incident " + args.id + " failed verification: " + chain.first_break));
-    journal = JournalCopy{std::move(*bytes), chain.intact, chain.records, chain.head_witness().text(), chain.problems};
+    struct stat st {};
+    std::int64_t mtime = ::stat(file->c_str(), &st) == 0 ? static_cast<std::int64_t>(st.st_mtim.tv_sec) : 0;
+    journal = JournalCopy{std::move(*bytes), chain.intact, chain.records, chain.head_witness().text(), chain.problems, mtime};
   }
   auto outcome = export_evidence(*dir, args.id, args.out, env.actor, args.why, journal);
   if (!outcome) return fail_with(outcome.error());

@@ -87,7 +87,7 @@ Result<ExportOutcome> export_evidence(const std::filesystem::path& dir, const st
   if (journal) {
     // Beside the bundle, not in it: the sealed manifest cannot list what
     // came after the seal; the custody record above names this copy.
-    std::int64_t now = static_cast<std::int64_t>(::time(nullptr));
+    std::int64_t now = journal->mtime ? journal->mtime : static_cast<std::int64_t>(::time(nullptr));
     std::string sums = journal_sha + "  journal.jsonl\n" + sha256_hex(verification) + "  verification.json\n";
     if (auto s = tar->add_directory(journal_root, 0755, now); !s) return s.error();
     if (auto s = tar->add_bytes(journal_root + "/journal.jsonl", journal->bytes, 0444, now); !s) return s.error();

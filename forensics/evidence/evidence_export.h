@@ -22,6 +22,7 @@ struct JournalCopy {
   std::uint64_t records = 0;
   std::string head;  // "SEQ:SHA256" of its last record
   std::vector<std::string> problems;
+  std::int64_t mtime = 0;  // the journal file's, for its entries in the tar
 };
 
 struct ExportOutcome {

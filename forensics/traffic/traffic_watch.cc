@@ -141,7 +141,9 @@ class TrafficWatch final : public RecordModule {
     auto& out = receipt.output;
     out["available"] = true;
     out["recurred"] = matches > 0;
-    out["stayed_away"] = matches == 0;
+    // Only a watch that ran its course (quiet reached, or the whole
+    // duration) says the attack stayed away; one cut short says nothing.
+    out["stayed_away"] = matches == 0 && (quiet_reached || watched >= duration);
     out["matches"] = matches;
     out["stopped"] = quiet_reached;
     out["watched"] = format_duration(watched);

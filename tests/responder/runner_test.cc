@@ -264,6 +264,7 @@ TEST_CASE("progress of a long step: a line at most every 10 s into a pipe or log
             count(piped.out, "pause: verified") <=
         2);
   CHECK(piped.out.find("pause: 0/3 s (0%)") != std::string::npos);
+  CHECK(piped.out.find("pause: 3/3 s (100%)") != std::string::npos);
   auto json = lab.responder({"--json", "run", pb.string(), "--incident", "P2"});
   CHECK(json.exit_code == 0);
   CHECK(count(json.out, "\"event\":\"progress\"") >= 3);

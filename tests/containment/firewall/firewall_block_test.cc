@@ -154,6 +154,12 @@ TEST_CASE("firewall.block source_ports drops what comes from a reflector's port,
   CHECK(tcp_connects(lab.attacker, NetnsLab::kVictimToAttacker4, kPort));
   CHECK(pings(lab.attacker, NetnsLab::kVictimToAttacker4));
   CHECK(tcp_connects(lab.management, NetnsLab::kVictimToManagement4, kPort, 700ms, kReflector));
+  // Answers to what the victim itself asked for come from that port too,
+  // and pass (its own DNS or NTP keeps working).
+  {
+    TcpListener reflector_service(lab.attacker, kReflector);
+    CHECK(tcp_connects(lab.victim, NetnsLab::kAttacker4, kReflector));
+  }
   auto verified = step.verify(&*receipt);
   REQUIRE(verified);
   CHECK_MESSAGE(verified->in_effect, verified->detail);

@@ -9,9 +9,12 @@
 
 #include <cerrno>
 #include <fstream>
+#include <signal.h>
+#include <thread>
 
 #include "containment/shares/mount_readonly.h"
 #include "containment/shares/nfs_exports_edit.h"
+#include "containment/shares/open_writers.h"
 #include "tests/containment/module_step.h"
 #include "tests/containment/nfs_exports_lab.h"
 #include "tests/containment/private_mount_namespace.h"
@@ -261,6 +264,47 @@ TEST_CASE("share.readonly names the file open for writing when the remount is bu
   REQUIRE_FALSE(receipt);
   CHECK_MESSAGE(receipt.error().message.find("open for writing") != std::string::npos, receipt.error().message);
   CHECK_MESSAGE(receipt.error().message.find(volume.path.string()) != std::string::npos, receipt.error().message);
+  CHECK(options_at(volume.path) == before);
+  CHECK(write_errno(volume.path) == 0);
+}
+
+TEST_CASE("share.readonly names the process holding a file open for writing, and with kill_writers ends it and remounts") {
+  RESPONDER_REQUIRE_PRIVATE_MOUNTS();
+  DataVolume volume;
+  const std::string before = options_at(volume.path);
+  auto file = (volume.path / "encrypting.docx").string();
+  // Another process, as the encryptor is: a shell holding the file open for
+  // writing on fd 3, then sleeping.
+  responder::testing::Process encryptor({"sh", "-c", "exec 3>\"$0\"; exec sleep 60", file});
+  for (int i = 0; i < 250 && open_writers_under(volume.path.string()).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto writers = open_writers_under(volume.path.string());
+  REQUIRE(writers.size() == 1);
+  CHECK(writers[0].pid == encryptor.pid());
+  CHECK(writers[0].file == std::filesystem::canonical(file).string());
+  CHECK(writers[0].command == "sleep");
+
+  responder::testing::ModuleStep step("share.readonly", "busy-ro");
+  auto refused = step.apply(named("mounts", {volume.path.string()}));
+  REQUIRE_FALSE(refused);
+  CHECK_MESSAGE(refused.error().message.find("pid " + std::to_string(encryptor.pid()) + " (sleep, user root) holds") !=
+                    std::string::npos,
+                refused.error().message);
+  CHECK(refused.error().message.find("kill_writers: true") != std::string::npos);
+  CHECK(options_at(volume.path) == before);
+
+  auto params = named("mounts", {volume.path.string()});
+  params["kill_writers"] = true;
+  auto plan = step.plan(params);
+  REQUIRE(plan);
+  CHECK(text_of(plan->changes).find("kill_writers: they are ended first") != std::string::npos);
+  auto receipt = step.apply(params);
+  REQUIRE_MESSAGE(receipt, receipt.error().message);
+  CHECK(text_of(receipt->changes).find("ended pid " + std::to_string(encryptor.pid()) + " (sleep, user root)") != std::string::npos);
+  auto ended = encryptor.wait(std::chrono::seconds(10));
+  CHECK(ended.signal == SIGKILL);
+  CHECK(write_errno(volume.path) == EROFS);
+  REQUIRE(step.undo(*receipt));
   CHECK(options_at(volume.path) == before);
   CHECK(write_errno(volume.path) == 0);
 }

@@ -138,6 +138,12 @@ TEST_CASE("evidence commands: verify, custody, export, and the check with plain 
   CHECK(lines.back().find("\"act\":\"exported\"") != std::string::npos);
 
   // verify accepts the tar as it is.
+  auto read_all = [](const fs::path& f) {
+    std::ifstream in(f, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
   auto tar_verified = responder_cmd(home, {"evidence", "verify", "bundle.tar", "--fingerprint", fingerprint});
   INFO(tar_verified.out);
   CHECK(tar_verified.code == 0);
@@ -159,12 +165,6 @@ TEST_CASE("evidence commands: verify, custody, export, and the check with plain 
   INFO(journal_sums.out);
   CHECK(journal_sums.code == 0);
   CHECK(journal_sums.out.find("journal.jsonl: OK") != std::string::npos);
-  auto read_all = [](const fs::path& f) {
-    std::ifstream in(f, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  };
   std::string journal_bytes = read_all(home.root / "incidents" / "INC-9" / "journal.jsonl");
   REQUIRE_FALSE(journal_bytes.empty());
   CHECK(read_all(journal_copy / "journal.jsonl") == journal_bytes);
@@ -174,6 +174,24 @@ TEST_CASE("evidence commands: verify, custody, export, and the check with plain 
   REQUIRE(journal_sha.size() > 64);
   CHECK(lines.back().find("\"sha256\":\"" + journal_sha.substr(0, 64) + "\"") != std::string::npos);
   CHECK(exported.out.find("INC-9-journal") != std::string::npos);
+  CHECK(tar_verified.out.find("ok       journal copy: ") != std::string::npos);
+  // One changed byte in the journal copy, the tar made again: verify says so.
+  fs::create_directory(home.root / "retar");
+  REQUIRE(run({"tar", "-xf", "../bundle.tar"}, home.root / "retar").code == 0);
+  {
+    auto copy = home.root / "retar" / "INC-9-journal" / "journal.jsonl";
+    fs::permissions(copy, fs::perms::owner_read | fs::perms::owner_write);
+    std::string bytes = read_all(copy);
+    auto at = bytes.find("evidence-cli-test");
+    REQUIRE(at != std::string::npos);
+    bytes[at] = 'E';
+    std::ofstream(copy, std::ios::binary | std::ios::trunc) << bytes;
+  }
+  REQUIRE(run({"tar", "-cf", "../changed.tar", "INC-9-evidence", "INC-9-journal"}, home.root / "retar").code == 0);
+  auto changed = responder_cmd(home, {"evidence", "verify", "changed.tar"});
+  INFO(changed.out);
+  CHECK(changed.code == 1);
+  CHECK(changed.out.find("MISMATCH journal copy: SHA-256") != std::string::npos);
   // ... and openssl alone checks the seal signature.
   auto sig = run({"openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "seal.pub", "-rawin", "-in", "seal.json",
                   "-sigfile", "seal.sig"},

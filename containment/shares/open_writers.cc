@@ -1,0 +1,109 @@
+#include "containment/shares/open_writers.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace responder::shares {
+namespace {
+
+bool under(const std::string& file, const std::string& directory) {
+  if (file == directory) return true;
+  std::string prefix = directory.ends_with('/') ? directory : directory + "/";
+  return file.starts_with(prefix);
+}
+
+// The open flags of fd `fd` of `pid` (fdinfo's "flags:", octal); -1 when gone.
+long open_flags(const std::string& pid, const std::string& fd) {
+  std::ifstream info("/proc/" + pid + "/fdinfo/" + fd);
+  for (std::string line; std::getline(info, line);)
+    if (line.starts_with("flags:")) return std::strtol(line.c_str() + 6, nullptr, 8);
+  return -1;
+}
+
+std::string user_of(const std::string& pid) {
+  std::ifstream status("/proc/" + pid + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("Uid:")) {
+      std::istringstream words(line.substr(4));
+      uid_t uid = 0;
+      words >> uid;
+      struct passwd pw {};
+      struct passwd* found = nullptr;
+      char buffer[4096];
+      if (::getpwuid_r(uid, &pw, buffer, sizeof buffer, &found) == 0 && found) return found->pw_name;
+      return std::to_string(uid);
+    }
+  return "?";
+}
+
+bool gone(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return true;
+  std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // A zombie has closed its files already: "PID (comm) Z ...".
+  auto close = all.rfind(')');
+  return close != std::string::npos && close + 2 < all.size() && all[close + 2] == 'Z';
+}
+
+}  // namespace
+
+std::vector<OpenWriter> open_writers_under(const std::string& directory) {
+  std::vector<OpenWriter> out;
+  std::error_code ec;
+  pid_t self = ::getpid();
+  for (auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string pid = entry.path().filename().string();
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (std::stol(pid) == self) continue;
+    std::error_code fd_ec;
+    for (auto& fd : std::filesystem::directory_iterator(entry.path() / "fd", fd_ec)) {
+      std::error_code link_ec;
+      auto target = std::filesystem::read_symlink(fd.path(), link_ec);
+      if (link_ec || !under(target.string(), directory)) continue;
+      long flags = open_flags(pid, fd.path().filename().string());
+      if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY) continue;
+      OpenWriter w;
+      w.pid = static_cast<pid_t>(std::stol(pid));
+      std::ifstream comm(entry.path() / "comm");
+      std::getline(comm, w.command);
+      w.user = user_of(pid);
+      w.file = target.string();
+      out.push_back(std::move(w));
+      break;
+    }
+  }
+  return out;
+}
+
+std::string describe_writers(const std::vector<OpenWriter>& writers) {
+  std::string text;
+  for (auto& w : writers)
+    text += (text.empty() ? "" : "; ") + std::string("pid ") + std::to_string(w.pid) + " (" + w.command + ", user " + w.user +
+            ") holds " + w.file;
+  return text;
+}
+
+Status end_writers(const std::vector<OpenWriter>& writers, std::chrono::milliseconds wait) {
+  for (auto& w : writers) ::kill(w.pid, SIGKILL);
+  auto until = std::chrono::steady_clock::now() + wait;
+  std::vector<OpenWriter> alive;
+  do {
+    alive.clear();
+    for (auto& w : writers)
+      if (!gone(w.pid)) alive.push_back(w);
+    if (alive.empty()) return Status::success();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < until);
+  return failure("still alive after SIGKILL: " + describe_writers(alive));
+}
+
+}  // namespace responder::shares
