@@ -206,6 +206,17 @@ class ReportBuilder {
   void track(const JournalRecord& r) {
     const auto& f = r.fields;
     if (r.kind == kind::incident_opened || r.kind == kind::incident_reopened) {
+      if (r.kind == kind::incident_reopened) {
+        // The steps, stages and approvals are the current attempt's; the
+        // earlier attempts (which started no step) stay in the timeline.
+        tracks_.clear();
+        order_.clear();
+        approval_records_.clear();
+        acks_.clear();
+        fleet_steps_.clear();
+        stage_first_.clear();
+        stage_order_.clear();
+      }
       if (auto* p = f.if_contains("playbook"); p && p->is_object()) playbook_ = p->as_object();
       if (auto* v = f.if_contains("variables"); v && v->is_object()) variables_ = v->as_object();
       opened_host_ = r.text("host");

@@ -240,6 +240,12 @@ TEST_CASE("an incident whose run ended in bad input before any step started runs
   CHECK(state.variables.at("capture").as_string() == capture);
   CHECK(state.find("read")->status == StepStatus::verified);
   CHECK(state.outcome == "completed");
+  // The report's steps are the second attempt's: nothing failed there.
+  auto report = lab.responder({"report", "R1", "--format", "json"});
+  INFO(report.out, report.err);
+  CHECK(report.exit_code == 0);
+  CHECK(report.out.find("\"failed\":0") != std::string::npos);
+  CHECK(report.out.find("run again (attempt 2") != std::string::npos);
 
   // Once a step has started, the id is the incident's: resume, never run.
   auto third = lab.responder({"run", pb.string(), "--incident", "R1", "--var", "capture=" + capture});
