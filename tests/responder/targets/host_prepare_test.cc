@@ -32,6 +32,7 @@
 namespace responder::targets {
 namespace {
 
+using testing::Process;
 using testing::ProcessResult;
 using testing::TempDir;
 using testing::run_process;
@@ -347,7 +348,10 @@ TEST_CASE("hosts prepare: the package cpack builds is installed by dpkg and answ
   lab.require_dpkg_shim(0);
   lab.require_dpkg_shim(1);
   std::filesystem::path build = std::filesystem::path(RESPONDER_BINARY).parent_path();
-  auto made = run_process({"cpack", "-G", "DEB", "--config", (build / "CPackConfig.cmake").string(), "-B", (lab.scratch / "cpack").string()});
+  // An ASan build's binary is large and compressing it slow on a loaded
+  // machine: more than run_process's default minute.
+  auto made = Process({"cpack", "-G", "DEB", "--config", (build / "CPackConfig.cmake").string(), "-B", (lab.scratch / "cpack").string()})
+                  .wait(std::chrono::seconds(600));
   INFO(made.out, made.err);
   REQUIRE(made.exit_code == 0);
   const std::string version(responder_version());

@@ -14,7 +14,10 @@ TEST_CASE("package: cpack -G DEB builds a .deb with its library dependencies and
                                       : "cpack or dpkg-shlibdeps is not installed (apt-get install cmake dpkg-dev)"));
   std::filesystem::path build = std::filesystem::path(RESPONDER_BINARY).parent_path();
   TempDir out;
-  auto made = run_process({"cpack", "-G", "DEB", "--config", (build / "CPackConfig.cmake").string(), "-B", out.path().string()});
+  // An ASan build's binary is large and compressing it slow on a loaded
+  // machine: more than run_process's default minute.
+  auto made = Process({"cpack", "-G", "DEB", "--config", (build / "CPackConfig.cmake").string(), "-B", out.path().string()})
+                  .wait(std::chrono::seconds(600));
   INFO(made.out);
   INFO(made.err);
   REQUIRE(made.exit_code == 0);
