@@ -54,19 +54,9 @@ case $build in /*) ;; *) build="$(pwd)/$build" ;; esac
 responder="$build/responder"
 [ -x "$responder" ] || { echo "bench: build first (cmake --build $build --target responder)" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (network namespaces, sshd)" >&2; exit 2; }
+. bench/ssh_lab.sh
+ssh_lab_install_tools openssl=openssl
 
-need=()
-[ -x /usr/sbin/sshd ] || need+=(openssh-server)
-command -v ssh >/dev/null || need+=(openssh-client)
-command -v ansible-playbook >/dev/null || need+=(ansible-core)
-command -v openssl >/dev/null || need+=(openssl)
-command -v strace >/dev/null || need+=(strace)
-[ -x /usr/bin/python3 ] || need+=(python3)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "bench: installing ${need[*]} from Debian" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-py=/usr/bin/python3
 max=$fsync_size
 for n in $sizes; do [ "$n" -gt "$max" ] && max=$n; done
 
@@ -77,7 +67,6 @@ ssh_lab_sshd_extra() {
   d=$(host_dir "$1")
   echo "SetEnv PATH=$d/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TMPDIR=$d/tmp RESPONDER_CONFIG=$d/responder.yaml"
 }
-. bench/ssh_lab.sh
 ssh_lab_start rrel "$max"
 work=$lab_work
 ctl=$lab_ctl
@@ -262,16 +251,6 @@ for r in records:
     prev = when(r)
 out.append(f"to exit {1000 * (end - prev):.0f}")
 print("; ".join(out) + " ms")
-EOF
-}
-median() { "$py" -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.3f}")' "$@"; }
-ratios() {  # A-list B-list: A/B round by round, then their median
-  "$py" - "$1" "$2" <<'EOF'
-import statistics, sys
-a = [float(x) for x in sys.argv[1].split()]
-b = [float(x) for x in sys.argv[2].split()]
-r = [x / y for x, y in zip(a, b)]
-print(f"{statistics.median(r):.2f}x  (rounds: {' '.join(f'{x:.2f}' for x in r)})")
 EOF
 }
 median_round() {  # LIST: the 1-based round whose value is the median

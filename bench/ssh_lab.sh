@@ -19,6 +19,11 @@
 #   ssh_lab_inventory N        an INI inventory of the first N hosts (lab1..)
 #   ssh_lab_end_masters        ends every process left in the controller
 #                              namespace (ssh ControlMasters)
+#   ssh_lab_install_tools C=P  installs from Debian what is missing: sshd,
+#                              ssh, ansible-playbook, strace, python3, and
+#                              each command C from package P
+#   median LIST / ratios A B   with Debian's python ($py): the median, and
+#                              A/B round by round with their median
 # Files: $lab_work/ssh_config, known_hosts, client_key, sshd_config$I, sshd$I.log.
 
 lab_made=()
@@ -139,4 +144,33 @@ ssh_lab_end_masters() {
   local pids
   pids=$(ip netns pids "$lab_ctl")
   if [ -n "$pids" ]; then kill $pids 2>/dev/null || true; fi
+}
+
+# Debian's python for the arithmetic (a python3 earlier in PATH may be a
+# pyenv shim, slow and noisy).
+py=/usr/bin/python3
+
+ssh_lab_install_tools() {  # COMMAND=PACKAGE ...
+  local need=() pair
+  [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+  command -v ssh >/dev/null || need+=(openssh-client)
+  command -v ansible-playbook >/dev/null || need+=(ansible-core)
+  command -v strace >/dev/null || need+=(strace)
+  [ -x "$py" ] || need+=(python3)
+  for pair in "$@"; do command -v "${pair%%=*}" >/dev/null || need+=("${pair#*=}"); done
+  if [ ${#need[@]} -gt 0 ]; then
+    echo "bench: installing ${need[*]} from Debian" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+}
+
+median() { "$py" -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.3f}")' "$@"; }
+ratios() {  # A-list B-list: A/B round by round, then their median
+  "$py" - "$1" "$2" <<'EOF'
+import statistics, sys
+a = [float(x) for x in sys.argv[1].split()]
+b = [float(x) for x in sys.argv[2].split()]
+r = [x / y for x, y in zip(a, b)]
+print(f"{statistics.median(r):.2f}x  (rounds: {' '.join(f'{x:.2f}' for x in r)})")
+EOF
 }

@@ -49,27 +49,14 @@ case $build in /*) ;; *) build="$(pwd)/$build" ;; esac
 responder="$build/responder"
 [ -x "$responder" ] || { echo "bench: build first (cmake --build $build --target responder)" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (network namespaces, sshd, nft)" >&2; exit 2; }
+. bench/ssh_lab.sh
+ssh_lab_install_tools nft=nftables
 
-need=()
-[ -x /usr/sbin/sshd ] || need+=(openssh-server)
-command -v ssh >/dev/null || need+=(openssh-client)
-command -v ansible-playbook >/dev/null || need+=(ansible-core)
-command -v nft >/dev/null || need+=(nftables)
-command -v strace >/dev/null || need+=(strace)
-[ -x /usr/bin/python3 ] || need+=(python3)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "bench: installing ${need[*]} from Debian" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
 
-# Debian's python for the arithmetic (a python3 earlier in PATH may be a
-# pyenv shim, slow and noisy).
-py=/usr/bin/python3
 max=0
 for n in $sizes $fsync_sizes; do [ "$n" -gt "$max" ] && max=$n; done
 
 # --- the lab, removed at exit whatever happens --------------------------------
-. bench/ssh_lab.sh
 ssh_lab_start rfan "$max"
 work=$lab_work
 ctl=$lab_ctl
@@ -226,16 +213,6 @@ for k, op in enumerate(("plan", "apply+verify", "verify apart")):
     out.append(f"{op} {1000 * statistics.median(d for _, d in c):.0f} ms each (median), begun {min(b for b, _ in c):.2f}..{max(b for b, _ in c):.2f} s")
 last = max(b + d for v in calls.values() for b, d in v)
 print("; ".join(out) + f"; last answer {last:.2f} s, exit {end - start:.2f} s")
-EOF
-}
-median() { "$py" -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.3f}")' "$@"; }
-ratios() {  # A-list B-list: A/B round by round, then their median
-  "$py" - "$1" "$2" <<'EOF'
-import statistics, sys
-a = [float(x) for x in sys.argv[1].split()]
-b = [float(x) for x in sys.argv[2].split()]
-r = [x / y for x, y in zip(a, b)]
-print(f"{statistics.median(r):.2f}x  (rounds: {' '.join(f'{x:.2f}' for x in r)})")
 EOF
 }
 
