@@ -129,11 +129,8 @@ int export_release(const GlobalOptions& globals, const ExchangeOptions& options)
     left.push_back(h);
   }
   if (!busy.empty())
-    std::cout << "left to responder (begun or finished here; `responder release resume` or status): " << [&] {
-      std::string out;
-      for (auto& b : busy) out += (out.empty() ? "" : ", ") + b;
-      return out;
-    }() << "\n";
+    std::cout << "left to responder (begun or finished here; `responder release resume` or status): " << comma_joined(busy)
+              << "\n";
   if (!exported_before.empty())
     std::cout << "already with Ansible (not exported again; `responder release resume " << options.id
               << " --take-back` takes them back): " << comma_joined(exported_before) << "\n";

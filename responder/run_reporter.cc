@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "responder/clock.h"
+#include "responder/message_text.h"
 
 namespace responder {
 
@@ -50,10 +51,12 @@ void RunReporter::step(const std::string& id, const std::string& event, const st
     return emit(std::move(o));
   }
   close_progress_line(progress_line_open_);
-  std::cout << "[" << elapsed() << "]    " << id << ": " << event;
-  if (!message.empty()) std::cout << " — " << message;
+  // Messages carry text from hosts, files and processes: one line each, no
+  // terminal escapes, whatever they hold.
+  std::cout << "[" << elapsed() << "]    " << one_line(id) << ": " << one_line(event);
+  if (!message.empty()) std::cout << " — " << one_line(message);
   std::cout << "\n";
-  for (auto& line : changes) std::cout << "             · " << line << "\n";
+  for (auto& line : changes) std::cout << "             · " << one_line(line) << "\n";
   std::cout.flush();
 }
 
@@ -78,7 +81,7 @@ void RunReporter::waiting(const std::string& id, int needed, const std::vector<s
 void RunReporter::note(const std::string& message) {
   if (json_) return emit({{"event", "note"}, {"message", message}});
   close_progress_line(progress_line_open_);
-  std::cout << "[" << elapsed() << "] " << message << std::endl;
+  std::cout << "[" << elapsed() << "] " << one_line(message) << std::endl;
 }
 
 void RunReporter::finished(const std::string& outcome, int exit_code) {

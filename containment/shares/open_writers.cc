@@ -3,14 +3,18 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <thread>
+
+#include "responder/message_text.h"
 
 namespace responder::shares {
 namespace {
@@ -58,25 +62,35 @@ bool gone(pid_t pid) {
 
 std::vector<OpenWriter> open_writers_under(const std::string& directory) {
   std::vector<OpenWriter> out;
+  // Only files of the filesystem being frozen keep it writable: /dev/null or
+  // a tty under `/` is another filesystem's, and its holder is not a writer.
+  struct stat frozen {};
+  if (::stat(directory.c_str(), &frozen) != 0) return out;
   std::error_code ec;
-  pid_t self = ::getpid();
+  // Never responder itself, what started it, or init.
+  const pid_t spared[] = {::getpid(), ::getppid(), 1};
   for (auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     std::string pid = entry.path().filename().string();
-    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (std::stol(pid) == self) continue;
+    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (std::find(std::begin(spared), std::end(spared), static_cast<pid_t>(std::stol(pid))) != std::end(spared)) continue;
     std::error_code fd_ec;
     for (auto& fd : std::filesystem::directory_iterator(entry.path() / "fd", fd_ec)) {
       std::error_code link_ec;
       auto target = std::filesystem::read_symlink(fd.path(), link_ec);
       if (link_ec || !under(target.string(), directory)) continue;
+      struct stat held {};
+      if (::stat(fd.path().c_str(), &held) != 0 || held.st_dev != frozen.st_dev) continue;
       long flags = open_flags(pid, fd.path().filename().string());
       if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY) continue;
       OpenWriter w;
       w.pid = static_cast<pid_t>(std::stol(pid));
       std::ifstream comm(entry.path() / "comm");
       std::getline(comm, w.command);
-      w.user = user_of(pid);
-      w.file = target.string();
+      // A process names itself, and the attacker names the files: shown,
+      // never acting on a terminal or forging a line.
+      w.command = one_line(w.command);
+      w.user = one_line(user_of(pid));
+      w.file = one_line(target.string());
       out.push_back(std::move(w));
       break;
     }

@@ -253,13 +253,15 @@ int export_command(const Environment& env, const EvidenceArgs& args) {
     auto bytes = read_journal_file(*file);
     if (!bytes) return fail_with(bytes.error());
     // A torn last line (a crash mid-write) is not part of the journal.
-    bytes->erase(bytes->rfind('\n') == std::string::npos ? 0 : bytes->rfind('\n') + 1);
+    std::size_t complete = bytes->rfind('\n') == std::string::npos ? 0 : bytes->rfind('\n') + 1;
+    bool torn = complete < bytes->size();
+    bytes->erase(complete);
     auto chain = verify_journal_bytes(*bytes);
     if (chain.breaks)
       return fail_with(refusal("the journal of incident " + args.id + " failed verification: " + chain.first_break));
     struct stat st {};
     std::int64_t mtime = ::stat(file->c_str(), &st) == 0 ? static_cast<std::int64_t>(st.st_mtim.tv_sec) : 0;
-    journal = JournalCopy{std::move(*bytes), chain.intact, chain.records, chain.head_witness().text(), chain.problems, mtime};
+    journal = JournalCopy{std::move(*bytes), chain.intact, chain.records, chain.head_witness().text(), chain.problems, mtime, torn};
   }
   auto outcome = export_evidence(*dir, args.id, args.out, env.actor, args.why, journal);
   if (!outcome) return fail_with(outcome.error());
@@ -277,7 +279,7 @@ int export_command(const Environment& env, const EvidenceArgs& args) {
               << "\n";
     if (journal)
       std::cout << "with the incident's journal (" << journal->records << " records, head " << journal->head
-                << (journal->intact ? ", hash chain intact" : ", torn last line set aside") << ") in " << args.id << "-journal/\n";
+                << ", hash chain intact" << (journal->torn_tail_left_out ? ", a torn last line left out" : "") << ") in " << args.id << "-journal/\n";
   }
   return kExitSuccess;
 }

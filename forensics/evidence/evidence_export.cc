@@ -47,6 +47,7 @@ Result<ExportOutcome> export_evidence(const std::filesystem::path& dir, const st
                                              {"records", journal->records},
                                              {"head", journal->head},
                                              {"journal_sha256", journal_sha},
+                                             {"torn_last_line_left_out", journal->torn_tail_left_out},
                                              {"problems", problems}}) +
                    "\n";
     act.details["journal"] = json::object{{"path", journal_root + "/journal.jsonl"},

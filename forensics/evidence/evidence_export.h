@@ -23,6 +23,7 @@ struct JournalCopy {
   std::string head;  // "SEQ:SHA256" of its last record
   std::vector<std::string> problems;
   std::int64_t mtime = 0;  // the journal file's, for its entries in the tar
+  bool torn_tail_left_out = false;  // a crash's incomplete last line was not copied
 };
 
 struct ExportOutcome {
