@@ -176,6 +176,11 @@ class NotifySend final : public RecordModule {
     if (flag_of(params, "ack")) plan.changes.push_back("ask each to acknowledge (responder ack " +
                                                       (context.incident_id.empty() ? std::string("ID") : context.incident_id) + " TOKEN)");
     plan.detail = {{"people", people}, {"subject", prepared->message.subject}};
+    if (!prepared->message.names_read.empty()) {
+      json::array reads;
+      for (auto& name : prepared->message.names_read) reads.push_back(json::string(name));
+      plan.detail["reads"] = std::move(reads);
+    }
     return plan;
   }
 

@@ -23,6 +23,7 @@
 #include "responder/targets/host_executor.h"
 #include "responder/targets/run_hosts.h"
 #include "responder/targets/target_options.h"
+#include "responder/variable_change.h"
 #include "responder/variables.h"
 
 namespace responder {
@@ -226,10 +227,39 @@ bool reconcile_in_force(const RunSetup& setup, const IncidentState& state) {
   return all;
 }
 
+// Journals the corrected variables and applies them to `incident`'s state;
+// decided on the journal as it is under the incident's control.
+Status change_variables(const Environment& env, LoadedIncident& incident, IncidentControl& control,
+                        const std::vector<std::string>& vars, RunReporter& reporter) {
+  auto contents = read_verified_journal(control.journal.file(), {});
+  if (!contents) return contents.error();
+  auto now = derive_state(incident.state.incident_id, *contents);
+  if (!now) return now.error();
+  if (now->outcome == "completed")
+    return bad_input("incident " + now->incident_id + " already completed; its variables cannot change");
+  auto changes = check_variable_changes(incident.playbook, *now, vars);
+  if (!changes) return changes.error();
+  if (changes->empty()) return Status::success();
+  json::object previous;
+  for (auto& [name, value] : *changes)
+    previous[name] = now->variables.contains(name) ? now->variables.at(name) : json::value(nullptr);
+  if (auto appended = control.journal.append(record_kind::variables_changed, env.actor,
+                                             {{"variables", *changes}, {"previous", previous}});
+      !appended)
+    return appended.error();
+  incident.state = std::move(*now);
+  for (auto& [name, value] : *changes) {
+    incident.state.variables[name] = value;
+    reporter.note("variable " + std::string(name) + " corrected: " + to_json_text(previous.at(name)) + " -> " +
+                  to_json_text(value) + " (journaled)");
+  }
+  return Status::success();
+}
+
 }  // namespace
 
 int resume_incident(const GlobalOptions& globals, const std::string& id, bool reconcile,
-                    const targets::TargetOptions& target_options) {
+                    const targets::TargetOptions& target_options, const std::vector<std::string>& vars) {
   auto env = open_environment(globals);
   if (!env) return report_error(env.error());
   auto incident = load_incident(*env, id);
@@ -257,6 +287,8 @@ int resume_incident(const GlobalOptions& globals, const std::string& id, bool re
       for (auto& h : on) known.push_back(h.name);
     if (auto selects = hosts.allowed("", known); !selects) return report_error(bad_input(selects.error().message + "; nothing was run"));
   }
+  if (!vars.empty())
+    if (auto changed = change_variables(*env, *incident, *control, vars, reporter); !changed) return report_error(changed.error());
   RunSetup setup{&*env, id, incident->dir, &control->journal, &incident->playbook, incident->state.variables, &reporter,
                  incident->state.drill, &hosts};
   if (reconcile && !reconcile_in_force(setup, incident->state)) {
@@ -297,10 +329,17 @@ void setup_resume(CLI::App& command, const GlobalOptions& globals, CommandAction
   command.add_option("incident", *id, "incident id")->required()->type_name("ID");
   command.add_flag("--reconcile", *reconcile,
                    "first re-apply changes the journal says are in force and someone removed (e.g. a flushed firewall)");
+  auto vars = std::make_shared<std::vector<std::string>>();
+  command.add_option("--var", *vars,
+                     "correct a playbook variable before any step has acted on it (repeatable; journaled)")
+      ->type_name("K=V");
   targets::add_target_options(command, *target_options);
   command.footer("Examples:\n  responder resume INC-42              (after Ctrl-C, exit 4, or a crash)\n"
-                 "  responder resume INC-42 --reconcile  (check every change in force against the system first)");
-  action = [id, reconcile, target_options, &globals] { return resume_incident(globals, *id, *reconcile, *target_options); };
+                 "  responder resume INC-42 --reconcile  (check every change in force against the system first)\n"
+                 "  responder resume INC-42 --var capture=/evidence/attack.pcap  (the step reading it failed on a wrong path)");
+  action = [id, reconcile, target_options, vars, &globals] {
+    return resume_incident(globals, *id, *reconcile, *target_options, *vars);
+  };
 }
 
 const CommandRegistration run_registration{{"run", "run a playbook for an incident, journaling every step", 30, setup_run}};

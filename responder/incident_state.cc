@@ -152,6 +152,10 @@ Result<IncidentState> derive_state(const std::string& incident_id, const Journal
       state.outcome = "running";
       continue;
     }
+    if (kind == record_kind::variables_changed) {
+      for (auto& [name, value] : object_field(r, "variables")) state.variables[name] = value;
+      continue;
+    }
     if (kind == record_kind::run_started) state.outcome = "running";
     if (kind == record_kind::run_finished) state.outcome = r.text("outcome");
     if (kind == record_kind::run_interrupted) state.outcome = "interrupted";

@@ -20,6 +20,10 @@
 //                     input before any step started); what came before it
 //                     stays in the journal, and the incident's state starts
 //                     again from it
+//   incident.variables_changed
+//                     variables (the new values), previous (the old ones):
+//                     `resume --var K=V`, allowed only while no step has
+//                     acted on the old value (variable_change.h)
 //   run.started       resumed: bool
 //   stage.started     stage
 //   step.planned      step, stage, module, attempt, params, changes, detail

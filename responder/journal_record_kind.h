@@ -8,6 +8,9 @@ namespace responder::record_kind {
 
 inline constexpr std::string_view incident_opened = "incident.opened";
 inline constexpr std::string_view incident_reopened = "incident.reopened";
+// `resume --var K=V` corrected variables no step had acted on:
+// {variables: {K: new}, previous: {K: old}}.
+inline constexpr std::string_view variables_changed = "incident.variables_changed";
 inline constexpr std::string_view run_started = "run.started";
 inline constexpr std::string_view run_interrupted = "run.interrupted";
 inline constexpr std::string_view run_finished = "run.finished";

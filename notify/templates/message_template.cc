@@ -1,5 +1,7 @@
 #include "notify/templates/message_template.h"
 
+#include <set>
+
 #include "responder/durable_file.h"
 #include "responder/template.h"
 
@@ -69,7 +71,13 @@ Result<RenderedMessage> render_template_text(const std::string& text, const json
   if (!subject) return subject.error();
   auto body = render(parts->body, scope, origin, 3);
   if (!body) return body.error();
-  return finished(*subject, std::move(*body), origin);
+  auto message = finished(*subject, std::move(*body), origin);
+  if (!message) return message;
+  std::set<std::string> names;
+  for (auto& use : find_templates(text))
+    if (auto* ref = std::get_if<NameReference>(&use.reference); ref && !ref->path.empty()) names.insert(ref->path.front());
+  message->names_read.assign(names.begin(), names.end());
+  return message;
 }
 
 Result<RenderedMessage> render_template_file(const std::filesystem::path& file, const json::object& scope) {

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "responder/json.h"
 #include "responder/result.h"
@@ -20,6 +21,9 @@ namespace responder::notify {
 struct RenderedMessage {
   std::string subject;
   std::string body;
+  // The scope names (variables, registered outputs, `incident`) a template
+  // read, sorted: what `resume --var` must know the message used.
+  std::vector<std::string> names_read;
 };
 
 // Reads `file` and renders it; bad input names the file (and line for a

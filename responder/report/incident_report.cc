@@ -86,6 +86,12 @@ std::string describe(const JournalRecord& r) {
   }
   if (r.kind == kind::incident_reopened) return "run again (attempt " + display(f.if_contains("attempt") ? f.at("attempt") : json::value()) +
                                                "; the earlier attempts started no step)";
+  if (r.kind == kind::variables_changed) {
+    std::string text;
+    if (auto* v = f.if_contains("variables"); v && v->is_object())
+      for (auto& [name, value] : v->as_object()) text += (text.empty() ? "" : ", ") + std::string(name) + "=" + display(value);
+    return "variables corrected on resume: " + text;
+  }
   if (r.kind == kind::run_started) {
     auto* resumed = f.if_contains("resumed");
     return resumed && resumed->is_bool() && resumed->as_bool() ? "run resumed" : "run started";
@@ -220,6 +226,11 @@ class ReportBuilder {
       if (auto* p = f.if_contains("playbook"); p && p->is_object()) playbook_ = p->as_object();
       if (auto* v = f.if_contains("variables"); v && v->is_object()) variables_ = v->as_object();
       opened_host_ = r.text("host");
+      return;
+    }
+    if (r.kind == kind::variables_changed) {
+      if (auto* v = f.if_contains("variables"); v && v->is_object())
+        for (auto& [name, value] : v->as_object()) variables_[name] = value;
       return;
     }
     if (r.kind == kind::stage_started) {

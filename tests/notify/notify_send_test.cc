@@ -234,6 +234,29 @@ TEST_CASE("a template file beside the playbook is rendered with the incident and
   CHECK(plan.out.find("templates/none.txt") != std::string::npos);
 }
 
+TEST_CASE("resume --var refuses a variable a sent message's template read, and corrects one it did not") {
+  NotifyLab lab;
+  lab.write(lab.file_channel("mail") + lab.file_channel("pager"), kPeople);
+  lab.dir.write("tell.txt", "Subject: Attack from {{ attacker }}\n\nWe block it.\n");
+  auto playbook = lab.playbook(
+      "name: tmpl\nvariables:\n  attacker: {type: string, required: true}\n  capture: {type: path, required: true}\n"
+      "stages:\n  notify:\n    - id: tell\n      module: notify.send\n      with: {audience: [alice], template: tell.txt}\n"
+      "  analyze:\n    - id: read\n      module: traffic.analyze\n      with: {pcap: [\"{{ capture }}\"]}\n");
+  auto r = lab.responder_with_config({"run", playbook.string(), "--incident", "TV", "--var", "attacker=203.0.113.7", "--var",
+                                      "capture=" + (lab.dir / "none.pcap").string()});
+  CHECK(r.exit_code != 0);
+  REQUIRE(lab.received("mail").size() == 1);
+  auto refused = lab.responder_with_config({"resume", "TV", "--var", "attacker=198.51.100.1"});
+  INFO(refused.err);
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("step tell applied with attacker=") != std::string::npos);
+  auto fixed = lab.responder_with_config(
+      {"resume", "TV", "--var", "capture=" + std::string(RESPONDER_CORPUS_DIR) + "/pcaps/nmap_80_all.pcap"});
+  INFO(fixed.out, fixed.err);
+  CHECK(fixed.exit_code == 0);
+  CHECK(lab.received("mail").size() == 1);
+}
+
 TEST_CASE("a channel that cannot be built is shown by plan, and its contacts fall back past it") {
   NotifyLab lab;
   // Its password names a secret the configuration does not have.

@@ -254,6 +254,58 @@ TEST_CASE("an incident whose run ended in bad input before any step started runs
   CHECK(lab.lines(lab.marks).size() == 1);
 }
 
+TEST_CASE("resume --var corrects a variable no step acted on, and refuses one a step already used") {
+  EngineLab lab;
+  auto pb = lab.playbook(
+      "name: r\nvariables:\n  attacker: {type: string, required: true}\n  capture: {type: path, required: true}\n"
+      "stages:\n  evaluate:\n" +
+      mark_step(lab, "seen", "      when: \"attacker != ''\"\n") +
+      "    - id: read\n      module: traffic.analyze\n      with: {pcap: [\"{{ capture }}\"]}\n      register: finding\n" +
+      mark_step(lab, "after", "      when: \"finding.recommendation != ''\"\n"));
+  std::string missing = (lab.dir / "missing.pcap").string();
+  auto first = lab.responder({"run", pb.string(), "--incident", "RV", "--var", "attacker=203.0.113.7", "--var", "capture=" + missing});
+  CHECK(first.exit_code != 0);
+  CHECK(lab.lines(lab.marks).size() == 1);
+
+  // `seen` acted on attacker: changing it now would contradict the journal.
+  auto used = lab.responder({"resume", "RV", "--var", "attacker=198.51.100.9"});
+  INFO(used.out, used.err);
+  CHECK(used.exit_code == 2);
+  CHECK(used.err.find("--var attacker: step seen applied with attacker=\"203.0.113.7\"") != std::string::npos);
+  CHECK(used.err.find("start a new incident") != std::string::npos);
+  auto undeclared = lab.responder({"resume", "RV", "--var", "captur=x"});
+  CHECK(undeclared.exit_code == 2);
+  CHECK(undeclared.err.find("did you mean 'capture'") != std::string::npos);
+  // Nothing of a refused command is journaled, not even the good half.
+  auto both = lab.responder({"resume", "RV", "--var", "attacker=198.51.100.9", "--var", "capture=/x.pcap"});
+  CHECK(both.exit_code == 2);
+  CHECK(lab.records("RV", "incident.variables_changed").empty());
+  CHECK(lab.lines(lab.marks).size() == 1);
+
+  // `read` failed before applying: its variable can still be corrected.
+  std::string capture = std::string(RESPONDER_CORPUS_DIR) + "/pcaps/nmap_80_all.pcap";
+  auto fixed = lab.responder({"resume", "RV", "--var", "capture=" + capture, "--var", "attacker=203.0.113.7"});
+  INFO(fixed.out, fixed.err);
+  CHECK(fixed.exit_code == 0);
+  CHECK(fixed.out.find("variable capture corrected") != std::string::npos);
+  auto changed = lab.records("RV", "incident.variables_changed");
+  REQUIRE(changed.size() == 1);
+  CHECK(changed[0].fields.at("variables").as_object().size() == 1);  // attacker did not change
+  CHECK(changed[0].fields.at("previous").at("capture").as_string() == missing);
+  auto state = lab.state("RV");
+  CHECK(state.variables.at("capture").as_string() == capture);
+  CHECK(state.find("read")->status == StepStatus::verified);
+  CHECK(state.outcome == "completed");
+  CHECK(lab.lines(lab.marks).size() == 2);
+  CHECK(lab.responder({"journal", "RV", "--verify"}).exit_code == 0);
+  auto report = lab.responder({"report", "RV", "--format", "json"});
+  CHECK(report.out.find("variables corrected on resume: capture=") != std::string::npos);
+
+  auto done = lab.responder({"resume", "RV", "--var", "capture=" + missing});
+  CHECK(done.exit_code == 2);
+  CHECK(done.err.find("already completed") != std::string::npos);
+}
+
 TEST_CASE("progress of a long step: a line at most every 10 s into a pipe or log, every second as JSON") {
   EngineLab lab;
   auto pb = lab.playbook("name: p\nstages:\n  evaluate:\n    - id: pause\n      module: wait\n      with: {for: 3s}\n");
