@@ -488,6 +488,15 @@ class ReleasePush final : public Module {
     return v;
   }
 
+  std::vector<std::string> undone_lines(const Receipt& receipt) const override {
+    if (receipt.undo.empty()) return {"nothing to give back: this host was not patched by the step"};
+    std::string package = text_of(receipt.undo, "package"), before = text_of(receipt.undo, "version_before");
+    std::string what = text_of(receipt.undo, "what");
+    if (!package.empty() && !before.empty())
+      return {"rolled back " + what + ": the journaled rollback ran, for " + package + " " + before + " again"};
+    return {"rolled back " + what + " (the journaled rollback ran)"};
+  }
+
   Status undo(const Receipt& receipt, StepContext& context) const override {
     if (receipt.undo.empty()) return {};
     auto rollback = argv_of(receipt.undo, "rollback");

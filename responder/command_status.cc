@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -146,15 +147,19 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
   auto actions = state.in_force();
   if (!globals.json) std::cout << (actions.empty() ? "no changes in force\n" : "changes in force (newest first):\n");
   RunReporter quiet(true);
+  std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   for (const StepState* s : actions) {
-    json::object entry{{"step", s->id}, {"module", s->module}, {"changes", string_array(s->receipt->changes)}};
+    const Module* module = ModuleRegistry::instance().find(s->module);
+    std::vector<std::string> lines = module ? module->in_force_lines(*s->receipt, now_ms) : s->receipt->changes;
+    json::object entry{{"step", s->id}, {"module", s->module}, {"changes", string_array(s->receipt->changes)},
+                       {"in_force", string_array(lines)}};
     if (!s->host.empty()) entry["host"] = s->host;
     std::string check;
     if (!s->host.empty()) {
       // Its system is that host's: status reads the journal only and does
       // not log in to hosts (`responder resume ID --reconcile` does).
       check = "on host " + s->host + " (not checked from here)";
-    } else if (const Module* module = ModuleRegistry::instance().find(s->module)) {
+    } else if (module) {
       StepContext context;
       context.incident_id = id;
       context.step_id = s->id;
@@ -172,7 +177,7 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
     if (!globals.json) {
       std::cout << "  " << s->id << (s->host.empty() ? "" : " on " + one_line(s->host)) << " [" << s->module << "] "
                 << one_line(check) << "\n";
-      for (auto& c : s->receipt->changes) std::cout << "      · " << one_line(c) << "\n";
+      for (auto& c : lines) std::cout << "      · " << one_line(c) << "\n";
     }
     in_force.push_back(std::move(entry));
   }

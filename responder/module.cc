@@ -28,6 +28,15 @@ Result<Receipt> Module::confirm(const Receipt&, StepContext& context) const {
 
 Status Module::reconcile(const Receipt&, bool, StepContext&) const { return {}; }
 
+std::vector<std::string> Module::in_force_lines(const Receipt& receipt, std::int64_t) const { return receipt.changes; }
+
+std::vector<std::string> Module::undone_lines(const Receipt& receipt) const {
+  std::vector<std::string> lines;
+  for (auto& change : receipt.changes)
+    if (!change.starts_with("WARNING: ")) lines.push_back("undid: " + change);
+  return lines;
+}
+
 std::vector<Module::StaticIssue> Module::check_static(const json::object&) const { return {}; }
 
 Result<std::vector<HostBatch>> Module::order_hosts(const json::object&, const std::vector<PlannedHost>&) const {

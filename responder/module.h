@@ -19,6 +19,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -202,6 +203,16 @@ class Module {
   virtual Status undo(const Receipt& receipt, StepContext& context) const = 0;
   // False for modules whose effects are records, not changes (note.add).
   virtual bool undoable() const { return true; }
+
+  // What `status` says of a change in force: by default the receipt's
+  // changes; a change with an end of its own (an expiry, a dead-man switch)
+  // says when, as a moment and as time left at `now_ms`.
+  virtual std::vector<std::string> in_force_lines(const Receipt& receipt, std::int64_t now_ms) const;
+  // What `undo` of `receipt` gave back, in the responder's terms ("traffic
+  // from and to 203.0.113.7 flows again", "started ssh.service again"), never
+  // the words of the change itself under "undone". By default each change
+  // said as undone.
+  virtual std::vector<std::string> undone_lines(const Receipt& receipt) const;
 
   // Checks beyond the schema that `validate` can already make on the
   // playbook's `with:` mapping (templates not yet substituted): each problem

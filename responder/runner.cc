@@ -824,7 +824,7 @@ UndoOutcome undo_in_force(const RunSetup& setup, const IncidentState& state, con
         outcome.still_in_force.emplace_back(label, "undone but not journaled (the journal cannot be written)");
         break;
       }
-      setup.reporter->step(label, "undone", "", s->receipt->changes);
+      setup.reporter->step(label, "undone", "", module->undone_lines(*s->receipt));
       ++outcome.undone;
       outcome.undone_steps.push_back(label);
     } else {

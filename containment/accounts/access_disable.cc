@@ -246,6 +246,15 @@ class AccessDisable final : public Module {
     return v;
   }
 
+  std::vector<std::string> undone_lines(const Receipt& receipt) const override {
+    std::vector<std::string> lines;
+    if (auto* f = receipt.undo.if_contains("firewall"); f && f->is_object())
+      lines.push_back("new SSH connections are let through the firewall again");
+    for (auto& line : undone_lines_of_units(receipt.undo)) lines.push_back(line);
+    if (lines.empty()) lines.push_back("nothing to give back: remote access was already off");
+    return lines;
+  }
+
   Status undo(const Receipt& receipt, StepContext& context) const override {
     auto changes = unit_changes_from_json(receipt.undo.at("units"));
     if (!changes) return changes.error();

@@ -232,6 +232,22 @@ class AccountLock final : public Module {
     return v;
   }
 
+  std::vector<std::string> undone_lines(const Receipt& receipt) const override {
+    std::vector<std::string> lines;
+    auto records = records_from(receipt.undo, "receipt");
+    if (!records) return Module::undone_lines(receipt);
+    for (const auto& r : *records) {
+      lines.push_back(r.already_locked ? r.user + " was locked before the incident: left locked"
+                                       : "unlocked the password of " + r.user + " (as before the incident)");
+      if (r.set_expire)
+        lines.push_back("restored the expiry of " + r.user +
+                        (r.prior_expire.empty() ? " (none, as before)" : " (day " + r.prior_expire + " since 1970, as before)"));
+    }
+    for (auto& change : receipt.changes)
+      if (change.starts_with("ended ")) lines.push_back("not given back: " + change);
+    return lines;
+  }
+
   Status undo(const Receipt& receipt, StepContext&) const override {
     auto records = records_from(receipt.undo, "receipt");
     if (!records) return records.error();

@@ -11,6 +11,12 @@
 
 namespace responder::firewall {
 
+// A step's change in force: what it drops or limits, and when it ends (a
+// moment and the time left), in place of the "after 2h" it was planned with.
+std::vector<std::string> firewall_in_force_lines(const Receipt& receipt, std::int64_t now_ms);
+// What undoing the step lifted, and the entries it removed.
+std::vector<std::string> firewall_undone_lines(const Receipt& receipt);
+
 // One step's change, and the lines a responder reads about it.
 struct FirewallDescription {
   FirewallChange change;
@@ -59,6 +65,11 @@ class FirewallModule : public Module {
     if (!r) return r.error();
     return undo_change(*r);
   }
+
+  std::vector<std::string> in_force_lines(const Receipt& receipt, std::int64_t now_ms) const override {
+    return firewall_in_force_lines(receipt, now_ms);
+  }
+  std::vector<std::string> undone_lines(const Receipt& receipt) const override { return firewall_undone_lines(receipt); }
 
  protected:
   // The change the step's parameters ask for; refusals (safety rules) here.

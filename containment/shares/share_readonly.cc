@@ -147,6 +147,34 @@ class ShareReadOnly final : public Module {
     return v;
   }
 
+  // Read back from the receipt's own lines, which this module wrote.
+  std::vector<std::string> undone_lines(const Receipt& receipt) const override {
+    std::vector<std::string> lines;
+    for (auto& change : receipt.changes) {
+      if (change.starts_with("remounted ")) {
+        auto end = change.find(" read-only (was ");
+        if (end == std::string::npos) continue;
+        std::string path = change.substr(10, end - 10);
+        std::string was = change.substr(end + 16);
+        if (!was.empty() && was.back() == ')') was.pop_back();
+        lines.push_back("remounted " + path + " as before (" + was + ")");
+      } else if (change.starts_with("bind-mounted ")) {
+        auto end = change.find(" onto itself read-only");
+        if (end != std::string::npos) lines.push_back("removed the read-only bind mount of " + change.substr(13, end - 13) + "; writable again");
+      } else if (change.starts_with("Samba share [")) {
+        auto end = change.find("] is read-only");
+        if (end != std::string::npos) lines.push_back("Samba share [" + change.substr(13, end - 13) + "] is writable again (its configuration as before)");
+      } else if (change.starts_with("NFS export ")) {
+        auto end = change.find(" is read-only");
+        if (end != std::string::npos) lines.push_back("NFS export " + change.substr(11, end - 11) + " is writable again (exports as before, exportfs -ra)");
+      } else if (change.starts_with("ended pid ")) {
+        lines.push_back("not given back: " + change);
+      }
+    }
+    if (lines.empty()) lines.push_back("nothing to give back: every share was already read-only");
+    return lines;
+  }
+
   Status undo(const Receipt& receipt, StepContext&) const override {
     auto parts = all_parts();
     for (auto& part : parts)

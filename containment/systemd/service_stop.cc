@@ -105,6 +105,12 @@ class ServiceStop final : public Module {
     return undo_unit_stops(*systemd, *changes, context);
   }
 
+  std::vector<std::string> undone_lines(const Receipt& receipt) const override {
+    auto lines = undone_lines_of_units(receipt.undo);
+    if (lines.empty()) lines.push_back("nothing to give back: every unit was already stopped");
+    return lines;
+  }
+
   // Someone started a stopped unit again: stop it again.
   Status reconcile(const Receipt& receipt, bool, StepContext& context) const override {
     auto changes = unit_changes_from_json(receipt.undo.at("units"));

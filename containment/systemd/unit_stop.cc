@@ -34,6 +34,24 @@ std::string UnitChange::describe() const {
   return unit + " is already stopped " + state + (prior_file_state == "masked" ? " and masked" : "") + "; nothing to do";
 }
 
+std::string UnitChange::describe_undone() const {
+  if (stop && mask) return "unmasked " + unit + " and started it again (" + prior_active + " before)";
+  if (stop) return "started " + unit + " again (" + prior_active + " before)";
+  if (mask) return "unmasked " + unit + " (still stopped, as before)";
+  return "";
+}
+
+std::vector<std::string> undone_lines_of_units(const json::object& undo) {
+  std::vector<std::string> lines;
+  auto* units = undo.if_contains("units");
+  if (!units) return lines;
+  auto changes = unit_changes_from_json(*units);
+  if (!changes) return lines;
+  for (auto& c : *changes)
+    if (auto line = c.describe_undone(); !line.empty()) lines.push_back(std::move(line));
+  return lines;
+}
+
 json::array to_json(const std::vector<UnitChange>& changes) {
   json::array a;
   for (auto& c : changes) a.push_back(c.to_json());

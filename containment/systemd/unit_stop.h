@@ -26,9 +26,14 @@ struct UnitChange {
   static Result<UnitChange> from_json(const json::value& v);
   // "stop ssh.service (active, enabled) and mask it" / "... already stopped"
   std::string describe() const;
+  // What undoing it gave back ("started ssh.service again"); empty when the
+  // step changed nothing of this unit.
+  std::string describe_undone() const;
 };
 
 json::array to_json(const std::vector<UnitChange>& changes);
+// What undoing the units of a receipt's `units` gave back, one line each.
+std::vector<std::string> undone_lines_of_units(const json::object& undo);
 Result<std::vector<UnitChange>> unit_changes_from_json(const json::value& v);
 
 // What stopping `units` (canonical names) would change now: each unit's

@@ -152,6 +152,7 @@ TEST_CASE("release push (local): a signed .deb is backed up, installed and verif
   INFO(undo.out, undo.err);
   CHECK(undo.exit_code == 0);
   CHECK(lab.installed() == "1.0.0");
+  CHECK(undo.out.find("the journaled rollback ran, for rfix 1.0.0 again") != std::string::npos);
 }
 
 TEST_CASE("release push (local): a host already at the fixed version is left alone") {

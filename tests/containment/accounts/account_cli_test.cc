@@ -61,6 +61,8 @@ stages:
   auto undo = responder({"undo", "ACC1"});
   INFO(undo.out << undo.err);
   REQUIRE(undo.exit_code == 0);
+  CHECK(undo.out.find("unlocked the password of eve") != std::string::npos);
+  CHECK(undo.out.find("not given back: ended") != std::string::npos);
   // Everything as before, except carol's password: rotation cannot be undone.
   std::string expected = before;
   std::string now_carol = PrivateEtc::shadow_field("carol", 1);

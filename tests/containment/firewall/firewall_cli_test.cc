@@ -49,7 +49,12 @@ stages:
   CHECK_FALSE(tcp_connects(lab.net.attacker, NetnsLab::kVictimToAttacker4, kPort));
   CHECK_FALSE(tcp_connects(lab.net.attacker, NetnsLab::kVictimToAttacker6, kPort));
   CHECK(tcp_connects(lab.net.management, NetnsLab::kVictimToManagement4, kPort));
-  CHECK(lab.responder({"status", "FW1"}).out.find("block [firewall.block] in effect") != std::string::npos);
+  auto armed = lab.responder({"status", "FW1"});
+  CHECK(armed.out.find("block [firewall.block] in effect") != std::string::npos);
+  // When the switch releases it, as a moment and the time left.
+  CHECK(armed.out.find("dead-man switch: lifted at 20") != std::string::npos);
+  CHECK(armed.out.find("(in 4m") != std::string::npos);
+  CHECK(armed.out.find("unless confirmed") != std::string::npos);
 
   auto confirm = lab.responder({"confirm", "FW1", "block"});
   INFO(confirm.out << confirm.err);
@@ -67,11 +72,16 @@ stages:
   CHECK(reconcile.exit_code == 0);
   CHECK(lab.journal("FW1").find("\"kind\":\"step.reconciled\"") != std::string::npos);
   CHECK_FALSE(tcp_connects(lab.net.attacker, NetnsLab::kVictimToAttacker4, kPort));
-  CHECK(lab.responder({"status", "FW1"}).out.find("block [firewall.block] in effect") != std::string::npos);
+  auto kept = lab.responder({"status", "FW1"});
+  CHECK(kept.out.find("block [firewall.block] in effect") != std::string::npos);
+  CHECK(kept.out.find("no expiry: in force until undone") != std::string::npos);
+  CHECK(kept.out.find("dead-man switch: lifted at") == std::string::npos);
 
   auto undo = lab.responder({"undo", "FW1"});
   INFO(undo.out << undo.err);
   CHECK(undo.exit_code == 0);
+  CHECK(undo.out.find("lifted: drop traffic from and to 192.0.2.2, 2001:db8:a::2") != std::string::npos);
+  CHECK(undo.out.find("removed its 4 entries from table inet responder") != std::string::npos);
   CHECK(tcp_connects(lab.net.attacker, NetnsLab::kVictimToAttacker4, kPort));
   CHECK(lab.net.ruleset().find("\"responder\"") == std::string::npos);
   CHECK(lab.responder({"journal", "FW1", "--verify"}).exit_code == 0);

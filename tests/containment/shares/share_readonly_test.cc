@@ -618,6 +618,9 @@ TEST_CASE("share.readonly from the command line - run, status and undo put smb.c
   auto undo = responder_cli({"undo", "SHR1"});
   INFO(undo.out << undo.err);
   CHECK(undo.exit_code == 0);
+  // Undo says what it gave back, not the words of the freeze.
+  CHECK(undo.out.find("Samba share [evidence] is writable again") != std::string::npos);
+  CHECK(undo.out.find("remounted " + volume.path.string() + " as before (" + options_before + ")") != std::string::npos);
   CHECK(slurp(config) == config_before);
   CHECK(options_at(volume.path) == options_before);
   CHECK(write_errno(volume.path) == 0);

@@ -80,6 +80,7 @@ TEST_CASE("service.stop stops and masks a running enabled unit and undo restores
   auto undo = lab.responder({"undo", "S1"});
   INFO(undo.out << undo.err);
   REQUIRE(undo.exit_code == 0);
+  CHECK(undo.out.find("unmasked lab-web.service and started it again (active before)") != std::string::npos);
   CHECK(lab.states("lab-web.service") == "active/enabled");
   CHECK(lab.systemd.property("lab-web.service", "SubState") == "running");
 }
