@@ -42,7 +42,17 @@ Receipt receipt_for(const SealOutcome& seal) {
                             ": " + std::to_string(seal.items) + " items, Merkle root " + seal.merkle_root);
   receipt.changes.push_back("seal public key SHA-256 " + seal.fingerprint +
                             " - keep this apart from the bundle; `responder evidence verify --fingerprint` checks it");
-  receipt.changes.push_back("seal public key:\n" + seal.public_key_pem);
+  // One line, so that it reads as one on a terminal and in the report: the
+  // PEM's base64 body (the whole PEM is in the step's output).
+  std::string body;
+  for (std::size_t at = 0; at < seal.public_key_pem.size();) {
+    std::size_t end = seal.public_key_pem.find('\n', at);
+    if (end == std::string::npos) end = seal.public_key_pem.size();
+    std::string line = seal.public_key_pem.substr(at, end - at);
+    if (!line.starts_with("-----")) body += line;
+    at = end + 1;
+  }
+  receipt.changes.push_back("seal public key (SubjectPublicKeyInfo, base64): " + body);
   for (auto& w : seal.warnings) receipt.changes.push_back("WARNING: " + w);
   return receipt;
 }

@@ -159,6 +159,43 @@ TEST_CASE("fleet run: firewall.block on 5 ssh hosts, one down then caught up by 
   for (int i = 0; i < kHosts; ++i) CHECK_MESSAGE(fleet.ruleset(i) == before[i], "lab", i + 1);
 }
 
+TEST_CASE("fleet run: the shipped fleet-block playbook blocks on the group after one approval, notes each host, and undo removes every block") {
+  REQUIRE_FLEET();
+  Fleet fleet;
+  std::vector<std::string> before;
+  for (int i = 0; i < kHosts; ++i) before.push_back(fleet.ruleset(i));
+  std::string book = std::string(RESPONDER_SOURCE_DIR) + "/playbooks/fleet-block.yaml";
+  testing::Process run(fleet.argv({"run", book, "--incident", "SHIPPED-1", "-i", fleet.inventory.string(), "--var",
+                                   std::string("attacker=") + kAttacker, "--var", "fleet=web:!lab5"}));
+  // Approved once, for every host's plan; nothing changes before.
+  testing::ProcessResult approved;
+  for (auto until = std::chrono::steady_clock::now() + 60s; std::chrono::steady_clock::now() < until;) {
+    approved = fleet.responder({"approve", "SHIPPED-1", "block-on-fleet", "--as", "alice"});
+    if (approved.exit_code == 0) break;
+    CHECK_FALSE(fleet.blocked(0));
+    std::this_thread::sleep_for(200ms);
+  }
+  INFO(approved.out, approved.err);
+  REQUIRE(approved.exit_code == 0);
+  auto done = run.wait(120s);
+  INFO(done.out, done.err);
+  CHECK(done.exit_code == 0);
+  for (int i = 0; i < 4; ++i) CHECK_MESSAGE(fleet.blocked(i), "lab", i + 1);
+  CHECK(fleet.ruleset(4) == before[4]);  // left out by the pattern
+  bool noted = false;
+  for (auto& r : fleet.journal("SHIPPED-1"))
+    if (r.at("kind").as_string() == "step.applied" && r.at("step").as_string() == "record-block") {
+      std::string text = to_json_text(r.at("receipt"));
+      noted = text.find("blocked 203.0.113.7 on") != std::string::npos && text.find("lab4") != std::string::npos &&
+              text.find("lab5") == std::string::npos;
+    }
+  CHECK(noted);
+  auto undo = fleet.responder({"undo", "SHIPPED-1"});
+  INFO(undo.out, undo.err);
+  CHECK(undo.exit_code == 0);
+  for (int i = 0; i < kHosts; ++i) CHECK_MESSAGE(fleet.ruleset(i) == before[i], "lab", i + 1);
+}
+
 TEST_CASE("fleet run: kill -9 of the controller mid-fan-out, then resume: every host applied exactly once") {
   REQUIRE_FLEET();
   Fleet fleet;
