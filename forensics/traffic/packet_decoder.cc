@@ -5,6 +5,11 @@
 #include <algorithm>
 
 namespace responder::traffic {
+
+// Every frame starts from a cleared DecodedPacket: each byte more is a store
+// per packet on the analyser's hot path.
+static_assert(sizeof(DecodedPacket) <= 80);
+
 namespace {
 
 constexpr std::uint16_t kEtherIpv4 = 0x0800, kEtherIpv6 = 0x86dd, kEtherVlan = 0x8100, kEtherQinQ = 0x88a8,
@@ -77,6 +82,7 @@ bool decode_ipv4(const std::uint8_t* p, std::uint32_t available, DecodedPacket& 
   bool more = (fragment_field & 0x2000) != 0;
   out.fragment = more || offset != 0;
   out.later_fragment = offset != 0;
+  if (out.fragment) out.fragment_id = be16(p + 4);
   if (out.later_fragment) {
     out.transport = out.ip_protocol == 6 ? Transport::tcp
                     : out.ip_protocol == 17 ? Transport::udp
@@ -116,8 +122,11 @@ bool decode_ipv6(const std::uint8_t* p, std::uint32_t available, DecodedPacket& 
       if (at + 8 > end) break;
       std::uint16_t field = be16(p + at + 2);
       std::uint16_t offset = field >> 3;
-      out.fragment = true;
+      // An atomic fragment (offset 0, no more to come) is a whole datagram
+      // (RFC 6946): nothing follows it to reassemble.
+      out.fragment = offset != 0 || (field & 1) != 0;
       out.later_fragment = offset != 0;
+      if (out.fragment) out.fragment_id = static_cast<std::uint32_t>(be16(p + at + 4)) << 16 | be16(p + at + 6);
       next = p[at];
       at += 8;
       if (out.later_fragment) {

@@ -32,6 +32,10 @@ struct DecodedPacket {
   Transport transport = Transport::other;
   std::uint8_t ttl = 0;          // IPv4 TTL or IPv6 hop limit
   std::uint32_t ip_length = 0;   // the IP packet's length on the wire
+  // The identification the fragments of one datagram share (with source,
+  // destination and protocol): IPv4's 16 bits, the IPv6 fragment header's
+  // 32; 0 when the packet is not a fragment.
+  std::uint32_t fragment_id = 0;
   // Part of a fragmented datagram (MF set or a non-zero offset).
   bool fragment = false;
   // A fragment other than the first: it carries no transport header.
@@ -41,8 +45,8 @@ struct DecodedPacket {
   std::uint8_t tcp_flags = 0;
   std::uint8_t icmp_type = 0, icmp_code = 0;  // valid when transport == icmp
   std::uint32_t payload_length = 0;  // transport payload, from the headers' lengths
-  const std::uint8_t* payload = nullptr;  // the captured part of the payload
   std::uint32_t captured_payload = 0;
+  const std::uint8_t* payload = nullptr;  // the captured part of the payload
 };
 
 // Decodes `caplen` bytes of a frame of pcap link type `linktype`. Returns

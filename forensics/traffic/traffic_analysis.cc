@@ -26,6 +26,7 @@ json::object capture_summary(const TrafficTally& tally) {
   c["udp"] = t.by_transport[2];
   c["icmp"] = t.by_transport[3];
   c["fragments"] = t.fragments;
+  c["fragments_attributed"] = t.fragments_attributed;
   if (t.packets) {
     c["first"] = time_text(t.first);
     c["last"] = time_text(t.last);
@@ -39,6 +40,9 @@ json::object capture_summary(const TrafficTally& tally) {
   tables["aggregates"] = tally.aggregates().size();
   tables["untracked_aggregate_packets"] = t.untracked_aggregate_packets;
   tables["services"] = tally.services().size();
+  tables["fragmented_datagrams"] = tally.fragmented_datagrams().size();
+  tables["fragmented_datagrams_capacity"] = tally.fragmented_datagrams().capacity();
+  tables["fragmented_datagrams_displaced"] = tally.fragmented_datagrams().displaced();
   c["tables"] = std::move(tables);
   return c;
 }

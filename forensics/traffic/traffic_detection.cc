@@ -49,6 +49,10 @@ struct SourceJudgement {
   std::string reason;
 };
 
+// Packets that are not the continuation of a datagram already counted: what
+// a sender decided to send, however many fragments each datagram took.
+std::uint64_t datagrams(const Aggregate& a) { return a.packets - a.later_fragments; }
+
 SourceJudgement judge_sources(const Aggregate& a, const DetectionThresholds& th) {
   SourceJudgement j;
   j.distinct = std::max<std::uint64_t>(1, a.sources.estimate());
@@ -56,9 +60,10 @@ SourceJudgement judge_sources(const Aggregate& a, const DetectionThresholds& th)
   j.slash8 = a.slash8_count();
   bool ipv6 = a.ipv6_sources * 2 > a.packets;
   j.distributed = j.distinct >= th.distributed_sources;
-  // Forged sources: thousands of them, a packet or two each, all over the
+  // Forged sources: thousands of them, a datagram or two each, all over the
   // address space. Real botnets and reflectors repeat themselves.
-  j.spoofed = j.distinct >= th.spoofed_sources && j.per_source <= 4.0 && (ipv6 || j.slash8 >= 64);
+  double datagrams_per_source = static_cast<double>(datagrams(a)) / static_cast<double>(j.distinct);
+  j.spoofed = j.distinct >= th.spoofed_sources && datagrams_per_source <= 4.0 && (ipv6 || j.slash8 >= 64);
   std::ostringstream why;
   why << j.distinct << (a.sources.exact() ? "" : " (estimated)") << " distinct sources, " << fixed(j.per_source)
       << " packets each";
@@ -121,6 +126,7 @@ bool explained_by_scanners(const TrafficTally& tally, const Aggregate& a, double
 
 void add_common_numbers(Attack& attack, const Aggregate& a, const SourceJudgement& j) {
   attack.packets = a.packets;
+  attack.bytes = a.bytes;
   attack.distinct_sources = j.distinct;
   attack.distributed = j.distributed;
   attack.spoofed = j.spoofed;
@@ -133,8 +139,17 @@ void add_common_numbers(Attack& attack, const Aggregate& a, const SourceJudgemen
   attack.numbers["packets_per_source"] = rounded(j.per_source, 2);
   attack.numbers["source_networks_slash8"] = j.slash8;
   attack.numbers["distinct_flows"] = a.flows.estimate();
+  if (a.later_fragments) attack.numbers["later_fragments"] = a.later_fragments;
   attack.numbers["first"] = time_text(a.first);
   attack.numbers["last"] = time_text(a.last);
+}
+
+// "1400 UDP answers", or "1400 UDP answers in 4200 packets" when the
+// datagrams came in fragments.
+std::string udp_count_words(const Aggregate& a, const std::string& what) {
+  std::string out = std::to_string(datagrams(a)) + " " + what;
+  if (a.later_fragments) out += " in " + std::to_string(a.packets) + " packets (fragmented)";
+  return out;
 }
 
 std::string port_words(const std::vector<std::uint16_t>& ports) {
@@ -235,8 +250,10 @@ class Detector {
         break;
       }
       case TrafficClass::udp: {
+        // Datagrams against datagrams: a small question may fetch an answer
+        // of many fragments.
         std::uint32_t answered = own ? own->udp : 0;
-        bool unanswered = static_cast<double>(answered) < 0.1 * static_cast<double>(a.packets);
+        bool unanswered = static_cast<double>(answered) < 0.1 * static_cast<double>(datagrams(a));
         double source_share = 0, dest_share = 0;
         auto source_ports = concentrated_ports(a.source_ports, &source_share);
         auto dest_ports = concentrated_ports(a.destination_ports, &dest_share);
@@ -259,7 +276,7 @@ class Detector {
           attack.numbers["source_port_share"] = rounded(source_share, 2);
           attack.numbers["bytes_per_packet"] = rounded(static_cast<double>(a.bytes) / static_cast<double>(a.packets));
           attack.numbers["udp_sent_by_target"] = answered;
-          attack.summary = std::to_string(a.packets) + " UDP answers to " + target.to_string() + ", " +
+          attack.summary = udp_count_words(a, "UDP answers") + " to " + target.to_string() + ", " +
                            fixed(source_share * 100, 0) + "% from source " + port_words(reflector_ports) + " [" + services +
                            "] that it did not ask for (it sent " + std::to_string(answered) +
                            " UDP packets): reflection/amplification; " + j.reason;
@@ -273,7 +290,7 @@ class Detector {
         add_common_numbers(attack, a, j);
         attack.numbers["top_port_share"] = rounded(dest_share, 2);
         attack.numbers["bytes_per_packet"] = rounded(static_cast<double>(a.bytes) / static_cast<double>(a.packets));
-        attack.summary = std::to_string(a.packets) + " unanswered UDP packets to " + target.to_string() + " " +
+        attack.summary = udp_count_words(a, "unanswered UDP datagrams") + " to " + target.to_string() + " " +
                          port_words(dest_ports) + " at " + fixed(rate) + "/s; " + j.reason;
         break;
       }
@@ -302,16 +319,26 @@ class Detector {
   }
 
   // Big amplified answers arrive fragmented; those fragments are part of the
-  // amplification or UDP flood on the same target, not a separate attack.
+  // amplification or UDP flood on the same target, not a separate attack:
+  // when they are not many more than its packets, or come from its senders
+  // (fragments that arrived before their first could not be counted with it).
   void fold_fragments() {
     for (auto it = attacks_.begin(); it != attacks_.end();) {
       if (it->type != "ip-fragment-flood") {
         ++it;
         continue;
       }
+      auto same_senders = [&](const Attack& other) {
+        if (it->sources.empty()) return false;
+        for (auto& s : it->sources)
+          if (std::find(other.reflectors.begin(), other.reflectors.end(), s) == other.reflectors.end() &&
+              std::find(other.sources.begin(), other.sources.end(), s) == other.sources.end())
+            return false;
+        return true;
+      };
       auto host = std::find_if(attacks_.begin(), attacks_.end(), [&](const Attack& other) {
         return (other.type == "udp-amplification" || other.type == "udp-flood") && other.targets == it->targets &&
-               it->packets <= 3 * other.packets;
+               (it->packets <= 3 * other.packets || same_senders(other));
       });
       if (host == attacks_.end()) {
         ++it;
@@ -538,6 +565,7 @@ class Detector {
       }
       same->targets.insert(same->targets.end(), a.targets.begin(), a.targets.end());
       same->packets += a.packets;
+      same->bytes += a.bytes;
       same->distinct_sources = std::max(same->distinct_sources, a.distinct_sources);
       for (auto& s : a.sources)
         if (std::find(same->sources.begin(), same->sources.end(), s) == same->sources.end()) same->sources.push_back(s);
@@ -548,11 +576,15 @@ class Detector {
 
   Finding finish() {
     merge_same_attacks();
-    // Volume attacks first (they decide the response), heaviest first; then
-    // reconnaissance and guessing, heaviest first.
+    // The attack carrying most of the traffic leads and decides the
+    // response: a flood that makes up most of the capture, not the few
+    // dozen logins beside it; a scan of thousands of ports, not a short
+    // burst. Packets first, then bytes (known for floods); at a tie, a
+    // volume attack first.
     std::stable_sort(attacks_.begin(), attacks_.end(), [](const Attack& a, const Attack& b) {
-      if (a.flood != b.flood) return a.flood;
-      return a.packets > b.packets;
+      if (a.packets != b.packets) return a.packets > b.packets;
+      if (a.bytes != b.bytes) return a.bytes > b.bytes;
+      return a.flood && !b.flood;
     });
     Finding f;
     for (auto& a : attacks_) {

@@ -25,6 +25,7 @@ struct Attack {
   bool spoofed = false;
   bool flood = false;                 // a volume attack rather than reconnaissance or guessing
   std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;            // on the wire; known for volume attacks only
   std::string summary;                // one sentence with the numbers
   json::object numbers;               // the figures that support the conclusion
   std::string signature;              // BPF matching this attack

@@ -34,6 +34,32 @@ bool names_scanner(const std::uint8_t* data, std::uint32_t length) {
   return false;
 }
 
+// The class a packet counts in by its transport header; false when it has
+// none (other protocols, a truncated header). A fragment after the first
+// shows no header of its own: it comes here only with its datagram's.
+bool traffic_class_of(const DecodedPacket& p, TrafficClass& c) {
+  switch (p.transport) {
+    case Transport::tcp: {
+      if (!p.has_ports) return false;
+      const std::uint8_t handshake = p.tcp_flags & (tcp_flag::syn | tcp_flag::ack);
+      c = handshake == tcp_flag::syn                     ? TrafficClass::syn
+          : handshake == (tcp_flag::syn | tcp_flag::ack) ? TrafficClass::synack
+                                                         : TrafficClass::tcp_other;
+      return true;
+    }
+    case Transport::udp:
+      if (!p.has_ports) return false;
+      c = TrafficClass::udp;
+      return true;
+    case Transport::icmp:
+      c = TrafficClass::icmp;
+      return true;
+    case Transport::other:
+      return false;
+  }
+  return false;
+}
+
 std::uint64_t flow_hash(const DecodedPacket& p) {
   return mix64(hash_address(p.source) ^ (std::uint64_t{p.source_port} << 16 | p.destination_port) * 0xff51afd7ed558ccdull);
 }
@@ -104,7 +130,8 @@ int Aggregate::slash8_count() const {
   return n;
 }
 
-TrafficTally::TrafficTally(TallyLimits limits) : limits_(limits), bitmaps_left_(limits.max_port_bitmaps) {}
+TrafficTally::TrafficTally(TallyLimits limits)
+    : limits_(limits), bitmaps_left_(limits.max_port_bitmaps), datagrams_(limits.max_fragmented_datagrams) {}
 
 const SourceRecord* TrafficTally::source(const PacketAddress& a) const {
   auto it = sources_.find(a);
@@ -281,6 +308,24 @@ void TrafficTally::record_services(const DecodedPacket& p, SourceRecord* s, Micr
   }
 }
 
+const DecodedPacket* TrafficTally::datagram_continuation(const DecodedPacket& later, Micros time, TrafficClass& traffic) {
+  const DatagramHeader* header = datagrams_.find(later, time);
+  if (!header) return nullptr;
+  // The volume is the datagram's; the source's own counts (probes,
+  // connections, requests) took the datagram once, at its first fragment.
+  continuation_ = later;
+  continuation_.transport = header->transport;
+  continuation_.has_ports = header->has_ports;
+  continuation_.source_port = header->source_port;
+  continuation_.destination_port = header->destination_port;
+  continuation_.tcp_flags = header->tcp_flags;
+  continuation_.icmp_type = header->icmp_type;
+  continuation_.icmp_code = header->icmp_code;
+  if (!traffic_class_of(continuation_, traffic)) return nullptr;
+  ++totals_.fragments_attributed;
+  return &continuation_;
+}
+
 void TrafficTally::add(const DecodedPacket& p, Micros time, std::uint32_t wire_length) {
   if (!p.is_ip) {
     add_not_ip(time, wire_length);
@@ -307,41 +352,36 @@ void TrafficTally::add(const DecodedPacket& p, Micros time, std::uint32_t wire_l
 
   TrafficClass traffic = TrafficClass::fragment;
   bool has_class = false;
-  if (!p.later_fragment) {
+  // What the aggregates count: the packet itself, or for a later fragment
+  // of a datagram whose first was seen, the packet with that first
+  // fragment's transport header.
+  const DecodedPacket* counted = &p;
+  if (!p.later_fragment && traffic_class_of(p, traffic)) {
+    has_class = true;
     const std::uint8_t f = p.tcp_flags;
-    switch (p.transport) {
-      case Transport::tcp:
-        if (!p.has_ports) break;
-        has_class = true;
-        if ((f & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn) {
-          traffic = TrafficClass::syn;
-          if (s) {
-            ++s->syn;
-            record_probe(*s, p.destination, Transport::tcp, p.destination_port);
-          }
-        } else if ((f & (tcp_flag::syn | tcp_flag::ack)) == (tcp_flag::syn | tcp_flag::ack)) {
-          traffic = TrafficClass::synack;
-          if (s) ++s->synack;
-        } else {
-          traffic = TrafficClass::tcp_other;
-          if (s) {
-            if (f & tcp_flag::rst) ++s->rst;
-            // Stealth probes: only a scanner sends these without ACK.
-            else if (!(f & tcp_flag::ack)) {
-              if (f == 0) ++s->null_probe;
-              else if ((f & (tcp_flag::fin | tcp_flag::psh | tcp_flag::urg)) == (tcp_flag::fin | tcp_flag::psh | tcp_flag::urg)) ++s->xmas_probe;
-              else if (f & tcp_flag::fin) ++s->fin_probe;
-              if (f == 0 || (f & tcp_flag::fin)) record_probe(*s, p.destination, Transport::tcp, p.destination_port);
-            }
+    switch (traffic) {
+      case TrafficClass::syn:
+        if (s) {
+          ++s->syn;
+          record_probe(*s, p.destination, Transport::tcp, p.destination_port);
+        }
+        break;
+      case TrafficClass::synack:
+        if (s) ++s->synack;
+        break;
+      case TrafficClass::tcp_other:
+        if (s) {
+          if (f & tcp_flag::rst) ++s->rst;
+          // Stealth probes: only a scanner sends these without ACK.
+          else if (!(f & tcp_flag::ack)) {
+            if (f == 0) ++s->null_probe;
+            else if ((f & (tcp_flag::fin | tcp_flag::psh | tcp_flag::urg)) == (tcp_flag::fin | tcp_flag::psh | tcp_flag::urg)) ++s->xmas_probe;
+            else if (f & tcp_flag::fin) ++s->fin_probe;
+            if (f == 0 || (f & tcp_flag::fin)) record_probe(*s, p.destination, Transport::tcp, p.destination_port);
           }
         }
-        if (s && p.payload_length > 0) ++s->tcp_payload;
-        record_services(p, s, time);
         break;
-      case Transport::udp:
-        if (!p.has_ports) break;
-        has_class = true;
-        traffic = TrafficClass::udp;
+      case TrafficClass::udp:
         if (s) {
           ++s->udp;
           // Requests go from a higher (ephemeral) port to a lower (service)
@@ -353,9 +393,7 @@ void TrafficTally::add(const DecodedPacket& p, Micros time, std::uint32_t wire_l
           }
         }
         break;
-      case Transport::icmp:
-        has_class = true;
-        traffic = TrafficClass::icmp;
+      case TrafficClass::icmp:
         if (s) {
           ++s->icmp;
           bool echo = p.icmp_type == (p.ip_protocol == 58 ? 128 : 8);
@@ -365,50 +403,61 @@ void TrafficTally::add(const DecodedPacket& p, Micros time, std::uint32_t wire_l
           }
         }
         break;
-      case Transport::other:
+      case TrafficClass::fragment:
         break;
+    }
+    if (p.transport == Transport::tcp) {
+      if (s && p.payload_length > 0) ++s->tcp_payload;
+      record_services(p, s, time);
+    }
+    if (p.fragment) datagrams_.remember(p, time);
+  } else if (p.later_fragment) {
+    if (const DecodedPacket* continuation = datagram_continuation(p, time, traffic)) {
+      counted = continuation;
+      has_class = true;
     }
   }
 
-  auto count_into = [&](TrafficClass c) {
-    Aggregate* a = aggregate_for(p.destination, c, time);
+  auto count_into = [&](const DecodedPacket& packet, TrafficClass c) {
+    Aggregate* a = aggregate_for(packet.destination, c, time);
     if (!a) {
       ++totals_.untracked_aggregate_packets;
       return;
     }
     ++a->packets;
+    if (packet.later_fragment && c != TrafficClass::fragment) ++a->later_fragments;
     a->bytes += wire_length;
-    a->payload_bytes += p.payload_length;
+    a->payload_bytes += packet.payload_length;
     a->last = time;
     a->sources.add(source_hash);
-    a->top_sources.add(p.source);
-    if (p.source.is_ipv4()) {
-      std::uint32_t octet = p.source.ipv4() >> 24;
+    a->top_sources.add(packet.source);
+    if (packet.source.is_ipv4()) {
+      std::uint32_t octet = packet.source.ipv4() >> 24;
       a->source_slash8[octet >> 6] |= std::uint64_t{1} << (octet & 63);
     } else {
       ++a->ipv6_sources;
     }
-    if (p.has_ports) {
-      a->flows.add(flow_hash(p));
-      a->destination_ports.add(p.destination_port);
-      a->source_ports.add(p.source_port);
+    if (packet.has_ports) {
+      a->flows.add(flow_hash(packet));
+      a->destination_ports.add(packet.destination_port);
+      a->source_ports.add(packet.source_port);
     } else {
-      a->flows.add(mix64(source_hash + p.ip_protocol));
+      a->flows.add(mix64(source_hash + packet.ip_protocol));
     }
     if (c == TrafficClass::tcp_other) {
-      const std::uint8_t f = p.tcp_flags;
-      int slot = (f & tcp_flag::rst)                                ? 0
-                 : (f == tcp_flag::ack && p.payload_length == 0)    ? 1
-                 : (f & tcp_flag::fin)                              ? 2
-                 : (f & tcp_flag::psh)                              ? 3
-                 : (f & tcp_flag::urg)                              ? 4
-                                                                    : 5;
+      const std::uint8_t f = packet.tcp_flags;
+      int slot = (f & tcp_flag::rst)                                  ? 0
+                 : (f == tcp_flag::ack && packet.payload_length == 0) ? 1
+                 : (f & tcp_flag::fin)                                ? 2
+                 : (f & tcp_flag::psh)                                ? 3
+                 : (f & tcp_flag::urg)                                ? 4
+                                                                      : 5;
       ++a->tcp_flags[slot];
     }
-    if (c == TrafficClass::icmp && p.icmp_type == (p.ip_protocol == 58 ? 128 : 8)) ++a->icmp_echo;
+    if (c == TrafficClass::icmp && packet.icmp_type == (packet.ip_protocol == 58 ? 128 : 8)) ++a->icmp_echo;
   };
-  if (has_class) count_into(traffic);
-  if (p.fragment) count_into(TrafficClass::fragment);
+  if (has_class) count_into(*counted, traffic);
+  if (p.fragment) count_into(p, TrafficClass::fragment);
 }
 
 }  // namespace responder::traffic

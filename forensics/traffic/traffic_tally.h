@@ -11,6 +11,9 @@
 //   services    per (client, server, port) with repeated connections: the
 //               connection count and how the server answered, for brute
 //               force and service probing.
+// Fragments after the first count as their datagram's traffic (its class and
+// ports) when the first fragment was seen (fragmented_datagrams.h); every
+// fragment also counts in the fragment class, as its own traffic.
 //
 // Memory is bounded by the limits, never by the number of packets: once a
 // table is full, new keys are not added; their packets still count in the
@@ -35,13 +38,12 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include "forensics/traffic/fragmented_datagrams.h"
 #include "forensics/traffic/packet_decoder.h"
 #include "forensics/traffic/traffic_distinct_count.h"
 #include "forensics/traffic/traffic_top_counter.h"
 
 namespace responder::traffic {
-
-using Micros = std::int64_t;  // microseconds since the epoch
 
 struct TallyLimits {
   std::size_t max_sources = std::size_t{1} << 19;
@@ -49,6 +51,7 @@ struct TallyLimits {
   std::size_t max_footprints = std::size_t{1} << 14;
   std::size_t max_port_bitmaps = 2048;  // 8 KiB each
   std::size_t max_services = std::size_t{1} << 16;
+  std::size_t max_fragmented_datagrams = FragmentedDatagrams::kDefaultCapacity;
 };
 
 // A set of 16-bit ports: a sorted list while small, an 8 KiB bitmap beyond,
@@ -122,6 +125,9 @@ struct AggregateKeyHash {
 // Traffic of one class towards one target.
 struct Aggregate {
   std::uint64_t packets = 0, bytes = 0, payload_bytes = 0;
+  // Of the packets, fragments after a datagram's first: packets minus these
+  // counts datagrams, for comparisons with what a host asked for.
+  std::uint64_t later_fragments = 0;
   Micros first = 0, last = 0;
   DistinctCount sources{10};
   DistinctCount flows{10};        // (source, source port, destination port)
@@ -164,6 +170,7 @@ struct CaptureTotals {
   std::uint64_t not_ip = 0;               // ARP, LLDP, unsupported link types
   std::array<std::uint64_t, 4> by_transport{};  // other, tcp, udp, icmp
   std::uint64_t fragments = 0;
+  std::uint64_t fragments_attributed = 0;  // later fragments counted as their datagram's traffic
   Micros first = 0, last = 0;
   std::uint64_t untracked_source_packets = 0;
   std::uint64_t untracked_aggregate_packets = 0;
@@ -191,11 +198,15 @@ class TrafficTally {
   const Aggregate* aggregate(const PacketAddress& target, TrafficClass c) const;
   const boost::unordered_flat_map<ServiceKey, ServiceRecord, ServiceKeyHash>& services() const { return services_; }
   const TallyLimits& limits() const { return limits_; }
+  const FragmentedDatagrams& fragmented_datagrams() const { return datagrams_; }
 
  private:
   void count_time(Micros time);
   SourceRecord* source_for(const PacketAddress& a, Micros time);
   Aggregate* aggregate_for(const PacketAddress& target, TrafficClass c, Micros time);
+  // For a fragment after the first, the packet as its datagram's first
+  // fragment showed it (ports, class), when that fragment was seen.
+  const DecodedPacket* datagram_continuation(const DecodedPacket& later, Micros time, TrafficClass& traffic);
   void record_probe(SourceRecord& s, const PacketAddress& host, Transport t, std::uint16_t port);
   void record_services(const DecodedPacket& p, SourceRecord* s, Micros time);
   Footprint* ensure_footprint(SourceRecord& s);
@@ -230,6 +241,8 @@ class TrafficTally {
   };
   std::array<RecentAggregate, kTrafficClasses> recent_aggregates_{};
   boost::unordered_flat_map<ServiceKey, ServiceRecord, ServiceKeyHash> services_;
+  FragmentedDatagrams datagrams_;
+  DecodedPacket continuation_;  // what datagram_continuation last returned
 };
 
 }  // namespace responder::traffic

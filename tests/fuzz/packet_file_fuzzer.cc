@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Tight limits on every other length, so that a few packets reach the
   // tally's saturation paths too.
   responder::traffic::AnalysisOptions options;
-  if (size % 2 == 0) options.limits = {4, 2, 2, 1, 4};
+  if (size % 2 == 0) options.limits = {4, 2, 2, 1, 4, 2};
   (void)responder::traffic::analyze_captures({path}, options);
   return 0;
 }

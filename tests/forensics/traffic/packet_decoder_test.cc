@@ -59,3 +59,37 @@ TEST_CASE("decoder: VLAN, Linux cooked SLL and SLL2, raw IP, IPv6 with a fragmen
   // Truncated: nothing past caplen is read.
   CHECK_FALSE(decode_packet(DLT_EN10MB, ip.data(), 10, d));
 }
+
+TEST_CASE("decoder: fragment ids - IPv4's 16 bits, the IPv6 fragment header's 32 - and an IPv6 atomic fragment is whole") {
+  Spec answer{"203.0.113.10", "192.0.2.100", 17, 53, 40000, 0, 3000};
+  auto pieces = ipv4_fragments(answer, 0xbeef);
+  REQUIRE(pieces.size() == 3);
+  DecodedPacket d;
+  REQUIRE(decode_packet(DLT_RAW, pieces[0].data(), static_cast<std::uint32_t>(pieces[0].size()), d));
+  CHECK(d.fragment);
+  CHECK_FALSE(d.later_fragment);
+  CHECK(d.fragment_id == 0xbeef);
+  CHECK(d.source_port == 53);
+  REQUIRE(decode_packet(DLT_RAW, pieces[2].data(), static_cast<std::uint32_t>(pieces[2].size()), d));
+  CHECK(d.later_fragment);
+  CHECK(d.fragment_id == 0xbeef);
+  CHECK_FALSE(d.has_ports);
+
+  auto v6 = ipv6_udp_fragments("2001:db8::1", "2001:db8::2", 53, 5353, 3000, 0x12345678);
+  REQUIRE(v6.size() == 3);
+  REQUIRE(decode_packet(DLT_RAW, v6[0].data(), static_cast<std::uint32_t>(v6[0].size()), d));
+  CHECK(d.fragment_id == 0x12345678);
+  CHECK(d.destination_port == 5353);
+  REQUIRE(decode_packet(DLT_RAW, v6[1].data(), static_cast<std::uint32_t>(v6[1].size()), d));
+  CHECK(d.later_fragment);
+  CHECK(d.fragment_id == 0x12345678);
+  CHECK(d.ip_protocol == 17);
+
+  // Offset 0 and no more fragments: RFC 6946's atomic fragment.
+  auto atomic = ipv6_udp_fragments("2001:db8::1", "2001:db8::2", 53, 5353, 100, 9);
+  REQUIRE(atomic.size() == 1);
+  REQUIRE(decode_packet(DLT_RAW, atomic[0].data(), static_cast<std::uint32_t>(atomic[0].size()), d));
+  CHECK_FALSE(d.fragment);
+  CHECK(d.fragment_id == 0);
+  CHECK(d.source_port == 53);
+}

@@ -1,7 +1,7 @@
 // Synthetic captures for the traffic tests: IPv4 packets built from a Spec,
-// framed in Ethernet (optionally VLAN-tagged), and written with pcap_dump to
-// a temporary capture that is analysed and removed; with the helpers that
-// read a Finding.
+// IPv4 and IPv6 datagrams split into fragments, framed in Ethernet
+// (optionally VLAN-tagged), and written with pcap_dump to a temporary
+// capture that is analysed and removed; with the helpers that read a Finding.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -31,6 +31,7 @@ struct Spec {
   const char* text = nullptr;  // payload bytes, when they matter
   std::uint8_t icmp_type = 8;
   std::uint16_t fragment = 0;  // IPv4 flags+offset field
+  std::uint16_t ip_id = 0;
 };
 
 inline void put16(std::vector<std::uint8_t>& b, std::size_t at, std::uint16_t v) {
@@ -46,6 +47,7 @@ inline std::vector<std::uint8_t> ipv4_packet(const Spec& s) {
   std::vector<std::uint8_t> b(20 + l4 + payload, 0);
   b[0] = 0x45;
   put16(b, 2, static_cast<std::uint16_t>(b.size()));
+  put16(b, 4, s.ip_id);
   put16(b, 6, s.fragment);
   b[8] = 64;
   b[9] = s.protocol;
@@ -67,6 +69,55 @@ inline std::vector<std::uint8_t> ipv4_packet(const Spec& s) {
   return b;
 }
 
+// The datagram `s` describes (its transport header and payload), split as a
+// router with this MTU would: every fragment but the last carries a multiple
+// of 8 bytes, and only the first the transport header.
+inline std::vector<std::vector<std::uint8_t>> ipv4_fragments(const Spec& s, std::uint16_t id, std::size_t mtu = 1500) {
+  auto whole = ipv4_packet(s);
+  const std::size_t data = whole.size() - 20, step = (mtu - 20) / 8 * 8;
+  std::vector<std::vector<std::uint8_t>> out;
+  for (std::size_t at = 0; at < data; at += step) {
+    std::size_t length = std::min(step, data - at);
+    std::vector<std::uint8_t> f(whole.begin(), whole.begin() + 20);
+    f.insert(f.end(), whole.begin() + static_cast<std::ptrdiff_t>(20 + at), whole.begin() + static_cast<std::ptrdiff_t>(20 + at + length));
+    put16(f, 2, static_cast<std::uint16_t>(f.size()));
+    put16(f, 4, id);
+    put16(f, 6, static_cast<std::uint16_t>((at + length < data ? 0x2000 : 0) | at / 8));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// A UDP datagram from `src` to `dst` (IPv6) with `payload` bytes, split into
+// fragments with the fragment header's 32-bit `id`.
+inline std::vector<std::vector<std::uint8_t>> ipv6_udp_fragments(const std::string& src, const std::string& dst,
+                                                                 std::uint16_t sport, std::uint16_t dport, std::size_t payload,
+                                                                 std::uint32_t id, std::size_t mtu = 1500) {
+  std::vector<std::uint8_t> udp(8 + payload, 0);
+  put16(udp, 0, sport);
+  put16(udp, 2, dport);
+  put16(udp, 4, static_cast<std::uint16_t>(udp.size()));
+  const std::size_t step = (mtu - 48) / 8 * 8;
+  std::vector<std::vector<std::uint8_t>> out;
+  for (std::size_t at = 0; at < udp.size(); at += step) {
+    std::size_t length = std::min(step, udp.size() - at);
+    std::vector<std::uint8_t> f(48, 0);
+    f[0] = 0x60;
+    put16(f, 4, static_cast<std::uint16_t>(8 + length));
+    f[6] = 44;
+    f[7] = 64;
+    inet_pton(AF_INET6, src.c_str(), &f[8]);
+    inet_pton(AF_INET6, dst.c_str(), &f[24]);
+    f[40] = 17;
+    put16(f, 42, static_cast<std::uint16_t>(at | (at + length < udp.size() ? 1 : 0)));
+    put16(f, 44, static_cast<std::uint16_t>(id >> 16));
+    put16(f, 46, static_cast<std::uint16_t>(id));
+    f.insert(f.end(), udp.begin() + static_cast<std::ptrdiff_t>(at), udp.begin() + static_cast<std::ptrdiff_t>(at + length));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 inline std::vector<std::uint8_t> ethernet(const std::vector<std::uint8_t>& ip, bool vlan = false) {
   // Built byte by byte: GCC 12 at -O3 warns -Warray-bounds inside
   // libstdc++'s insert of an initializer list here (a false positive).
@@ -74,8 +125,9 @@ inline std::vector<std::uint8_t> ethernet(const std::vector<std::uint8_t>& ip, b
   f.reserve(12 + 4 + 2 + ip.size());
   if (vlan)
     for (std::uint8_t byte : {0x81, 0x00, 0x00, 0x07}) f.push_back(byte);
-  f.push_back(0x08);
-  f.push_back(0x00);
+  bool ipv6 = !ip.empty() && (ip[0] >> 4) == 6;
+  f.push_back(ipv6 ? 0x86 : 0x08);
+  f.push_back(ipv6 ? 0xdd : 0x00);
   f.insert(f.end(), ip.begin(), ip.end());
   return f;
 }
@@ -84,7 +136,7 @@ class CaptureFile {
  public:
   explicit CaptureFile(const std::string& name, int linktype = DLT_EN10MB) : linktype_(linktype) {
     path_ = std::filesystem::temp_directory_path() / ("responder-traffic-" + std::to_string(getpid()) + "-" + name + ".pcap");
-    dead_ = pcap_open_dead(linktype, 65535);
+    dead_ = pcap_open_dead(linktype_, 65535);
     dumper_ = pcap_dump_open(dead_, path_.c_str());
     REQUIRE(dumper_ != nullptr);
   }
@@ -99,8 +151,10 @@ class CaptureFile {
     h.caplen = h.len = static_cast<bpf_u_int32>(bytes.size());
     pcap_dump(reinterpret_cast<u_char*>(dumper_), &h, bytes.data());
   }
-  void add(const Spec& s, std::int64_t gap_us = 100) {
-    frame(ethernet(ipv4_packet(s)));
+  void add(const Spec& s, std::int64_t gap_us = 100) { add_ip(ipv4_packet(s), gap_us); }
+  // An IPv4 or IPv6 packet, framed in Ethernet.
+  void add_ip(const std::vector<std::uint8_t>& ip, std::int64_t gap_us = 100) {
+    frame(ethernet(ip));
     time_us_ += gap_us;
   }
   void close() {
