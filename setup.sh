@@ -30,6 +30,9 @@ packages=(
   chromium fonts-dejavu-core python3-jsonschema python3-pil
   # cpack -G DEB finds the package's library dependencies with file(1)
   file
+  # the tests check the generated manual page (groff formats it, mandoc
+  # lints it) and the zsh completion (zsh reads it)
+  groff-base mandoc zsh
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,13 @@ struct CommandRegistration {
 };
 
 const std::vector<CommandSpec>& registered_commands();
+
+// Builds the whole command line into `app`: its name, the global options and
+// every registered command with its own options and commands. What is parsed
+// and what the manual and shell completions describe come from this one
+// place, so they cannot drift apart. Parsing stores into `globals`, and each
+// command's action lands in `actions` under its name; both must outlive `app`.
+void define_command_line(CLI::App& app, GlobalOptions& globals, std::map<std::string, CommandAction>& actions);
 
 // The whole command line; what main() calls.
 int run_command_line(int argc, char** argv);

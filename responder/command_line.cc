@@ -58,6 +58,25 @@ const std::vector<CommandSpec>& registered_commands() {
 
 int run_command_line(int argc, char** argv) { return run_guarded(argc, argv); }
 
+void define_command_line(CLI::App& app, GlobalOptions& globals, std::map<std::string, CommandAction>& actions) {
+  app.name("responder");
+  app.description("responder — run incident-response playbooks, contain attacks, keep the evidence");
+  app.set_version_flag("--version", std::string("responder ") + kResponderVersion);
+  app.require_subcommand(1);
+  app.fallthrough();  // global options are accepted after the command name too
+  app.add_option("--home", globals.home, "where incidents live (default $RESPONDER_HOME, else ./incidents)")
+      ->type_name("DIR");
+  app.add_option("--config", globals.config,
+                 "configuration file (default $RESPONDER_CONFIG, else /etc/responder/responder.yaml)")
+      ->type_name("FILE");
+  app.add_option("--allow", globals.allow, "a management range no step may cut off (repeatable)")->type_name("CIDR");
+  app.add_flag("--json", globals.json, "machine-readable output, one JSON object per line");
+  for (auto& spec : registered_commands()) {
+    CLI::App* command = app.add_subcommand(spec.name, spec.description);
+    spec.setup(*command, globals, actions[spec.name]);
+  }
+}
+
 namespace {
 // The first word on the command line that is neither an option nor a global
 // option's value: where the command's name should be. Empty when there is none.
@@ -78,12 +97,15 @@ std::string command_word(int argc, char** argv) {
 
 // A mistyped command is named with the likely one, not answered with
 // CLI11's "A subcommand is required".
-bool unknown_command(int argc, char** argv) {
+bool unknown_command(const CLI::App& app, int argc, char** argv) {
   std::string word = command_word(argc, argv);
   if (word.empty()) return false;
   std::vector<std::string> names;
   for (auto& spec : registered_commands()) names.push_back(spec.name);
   if (std::find(names.begin(), names.end(), word) != names.end()) return false;
+  // What --help hides (an empty group) is not offered here either.
+  std::erase_if(names,
+                [&app](const std::string& name) { return app.get_subcommand(name)->get_group().empty(); });
   std::string hint = closest_match(word, names);
   std::cerr << "responder: unknown command " << in_quotes(word) << (hint.empty() ? "" : "; did you mean '" + hint + "'?")
             << "\n  commands: " << comma_joined(names) << "\n  responder --help says what each does\n";
@@ -114,28 +136,17 @@ bool unknown_subcommand(CLI::App& chosen, int argc, char** argv) {
 }
 
 int parse_and_run(int argc, char** argv) {
-  CLI::App app{"responder — run incident-response playbooks, contain attacks, keep the evidence", "responder"};
-  app.set_version_flag("--version", std::string("responder ") + kResponderVersion);
-  app.require_subcommand(1);
-  app.fallthrough();  // global options are accepted after the command name too
   GlobalOptions globals;
-  app.add_option("--home", globals.home, "where incidents live (default $RESPONDER_HOME, else ./incidents)");
-  app.add_option("--config", globals.config,
-                 "configuration file (default $RESPONDER_CONFIG, else /etc/responder/responder.yaml)");
-  app.add_option("--allow", globals.allow, "a management range no step may cut off (repeatable)")->type_name("CIDR");
-  app.add_flag("--json", globals.json, "machine-readable output, one JSON object per line");
-
   std::map<std::string, CommandAction> actions;
-  for (auto& spec : registered_commands()) {
-    CLI::App* command = app.add_subcommand(spec.name, spec.description);
-    spec.setup(*command, globals, actions[spec.name]);
-  }
+  CLI::App app;
+  define_command_line(app, globals, actions);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // Only when CLI11 found no command (a value list such as --allow A B
     // may hold words that are no command).
-    if (app.get_subcommands().empty() && e.get_exit_code() != 0 && unknown_command(argc, argv)) return kExitBadInput;
+    if (app.get_subcommands().empty() && e.get_exit_code() != 0 && unknown_command(app, argc, argv))
+      return kExitBadInput;
     if (app.get_subcommands().size() == 1 && e.get_exit_code() != 0 &&
         unknown_subcommand(*app.get_subcommands().front(), argc, argv))
       return kExitBadInput;
