@@ -67,22 +67,30 @@ bool intersects(const std::set<std::string>& a, const std::set<std::string>& b) 
 std::string acted(const StepState& s, const Step& step, bool when_reads) {
   std::string where = s.host.empty() ? "" : " on " + s.host;
   switch (s.status) {
-    case StepStatus::pending:
-    case StepStatus::planned: return "";
+    case StepStatus::started: return "started" + where;
+    case StepStatus::applied:
+    case StepStatus::verified: return "applied" + where;
+    case StepStatus::undone: return "applied and was undone" + where;
     case StepStatus::failed:
       if (s.receipt) return "failed after applying" + where;
+      // An apply that started may have acted in part (messages queued, some
+      // sent) before it failed.
+      if (s.attempt > 0) return "started applying before it failed" + where;
       // A failure the playbook continues past is final: the step would not
       // run again with the new value.
       if (s.final_failure && step.on_failure == OnFailure::continue_run) return "failed, and the run went on past it" + where;
-      return "";
-    case StepStatus::skipped:
-      if (!when_reads) return "";
-      return step.when ? "was skipped (when: " + step.when->text() + ")" : "was skipped";
-    case StepStatus::started: return "started" + where;
-    case StepStatus::applied: return "applied" + where;
-    case StepStatus::verified: return "applied" + where;
-    case StepStatus::undone: return "applied and was undone" + where;
+      break;
+    case StepStatus::pending:
+    case StepStatus::planned:
+    case StepStatus::skipped: break;
   }
+  // People agreed to the plan made with the old value: a new value would
+  // run on their word without their having seen it.
+  if (!s.approvers.empty()) return "was approved (by " + comma_joined(s.approvers) + ")" + where;
+  // Its `when:` was decided on the old value and is not decided again.
+  if (when_reads && s.status != StepStatus::pending)
+    return (s.status == StepStatus::skipped ? "was skipped by when: " : "was decided by when: ") +
+           (step.when ? step.when->text() : std::string("...")) + where;
   return "";
 }
 
@@ -125,6 +133,10 @@ Result<json::object> check_variable_changes(const Playbook& playbook, const Inci
           if (what.empty()) what = acted(s, *step, when_reads);
       if (what.empty() && intersects(targets_roots(*step), names) && state.step_hosts.count(step->id))
         what = "chose its hosts";
+      // Hosts handed to Ansible apply the parameters exported with them.
+      if (auto exported = state.with_ansible.find(step->id); what.empty() && exported != state.with_ansible.end() &&
+                                                             !exported->second.empty())
+        what = "was exported to Ansible";
       if (!what.empty()) {
         refused = "step " + step->id + " " + what;
         break;

@@ -5,8 +5,9 @@
 // its plan says its message template read it (a `reads` list in the plan's
 // detail), or when it refers to the output a step using that name
 // registered. A change is refused when any such step did more than plan:
-// started, applied, verified, undone, failed after applying, was skipped by
-// a `when` that read the name, or chose its hosts from it.
+// started (even if it then failed), applied, verified, undone, was approved
+// by someone, had its `when` decided on the name, chose its hosts from it,
+// or went to Ansible.
 #pragma once
 
 #include <string>

@@ -1,11 +1,23 @@
 #include "responder/zsh_completion.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "responder/shell_word.h"
 
 namespace responder {
 namespace {
+
+// `text` with every character but letters and digits escaped by a backslash.
+std::string escaped_all(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\n') c = ' ';
+    if (!std::isalnum(static_cast<unsigned char>(c))) out += '\\';
+    out += c;
+  }
+  return out;
+}
 
 // `text` with `specials` (and backslash) escaped by a backslash, as
 // _arguments and _describe read them.
@@ -49,7 +61,9 @@ std::string value_spec(const OptionOutline& option) {
     }
     case ValueCompletion::choice: {
       action = "(";
-      for (auto& choice : option.choices) action += (action.size() > 1 ? " " : "") + escaped(choice, " ()\"'");
+      // _arguments evals the list: every character that is not a letter or
+      // digit is escaped, so no choice can expand or run anything.
+      for (auto& choice : option.choices) action += (action.size() > 1 ? " " : "") + escaped_all(choice);
       action += ")";
       break;
     }

@@ -147,30 +147,43 @@ class ShareReadOnly final : public Module {
     return v;
   }
 
-  // Read back from the receipt's own lines, which this module wrote.
+  // From what undo acted on (the receipt's undo part), so that a receipt
+  // rebuilt after a crash says the same; processes ended are named from its
+  // lines, since nothing brings them back.
   std::vector<std::string> undone_lines(const Receipt& receipt) const override {
     std::vector<std::string> lines;
-    for (auto& change : receipt.changes) {
-      if (change.starts_with("remounted ")) {
-        auto end = change.find(" read-only (was ");
-        if (end == std::string::npos) continue;
-        std::string path = change.substr(10, end - 10);
-        std::string was = change.substr(end + 16);
-        if (!was.empty() && was.back() == ')') was.pop_back();
-        lines.push_back("remounted " + path + " as before (" + was + ")");
-      } else if (change.starts_with("bind-mounted ")) {
-        auto end = change.find(" onto itself read-only");
-        if (end != std::string::npos) lines.push_back("removed the read-only bind mount of " + change.substr(13, end - 13) + "; writable again");
-      } else if (change.starts_with("Samba share [")) {
-        auto end = change.find("] is read-only");
-        if (end != std::string::npos) lines.push_back("Samba share [" + change.substr(13, end - 13) + "] is writable again (its configuration as before)");
-      } else if (change.starts_with("NFS export ")) {
-        auto end = change.find(" is read-only");
-        if (end != std::string::npos) lines.push_back("NFS export " + change.substr(11, end - 11) + " is writable again (exports as before, exportfs -ra)");
-      } else if (change.starts_with("ended pid ")) {
-        lines.push_back("not given back: " + change);
-      }
-    }
+    auto text = [](const json::object& o, const char* key) {
+      auto* v = o.if_contains(key);
+      return v && v->is_string() ? std::string(v->get_string()) : std::string();
+    };
+    auto part = [&](const char* key) -> const json::object* {
+      auto* v = receipt.undo.if_contains(key);
+      return v && v->is_object() ? &v->get_object() : nullptr;
+    };
+    auto changed = [](const json::object& entry) {
+      std::vector<std::string> names;
+      if (auto* c = entry.if_contains("change"); c && c->is_array())
+        for (auto& n : c->get_array())
+          if (n.is_string()) names.emplace_back(n.get_string());
+      return names;
+    };
+    if (auto* samba = part("samba"))
+      for (auto& share : changed(*samba)) lines.push_back("Samba share [" + share + "] is writable again (its configuration as before)");
+    if (auto* nfs = part("nfs"))
+      for (auto& path : changed(*nfs)) lines.push_back("NFS export " + path + " is writable again (exports as before, exportfs -ra)");
+    if (auto* mounts = part("mounts"))
+      if (auto* items = mounts->if_contains("items"); items && items->is_array())
+        for (auto& item : items->get_array()) {
+          if (!item.is_object()) continue;
+          const auto& o = item.get_object();
+          auto* bound = o.if_contains("bound");
+          if (bound && bound->is_bool() && bound->get_bool())
+            lines.push_back("removed the read-only bind mount of " + text(o, "path") + "; writable again");
+          else
+            lines.push_back("remounted " + text(o, "path") + " as before (" + text(o, "prior_options") + ")");
+        }
+    for (auto& change : receipt.changes)
+      if (change.starts_with("ended pid ")) lines.push_back("not given back: " + change);
     if (lines.empty()) lines.push_back("nothing to give back: every share was already read-only");
     return lines;
   }

@@ -15,7 +15,7 @@ FragmentedDatagrams::Lookup FragmentedDatagrams::locate(const DecodedPacket& p) 
   // Fingerprints are the addresses themselves for IPv4; the full key is
   // compared on a tag match, so a fold of IPv6 addresses is enough here.
   std::uint64_t addresses = std::uint64_t{p.source.fingerprint32()} << 32 | p.destination.fingerprint32();
-  std::uint64_t h = mix64(addresses ^ mix64(std::uint64_t{p.fragment_id} << 8 | p.ip_protocol));
+  std::uint64_t h = mix64(addresses ^ mix64(std::uint64_t{p.fragment_id} << 8 | key_protocol(p)));
   return {static_cast<std::size_t>(h) & (buckets_ - 1), static_cast<std::uint32_t>(h >> 32) | 1u};
 }
 
@@ -32,9 +32,10 @@ void FragmentedDatagrams::remember(const DecodedPacket& first, Micros time) {
   for (std::size_t i = 0; i < ways_ && chosen == ways_; ++i)
     if (tags[i] == tag && same_datagram(slots[i], first)) chosen = i;  // the sender reused the id
   if (chosen == ways_) {
+    // An empty slot, else one whose datagram is over, else the oldest.
     chosen = 0;
     for (std::size_t i = 0; i < ways_; ++i) {
-      if (tags[i] == 0) {
+      if (tags[i] == 0 || expired(slots[i], time)) {
         chosen = i;
         break;
       }
@@ -49,7 +50,7 @@ void FragmentedDatagrams::remember(const DecodedPacket& first, Micros time) {
   slot.destination = first.destination;
   slot.seen = time;
   slot.id = first.fragment_id;
-  slot.protocol = first.ip_protocol;
+  slot.protocol = key_protocol(first);
   slot.header = DatagramHeader{first.transport, first.tcp_flags, first.icmp_type, first.icmp_code,
                                first.source_port, first.destination_port, first.has_ports};
 }

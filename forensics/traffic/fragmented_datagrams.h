@@ -80,11 +80,19 @@ class FragmentedDatagrams {
     std::uint32_t tag;
   };
   Lookup locate(const DecodedPacket& p) const;
+  // IPv6 reassembles by addresses and id alone: a first fragment's protocol
+  // is the one after its extension headers, a later one's the fragment
+  // header's Next Header, and the two differ when headers follow it.
+  static std::uint8_t key_protocol(const DecodedPacket& p) { return p.source.is_ipv4() ? p.ip_protocol : 0; }
   bool same_datagram(const Slot& slot, const DecodedPacket& p) const {
-    return slot.id == p.fragment_id && slot.protocol == p.ip_protocol && slot.source == p.source &&
+    return slot.id == p.fragment_id && slot.protocol == key_protocol(p) && slot.source == p.source &&
            slot.destination == p.destination;
   }
-  bool expired(const Slot& slot, Micros time) const { return time - slot.seen > lifetime_; }
+  // Either way: capture time can go backwards (a clock stepped back, files
+  // read out of order), and a datagram far in the future is as stale.
+  bool expired(const Slot& slot, Micros time) const {
+    return time - slot.seen > lifetime_ || slot.seen - time > lifetime_;
+  }
 
   std::size_t ways_, buckets_;
   Micros lifetime_;

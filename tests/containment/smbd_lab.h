@@ -43,6 +43,25 @@ inline std::string smbd_lab_unavailable() {
   return {};
 }
 
+// The [global] section of a lab smbd: on 127.0.0.1:`port` only, with every
+// state file under `dir`, so it never meets the machine's own Samba.
+inline std::string smbd_lab_global_section(int port, const std::string& dir) {
+  return "[global]\n"
+         "\tsmb ports = " + std::to_string(port) + "\n"
+         "\tinterfaces = 127.0.0.1\n"
+         "\tbind interfaces only = yes\n"
+         "\tdisable netbios = yes\n"
+         "\tserver role = standalone server\n"
+         "\tmap to guest = Bad User\n"
+         "\tlock directory = " + dir + "/lock\n"
+         "\tstate directory = " + dir + "/state\n"
+         "\tcache directory = " + dir + "/cache\n"
+         "\tpid directory = " + dir + "/pid\n"
+         "\tprivate dir = " + dir + "/private\n"
+         "\tncalrpc dir = " + dir + "/ncalrpc\n"
+         "\tlog file = " + dir + "/log.%m\n";
+}
+
 class SmbdLab {
  public:
   // `share_lines` go into the [test] section after its path.
@@ -52,21 +71,7 @@ class SmbdLab {
     std::filesystem::create_directories(dir_ / "private");
     ::chmod((dir_ / "share").c_str(), 0777);
     config_ = dir_.write("smb.conf",
-                         "# smbd lab of the share.readonly tests\n"
-                         "[global]\n"
-                         "\tsmb ports = " + std::to_string(kSmbdLabPort) + "\n"
-                         "\tinterfaces = 127.0.0.1\n"
-                         "\tbind interfaces only = yes\n"
-                         "\tdisable netbios = yes\n"
-                         "\tserver role = standalone server\n"
-                         "\tmap to guest = Bad User\n"
-                         "\tlock directory = " + d + "/lock\n"
-                         "\tstate directory = " + d + "/state\n"
-                         "\tcache directory = " + d + "/cache\n"
-                         "\tpid directory = " + d + "/pid\n"
-                         "\tprivate dir = " + d + "/private\n"
-                         "\tncalrpc dir = " + d + "/ncalrpc\n"
-                         "\tlog file = " + d + "/log.%m\n"
+                         "# smbd lab of the share.readonly tests\n" + smbd_lab_global_section(kSmbdLabPort, d) +
                          "\n[test]\n"
                          "\tpath = " + d + "/share\n" + share_lines +
                          "\n[other]\n"

@@ -62,7 +62,7 @@ TEST_CASE("targeted-intrusion on a real port-scan capture blocks the attacker af
               {"RESPONDER_CONFIG="});
   // block-attacker waits for two distinct people; the same one twice is one.
   auto approve = [&](const std::string& who) {
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     ProcessResult approved;
     while (std::chrono::steady_clock::now() < until) {
       approved = r.responder({"approve", "TI-1", "block-attacker", "--as", who});

@@ -306,6 +306,53 @@ TEST_CASE("resume --var corrects a variable no step acted on, and refuses one a 
   CHECK(done.err.find("already completed") != std::string::npos);
 }
 
+TEST_CASE("resume --var refuses a variable whose step was approved on the old value or decided by when: on it") {
+  EngineLab lab;
+  auto pb = lab.playbook(
+      "name: r\nvariables:\n  attacker: {type: string, required: true}\n  mode: {type: string, default: block}\n"
+      "  capture: {type: path, required: true}\nstages:\n  evaluate:\n"
+      "    - id: read\n      module: traffic.analyze\n      when: \"mode == 'block'\"\n"
+      "      with: {pcap: [\"{{ capture }}\"]}\n      on_failure: continue\n"
+      "  isolate-and-contain:\n    - id: gated\n      module: note.add\n      with: {text: \"block {{ attacker }}\"}\n"
+      "      approval: 1\n");
+  auto runner = lab.start({"run", pb.string(), "--incident", "RA", "--var", "attacker=203.0.113.7", "--var", "mode=watch",
+                           "--var", "capture=" + (lab.dir / "missing.pcap").string()});
+  wait_until_waiting(lab, "RA");
+  runner->signal(SIGINT);
+  CHECK(runner->wait().exit_code == 4);
+  REQUIRE(lab.responder({"approve", "RA", "gated", "--as", "alice"}).exit_code == 0);
+
+  // alice agreed to "block 203.0.113.7", not to another address.
+  auto approved = lab.responder({"resume", "RA", "--var", "attacker=198.51.100.9"});
+  INFO(approved.out, approved.err);
+  CHECK(approved.exit_code == 2);
+  CHECK(approved.err.find("--var attacker: step gated was approved (by alice)") != std::string::npos);
+  // `read` was skipped because mode was not block; that is not decided again.
+  auto skipped = lab.responder({"resume", "RA", "--var", "mode=block", "--var", "capture=/x.pcap"});
+  INFO(skipped.err);
+  CHECK(skipped.exit_code == 2);
+  CHECK(skipped.err.find("--var mode: step read was skipped by when: mode == 'block'") != std::string::npos);
+  CHECK(lab.records("RA", "incident.variables_changed").empty());
+  auto resumed = lab.responder({"resume", "RA"});
+  INFO(resumed.out, resumed.err);
+  CHECK(resumed.out.find("block 203.0.113.7") != std::string::npos);
+
+  // A step that ran (and failed) because its `when:` held keeps that decision.
+  auto aborting = lab.playbook(
+      "name: rb\nvariables:\n  mode: {type: string, default: block}\n  capture: {type: path, required: true}\n"
+      "stages:\n  evaluate:\n    - id: read\n      module: traffic.analyze\n      when: \"mode == 'block'\"\n"
+      "      with: {pcap: [\"{{ capture }}\"]}\n");
+  CHECK(lab.responder({"run", aborting.string(), "--incident", "RB", "--var", "capture=" + (lab.dir / "missing.pcap").string()})
+            .exit_code != 0);
+  auto decided = lab.responder({"resume", "RB", "--var", "mode=watch"});
+  INFO(decided.err);
+  CHECK(decided.exit_code == 2);
+  CHECK(decided.err.find("--var mode: step read was decided by when: mode == 'block'") != std::string::npos);
+  // Its capture, which it could not read, can still be corrected.
+  auto fixed = lab.responder({"resume", "RB", "--var", "capture=" + std::string(RESPONDER_CORPUS_DIR) + "/pcaps/nmap_80_all.pcap"});
+  CHECK(fixed.exit_code == 0);
+}
+
 TEST_CASE("progress of a long step: a line at most every 10 s into a pipe or log, every second as JSON") {
   EngineLab lab;
   auto pb = lab.playbook("name: p\nstages:\n  evaluate:\n    - id: pause\n      module: wait\n      with: {for: 3s}\n");

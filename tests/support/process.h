@@ -4,6 +4,8 @@
 #pragma once
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -119,6 +121,27 @@ inline ProcessResult run_process(const std::vector<std::string>& argv, const std
 }
 
 // A directory under /tmp, removed with everything in it at scope exit.
+// Evidence and custody files are made append-only or immutable, which even
+// root cannot remove: the flags are cleared under `root` (itself included)
+// so that a test's directory can go.
+inline void clear_write_once_flags(const std::filesystem::path& root) {
+  auto clear = [](const std::filesystem::path& p) {
+    int fd = ::open(p.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return;
+    int flags = 0;
+    if (::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & (FS_IMMUTABLE_FL | FS_APPEND_FL))) {
+      flags &= ~(FS_IMMUTABLE_FL | FS_APPEND_FL);
+      (void)::ioctl(fd, FS_IOC_SETFLAGS, &flags);
+    }
+    ::close(fd);
+  };
+  clear(root);
+  std::error_code ec;
+  for (std::filesystem::recursive_directory_iterator it(root, std::filesystem::directory_options::skip_permission_denied, ec), end;
+       !ec && it != end; it.increment(ec))
+    if (!it->is_symlink()) clear(it->path());
+}
+
 class TempDir {
  public:
   TempDir() {
@@ -127,7 +150,10 @@ class TempDir {
   }
   ~TempDir() {
     std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
+    if (std::filesystem::remove_all(path_, ec) == static_cast<std::uintmax_t>(-1) || std::filesystem::exists(path_)) {
+      clear_write_once_flags(path_);
+      std::filesystem::remove_all(path_, ec);
+    }
   }
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
