@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <pwd.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,13 +51,29 @@ std::string user_of(const std::string& pid) {
   return "?";
 }
 
-bool gone(pid_t pid) {
+// The fields of /proc/PID/stat after "(comm)", which may itself hold spaces
+// and parentheses; empty when the process is gone.
+std::vector<std::string> stat_fields(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return true;
+  if (!stat) return {};
   std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  // A zombie has closed its files already: "PID (comm) Z ...".
   auto close = all.rfind(')');
-  return close != std::string::npos && close + 2 < all.size() && all[close + 2] == 'Z';
+  if (close == std::string::npos) return {};
+  std::istringstream rest(all.substr(close + 1));
+  std::vector<std::string> fields;
+  for (std::string f; rest >> f;) fields.push_back(f);
+  return fields;  // fields[0] is the state (field 3), fields[19] the start time (field 22)
+}
+
+std::uint64_t start_time_of(pid_t pid) {
+  auto fields = stat_fields(pid);
+  return fields.size() > 19 ? std::strtoull(fields[19].c_str(), nullptr, 10) : 0;
+}
+
+// A zombie has closed its files already.
+bool gone(pid_t pid) {
+  auto fields = stat_fields(pid);
+  return fields.empty() || fields[0] == "Z" || fields[0] == "X";
 }
 
 }  // namespace
@@ -91,6 +109,7 @@ std::vector<OpenWriter> open_writers_under(const std::string& directory) {
       w.command = one_line(w.command);
       w.user = one_line(user_of(pid));
       w.file = one_line(target.string());
+      w.start_time = start_time_of(w.pid);
       out.push_back(std::move(w));
       break;
     }
@@ -107,16 +126,39 @@ std::string describe_writers(const std::vector<OpenWriter>& writers) {
 }
 
 Status end_writers(const std::vector<OpenWriter>& writers, std::chrono::milliseconds wait) {
-  for (auto& w : writers) ::kill(w.pid, SIGKILL);
+  std::vector<int> pidfds;
+  std::vector<OpenWriter> signalled;
+  for (auto& w : writers) {
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, w.pid, 0));
+    if (fd < 0) continue;  // gone since the scan
+    // The pidfd holds the PID: once it is open, the start time says whether
+    // it is still the writer that was scanned.
+    if (start_time_of(w.pid) != w.start_time) {
+      ::close(fd);
+      continue;
+    }
+    if (::syscall(SYS_pidfd_send_signal, fd, SIGKILL, nullptr, 0) != 0) {
+      ::close(fd);
+      continue;
+    }
+    pidfds.push_back(fd);
+    signalled.push_back(w);
+  }
   auto until = std::chrono::steady_clock::now() + wait;
   std::vector<OpenWriter> alive;
   do {
     alive.clear();
-    for (auto& w : writers)
-      if (!gone(w.pid)) alive.push_back(w);
-    if (alive.empty()) return Status::success();
+    for (std::size_t i = 0; i < pidfds.size(); ++i) {
+      pollfd p{pidfds[i], POLLIN, 0};
+      // Readable once the process has exited; its files are closed by then.
+      if (::poll(&p, 1, 0) == 1 || gone(signalled[i].pid)) continue;
+      alive.push_back(signalled[i]);
+    }
+    if (alive.empty()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   } while (std::chrono::steady_clock::now() < until);
+  for (int fd : pidfds) ::close(fd);
+  if (alive.empty()) return Status::success();
   return failure("still alive after SIGKILL: " + describe_writers(alive));
 }
 

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct OpenWriter {
   std::string command;  // /proc/PID/comm
   std::string user;     // the real user's name, else its number
   std::string file;     // one file it holds open for writing there
+  // When it started (/proc/PID/stat field 22, clock ticks since boot): a
+  // PID reused by another process between the scan and the signal is not it.
+  std::uint64_t start_time = 0;
 };
 
 // Every process (one entry each, with the first such file) that has a file
@@ -31,7 +35,9 @@ std::string describe_writers(const std::vector<OpenWriter>& writers);
 
 // Ends each writer with SIGKILL (a ransomware process must not get to act on
 // a gentler signal) and waits up to `wait` for it to be gone; fails naming
-// those still alive.
+// those still alive. Signalled through a pidfd taken and checked against the
+// writer's start time, so a process that took over a writer's PID after the
+// scan is never hit; a writer already gone counts as ended.
 Status end_writers(const std::vector<OpenWriter>& writers, std::chrono::milliseconds wait = std::chrono::seconds(5));
 
 }  // namespace responder::shares

@@ -283,6 +283,12 @@ TEST_CASE("share.readonly names the process holding a file open for writing, and
   CHECK(writers[0].pid == encryptor.pid());
   CHECK(writers[0].file == std::filesystem::canonical(file).string());
   CHECK(writers[0].command == "sleep");
+  CHECK(writers[0].start_time > 0);
+  // A PID another process took over since the scan is never signalled.
+  auto reused = writers;
+  reused[0].start_time += 1;
+  CHECK(end_writers(reused, std::chrono::milliseconds(100)));
+  CHECK(open_writers_under(volume.path.string()).size() == 1);
 
   responder::testing::ModuleStep step("share.readonly", "busy-ro");
   auto refused = step.apply(named("mounts", {volume.path.string()}));
