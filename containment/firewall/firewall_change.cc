@@ -80,7 +80,10 @@ json::array with_timeout(const json::array& keys, std::optional<std::int64_t> ti
 
 // Brings the shared skeleton (table, block sets, block chains and their
 // rules) to what the layout declares, touching only what is missing or
-// damaged. A chain of ours with the wrong rules is flushed and refilled.
+// damaged. A chain of ours with fewer rules than this build declares (cut
+// by hand, or made by an older build) is flushed and refilled; one with
+// more was laid out by a newer build, whose rules for sets this build does
+// not know would be lost, so it is left as it is.
 void add_skeleton(const NftTableState& shape, NftTransaction& txn) {
   if (!shape.present) txn.add_table();
   for (auto& set : nft_layout::block_sets())
@@ -90,7 +93,7 @@ void add_skeleton(const NftTableState& shape, NftTransaction& txn) {
       txn.add_chain(chain);
       continue;
     }
-    if (shape.chain_rules.at(chain.name) == chain.rules.size()) continue;
+    if (shape.chain_rules.at(chain.name) >= chain.rules.size()) continue;
     auto commands = chain_commands(chain);
     txn.append(json::object{{"flush", json::object{{"chain", json::object{{"family", nft_layout::kFamily},
                                                                         {"table", nft_layout::kTable},
@@ -335,8 +338,10 @@ Result<Verification> verify_change(const FirewallReceipt* receipt, const json::o
         problems.push_back("chain " + chain.name + " has " + std::to_string(state->chain_rules.at(chain.name)) + " of its " +
                            std::to_string(want) + " rules");
     }
+    // More rules than this build lays out is a newer build's layout (see
+    // add_skeleton), not damage.
     for (auto& block : nft_layout::block_chains())
-      if (total > 0 && state->has_chain(block.name) && state->chain_rules.at(block.name) != block.rules.size())
+      if (total > 0 && state->has_chain(block.name) && state->chain_rules.at(block.name) < block.rules.size())
         problems.push_back("chain " + block.name + " has " + std::to_string(state->chain_rules.at(block.name)) +
                            " of its " + std::to_string(block.rules.size()) + " rules");
     for (auto& batch : candidate.batches) {

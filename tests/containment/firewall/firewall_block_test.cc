@@ -295,6 +295,43 @@ TEST_CASE("firewall.block notices drift and reconcile re-applies it") {
   CHECK(lab.in_victim({"nft", "list", "table", "inet", "responder"}).status != 0);
 }
 
+TEST_CASE("firewall.block heals a block chain cut short, and leaves one a newer build laid out with more rules") {
+  RESPONDER_REQUIRE_LAB();
+  NetnsLab lab;
+  NetnsStep first("firewall.block", lab.victim, "first", lab_safety());
+  auto receipt = first.apply(with_addresses({NetnsLab::kAttacker4}));
+  REQUIRE_MESSAGE(receipt, receipt.error().message);
+
+  // Someone empties block_in: the block no longer holds, and says why.
+  REQUIRE(lab.in_victim({"nft", "flush", "chain", "inet", "responder", "block_in"}).status == 0);
+  auto cut = first.verify(&*receipt);
+  REQUIRE(cut);
+  CHECK_FALSE(cut->in_effect);
+  CHECK_MESSAGE(cut->detail.find("chain block_in has 0 of its") != std::string::npos, cut->detail);
+  // The next change lays the chain out again.
+  NetnsStep second("firewall.block", lab.victim, "second", lab_safety());
+  auto again = second.apply(with_addresses({"203.0.113.9"}));
+  REQUIRE_MESSAGE(again, again.error().message);
+  auto healed = first.verify(&*receipt);
+  REQUIRE(healed);
+  CHECK_MESSAGE(healed->in_effect, healed->detail);
+  CHECK_FALSE(pings(lab.attacker, NetnsLab::kVictimToAttacker4));
+
+  // A newer build's layout has a rule this one does not know: it stays,
+  // through another change, and does not read as damage.
+  REQUIRE(lab.in_victim({"nft", "add", "rule", "inet", "responder", "block_in", "meta", "l4proto", "sctp", "counter"}).status == 0);
+  NetnsStep third("firewall.block", lab.victim, "third", lab_safety());
+  auto more = third.apply(with_addresses({"203.0.113.10"}));
+  REQUIRE_MESSAGE(more, more.error().message);
+  CHECK(lab.in_victim({"nft", "list", "chain", "inet", "responder", "block_in"}).out.find("sctp") != std::string::npos);
+  auto newer = first.verify(&*receipt);
+  REQUIRE(newer);
+  CHECK_MESSAGE(newer->in_effect, newer->detail);
+  REQUIRE(third.undo(*more));
+  REQUIRE(second.undo(*again));
+  REQUIRE(first.undo(*receipt));
+}
+
 TEST_CASE("firewall.block recovers its receipt from the plan after a crash") {
   RESPONDER_REQUIRE_LAB();
   NetnsLab lab;
