@@ -23,6 +23,13 @@ std::string summary_of(const JournalRecord& r) {
   if (r.kind == record_kind::incident_opened || r.kind == record_kind::incident_reopened)
     if (auto* p = r.fields.if_contains("playbook"); p && p->is_object())
       if (auto* n = p->get_object().if_contains("name"); n && n->is_string()) out = "playbook=" + std::string(n->get_string());
+  if (r.kind == record_kind::variables_changed)
+    if (auto* v = r.fields.if_contains("variables"); v && v->is_object())
+      for (auto& [name, value] : v->get_object()) {
+        auto* before = r.fields.if_contains("previous");
+        const json::value* old = before && before->is_object() ? before->get_object().if_contains(name) : nullptr;
+        out += std::string(out.empty() ? "" : " ") + std::string(name) + "=" + (old ? display(*old) : "?") + " -> " + display(value);
+      }
   if (auto* receipt = r.fields.if_contains("receipt"); receipt && receipt->is_object())
     if (auto* changes = receipt->get_object().if_contains("changes"); changes && changes->is_array())
       for (auto& c : changes->get_array()) out += " | " + display(c);

@@ -71,8 +71,10 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
                               {"refused", std::move(refused)}};
         if (!tally.plan_sha256.empty()) approval["plan_sha256"] = tally.plan_sha256;
         entry["approval"] = std::move(approval);
-        bool waiting = static_cast<int>(approvers.size()) < step.approval &&
-                       (!s || s->status == StepStatus::pending || s->status == StepStatus::planned);
+        // Only a step the run reached waits; one after where a run stopped
+        // has not asked anybody yet.
+        bool waiting = static_cast<int>(approvers.size()) < step.approval && s &&
+                       (s->status == StepStatus::planned || s->waiting_for_approval);
         if (waiting) {
           status_text = "waiting for approval";
           entry["status"] = status_text;
@@ -84,7 +86,7 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
                                        " --as NAME --key ~/.ssh/id_ed25519, or --print-request to sign elsewhere");
           }
         }
-        extra += " approvals " + std::to_string(approvers.size()) + "/" + std::to_string(step.approval) +
+        extra += " — approvals " + std::to_string(approvers.size()) + "/" + std::to_string(step.approval) +
                  (approvers.empty() ? "" : " (" + comma_joined(approvers) + ")") +
                  (tally.authenticated ? "" : " unauthenticated");
         any_unauthenticated = any_unauthenticated || !tally.authenticated;

@@ -74,8 +74,9 @@ std::string acted(const StepState& s, const Step& step, bool when_reads) {
     case StepStatus::failed:
       if (s.receipt) return "failed after applying" + where;
       // An apply that started may have acted in part (messages queued, some
-      // sent) before it failed.
-      if (s.attempt > 0) return "started applying before it failed" + where;
+      // sent) before it failed; one refused as bad input changed nothing
+      // (result.h), as when it found no file where the old value pointed.
+      if (s.attempt > 0 && s.error_kind != "bad_input") return "started applying before it failed" + where;
       // A failure the playbook continues past is final: the step would not
       // run again with the new value.
       if (s.final_failure && step.on_failure == OnFailure::continue_run) return "failed, and the run went on past it" + where;

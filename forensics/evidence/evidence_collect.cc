@@ -171,8 +171,10 @@ class EvidenceCollect final : public RecordModule {
 
   Result<Receipt> apply(const json::object& params, StepContext& context) const override {
     auto found = expand(params);
+    // Paths that name nothing are the input's fault, and nothing was
+    // collected: `resume --var` may still correct them.
     if (found.files.empty())
-      return failure("nothing to collect: " + (found.notes.empty() ? std::string("no paths") : found.notes.front()));
+      return bad_input("nothing to collect: " + (found.notes.empty() ? std::string("no paths") : found.notes.front()));
     std::vector<std::optional<Result<EvidenceItem>>> results(found.files.size());
     std::atomic<std::size_t> next{0}, done{0};
     std::mutex progress_mutex;

@@ -331,23 +331,30 @@ void setup(CLI::App& command, const GlobalOptions& globals, CommandAction& actio
   auto* list = command.add_subcommand("list", "items of an incident's evidence: sizes, hashes, times");
   list->add_option("ID", args->id, "incident ID")->required();
   list->add_flag("--force", args->force, "list even when the incident's journal fails verification; every line says so");
+  list->footer("Example:\n  responder evidence list INC-42");
   auto* verify = command.add_subcommand(
       "verify", "check signature, Merkle root, every item hash, custody chain, write-once attributes; "
                 "exit 0 only if all holds");
   verify->add_option("TARGET", args->id, "incident ID, evidence directory, or exported BUNDLE.tar")->required();
   verify->add_option("--fingerprint", args->fingerprint,
-                     "SHA-256 fingerprint of the sealing public key, as printed at sealing and kept apart");
+                     "SHA-256 fingerprint of the sealing public key, as printed at sealing and kept apart")
+      ->type_name("SHA256");
   verify->add_option("--tsa-ca", args->tsa_ca, "PEM certificates of the trusted time-stamping authority");
   verify->add_flag("--write-once", args->write_once, "also check write-once attributes of a DIR");
   verify->add_flag("--force", args->force, "verify even when the incident's journal fails verification; every line says so");
+  verify->footer("Examples:\n  responder evidence verify INC-42 --fingerprint 9f2c...   (the fingerprint printed at sealing)\n"
+                 "  responder evidence verify INC-42.tar --fingerprint 9f2c... (a bundle legal staff received)");
   auto* exp = command.add_subcommand("export", "write a sealed bundle to a tar file for legal staff");
   exp->add_option("ID", args->id, "incident ID")->required();
-  exp->add_option("--out", args->out, "the tar file to create")->required();
-  exp->add_option("--why", args->why, "reason recorded in the custody log");
+  exp->add_option("--out", args->out, "the tar file to create")->required()->type_name("FILE.tar");
+  exp->add_option("--why", args->why, "reason recorded in the custody log")->type_name("REASON");
+  exp->footer("Example:\n  responder evidence export INC-42 --out INC-42.tar --why \"for the prosecutor\"");
   auto* custody = command.add_subcommand("custody", "print the chain of custody, or record a transfer");
   custody->add_option("ID", args->id, "incident ID")->required();
-  custody->add_option("--add", args->add, "the transfer, e.g. \"handed to Det. Smith, case 2026-114\"");
-  custody->add_option("--as", args->as, "who takes or hands over the evidence");
+  custody->add_option("--add", args->add, "the transfer, e.g. \"handed to Det. Smith, case 2026-114\"")->type_name("TRANSFER");
+  custody->add_option("--as", args->as, "who takes or hands over the evidence")->type_name("NAME");
+  custody->footer("Examples:\n  responder evidence custody INC-42\n"
+                  "  responder evidence custody INC-42 --add \"handed to Det. Smith, case 2026-114\" --as \"J. Doe\"");
   custody->add_flag("--force", args->force, "print the custody log even when the incident's journal fails verification");
 
   command.footer("Examples:\n  responder evidence verify INC-42 --fingerprint 9f2c...\n"

@@ -8,6 +8,7 @@
 #include "forensics/traffic/traffic_analysis.h"
 #include "responder/command.h"
 #include "responder/exit_code.h"
+#include "responder/message_text.h"
 
 namespace responder::traffic {
 namespace {
@@ -32,6 +33,12 @@ void setup(CLI::App& command, const GlobalOptions& globals, CommandAction& actio
     }
     if (args->json || globals.json) std::cout << to_json_text(finding->to_json()) << "\n";
     else std::cout << finding->to_table();
+    // A capture cut short (still being written, copied half-way) reads as
+    // less traffic than there was: said on stderr in every mode, not only
+    // inside --json.
+    if (auto* warnings = finding->capture.if_contains("warnings"); warnings && warnings->is_array())
+      for (auto& w : warnings->get_array())
+        if (w.is_string()) std::cerr << "responder analyze: warning: " << one_line(w.get_string()) << "; what came before it is counted\n";
     return kExitSuccess;
   };
 }

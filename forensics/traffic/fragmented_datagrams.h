@@ -6,11 +6,14 @@
 // A first fragment (offset 0, more to come) is remembered under the key IP
 // reassembles by: source, destination, protocol and identification (16 bits
 // in IPv4, the fragment header's 32 bits in IPv6). A later fragment finds
-// its datagram only if the first fragment came before it; one that arrives
-// earlier, or after its datagram was forgotten, stays a plain fragment.
+// its datagram when the first fragment came before it. Senders and networks
+// also deliver the later ones first (Linux sends a datagram's fragments
+// last first): those are held, counted, under the same key, and handed to
+// the first fragment when it comes, so the datagram is counted whole either
+// way. One whose datagram was forgotten stays a plain fragment.
 //
-// Memory is fixed whatever the capture holds: `capacity` slots of 56 bytes
-// and a 4-byte tag each (about 2 MiB at the default 32768), allocated when
+// Memory is fixed whatever the capture holds: `capacity` slots of 64 bytes
+// and a 4-byte tag each (about 2.1 MiB at the default 32768), allocated when
 // the first fragment is seen, never grown. The table is set-associative: a
 // datagram may only sit in one bucket of 8 slots, and a new one takes an
 // empty slot there or displaces the bucket's oldest, so each fragment costs
@@ -51,10 +54,20 @@ class FragmentedDatagrams {
   // remembers none).
   explicit FragmentedDatagrams(std::size_t capacity = kDefaultCapacity, Micros lifetime = kDefaultLifetime);
 
-  // Remembers the datagram that `first` (a fragment at offset 0) opens; a
-  // datagram already remembered under the same key is replaced, since the
+  // Later fragments that came before their first: what they add to its
+  // datagram's volume.
+  struct Held {
+    std::uint32_t packets = 0;
+    std::uint64_t bytes = 0;
+  };
+  // Remembers the datagram that `first` (a fragment at offset 0) opens, and
+  // returns the later fragments held for it. A datagram already remembered
+  // under the same key with its first fragment is replaced, since the
   // sender has reused its id.
-  void remember(const DecodedPacket& first, Micros time);
+  Held remember(const DecodedPacket& first, Micros time);
+  // Holds `later` (`bytes` on the wire), whose first fragment has not come,
+  // until it does.
+  void hold(const DecodedPacket& later, Micros time, std::uint32_t bytes);
   // The header of the datagram `later` (a fragment at a non-zero offset)
   // belongs to; null when its first fragment was not seen, was displaced, or
   // is older than the lifetime at `time`.
@@ -72,9 +85,16 @@ class FragmentedDatagrams {
     Micros seen = 0;
     std::uint32_t id = 0;
     std::uint8_t protocol = 0;
+    bool first_seen = false;  // else it holds later fragments only
     DatagramHeader header;
+    std::uint32_t held_packets = 0, held_bytes = 0;  // saturating
   };
-  static_assert(sizeof(Slot) == 56, "the memory figure above counts 56-byte slots");
+  static_assert(sizeof(Slot) == 64, "the memory figure above counts 64-byte slots");
+  // The slot for `p`'s datagram in its bucket, taking an empty, finished or
+  // else the oldest one when it has none (never one whose first fragment
+  // came, unless `may_displace_first`); `fresh` says it was taken. Null when
+  // there is no room.
+  Slot* slot_for(const DecodedPacket& p, Micros time, bool may_displace_first, bool& fresh);
   struct Lookup {
     std::size_t bucket;
     std::uint32_t tag;

@@ -66,6 +66,9 @@ class TrafficAnalyze final : public RecordModule {
     for (auto& a : finding->attacks) line += ", " + a.type;
     line += "; recommendation " + finding->recommendation;
     receipt.changes.push_back(line);
+    if (auto* warnings = finding->capture.if_contains("warnings"); warnings && warnings->is_array())
+      for (auto& w : warnings->get_array())
+        if (w.is_string()) receipt.changes.push_back("WARNING: " + std::string(w.get_string()) + "; what came before it is counted");
     return receipt;
   }
 

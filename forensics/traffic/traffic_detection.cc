@@ -609,7 +609,11 @@ class Detector {
     f.protocol = primary.protocol;
     bool reflection = primary.type == "udp-amplification" || primary.type == "synack-reflection";
     if (reflection) f.recommendation = "block-source-port";
-    else if (primary.flood && (primary.sources.empty() || primary.spoofed)) f.recommendation = "limit-port";
+    // A flood from forged or countless sources is held at one port; with no
+    // port to hold it at (ICMP, random ports, fragments), this host can do
+    // nothing that helps: the provider filters it upstream.
+    else if (primary.flood && (primary.sources.empty() || primary.spoofed))
+      f.recommendation = primary.ports.empty() ? "upstream" : "limit-port";
     else f.recommendation = "block-sources";
     std::set<PacketAddress> sources, targets;
     for (auto& a : attacks_) {
@@ -637,6 +641,9 @@ class Detector {
     else if (f.recommendation == "limit-port")
       f.reasoning.push_back("recommend rate-limiting " + primary.protocol + " " + port_words(f.ports) +
                             " on the targets: blocking the sources is futile");
+    else if (f.recommendation == "upstream")
+      f.reasoning.push_back("recommend asking the network provider to filter it upstream: the sources are forged or too many "
+                            "to block, and it has no port a limit could hold it at");
     else
       f.reasoning.push_back("recommend blocking the " + std::to_string(f.sources.size()) + " source address(es)");
     if (tally_.totals().untracked_source_packets)

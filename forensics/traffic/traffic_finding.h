@@ -39,7 +39,7 @@ struct Finding {
   std::vector<PacketAddress> targets;
   std::vector<std::uint16_t> ports;
   std::string protocol;
-  std::string recommendation = "none";  // block-sources | limit-port | block-source-port | none
+  std::string recommendation = "none";  // block-sources | limit-port | block-source-port | upstream | none
   std::string signature;              // BPF, compiled and checked by libpcap; empty when no attack
   std::string signature_error;        // why no signature could be given, when one was needed
   json::object capture;               // files, totals, time span, table usage

@@ -356,6 +356,7 @@ void TrafficTally::add(const DecodedPacket& p, Micros time, std::uint32_t wire_l
   // of a datagram whose first was seen, the packet with that first
   // fragment's transport header.
   const DecodedPacket* counted = &p;
+  FragmentedDatagrams::Held held;
   if (!p.later_fragment && traffic_class_of(p, traffic)) {
     has_class = true;
     const std::uint8_t f = p.tcp_flags;
@@ -410,11 +411,13 @@ void TrafficTally::add(const DecodedPacket& p, Micros time, std::uint32_t wire_l
       if (s && p.payload_length > 0) ++s->tcp_payload;
       record_services(p, s, time);
     }
-    if (p.fragment) datagrams_.remember(p, time);
+    if (p.fragment) held = datagrams_.remember(p, time);
   } else if (p.later_fragment) {
     if (const DecodedPacket* continuation = datagram_continuation(p, time, traffic)) {
       counted = continuation;
       has_class = true;
+    } else {
+      datagrams_.hold(p, time, wire_length);
     }
   }
 
@@ -458,6 +461,16 @@ void TrafficTally::add(const DecodedPacket& p, Micros time, std::uint32_t wire_l
   };
   if (has_class) count_into(*counted, traffic);
   if (p.fragment) count_into(p, TrafficClass::fragment);
+  // The later fragments that came first join their datagram's volume now;
+  // they were counted as fragments when they came.
+  if (held.packets > 0 && has_class) {
+    if (Aggregate* a = aggregate_for(p.destination, traffic, time)) {
+      a->packets += held.packets;
+      a->later_fragments += held.packets;
+      a->bytes += held.bytes;
+      totals_.fragments_attributed += held.packets;
+    }
+  }
 }
 
 }  // namespace responder::traffic

@@ -88,8 +88,12 @@ std::string describe(const JournalRecord& r) {
                                                "; the earlier attempts started no step)";
   if (r.kind == kind::variables_changed) {
     std::string text;
+    const json::object* previous = f.if_contains("previous") && f.at("previous").is_object() ? &f.at("previous").as_object() : nullptr;
     if (auto* v = f.if_contains("variables"); v && v->is_object())
-      for (auto& [name, value] : v->as_object()) text += (text.empty() ? "" : ", ") + std::string(name) + "=" + display(value);
+      for (auto& [name, value] : v->as_object()) {
+        const json::value* old = previous ? previous->if_contains(name) : nullptr;
+        text += (text.empty() ? "" : ", ") + std::string(name) + " " + (old ? display(*old) : "?") + " -> " + display(value);
+      }
     return "variables corrected on resume: " + text;
   }
   if (r.kind == kind::run_started) {

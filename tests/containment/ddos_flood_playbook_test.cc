@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "tests/containment/netns_step.h"
+#include "tests/forensics/traffic/synthetic_capture.h"
 #include "tests/support/process.h"
 
 using namespace responder;
@@ -27,7 +28,8 @@ struct DdosRun {
 
   std::vector<std::string> argv(const std::string& capture, const std::string& id) const {
     return {"ip", "netns", "exec", lab.victim, RESPONDER_BINARY, "--home", (home / "incidents").string(), "run", playbook,
-            "--incident", id, "--var", "capture=" + std::string(RESPONDER_CORPUS_DIR) + "/pcaps/" + capture,
+            "--incident", id, "--var",
+            "capture=" + (capture.starts_with("/") ? capture : std::string(RESPONDER_CORPUS_DIR) + "/pcaps/" + capture),
             // No such interface here: the watch is skipped with a note.
             "--var", "interface=nowatch0"};
   }
@@ -88,4 +90,21 @@ TEST_CASE("ddos-flood on a spoofed SYN flood capture limits the port as a whole,
   CHECK(ruleset.out.find("dport 25565") != std::string::npos);
   CHECK(ruleset.out.find("limit rate") != std::string::npos);
   CHECK(done.out.find("to 500/second (burst 5) in total") != std::string::npos);
+}
+
+TEST_CASE("ddos-flood on a spoofed ICMP flood, which no port limit can hold, changes nothing and notes the call to the provider") {
+  RESPONDER_REQUIRE_LAB();
+  DdosRun d;
+  std::mt19937 rng(7);
+  traffic::lab::CaptureFile flood("ddos-icmp-spoofed");
+  for (int i = 0; i < 3000; ++i) flood.add({traffic::lab::random_ipv4(rng), "192.0.2.85", 1, 0, 0, 0, 56, nullptr, 8}, 100);
+  auto done = run_process(d.argv(flood.path().string(), "ICMP-1"), {"RESPONDER_CONFIG="});
+  INFO(done.out, done.err);
+  CHECK(done.exit_code == 0);
+  CHECK(done.out.find("recommendation upstream") != std::string::npos);
+  for (const char* step : {"block-sources", "block-source-port", "limit-port-total", "limit-port"})
+    CHECK(done.out.find(std::string(step) + ": skipped") != std::string::npos);
+  CHECK(done.out.find("ask-upstream: applied") != std::string::npos);
+  CHECK(done.out.find("ask the network provider to filter it upstream") != std::string::npos);
+  CHECK(d.lab.in_victim({"nft", "list", "table", "inet", "responder"}).status != 0);
 }

@@ -60,24 +60,22 @@ TEST_CASE("targeted-intrusion on a real port-scan capture blocks the attacker af
                       "capture=" + std::string(RESPONDER_CORPUS_DIR) + "/pcaps/nmap_80_all.pcap", "--var",
                       "auth_log=" + auth_log.string()}),
               {"RESPONDER_CONFIG="});
-  // block-attacker waits for two distinct people; the same one twice is one.
-  auto approve = [&](const std::string& who) {
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    ProcessResult approved;
-    while (std::chrono::steady_clock::now() < until) {
-      approved = r.responder({"approve", "TI-1", "block-attacker", "--as", who});
-      if (approved.exit_code == 0) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return approved;
-  };
-  auto first = approve("alice");
-  INFO(first.out, first.err);
-  REQUIRE(first.exit_code == 0);
-  // One approval is not enough: the attacker still gets through.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // block-attacker waits for two distinct people, asked once the run has
+  // reached it (evidence first).
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  bool waiting = false;
+  while (!waiting && std::chrono::steady_clock::now() < until) {
+    waiting = r.responder({"status", "TI-1"}).out.find("block-attacker [firewall.block] waiting for approval") != std::string::npos;
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  REQUIRE(waiting);
+  CHECK(r.responder({"approve", "TI-1", "block-attacker", "--as", "alice"}).exit_code == 0);
+  // One approval is not enough: the run still waits, and the attacker still gets through.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(r.responder({"status", "TI-1"}).out.find("block-attacker [firewall.block] waiting for approval — approvals 1/2 (alice)") !=
+        std::string::npos);
   CHECK(tcp_connects(r.lab.attacker, NetnsLab::kVictimToAttacker4, kPort));
-  REQUIRE(approve("bob").exit_code == 0);
+  REQUIRE(r.responder({"approve", "TI-1", "block-attacker", "--as", "bob"}).exit_code == 0);
   auto done = run.wait(std::chrono::seconds(90));
   INFO(done.out, done.err);
   REQUIRE(done.exit_code == 0);

@@ -59,7 +59,7 @@ TEST_CASE("approval waits for N distinct people and the same person twice counts
   CHECK(twice.out.find("counts once") != std::string::npos);
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   auto status = lab.responder({"status", "A1"});
-  CHECK(status.out.find("waiting for approval approvals 1/2 (alice)") != std::string::npos);
+  CHECK(status.out.find("waiting for approval — approvals 1/2 (alice)") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(lab.marks));
   CHECK(lab.responder({"approve", "A1", "gated", "--as", "bob"}).exit_code == 0);
   auto result = runner->wait();
@@ -299,7 +299,9 @@ TEST_CASE("resume --var corrects a variable no step acted on, and refuses one a 
   CHECK(lab.lines(lab.marks).size() == 2);
   CHECK(lab.responder({"journal", "RV", "--verify"}).exit_code == 0);
   auto report = lab.responder({"report", "RV", "--format", "json"});
-  CHECK(report.out.find("variables corrected on resume: capture=") != std::string::npos);
+  CHECK(report.out.find("variables corrected on resume: capture " + missing + " -> " + capture) != std::string::npos);
+  auto journal = lab.responder({"journal", "RV"});
+  CHECK(journal.out.find("capture=" + missing + " -> " + capture) != std::string::npos);
 
   auto done = lab.responder({"resume", "RV", "--var", "capture=" + missing});
   CHECK(done.exit_code == 2);

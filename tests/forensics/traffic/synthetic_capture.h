@@ -163,6 +163,11 @@ class CaptureFile {
     dumper_ = nullptr;
     dead_ = nullptr;
   }
+  // The file, once closed: for a capture handed to the command line.
+  const std::filesystem::path& path() {
+    close();
+    return path_;
+  }
   Finding analyze() {
     close();
     auto f = analyze_captures({path_});

@@ -122,6 +122,18 @@ TEST_CASE("synthetic: TCP RST flood, SYN-ACK reflection, ICMP flood, fragment fl
   REQUIRE(!k.attacks.empty());
   CHECK(k.attacks[0].type == "ip-fragment-flood");
   CHECK(check_filter(k.signature).ok());
+  // Forged sources and no port a limit could hold it at: only the provider
+  // can filter it, and the finding says so rather than naming no port.
+  CHECK(k.recommendation == "upstream");
+  CHECK(k.ports.empty());
+
+  CaptureFile spoofed_icmp("icmp-flood-spoofed");
+  for (int i = 0; i < 3000; ++i) spoofed_icmp.add({random_ipv4(rng), "192.0.2.85", 1, 0, 0, 0, 56, nullptr, 8}, 100);
+  Finding m = spoofed_icmp.analyze();
+  INFO(describe(m));
+  REQUIRE(!m.attacks.empty());
+  CHECK(m.attacks[0].type == "icmp-flood");
+  CHECK(m.recommendation == "upstream");
 }
 
 TEST_CASE("synthetic: UDP amplification is named by the reflector's source port - a UDP flood by its target port") {
