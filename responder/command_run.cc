@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <chrono>
 #include <iostream>
 
 #include "responder/command.h"
@@ -209,6 +210,13 @@ bool reconcile_in_force(const RunSetup& setup, const IncidentState& state) {
   for (const StepState* s : state.in_force()) {
     const Module* module = ModuleRegistry::instance().find(s->module);
     if (!module) continue;
+    std::int64_t now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    // A change over by its own design (expired, not confirmed) is not drift.
+    if (std::string ended = module->ended_by_itself(*s->receipt, now_ms); !ended.empty()) {
+      setup.reporter->step(s->host.empty() ? s->id : s->id + " on " + s->host, "not reconciled", "ended by itself: " + ended);
+      continue;
+    }
     Status status;
     if (s->host.empty()) {
       StepContext context = make_step_context(setup, s->id);

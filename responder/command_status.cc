@@ -157,7 +157,11 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
                        {"in_force", string_array(lines)}};
     if (!s->host.empty()) entry["host"] = s->host;
     std::string check;
-    if (!s->host.empty()) {
+    std::string ended = module ? module->ended_by_itself(*s->receipt, now_ms) : "";
+    if (!ended.empty()) {
+      check = "ended by itself: " + ended;
+      entry["ended"] = ended;
+    } else if (!s->host.empty()) {
       // Its system is that host's: status reads the journal only and does
       // not log in to hosts (`responder resume ID --reconcile` does).
       check = "on host " + s->host + " (not checked from here)";

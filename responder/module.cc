@@ -30,6 +30,8 @@ Status Module::reconcile(const Receipt&, bool, StepContext&) const { return {}; 
 
 std::vector<std::string> Module::in_force_lines(const Receipt& receipt, std::int64_t) const { return receipt.changes; }
 
+std::string Module::ended_by_itself(const Receipt&, std::int64_t) const { return ""; }
+
 std::vector<std::string> Module::undone_lines(const Receipt& receipt) const {
   std::vector<std::string> lines;
   for (auto& change : receipt.changes)

@@ -213,6 +213,10 @@ class Module {
   // the words of the change itself under "undone". By default each change
   // said as undone.
   virtual std::vector<std::string> undone_lines(const Receipt& receipt) const;
+  // How the change ended by its own design at or before `now_ms` ("expired
+  // at ...", a dead-man switch not confirmed), or empty while it is meant to
+  // be in force: such a change is over, not drift, and nothing re-applies it.
+  virtual std::string ended_by_itself(const Receipt& receipt, std::int64_t now_ms) const;
 
   // Checks beyond the schema that `validate` can already make on the
   // playbook's `with:` mapping (templates not yet substituted): each problem

@@ -45,7 +45,20 @@ std::vector<std::string> firewall_in_force_lines(const Receipt& receipt, std::in
   return lines;
 }
 
+std::string firewall_ended_by_itself(const Receipt& receipt, std::int64_t now_ms) {
+  auto parsed = FirewallReceipt::from_json(receipt.undo);
+  if (!parsed) return "";
+  if (parsed->confirm_by_ms && now_ms >= *parsed->confirm_by_ms)
+    return "lifted by its dead-man switch at " + at_moment(*parsed->confirm_by_ms, now_ms) + ": it was not confirmed";
+  if (parsed->expires_at_ms && now_ms >= *parsed->expires_at_ms) return "expired at " + at_moment(*parsed->expires_at_ms, now_ms);
+  return "";
+}
+
 std::vector<std::string> firewall_undone_lines(const Receipt& receipt) {
+  std::int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (std::string ended = firewall_ended_by_itself(receipt, now_ms); !ended.empty())
+    return {"nothing was left to lift: it had ended by itself (" + ended + ")"};
   std::vector<std::string> lines;
   for (auto& line : receipt.changes)
     if (!planned_deadline(line) && !bookkeeping(line) && !line.starts_with("always kept reachable"))

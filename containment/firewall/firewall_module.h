@@ -16,6 +16,9 @@ namespace responder::firewall {
 std::vector<std::string> firewall_in_force_lines(const Receipt& receipt, std::int64_t now_ms);
 // What undoing the step lifted, and the entries it removed.
 std::vector<std::string> firewall_undone_lines(const Receipt& receipt);
+// "expired at ..." or "lifted by its dead-man switch at ..." once that moment
+// passed (the kernel removed the elements); empty before.
+std::string firewall_ended_by_itself(const Receipt& receipt, std::int64_t now_ms);
 
 // One step's change, and the lines a responder reads about it.
 struct FirewallDescription {
@@ -70,6 +73,9 @@ class FirewallModule : public Module {
     return firewall_in_force_lines(receipt, now_ms);
   }
   std::vector<std::string> undone_lines(const Receipt& receipt) const override { return firewall_undone_lines(receipt); }
+  std::string ended_by_itself(const Receipt& receipt, std::int64_t now_ms) const override {
+    return firewall_ended_by_itself(receipt, now_ms);
+  }
 
  protected:
   // The change the step's parameters ask for; refusals (safety rules) here.

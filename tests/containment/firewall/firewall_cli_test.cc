@@ -3,6 +3,9 @@
 // the lock-out refusal. What a responder types, against the real kernel.
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "tests/containment/netns_step.h"
 #include "tests/support/process.h"
 
@@ -117,4 +120,33 @@ stages:
   // The first step was applied and stays recorded, so it can be undone.
   REQUIRE(lab.responder({"undo", "FW2"}).exit_code == 0);
   CHECK(lab.net.ruleset() == before);
+}
+
+TEST_CASE("a block that expired is shown as ended by itself, not as drift, and neither reconcile nor undo claims it") {
+  RESPONDER_REQUIRE_LAB();
+  CliLab lab;
+  auto playbook = lab.dir.write("short.yaml", R"(name: short-block
+stages:
+  isolate-and-contain:
+    - id: block-short
+      module: firewall.block
+      with: {addresses: [192.0.2.2], expires: 2s}
+)");
+  auto run = lab.responder({"run", playbook.string(), "--incident", "FWX"});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(lab.responder({"status", "FWX"}).out.find("expires at ") != std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3200));
+  auto status = lab.responder({"status", "FWX"});
+  INFO(status.out);
+  CHECK(status.out.find("block-short [firewall.block] ended by itself: expired at ") != std::string::npos);
+  CHECK(status.out.find("drift") == std::string::npos);
+  auto reconcile = lab.responder({"resume", "FWX", "--reconcile"});
+  INFO(reconcile.out << reconcile.err);
+  CHECK(reconcile.out.find("block-short: not reconciled — ended by itself: expired at") != std::string::npos);
+  CHECK(lab.net.in_victim({"nft", "list", "set", "inet", "responder", "src4"}).out.find("192.0.2.2") == std::string::npos);
+  auto undo = lab.responder({"undo", "FWX"});
+  INFO(undo.out << undo.err);
+  CHECK(undo.exit_code == 0);
+  CHECK(undo.out.find("nothing was left to lift: it had ended by itself (expired at") != std::string::npos);
 }
