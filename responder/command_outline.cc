@@ -34,13 +34,22 @@ std::vector<std::string> split(const std::string& text, char separator) {
 // check's description (":{md,html,json,pdf}" for an IsMember).
 void describe_value(const CLI::Option& option, OptionOutline& outline) {
   std::string full = option.get_type_name();
-  auto colon = full.find(':');
-  std::string name = full.substr(0, colon);
-  if (colon != std::string::npos) {
-    for (auto& check : split(full.substr(colon + 1), ':')) {
-      if (check.size() >= 2 && check.front() == '{' && check.back() == '}')
-        outline.choices = split(check.substr(1, check.size() - 2), ',');
-    }
+  // A check's description reads as words or a set ("INT in [1 - 500]",
+  // "{md,html}"); a name may itself hold a colon ("SEQ:SHA256"), whose
+  // parts are capitals and digits.
+  auto is_check = [](const std::string& part) {
+    return part.empty() || part.front() == '{' ||
+           std::any_of(part.begin(), part.end(), [](char c) { return !(std::isupper(static_cast<unsigned char>(c)) ||
+                                                                        std::isdigit(static_cast<unsigned char>(c)) || c == '_' || c == '.'); });
+  };
+  auto parts = split(full, ':');
+  std::string name = parts.empty() ? std::string() : parts.front();
+  std::size_t i = 1;
+  for (; i < parts.size() && !is_check(parts[i]); ++i) name += ":" + parts[i];
+  for (; i < parts.size(); ++i) {
+    const std::string& check = parts[i];
+    if (check.size() >= 2 && check.front() == '{' && check.back() == '}')
+      outline.choices = split(check.substr(1, check.size() - 2), ',');
   }
   bool untyped = is_untyped_text(name);
   if (outline.is_positional() && (untyped || is_untyped_number(name))) name = upper_case(option.get_name(true));
