@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -13,6 +14,7 @@
 #include "responder/incident_home.h"
 #include "responder/incident_lock.h"
 #include "responder/message_text.h"
+#include "responder/module.h"
 
 namespace responder {
 namespace {
@@ -57,7 +59,14 @@ IncidentLine describe(const Environment& env, const std::string& id) {
     line.started = incident->contents.records.front().time;
     line.last = incident->contents.records.back().time;
   }
-  line.in_force = state.in_force().size();
+  // A change that ended by its own design (expired, not confirmed) is no
+  // longer in force, whatever the journal last recorded of it.
+  std::int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  for (const StepState* s : state.in_force()) {
+    const Module* module = ModuleRegistry::instance().find(s->module);
+    if (!module || module->ended_by_itself(*s->receipt, now_ms).empty()) ++line.in_force;
+  }
   return line;
 }
 

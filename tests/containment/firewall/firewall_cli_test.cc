@@ -141,6 +141,9 @@ stages:
   INFO(status.out);
   CHECK(status.out.find("block-short [firewall.block] ended by itself: expired at ") != std::string::npos);
   CHECK(status.out.find("drift") == std::string::npos);
+  auto listed = lab.responder({"incidents", "--json"});
+  INFO(listed.out);
+  CHECK(listed.out.find("\"in_force\":0") != std::string::npos);
   auto reconcile = lab.responder({"resume", "FWX", "--reconcile"});
   INFO(reconcile.out << reconcile.err);
   CHECK(reconcile.out.find("block-short: not reconciled — ended by itself: expired at") != std::string::npos);
