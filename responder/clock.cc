@@ -19,6 +19,14 @@ std::string format_rfc3339(SystemTime time) {
 
 std::string now_rfc3339() { return format_rfc3339(std::chrono::system_clock::now()); }
 
+std::int64_t now_unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string format_unix_ms(std::int64_t ms) {
+  return format_rfc3339(SystemTime(std::chrono::duration_cast<SystemTime::duration>(std::chrono::milliseconds(ms))));
+}
+
 Result<SystemTime> parse_rfc3339(std::string_view text) {
   auto bad = [&] {
     return bad_input("'" + std::string(text) + "' is not an RFC 3339 time like 2026-11-23T18:00:00Z");

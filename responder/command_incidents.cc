@@ -5,10 +5,10 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 
+#include "responder/clock.h"
 #include "responder/command.h"
 #include "responder/exit_code.h"
 #include "responder/incident_home.h"
@@ -61,8 +61,7 @@ IncidentLine describe(const Environment& env, const std::string& id) {
   }
   // A change that ended by its own design (expired, not confirmed) is no
   // longer in force, whatever the journal last recorded of it.
-  std::int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::int64_t now_ms = now_unix_ms();
   for (const StepState* s : state.in_force()) {
     const Module* module = ModuleRegistry::instance().find(s->module);
     if (!module || module->ended_by_itself(*s->receipt, now_ms).empty()) ++line.in_force;

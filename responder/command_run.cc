@@ -3,9 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
-#include <chrono>
 #include <iostream>
 
+#include "responder/clock.h"
 #include "responder/command.h"
 #include "responder/exit_code.h"
 #include "responder/incident_home.h"
@@ -207,13 +207,16 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
 // when every step reconciled.
 bool reconcile_in_force(const RunSetup& setup, const IncidentState& state) {
   bool all = true;
+  const std::int64_t now_ms = now_unix_ms();
   for (const StepState* s : state.in_force()) {
     const Module* module = ModuleRegistry::instance().find(s->module);
     if (!module) continue;
-    std::int64_t now_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    // A change over by its own design (expired, not confirmed) is not drift.
+    // A change over by its own design (expired, not confirmed) is not drift:
+    // journaled as left alone, with why.
     if (std::string ended = module->ended_by_itself(*s->receipt, now_ms); !ended.empty()) {
+      json::object payload{{"step", s->id}, {"ended", ended}};
+      if (!s->host.empty()) payload["host"] = s->host;
+      if (!setup.journal->append(record_kind::step_reconciled, setup.environment->actor, std::move(payload))) return false;
       setup.reporter->step(s->host.empty() ? s->id : s->id + " on " + s->host, "not reconciled", "ended by itself: " + ended);
       continue;
     }
@@ -235,14 +238,11 @@ bool reconcile_in_force(const RunSetup& setup, const IncidentState& state) {
   return all;
 }
 
-// Journals the corrected variables and applies them to `incident`'s state;
-// decided on the journal as it is under the incident's control.
+// Journals the corrected variables and applies them to `incident`'s state,
+// which was read under the incident's control.
 Status change_variables(const Environment& env, LoadedIncident& incident, IncidentControl& control,
                         const std::vector<std::string>& vars, RunReporter& reporter) {
-  auto contents = read_verified_journal(control.journal.file(), {});
-  if (!contents) return contents.error();
-  auto now = derive_state(incident.state.incident_id, *contents);
-  if (!now) return now.error();
+  IncidentState* now = &incident.state;
   if (now->outcome == "completed")
     return bad_input("incident " + now->incident_id + " already completed; its variables cannot change");
   auto changes = check_variable_changes(incident.playbook, *now, vars);
@@ -255,7 +255,6 @@ Status change_variables(const Environment& env, LoadedIncident& incident, Incide
                                              {{"variables", *changes}, {"previous", previous}});
       !appended)
     return appended.error();
-  incident.state = std::move(*now);
   for (auto& [name, value] : *changes) {
     incident.state.variables[name] = value;
     reporter.note("variable " + std::string(name) + " corrected: " + to_json_text(previous.at(name)) + " -> " +
@@ -275,6 +274,15 @@ int resume_incident(const GlobalOptions& globals, const std::string& id, bool re
   if (auto s = check_runnable(incident->playbook); !s) return report_error(s.error());
   auto control = take_control(*env, *incident);
   if (!control) return report_error(control.error());
+  // What a runner appended between the load and the lock counts: the state
+  // is read again, verified, under the lock.
+  {
+    auto contents = read_verified_journal(control->journal.file(), {});
+    if (!contents) return report_error(contents.error());
+    auto now = derive_state(id, *contents);
+    if (!now) return report_error(now.error());
+    incident->state = std::move(*now);
+  }
   if (!target_options.limit.empty())
     if (auto ok = inventory::check_pattern(target_options.limit); !ok)
       return report_error(bad_input("--limit: " + ok.error().message));

@@ -2,12 +2,12 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <iostream>
 #include <map>
 #include <optional>
 
 #include "responder/approval_tally.h"
+#include "responder/clock.h"
 #include "responder/command.h"
 #include "responder/status_section.h"
 #include "responder/exit_code.h"
@@ -149,7 +149,7 @@ int status(const GlobalOptions& globals, const std::string& id, bool force) {
   auto actions = state.in_force();
   if (!globals.json) std::cout << (actions.empty() ? "no changes in force\n" : "changes in force (newest first):\n");
   RunReporter quiet(true);
-  std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::int64_t now_ms = now_unix_ms();
   for (const StepState* s : actions) {
     const Module* module = ModuleRegistry::instance().find(s->module);
     std::vector<std::string> lines = module ? module->in_force_lines(*s->receipt, now_ms) : s->receipt->changes;

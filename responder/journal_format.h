@@ -48,7 +48,8 @@
 //   step.failed       step, attempt, error, error_kind, final, timed_out
 //   step.retry        step, attempt, delay_ms
 //   step.confirmed    step, receipt (replaces the applied receipt)
-//   step.reconciled   step, error (when reconciling failed)
+//   step.reconciled   step, host, error (when reconciling failed), ended (a
+//                     change over by its own design, left alone)
 //   undo.started      step, reason
 //   step.undone       step, verified (what the module's verify read back
 //                     after the undo; null when that check failed),

@@ -15,16 +15,8 @@ namespace {
 
 using KeyMap = std::map<std::string, std::set<std::string>>;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // Seconds left until `at_ms`, rounded up, at least 1.
 std::int64_t seconds_until(std::int64_t at_ms, std::int64_t now) { return std::max<std::int64_t>(1, (at_ms - now + 999) / 1000); }
-
-std::string moment(std::int64_t ms) {
-  return format_rfc3339(SystemTime(std::chrono::duration_cast<SystemTime::duration>(std::chrono::milliseconds(ms))));
-}
 
 const nft_layout::SetDecl* block_set(const std::string& name) {
   for (auto& s : nft_layout::block_sets())
@@ -209,7 +201,7 @@ Result<PlanResult> plan_change(const FirewallChange& change, std::vector<std::st
   if (!state) return state.error();
   std::set<std::string> listed;
   for (auto& [name, keys] : state->elements) listed.insert(name);
-  auto built = build(change, *state, state->elements, listed, now_ms());
+  auto built = build(change, *state, state->elements, listed, now_unix_ms());
   if (!built) return built.error();
   PlanResult plan;
   plan.changes = std::move(preface);
@@ -282,7 +274,7 @@ Result<FirewallReceipt> apply_change(const FirewallChange& change) {
                        "already applied (undo it first, or resume the incident)");
     auto present = read_set_keys(*session, listed);
     if (!present) return present.error();
-    auto built = build(change, *shape, *present, listed, now_ms());
+    auto built = build(change, *shape, *present, listed, now_unix_ms());
     if (!built) return built.error();
     if (!built->adds_anything) return built->receipt;
     auto committed = session->commit(built->txn.document());
@@ -319,14 +311,14 @@ Result<Verification> verify_change(const FirewallReceipt* receipt, const json::o
   if (!state) return state.error();
 
   Verification v;
-  std::int64_t now = now_ms();
+  std::int64_t now = now_unix_ms();
   std::size_t total = candidate.element_count();
   std::vector<std::string> problems;
   if (candidate.confirm_by_ms && now >= *candidate.confirm_by_ms)
-    problems.push_back("not confirmed by " + moment(*candidate.confirm_by_ms) +
+    problems.push_back("not confirmed by " + format_unix_ms(*candidate.confirm_by_ms) +
                        ": the dead-man switch released it (the kernel dropped the timed elements)");
   else if (candidate.expires_at_ms && now >= *candidate.expires_at_ms)
-    problems.push_back("expired as scheduled at " + moment(*candidate.expires_at_ms));
+    problems.push_back("expired as scheduled at " + format_unix_ms(*candidate.expires_at_ms));
   if (!state->present && (total > 0 || !candidate.own_chains.empty())) {
     problems.push_back("table inet responder is gone (was the ruleset flushed or nftables restarted?): none of the " +
                        std::to_string(total) + " element(s) of this step is in force");
@@ -371,7 +363,7 @@ Result<Verification> verify_change(const FirewallReceipt* receipt, const json::o
                          " chain(s) of this step " +
                          (shape_only ? "committed in one transaction the kernel accepted; table, chains and sets in place"
                                      : "present in table inet responder");
-    if (candidate.confirm_by_ms) v.detail += "; awaiting `responder confirm` before " + moment(*candidate.confirm_by_ms);
+    if (candidate.confirm_by_ms) v.detail += "; awaiting `responder confirm` before " + format_unix_ms(*candidate.confirm_by_ms);
     if (!receipt) {
       Receipt recovered;
       recovered.undo = candidate.to_json();
@@ -455,13 +447,13 @@ Status undo_change(const FirewallReceipt& receipt) {
 
 Result<FirewallReceipt> confirm_change(const FirewallReceipt& receipt) {
   if (!receipt.confirm_by_ms) return receipt;
-  std::int64_t now = now_ms();
+  std::int64_t now = now_unix_ms();
   if (now >= *receipt.confirm_by_ms)
-    return failure("too late to confirm: the deadline was " + moment(*receipt.confirm_by_ms) +
+    return failure("too late to confirm: the deadline was " + format_unix_ms(*receipt.confirm_by_ms) +
                    " and the kernel has already dropped the change");
   std::optional<std::int64_t> timeout_s;
   if (receipt.expires_at_ms) {
-    if (now >= *receipt.expires_at_ms) return failure("nothing to confirm: the change expired at " + moment(*receipt.expires_at_ms));
+    if (now >= *receipt.expires_at_ms) return failure("nothing to confirm: the change expired at " + format_unix_ms(*receipt.expires_at_ms));
     timeout_s = seconds_until(*receipt.expires_at_ms, now);
   }
   // Replacing an element is the only way nft 1.0 changes its timeout; both
@@ -487,7 +479,7 @@ Result<FirewallReceipt> confirm_change(const FirewallReceipt& receipt) {
 }
 
 Status reconcile_change(const FirewallReceipt& receipt, bool confirmed) {
-  std::int64_t now = now_ms();
+  std::int64_t now = now_unix_ms();
   if (receipt.confirm_by_ms && !confirmed && now >= *receipt.confirm_by_ms) return {};  // released by design
   bool timed_gone = receipt.expires_at_ms && now >= *receipt.expires_at_ms;
   std::optional<std::int64_t> timeout_s;

@@ -22,7 +22,7 @@ bool bookkeeping(const std::string& line) {
 }
 
 std::string at_moment(std::int64_t ms, std::int64_t now_ms) {
-  std::string when = format_rfc3339(SystemTime(std::chrono::duration_cast<SystemTime::duration>(std::chrono::milliseconds(ms))));
+  std::string when = format_unix_ms(ms);
   if (ms <= now_ms) return when + " (passed)";
   // Whole seconds: the time left reads "1h59m", not milliseconds.
   auto left = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::milliseconds(ms - now_ms));
@@ -55,9 +55,7 @@ std::string firewall_ended_by_itself(const Receipt& receipt, std::int64_t now_ms
 }
 
 std::vector<std::string> firewall_undone_lines(const Receipt& receipt) {
-  std::int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  if (std::string ended = firewall_ended_by_itself(receipt, now_ms); !ended.empty())
+  if (std::string ended = firewall_ended_by_itself(receipt, now_unix_ms()); !ended.empty())
     return {"nothing was left to lift: it had ended by itself (" + ended + ")"};
   std::vector<std::string> lines;
   for (auto& line : receipt.changes)

@@ -147,6 +147,8 @@ stages:
   auto reconcile = lab.responder({"resume", "FWX", "--reconcile"});
   INFO(reconcile.out << reconcile.err);
   CHECK(reconcile.out.find("block-short: not reconciled — ended by itself: expired at") != std::string::npos);
+  CHECK(lab.journal("FWX").find("\"kind\":\"step.reconciled\",\"prev\"") != std::string::npos);
+  CHECK(lab.journal("FWX").find("\"ended\":\"expired at ") != std::string::npos);
   CHECK(lab.net.in_victim({"nft", "list", "set", "inet", "responder", "src4"}).out.find("192.0.2.2") == std::string::npos);
   auto undo = lab.responder({"undo", "FWX"});
   INFO(undo.out << undo.err);
