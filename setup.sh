@@ -33,6 +33,9 @@ packages=(
   # the tests check the generated manual page (groff formats it, mandoc
   # lints it) and the zsh completion (zsh reads it)
   groff-base mandoc zsh
+  # drills: the attacker host scans and guesses passwords with nmap and
+  # floods with hping3, as real attackers do
+  nmap hping3
 )
 
 missing=()

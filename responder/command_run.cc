@@ -99,6 +99,7 @@ struct RunOptions {
   std::string playbook, incident;
   std::vector<std::string> vars;
   targets::TargetOptions targets;
+  bool drill = false;
 };
 
 int run(const GlobalOptions& globals, const RunOptions& options) {
@@ -169,7 +170,7 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
       // So that resume reads the same inventories without -i.
       {"inventories", inventories_json(hosts_options)},
       {"host", host},
-      {"drill", false}};
+      {"drill", options.drill}};
   if (attempt > 1) opened["attempt"] = attempt;
   auto first = journal->append(attempt > 1 ? record_kind::incident_reopened : record_kind::incident_opened, env->actor,
                                std::move(opened));
@@ -196,7 +197,7 @@ int run(const GlobalOptions& globals, const RunOptions& options) {
   if (!contents) return report_error(contents.error());
   auto state = derive_state(options.incident, *contents);
   if (!state) return report_error(state.error());
-  RunSetup setup{&*env, options.incident, dir, &*journal, &playbook, *variables, &reporter, false, &hosts};
+  RunSetup setup{&*env, options.incident, dir, &*journal, &playbook, *variables, &reporter, options.drill, &hosts};
   int code = drive_playbook(setup, *state);
   hosts.close();
   report_head(*journal, reporter);
@@ -331,6 +332,8 @@ void setup_run(CLI::App& command, const GlobalOptions& globals, CommandAction& a
   command.add_option("--incident", options->incident, "incident id; its journal goes to HOME/ID/")->required()->type_name("ID");
   command.add_option("--var", options->vars, "set a playbook variable (repeatable)")->type_name("K=V");
   targets::add_target_options(command, options->targets);
+  command.add_flag("--drill", options->drill,
+                   "mark the incident as a rehearsal: its report and `incidents` say DRILL (`responder drill` sets it)");
   command.footer("Examples:\n"
                  "  responder run playbooks/targeted-intrusion.yaml --incident INC-42 --var attacker=203.0.113.7 "
                  "--var capture=attack.pcap\n"

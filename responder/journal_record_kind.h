@@ -44,5 +44,9 @@ inline constexpr std::string_view host_prepared = "host.prepared";
 inline constexpr std::string_view release_exported = "release.exported";
 inline constexpr std::string_view release_imported = "release.imported";
 inline constexpr std::string_view release_taken_back = "release.taken_back";
+// `responder drill`'s measure of the rehearsal, from the journal and from the
+// lab's own counters (drill_score.h): appended once the drill undid its
+// containment and checked the lab.
+inline constexpr std::string_view drill_scored = "drill.scored";
 
 }  // namespace responder::record_kind

@@ -232,6 +232,12 @@ class Detector {
         if (static_cast<double>(no_data) < 0.5 * static_cast<double>(a.packets) && !j.spoofed) return;
         static const char* names[] = {"rst", "ack", "fin", "psh", "urg", "other"};
         int heaviest = static_cast<int>(std::max_element(a.tcp_flags.begin(), a.tcp_flags.end()) - a.tcp_flags.begin());
+        // Resets to an address that sent at least half as many probes
+        // itself are the refusals of its own scan (closed ports answer a SYN
+        // with a RST): the scanner is the attacker here, not the target.
+        if (heaviest == 0 && own && static_cast<double>(own->syn + own->fin_probe + own->null_probe + own->xmas_probe) >=
+                                        0.5 * static_cast<double>(a.packets))
+          return;
         double share = 0;
         auto ports = concentrated_ports(a.destination_ports, &share);
         if (explained_by_scanners(tally_, a, share, th_)) return;

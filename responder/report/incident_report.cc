@@ -128,6 +128,8 @@ std::string describe(const JournalRecord& r) {
   if (r.kind == kind::channel_compromised) return "channel " + field("channel") + " marked compromised: " + field("reason");
   if (r.kind == kind::host_prepared) return field("host") + " prepared: " + field("outcome");
   if (r.kind == kind::step_hosts) return field("step") + " acts on its hosts";
+  if (r.kind == kind::drill_scored)
+    return std::string("drill scored: ") + (f.if_contains("passed") && f.at("passed") == json::value(true) ? "passed" : "failed");
   return r.kind;
 }
 
@@ -247,6 +249,18 @@ class ReportBuilder {
     }
     if (r.kind == kind::run_finished) {
       outcome_ = r.text("outcome");
+      return;
+    }
+    if (r.kind == kind::drill_scored) {
+      json::array lines;
+      if (auto* s = r.fields.if_contains("summary"); s && s->is_array())
+        for (auto& line : s->get_array())
+          if (line.is_string()) lines.push_back(line);
+      auto* passed = r.fields.if_contains("passed");
+      drill_score_ = json::object{{"scenario", r.text("scenario")},
+                                  {"passed", passed && passed->is_bool() && passed->get_bool()},
+                                  {"scored", r.time},
+                                  {"lines", std::move(lines)}};
       return;
     }
     if (r.kind == kind::run_started || r.kind == kind::run_interrupted) {
@@ -409,6 +423,7 @@ class ReportBuilder {
                                                   {"description", journal_.description},
                                                   {"severity", journal_.severity}}},
                         {"drill", journal_.drill},
+                        {"drill_score", drill_score_},
                         {"opened", opened.time},
                         {"opened_by", opened.actor},
                         {"controller", opened_host_},
@@ -771,6 +786,8 @@ class ReportBuilder {
   std::map<std::string, std::vector<std::string>> acks_;
   json::object playbook_, variables_;
   std::string opened_host_, current_stage_, outcome_, first_time_, last_time_;
+  // The last drill.scored record's measure, or null.
+  json::value drill_score_;
 };
 
 }  // namespace

@@ -399,6 +399,14 @@ std::string report_html(const json::object& report) {
          " <i style=\"background:#e0a800\"></i>unfinished <i style=\"background:rgba(192,57,43,.25);border:1px dashed #c0392b\">"
          "</i>containment in force</p>";
 
+  if (const auto* score = field(summary, "drill_score"); score && score->is_object()) {
+    const auto& o = score->as_object();
+    out << "<h2>Drill score</h2><p>Scenario <b>" << esc(text(o, "scenario")) << "</b>, scored " << esc(text(o, "scored"))
+        << ": <b>" << (flag(o, "passed") ? "passed" : "failed") << "</b>. Times are from the journal and the lab's own counters.</p><ul>";
+    for (auto& line : array(o, "lines"))
+      if (line.is_string()) out << "<li>" << esc(std::string(line.get_string())) << "</li>";
+    out << "</ul>";
+  }
   out << "<h2>Open items</h2>";
   const auto& open = array(report, "open_items");
   if (open.empty()) out << "<p>None.</p>";

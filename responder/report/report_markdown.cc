@@ -79,6 +79,14 @@ std::string report_markdown(const json::object& report) {
   out << "- **Journal:** " << text(summary, "records") << " records, head " << cell(text(meta, "journal_head"))
       << (verified ? ", chain verified" : ", FAILED VERIFICATION") << "\n\n";
 
+  if (const auto* score = field(summary, "drill_score"); score && score->is_object()) {
+    out << "## Drill score\n\n";
+    out << "Scenario " << cell(text(score->as_object(), "scenario")) << ", scored " << cell(text(score->as_object(), "scored"))
+        << ": **" << (flag(score->as_object(), "passed") ? "passed" : "failed") << "**. Times are from the journal and the lab's own counters.\n\n";
+    for (auto& line : array(score->as_object(), "lines"))
+      if (line.is_string()) out << "- " << cell(std::string(line.get_string())) << "\n";
+    out << "\n";
+  }
   out << "## Open items\n\n";
   const auto& open = array(report, "open_items");
   if (open.empty()) out << "None.\n";

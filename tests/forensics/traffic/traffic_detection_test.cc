@@ -37,6 +37,20 @@ TEST_CASE("synthetic: SYN, FIN, NULL and Xmas port scans name the scanner and th
   }
 }
 
+TEST_CASE("synthetic: the resets a scanned host sends back are not a RST flood at the scanner") {
+  CaptureFile file("scan-refused");
+  for (int port = 1; port <= 1000; ++port) {
+    file.add({"192.0.2.2", "192.0.2.1", 6, 58323, static_cast<std::uint16_t>(port), tcp_flag::syn}, 100);
+    file.add({"192.0.2.1", "192.0.2.2", 6, static_cast<std::uint16_t>(port), 58323, tcp_flag::rst | tcp_flag::ack}, 100);
+  }
+  Finding f = file.analyze();
+  INFO(describe(f));
+  REQUIRE(!f.attacks.empty());
+  CHECK(f.attacks[0].type == "tcp-port-scan");
+  CHECK_FALSE(has_attack(f, "tcp-flood"));
+  CHECK(names(f.sources) == std::vector<std::string>{"192.0.2.2"});
+}
+
 TEST_CASE("synthetic: UDP port scan and host sweep") {
   CaptureFile udp("udp-scan");
   for (int port = 1; port <= 200; ++port) udp.add({"198.51.100.7", "192.0.2.20", 17, 50000, static_cast<std::uint16_t>(port), 0, 0}, 1000);

@@ -1,0 +1,30 @@
+// Counters in the victim's own firewall that say whether the attacker's
+// packets are dropped there, measured by the kernel rather than taken from
+// the journal: one chain counts the attacker's packets as they arrive (hook
+// prerouting, before any filter), another those that got through every
+// filter (hook input, after responder's chains). Arrived minus passed is
+// what containment dropped. They live in a table of their own,
+// `inet responder_drill`, which no playbook touches.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "responder/result.h"
+
+namespace responder::drill {
+
+struct AttackCount {
+  std::uint64_t arrived = 0;  // the attacker's packets that reached the victim
+  std::uint64_t passed = 0;   // of those, what every filter let through to the victim itself
+};
+
+// Adds the counting table in the network namespace of process `pid`, for
+// packets from `attacker` (an IPv4 address).
+Status install_attack_counters(pid_t pid, const std::string& attacker);
+// The counters now.
+Result<AttackCount> read_attack_counters(pid_t pid);
+
+}  // namespace responder::drill

@@ -1,0 +1,433 @@
+// responder drill [PLAYBOOK] [--scenario NAME] [--incident ID] [--approvers A,B] [--keep]
+// responder drill --clean
+//
+// A rehearsal of a shipped playbook against real attack traffic in a lab of
+// namespaces (drill_lab.h), scored from the journal and the lab's counters
+// (drill_score.h), torn down at the end. The playbook runs unchanged, as the
+// responder on the attacked machine would run it: its controller runs inside
+// the victim host, so every step acts on the victim's firewall, accounts and
+// files, never on this machine's.
+#include <CLI/CLI.hpp>
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <thread>
+
+#include "responder/child_process.h"
+#include "responder/clock.h"
+#include "responder/command.h"
+#include "responder/drill/attack_counters.h"
+#include "responder/drill/drill_lab.h"
+#include "responder/drill/drill_scenario.h"
+#include "responder/drill/drill_score.h"
+#include "responder/drill/lab_capture.h"
+#include "responder/drill/lab_snapshot.h"
+#include "responder/drill/lab_process.h"
+#include "responder/durable_file.h"
+#include "responder/environment.h"
+#include "responder/exit_code.h"
+#include "responder/incident_home.h"
+#include "responder/incident_lock.h"
+#include "responder/incident_state.h"
+#include "responder/interrupt.h"
+#include "responder/journal.h"
+#include "responder/journal_record_kind.h"
+#include "responder/playbook_loader.h"
+
+namespace responder::drill {
+namespace {
+
+struct DrillOptions {
+  std::string playbook, scenario, incident, approvers;
+  bool keep = false, clean = false;
+};
+
+// Lines of the drill itself, apart from the run's own.
+class DrillOutput {
+ public:
+  explicit DrillOutput(bool json) : json_(json) {}
+  void say(const std::string& line) const {
+    if (json_) std::cout << to_json_text(json::object{{"drill", line}}) << std::endl;
+    else std::cout << "drill: " << line << std::endl;
+  }
+
+ private:
+  bool json_;
+};
+
+std::filesystem::path self_program() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path("responder") : self;
+}
+
+// A path as given, else a shipped playbook by name: beside an installed
+// binary (share/responder/playbooks), beside a build folder of the source
+// tree, or in ./playbooks.
+Result<std::filesystem::path> locate_playbook(const std::string& given) {
+  std::error_code ec;
+  if (given.find('/') != std::string::npos || given.ends_with(".yaml") || given.ends_with(".yml")) {
+    if (std::filesystem::is_regular_file(given, ec)) return std::filesystem::path(given);
+    return bad_input("playbook " + given + " does not exist");
+  }
+  auto bin = self_program().parent_path();
+  for (auto dir : {bin / ".." / "share" / "responder" / "playbooks", bin / ".." / "playbooks", std::filesystem::path("playbooks")}) {
+    auto file = dir / (given + ".yaml");
+    if (std::filesystem::is_regular_file(file, ec)) return std::filesystem::absolute(file).lexically_normal();
+  }
+  return bad_input("no shipped playbook named " + given + " (looked beside this program and in ./playbooks); give its path");
+}
+
+std::string scenario_list() {
+  std::string out;
+  for (auto& s : scenarios()) out += "\n  " + s.playbook + " --scenario " + s.name + ": " + s.summary;
+  return out;
+}
+
+std::string replaced(std::string text, const std::string& key, const std::string& value) {
+  for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size()))
+    text.replace(at, key.size(), value);
+  return text;
+}
+
+std::string default_incident_id() {
+  std::string now = now_rfc3339();  // 2026-12-04T21:41:50.123Z
+  std::string id = "DRILL-";
+  for (char c : now.substr(0, 19))
+    if (std::isdigit(static_cast<unsigned char>(c))) id += c;
+  return id.substr(0, 14) + "-" + id.substr(14);
+}
+
+// `responder plan` of the playbook with the scenario's variables: what a
+// machine that cannot build the lab can still be shown.
+int show_plan_instead(const std::filesystem::path& playbook, const Scenario& scenario, const GlobalOptions& globals) {
+  std::vector<std::string> argv{self_program().string()};
+  if (!globals.config.empty()) argv.insert(argv.end(), {"--config", globals.config});
+  argv.insert(argv.end(), {"plan", playbook.string()});
+  for (auto& v : scenario.variables)
+    argv.insert(argv.end(), {"--var", replaced(replaced(v, "{attacker}", kAttacker4), "{capture}", "lab-capture.pcap")});
+  auto plan = LabProcess::start(argv);
+  if (!plan) return report_error(plan.error());
+  (void)plan->wait(std::chrono::hours(1));
+  // Refused whatever the plan found: the drill itself did not run.
+  return kExitRefused;
+}
+
+// Answers the approvals the run waits for as the drill's approvers, or
+// says once who must approve when people rehearse the approval path.
+class DrillApprovals {
+ public:
+  DrillApprovals(std::vector<std::string> base, std::string incident, std::vector<std::string> people, const DrillOutput& out)
+      : base_(std::move(base)), incident_(std::move(incident)), people_(std::move(people)), out_(out) {}
+
+  void answer(const JournalContents& journal) {
+    for (auto& r : journal.records) {
+      if (r.kind != record_kind::approval_waiting || handled_.count(r.seq)) continue;
+      handled_.insert(r.seq);
+      std::string step = r.text("step");
+      int needed = 1;
+      if (auto* n = r.fields.if_contains("needed"); n && n->is_int64()) needed = static_cast<int>(n->get_int64());
+      std::set<std::string> already;
+      if (auto* by = r.fields.if_contains("approved_by"); by && by->is_array())
+        for (auto& b : by->get_array())
+          if (b.is_string()) already.insert(std::string(b.get_string()));
+      if (!people_.empty()) {
+        out_.say("step " + step + " waits for " + std::to_string(needed) + " approval(s) from the team: " +
+                 comma_joined(people_) + " run `responder approve " + incident_ + " " + step + " --as NAME`");
+        continue;
+      }
+      for (int k = 1; static_cast<int>(already.size()) < needed && k <= needed + 8; ++k) {
+        std::string name = "drill-approver-" + std::to_string(k);
+        if (already.count(name)) continue;
+        auto argv = base_;
+        argv.insert(argv.end(), {"approve", incident_, step, "--as", name});
+        auto r2 = run_program(argv, {}, std::chrono::seconds(30));
+        if (r2 && r2->exit_code == 0) {
+          already.insert(name);
+          out_.say("approved " + step + " as " + name + " (answered by the drill)");
+        } else {
+          out_.say("could not approve " + step + " as " + name + ": " + (r2 ? describe_exit(argv, *r2) : r2.error().message));
+          break;
+        }
+      }
+    }
+  }
+
+ private:
+  std::vector<std::string> base_;
+  std::string incident_;
+  std::vector<std::string> people_;
+  const DrillOutput& out_;
+  std::set<std::uint64_t> handled_;
+};
+
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : text + ",") {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else if (c != ' ') {
+      cur += c;
+    }
+  }
+  return out;
+}
+
+class CounterLog {
+ public:
+  explicit CounterLog(pid_t victim) : victim_(victim) {}
+  void sample() {
+    if (auto c = read_attack_counters(victim_)) samples_.push_back({now_unix_ms(), c->arrived, c->passed});
+  }
+  // Samples every 100 ms for `span`.
+  void sample_for(std::chrono::milliseconds span) {
+    auto until = std::chrono::steady_clock::now() + span;
+    while (std::chrono::steady_clock::now() < until) {
+      sample();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  // True once the attacker's packets got through again since `since_ms`.
+  bool passing_since(std::int64_t since_ms) const {
+    for (std::size_t i = 1; i < samples_.size(); ++i)
+      if (samples_[i - 1].unix_ms >= since_ms && samples_[i].passed > samples_[i - 1].passed) return true;
+    return false;
+  }
+  const std::vector<CounterSample>& samples() const { return samples_; }
+
+ private:
+  pid_t victim_;
+  std::vector<CounterSample> samples_;
+};
+
+int drill(const GlobalOptions& globals, const DrillOptions& o) {
+  DrillOutput out(globals.json);
+  if (o.clean) {
+    auto removed = clean_leftover_labs();
+    if (!removed) return report_error(removed.error());
+    if (removed->empty()) out.say("no lab was left behind");
+    for (auto& line : *removed) out.say("removed " + line);
+    return kExitSuccess;
+  }
+  auto playbook_file = locate_playbook(o.playbook.empty() ? kDefaultDrillPlaybook : o.playbook);
+  if (!playbook_file) return report_error(playbook_file.error());
+  auto loaded = load_playbook_file(*playbook_file);
+  for (auto& d : loaded.diagnostics) std::cerr << d.format() << "\n";
+  if (!loaded.playbook) return kExitBadInput;
+  const Playbook& playbook = *loaded.playbook;
+  const Scenario* scenario = find_scenario(playbook.name, o.scenario);
+  if (!scenario)
+    return report_error(bad_input("no drill scenario " + (o.scenario.empty() ? std::string() : "`" + o.scenario + "` ") +
+                                  "for playbook " + playbook.name + "; drills this build knows:" + scenario_list()));
+
+  std::vector<std::string> programs{"unshare", "nsenter", "ip", "nft"};
+  for (auto& phase : scenario->phases) programs.push_back(phase.argv.front());
+  programs.push_back(scenario->persistent.argv.front());
+  if (scenario->sshd) programs.push_back("sshd");
+  std::sort(programs.begin(), programs.end());
+  programs.erase(std::unique(programs.begin(), programs.end()), programs.end());
+  if (auto missing = missing_for_drill(programs); !missing.empty()) {
+    std::cerr << "responder: a drill builds a lab of namespaces and attacks it; this machine lacks:\n";
+    for (auto& m : missing) std::cerr << "  - " << m << "\n";
+    std::cerr << "responder: showing what " << playbook.name << " would do instead (plan; nothing is changed)\n";
+    return show_plan_instead(*playbook_file, *scenario, globals);
+  }
+
+  auto env = open_environment(globals);
+  if (!env) return report_error(env.error());
+  const std::string id = o.incident.empty() ? default_incident_id() : o.incident;
+  if (auto s = check_incident_id(id); !s) return report_error(s.error());
+  const auto home = std::filesystem::absolute(env->home).lexically_normal();
+  const auto incident_dir = home / id;
+  std::error_code ec;
+  if (std::filesystem::exists(incident_dir, ec))
+    return report_error(bad_input("incident " + id + " already exists in " + home.string() + "; choose another --incident"));
+  std::filesystem::create_directories(home, ec);
+  if (ec) return report_error(failure("cannot make the incident home " + home.string() + ": " + ec.message()));
+
+  install_interrupt_handlers();
+  const auto began = std::chrono::steady_clock::now();
+  out.say("rehearsing " + playbook.name + " (" + scenario->name + ": " + scenario->summary + ") as incident " + id);
+  LabOptions lab_options{id, home / ".labs" / id, o.keep, scenario->sshd, scenario->accounts};
+  auto lab = DrillLab::build(lab_options, [&](const std::string& part) { out.say("lab: " + part); });
+  if (!lab) return report_error(lab.error());
+  if (o.keep) lab->keep();
+  for (auto& [name, text] : scenario->files)
+    if (auto s = write_file_atomically(lab->dir() / name, text, 0644); !s) return report_error(s.error());
+  const std::filesystem::path config = lab->dir() / "responder.yaml";
+  // The drill's own configuration: no approvers (the drill answers), and
+  // nothing of this machine's configuration (its channels, its approvers).
+  if (auto s = write_file_atomically(config, "# written by responder drill for incident " + id + "\n{}\n", 0644); !s)
+    return report_error(s.error());
+
+  auto before = snapshot_lab(*lab);
+  if (!before) return report_error(before.error());
+  if (auto s = install_attack_counters(lab->victim_pid(), kAttacker4); !s) return report_error(s.error());
+  CounterLog counters(lab->victim_pid());
+  counters.sample();
+
+  // The attack, while the victim captures what its interfaces carry.
+  const auto capture_file = lab->dir() / "capture.pcap";
+  auto capture = LabCapture::start(lab->victim_pid(), capture_file);
+  if (!capture) return report_error(capture.error());
+  DrillTimeline timeline;
+  timeline.attack_started_ms = now_unix_ms();
+  auto expand = [&](std::vector<std::string> argv) {
+    for (auto& a : argv) a = replaced(a, "{lab}", lab->dir().string());
+    return argv;
+  };
+  out.say("attack: " + scenario->persistent.what + ", from " + std::string(kAttacker4) + " until the drill ends");
+  auto persistent = LabProcess::start(lab->in_attacker(expand(scenario->persistent.argv)), lab->dir() / "attack.log");
+  if (!persistent) return report_error(persistent.error());
+  for (auto& phase : scenario->phases) {
+    out.say("attack: " + phase.what);
+    auto p = LabProcess::start(lab->in_attacker(expand(phase.argv)), lab->dir() / "attack.log");
+    if (!p) return report_error(p.error());
+    while (!p->wait(std::chrono::milliseconds(100))) {
+      counters.sample();
+      if (interrupt_requested()) break;
+      if (now_unix_ms() - timeline.attack_started_ms > phase.limit.count() * 1000) {
+        out.say("attack: " + phase.what + " ran past " + std::to_string(phase.limit.count()) + " s and was ended");
+        p->stop();
+      }
+    }
+    if (interrupt_requested()) break;
+  }
+  auto captured = (*capture)->stop();
+  if (!captured) return report_error(captured.error());
+  out.say("lab capture: " + std::to_string(*captured) + " packets seen by the victim, in " + capture_file.string());
+  if (interrupt_requested()) {
+    out.say("interrupted before the playbook ran; tearing the lab down");
+    return kExitInterrupted;
+  }
+
+  // The run, as the responder on the victim would start it.
+  const std::vector<std::string> base{self_program().string(), "--home", home.string(), "--config", config.string()};
+  std::vector<std::string> run_argv = base;
+  if (globals.json) run_argv.push_back("--json");
+  run_argv.insert(run_argv.end(), {"--allow", kManagementRange, "run", playbook_file->string(), "--incident", id, "--drill"});
+  for (auto& v : scenario->variables)
+    run_argv.insert(run_argv.end(), {"--var", replaced(replaced(v, "{attacker}", kAttacker4), "{capture}", capture_file.string())});
+  std::error_code cwd_ec;
+  auto cwd = std::filesystem::current_path(cwd_ec);
+  timeline.run_started_ms = now_unix_ms();
+  auto run = LabProcess::start(lab->in_victim(run_argv, cwd_ec ? std::filesystem::path("/") : cwd));
+  if (!run) return report_error(run.error());
+  DrillApprovals approvals(base, id, split_names(o.approvers), out);
+  bool asked_to_stop = false;
+  std::optional<int> run_exit;
+  while (!(run_exit = run->wait(std::chrono::milliseconds(100)))) {
+    counters.sample();
+    if (auto journal = read_journal(incident_dir / "journal.jsonl")) approvals.answer(*journal);
+    if (interrupt_requested() && !asked_to_stop) {
+      out.say("interrupted: asking the run to stop at a safe point, then undoing and tearing the lab down");
+      ::kill(-run->pid(), SIGINT);
+      asked_to_stop = true;
+    }
+  }
+  // nsenter may end before the run it started: wait for the run's lock.
+  for (int i = 0; i < 300 && IncidentLock::runner_alive(incident_dir).value_or(false); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  timeline.run_ended_ms = now_unix_ms();
+  out.say("the run ended with exit code " + std::to_string(*run_exit));
+  counters.sample_for(std::chrono::milliseconds(1500));
+
+  // De-escalation: undo whatever the playbook left in force.
+  auto journal = read_verified_journal(incident_dir / "journal.jsonl", {});
+  bool undo_needed = false;
+  if (journal)
+    if (auto state = derive_state(id, *journal)) undo_needed = !state->in_force().empty();
+  if (undo_needed) {
+    timeline.undo_started_ms = now_unix_ms();
+    out.say("undoing the containment still in force (responder undo " + id + ")");
+    auto undo_argv = base;
+    undo_argv.insert(undo_argv.end(), {"undo", id});
+    auto undo = LabProcess::start(lab->in_victim(undo_argv));
+    if (!undo) return report_error(undo.error());
+    while (!undo->wait(std::chrono::milliseconds(100))) counters.sample();
+    timeline.undo_ended_ms = now_unix_ms();
+    for (int i = 0; i < 50 && !counters.passing_since(timeline.undo_ended_ms); ++i) counters.sample_for(std::chrono::milliseconds(100));
+  }
+  counters.sample();
+  persistent->stop();
+
+  std::vector<std::string> not_restored;
+  if (auto after = snapshot_lab(*lab)) not_restored = differences(*before, *after);
+  else not_restored.push_back("the lab could not be read after the drill: " + after.error().message);
+
+  // Scored under the incident's lock, into its journal.
+  auto final_journal = read_verified_journal(incident_dir / "journal.jsonl", {});
+  if (!final_journal) return report_error(final_journal.error());
+  auto score = score_drill(scenario->name, playbook, *final_journal, timeline, counters.samples(), not_restored);
+  {
+    auto lock = IncidentLock::acquire(incident_dir);
+    if (!lock) return report_error(lock.error());
+    auto writer = JournalWriter::open(incident_dir, false);
+    if (!writer) return report_error(writer.error());
+    if (auto appended = writer->append(record_kind::drill_scored, env->actor, score.record); !appended)
+      return report_error(appended.error());
+  }
+  std::filesystem::create_directories(incident_dir / "drill", ec);
+  std::filesystem::copy_file(capture_file, incident_dir / "drill" / "capture.pcap", std::filesystem::copy_options::overwrite_existing, ec);
+  // The report with the score, as new files beside report.write's own
+  // (reports/ keeps every version; none is overwritten).
+  std::filesystem::path report_md;
+  for (auto& format : {"md", "html"}) {
+    auto report_argv = base;
+    report_argv.insert(report_argv.end(), {"report", id, "--format", format});
+    auto r = run_program(report_argv, {}, std::chrono::seconds(60));
+    auto file = incident_dir / "reports" / ("drill-" + id + "." + format);
+    Status written = !r ? Status(r.error())
+                     : r->exit_code != 0 ? Status(failure(describe_exit(report_argv, *r)))
+                                         : (std::filesystem::create_directories(incident_dir / "reports", ec), write_new_file(file, r->out, 0444));
+    if (!written) out.say(std::string("could not write the ") + format + " report: " + written.error().message);
+    else if (report_md.empty()) report_md = file;
+  }
+  for (auto& line : score.lines) out.say(line);
+  if (!report_md.empty()) out.say("drill report: " + report_md.string() + " (and .html)");
+  out.say("journal: " + (incident_dir / "journal.jsonl").string() + "; evidence: responder evidence verify " + id);
+
+  if (o.keep) {
+    out.say("lab kept (--keep): victim pid " + std::to_string(lab->victim_pid()) + " (nsenter -t PID -a), attacker netns " +
+            lab->attacker_netns() + "; remove it with `responder drill --clean`");
+  } else if (auto down = lab->teardown(); !down) {
+    return report_error(down.error());
+  } else {
+    auto seconds = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count() / 1000.0;
+    char text[64];
+    std::snprintf(text, sizeof text, "%.1f s", seconds);
+    out.say(std::string("lab torn down; the drill took ") + text + " from command to clean teardown");
+  }
+  if (asked_to_stop) return kExitInterrupted;
+  if (*run_exit != 0) return kExitStepFailed;
+  return score.passed ? kExitSuccess : kExitStepFailed;
+}
+
+void setup_drill(CLI::App& command, const GlobalOptions& globals, CommandAction& action) {
+  auto options = std::make_shared<DrillOptions>();
+  command.add_option("playbook", options->playbook, "a shipped playbook's name or a playbook file (default: targeted-intrusion)")
+      ->type_name("PLAYBOOK");
+  command.add_option("--scenario", options->scenario, "the attack to rehearse against (default: the playbook's first)")->type_name("NAME");
+  command.add_option("--incident", options->incident, "the drill's incident id (default: DRILL-YYYYMMDD-HHMMSS)")->type_name("ID");
+  command.add_option("--approvers", options->approvers,
+                     "people who approve for real (`responder approve`), comma-separated; default: the drill answers")
+      ->type_name("A,B");
+  command.add_flag("--keep", options->keep, "leave the lab running after the drill, to look around (`drill --clean` removes it)");
+  command.add_flag("--clean", options->clean, "remove every lab a drill left behind (killed, or kept with --keep), and nothing else");
+  command.footer("Examples:\n"
+                 "  sudo responder drill                       (the default drill: targeted-intrusion)\n"
+                 "  sudo responder drill targeted-intrusion --approvers alice,bob\n"
+                 "  sudo responder drill --clean               (after a drill was killed with -9)");
+  action = [options, &globals] { return drill(globals, *options); };
+}
+
+const CommandRegistration drill_registration{
+    {"drill", "rehearse a playbook against real attack traffic in a throw-away lab, scored", 34, setup_drill}};
+
+}  // namespace
+}  // namespace responder::drill

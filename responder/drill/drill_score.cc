@@ -1,0 +1,153 @@
+#include "responder/drill/drill_score.h"
+
+#include <cstdio>
+
+#include "responder/journal_record_kind.h"
+
+namespace responder::drill {
+namespace {
+
+std::int64_t ms_of(const std::string& rfc3339) {
+  auto t = parse_rfc3339(rfc3339);
+  if (!t) return 0;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+}
+
+std::string seconds_text(std::int64_t ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(ms) / 1000.0);
+  return text;
+}
+
+// The first record of `kinds` for a step of one of `modules`, and that step.
+struct Found {
+  std::int64_t ms = 0;
+  std::string step;
+  const JournalRecord* record = nullptr;
+};
+Found first_done(const Playbook& playbook, const JournalContents& journal, std::initializer_list<std::string_view> modules,
+                 std::string_view kind = record_kind::step_verified) {
+  for (auto& r : journal.records) {
+    if (r.kind != kind) continue;
+    const Step* step = playbook.find_step(r.text("step"));
+    if (!step) continue;
+    for (auto m : modules)
+      if (step->module == m) return {ms_of(r.time), step->id, &r};
+  }
+  return {};
+}
+
+const json::object* applied_output(const JournalContents& journal, const std::string& step) {
+  for (auto& r : journal.records)
+    if (r.kind == record_kind::step_applied && r.text("step") == step)
+      if (auto* receipt = r.fields.if_contains("receipt"); receipt && receipt->is_object())
+        if (auto* out = receipt->as_object().if_contains("output"); out && out->is_object()) return &out->as_object();
+  return nullptr;
+}
+
+}  // namespace
+
+DrillScore score_drill(const std::string& scenario, const Playbook& playbook, const JournalContents& journal,
+                       const DrillTimeline& timeline, const std::vector<CounterSample>& samples,
+                       const std::vector<std::string>& restored_problems) {
+  DrillScore score;
+  const std::int64_t t0 = timeline.attack_started_ms;
+  json::object times;
+  std::vector<std::string> failed;
+  auto since_attack = [&](const char* key, std::int64_t ms, const std::string& label, const std::string& how) {
+    if (ms > 0) {
+      times[key] = ms - t0;
+      score.lines.push_back(label + ": " + seconds_text(ms - t0) + " after the attack began (" + how + ")");
+    } else {
+      times[key] = nullptr;
+      score.lines.push_back(label + ": " + how);
+    }
+  };
+
+  // Detection: the analysis that named an attack in the lab's own traffic.
+  Found analysis = first_done(playbook, journal, {"traffic.analyze"});
+  std::string kind = "none";
+  if (analysis.record)
+    if (auto* out = applied_output(journal, analysis.step))
+      if (auto* k = out->if_contains("kind"); k && k->is_string()) kind = std::string(k->get_string());
+  bool detected = analysis.record && kind != "none";
+  since_attack("detected_ms", detected ? analysis.ms : 0, "detected",
+               detected ? "step " + analysis.step + " found a " + kind + " attack in the lab's capture"
+                        : analysis.record ? "the analysis found no attack in the lab's capture" : "no traffic analysis ran");
+  if (!detected) failed.push_back("the attack was not detected");
+
+  Found notice = first_done(playbook, journal, {"notify.send"});
+  since_attack("first_notification_ms", notice.ms, "first notification",
+               notice.record ? "step " + notice.step + " delivered" : "the playbook sends none");
+
+  Found contained = first_done(playbook, journal, {"firewall.block", "firewall.limit", "firewall.isolate", "access.disable"});
+  since_attack("containment_journaled_ms", contained.ms, "containment journaled in force",
+               contained.record ? "step " + contained.step + " verified" : "no containment step ran");
+
+  // From the counters: the first interval in which the attacker's packets
+  // arrived and none got through, after the run began; and whether any got
+  // through from then until the undo.
+  std::int64_t dropping_from = 0, leaked_at = 0, through_again = 0;
+  std::uint64_t dropped = 0, arrived = 0;
+  for (std::size_t i = 1; i < samples.size(); ++i) {
+    const auto& a = samples[i - 1];
+    const auto& b = samples[i];
+    std::uint64_t came = b.arrived - a.arrived, through = b.passed - a.passed;
+    arrived += came;
+    if (came > through) dropped += came - through;
+    bool before_undo = timeline.undo_started_ms == 0 || b.unix_ms <= timeline.undo_started_ms;
+    if (b.unix_ms < timeline.run_started_ms) continue;
+    if (before_undo) {
+      if (!dropping_from && came > 0 && through == 0) dropping_from = b.unix_ms;
+      else if (dropping_from && through > 0 && !leaked_at) leaked_at = b.unix_ms;
+    } else if (a.unix_ms >= timeline.undo_ended_ms && through > 0 && !through_again) {
+      through_again = b.unix_ms;
+    }
+  }
+  since_attack("containment_in_effect_ms", dropping_from, "attack dropped at the victim",
+               dropping_from ? "from the victim's counters" : "the counters never showed the attack dropped");
+  if (!dropping_from) failed.push_back("the attack was never dropped at the victim");
+  if (leaked_at) {
+    failed.push_back("attack packets got through at " + format_unix_ms(leaked_at) + " while containment was meant to hold");
+    score.lines.push_back("containment did not hold: attack packets got through at " + format_unix_ms(leaked_at));
+  } else if (dropping_from) {
+    score.lines.push_back("containment held: no attack packet got through from then until the undo");
+  }
+  if (dropping_from && contained.ms)
+    score.lines.push_back("journal to kernel: the counters showed drops " + seconds_text(dropping_from - contained.ms) +
+                          " after the journal said the block was in force (sampled every 100 ms)");
+
+  Found sealed = first_done(playbook, journal, {"evidence.seal"});
+  since_attack("evidence_sealed_ms", sealed.ms, "evidence sealed", sealed.record ? "step " + sealed.step : "the playbook seals none");
+
+  std::int64_t undone_ms = 0;
+  for (auto& r : journal.records)
+    if (r.kind == record_kind::step_undone) undone_ms = ms_of(r.time);
+  since_attack("deescalated_ms", undone_ms, "de-escalated (containment undone)",
+               undone_ms ? "last step.undone record" : "nothing was undone");
+  if (timeline.undo_started_ms) {
+    if (through_again) score.lines.push_back("after the undo the attacker's packets reached the victim again (counters)");
+    else failed.push_back("after the undo the attacker's packets still did not reach the victim");
+  }
+  if (restored_problems.empty()) score.lines.push_back("the lab is back to its start (firewall, accounts, /etc)");
+  else
+    for (auto& p : restored_problems) failed.push_back("not restored: " + p);
+
+  score.passed = failed.empty();
+  score.lines.push_back(score.passed ? "drill passed" : "drill failed: " + comma_joined(failed));
+  score.record = json::object{{"scenario", scenario},
+                              {"attack_started", format_unix_ms(t0)},
+                              {"times_ms", times},
+                              {"finding", kind},
+                              {"attack_packets", json::object{{"arrived", arrived}, {"dropped", dropped}}},
+                              {"containment_held", dropping_from != 0 && leaked_at == 0},
+                              {"reached_again_after_undo", through_again != 0},
+                              {"restored", restored_problems.empty()},
+                              {"not_restored", string_array(restored_problems)},
+                              {"passed", score.passed},
+                              {"failures", string_array(failed)},
+                              {"summary", string_array(score.lines)}};
+  return score;
+}
+
+}  // namespace responder::drill

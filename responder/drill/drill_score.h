@@ -1,0 +1,44 @@
+// How well a drill went, from two sources that cannot flatter each other:
+// the incident's journal (when each stage's step was done) and the lab's
+// own kernel counters (when the attacker's packets were really dropped at
+// the victim, and when they got through again after the undo).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "responder/clock.h"
+#include "responder/journal.h"
+#include "responder/json.h"
+#include "responder/playbook.h"
+
+namespace responder::drill {
+
+struct CounterSample {
+  std::int64_t unix_ms = 0;
+  std::uint64_t arrived = 0, passed = 0;
+};
+
+struct DrillTimeline {
+  std::int64_t attack_started_ms = 0;   // the first attack packet was sent
+  std::int64_t run_started_ms = 0;      // the playbook's run began
+  std::int64_t run_ended_ms = 0;
+  std::int64_t undo_started_ms = 0;     // 0: the drill did not undo (the playbook did, or nothing to undo)
+  std::int64_t undo_ended_ms = 0;
+};
+
+struct DrillScore {
+  json::object record;        // what the journal's drill.scored record holds
+  std::vector<std::string> lines;  // the same, for the responder's terminal
+  bool passed = false;        // detected, contained while it lasted, undone, lab back to its start
+};
+
+// `restored_problems`: how the lab differs from its start after the undo
+// (empty: it is back). `scenario` names the rehearsal.
+DrillScore score_drill(const std::string& scenario, const Playbook& playbook, const JournalContents& journal,
+                       const DrillTimeline& timeline, const std::vector<CounterSample>& samples,
+                       const std::vector<std::string>& restored_problems);
+
+}  // namespace responder::drill

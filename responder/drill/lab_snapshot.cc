@@ -1,0 +1,114 @@
+#include "responder/drill/lab_snapshot.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "responder/child_process.h"
+#include "responder/durable_file.h"
+#include "responder/sha256.h"
+
+namespace responder::drill {
+namespace {
+
+// The ruleset without the drill's own table, whose counters move.
+std::string without_drill_table(const std::string& ruleset) {
+  std::string out;
+  std::istringstream in(ruleset);
+  std::string line;
+  bool skipping = false;
+  while (std::getline(in, line)) {
+    if (!skipping && line.rfind("table inet responder_drill", 0) == 0) {
+      skipping = true;
+      continue;
+    }
+    if (skipping) {
+      if (line == "}") skipping = false;
+      continue;
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::istringstream x(a), y(b);
+  std::string la, lb;
+  while (true) {
+    bool ga = static_cast<bool>(std::getline(x, la)), gb = static_cast<bool>(std::getline(y, lb));
+    if (!ga && !gb) return {};
+    if (!ga) la = "(end)";
+    if (!gb) lb = "(end)";
+    if (la != lb) return "`" + la + "` became `" + lb + "`";
+  }
+}
+
+}  // namespace
+
+Result<LabSnapshot> snapshot_lab(const DrillLab& lab) {
+  LabSnapshot snap;
+  std::vector<std::string> argv{"nsenter", "-t", std::to_string(lab.victim_pid()), "-n", "nft", "-s", "list", "ruleset"};
+  auto rules = run_program(argv, {}, std::chrono::seconds(20));
+  if (!rules) return rules.error();
+  if (rules->exit_code != 0) return failure("cannot read the victim's firewall: " + describe_exit(argv, *rules));
+  snap.ruleset = without_drill_table(rules->out);
+
+  const std::filesystem::path root = "/proc/" + std::to_string(lab.victim_pid()) + "/root";
+  std::error_code ec;
+  std::filesystem::recursive_directory_iterator it(root / "etc", std::filesystem::directory_options::skip_permission_denied, ec);
+  if (ec) return failure("cannot read the victim's /etc: " + ec.message());
+  for (; it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) return failure("cannot read the victim's /etc: " + ec.message());
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0) continue;
+    std::string what = std::to_string(st.st_mode) + " " + std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid);
+    if (S_ISREG(st.st_mode)) {
+      auto text = read_text_file(it->path(), 64u << 20);
+      what += " " + (text ? sha256_hex(*text) : std::string("unreadable"));
+    } else if (S_ISLNK(st.st_mode)) {
+      what += " -> " + std::filesystem::read_symlink(it->path(), ec).string();
+    }
+    snap.etc["/" + it->path().lexically_relative(root).string()] = what;
+  }
+
+  std::ifstream mountinfo("/proc/" + std::to_string(lab.victim_pid()) + "/mountinfo");
+  std::string line;
+  while (std::getline(mountinfo, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, devno, source_root, point, options;
+    fields >> id >> parent >> devno >> source_root >> point >> options;
+    std::string rest, fstype;
+    while (fields >> rest && rest != "-") {
+    }
+    fields >> fstype;
+    // Namespace files bound by other programs (ip netns) come and go with
+    // them; the victim's copies of those are not its state.
+    if (fstype == "nsfs" || point.starts_with("/run/netns/") || point.starts_with("/proc/")) continue;
+    snap.mounts[point] = fstype + " " + options;
+  }
+  return snap;
+}
+
+std::vector<std::string> differences(const LabSnapshot& before, const LabSnapshot& after) {
+  std::vector<std::string> out;
+  if (before.ruleset != after.ruleset)
+    out.push_back("the victim's firewall ruleset: " + first_difference(before.ruleset, after.ruleset));
+  for (auto& [path, what] : before.etc) {
+    auto now = after.etc.find(path);
+    if (now == after.etc.end()) out.push_back(path + " was removed");
+    else if (now->second != what) out.push_back(path + " changed");
+  }
+  for (auto& [path, what] : after.etc)
+    if (!before.etc.count(path)) out.push_back(path + " was added");
+  for (auto& [point, what] : before.mounts) {
+    auto now = after.mounts.find(point);
+    if (now == after.mounts.end()) out.push_back("mount " + point + " is gone");
+    else if (now->second != what) out.push_back("mount " + point + ": " + what + " became " + now->second);
+  }
+  for (auto& [point, what] : after.mounts)
+    if (!before.mounts.count(point)) out.push_back("mount " + point + " was added");
+  return out;
+}
+
+}  // namespace responder::drill

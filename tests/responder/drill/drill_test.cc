@@ -1,0 +1,228 @@
+// `responder drill` end to end, as root: the lab is built, attacked with
+// real nmap and hping3 traffic, the shipped playbook runs inside the victim,
+// the score comes from the journal and the victim's counters, and the lab is
+// gone afterwards, with this machine itself unchanged. A drill killed with
+// -9 leaves a lab that `drill --clean` removes.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "responder/json.h"
+#include "responder/sha256.h"
+#include "tests/support/process.h"
+#include "tests/support/skip.h"
+
+using namespace responder;
+using namespace responder::testing;
+
+namespace {
+
+std::string drill_unavailable() {
+  if (::geteuid() != 0) return "drills need root (namespaces, firewall, mounts); CI runs as root";
+  for (const char* program : {"nmap", "hping3", "nft", "unshare", "nsenter"})
+    if (run_process({"sh", "-c", std::string("command -v ") + program}).exit_code != 0)
+      return std::string(program) + " is not installed (./setup.sh installs it)";
+  if (!std::filesystem::exists("/usr/sbin/sshd")) return "sshd is not installed (./setup.sh installs openssh-server)";
+  auto probe = run_process({"ip", "netns", "add", "rdrill-probe-" + std::to_string(::getpid())});
+  if (probe.exit_code != 0) return "cannot create a network namespace: " + probe.err;
+  run_process({"ip", "netns", "del", "rdrill-probe-" + std::to_string(::getpid())});
+  return "";
+}
+
+std::set<std::string> netns_names(const std::string& prefix) {
+  std::set<std::string> out;
+  std::error_code ec;
+  if (std::filesystem::is_directory("/run/netns", ec))
+    for (auto& e : std::filesystem::directory_iterator("/run/netns", ec))
+      if (e.path().filename().string().starts_with(prefix)) out.insert(e.path().filename().string());
+  return out;
+}
+
+// What a drill must never change on this machine.
+struct HostState {
+  std::string ruleset, etc, mounts;
+  bool operator==(const HostState&) const = default;
+};
+HostState host_state() {
+  HostState s;
+  s.ruleset = run_process({"nft", "-s", "list", "ruleset"}).out;
+  for (const char* f : {"/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/samba/smb.conf", "/etc/ssh/sshd_config",
+                        "/etc/hostname", "/etc/hosts"})
+    s.etc += std::string(f) + " " + sha256_hex(slurp(f)) + "\n";
+  for (auto& line : [&] {
+         std::vector<std::string> lines;
+         std::istringstream in(slurp("/proc/self/mountinfo"));
+         std::string l;
+         while (std::getline(in, l)) {
+           std::istringstream f(l);
+           std::string a, b, c, d, point, options;
+           f >> a >> b >> c >> d >> point >> options;
+           // Network namespaces other tests (and drills) bind come and go.
+           if (point.starts_with("/run/netns")) continue;
+           lines.push_back(point + " " + options);
+         }
+         std::sort(lines.begin(), lines.end());
+         return lines;
+       }())
+    s.mounts += line + "\n";
+  return s;
+}
+
+std::vector<std::string> responder_argv(const TempDir& home, std::vector<std::string> args) {
+  std::vector<std::string> a{RESPONDER_BINARY, "--home", (home / "incidents").string()};
+  a.insert(a.end(), args.begin(), args.end());
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("drill: the default drill detects the attack from the lab's own traffic, contains it (dropped at the victim, by its counters), undoes it, reports, and leaves this machine unchanged") {
+  RESPONDER_SKIP_WHEN(drill_unavailable());
+  TempDir home;
+  const HostState before = host_state();
+
+  auto done = run_process(responder_argv(home, {"drill", "--incident", "DRILL-T1"}), {"RESPONDER_CONFIG="}, std::filesystem::path(RESPONDER_SOURCE_DIR));
+  INFO(done.out, done.err);
+  REQUIRE(done.exit_code == 0);
+  // The attack came from the attacker host, and the analysis found it in the victim's capture.
+  CHECK(done.out.find("drill: attack: port scan of ports 1-1024 (nmap -sS)") != std::string::npos);
+  CHECK(done.out.find("traffic analysis: targeted, tcp-port-scan") != std::string::npos);
+  CHECK(done.out.find("failed logins and blocked probes from 1 address(es)") != std::string::npos);
+  CHECK(done.out.find("approved block-attacker as drill-approver-2 (answered by the drill)") != std::string::npos);
+  CHECK(done.out.find("drill: attack dropped at the victim: ") != std::string::npos);
+  CHECK(done.out.find("drill: containment held: no attack packet got through") != std::string::npos);
+  CHECK(done.out.find("drill: after the undo the attacker's packets reached the victim again (counters)") != std::string::npos);
+  CHECK(done.out.find("drill: the lab is back to its start") != std::string::npos);
+  CHECK(done.out.find("drill: drill passed") != std::string::npos);
+  CHECK(done.out.find("lab torn down") != std::string::npos);
+
+  // The record: a drill incident, its score journaled, its evidence and journal verify.
+  auto incident = home / "incidents" / "DRILL-T1";
+  auto journal = slurp(incident / "journal.jsonl");
+  CHECK(journal.find("\"drill\":true") != std::string::npos);
+  CHECK(journal.find("\"kind\":\"drill.scored\"") != std::string::npos);
+  CHECK(run_process(responder_argv(home, {"journal", "DRILL-T1", "--verify"})).exit_code == 0);
+  auto verified = run_process(responder_argv(home, {"evidence", "verify", "DRILL-T1"}));
+  INFO(verified.out, verified.err);
+  CHECK(verified.exit_code == 0);
+  auto report = slurp(incident / "reports" / "drill-DRILL-T1.md");
+  CHECK(report.find("post-incident report (DRILL)") != std::string::npos);
+  CHECK(report.find("## Drill score") != std::string::npos);
+  CHECK(report.find("**passed**") != std::string::npos);
+  CHECK(std::filesystem::exists(incident / "reports" / "drill-DRILL-T1.html"));
+  CHECK(std::filesystem::file_size(incident / "drill" / "capture.pcap") > 1000);
+  auto json_report = run_process(responder_argv(home, {"report", "DRILL-T1", "--format", "json"}));
+  auto doc = parse_json(json_report.out).as_object();
+  CHECK(doc.at("summary").at("drill_score").at("passed") == json::value(true));
+  CHECK(run_process(responder_argv(home, {"incidents"})).out.find("(drill)") != std::string::npos);
+
+  // Nothing left: no lab, no lab folder, and this machine as it was.
+  auto named = done.out.find("(network namespaces rdrill-");
+  REQUIRE(named != std::string::npos);
+  const std::string token = done.out.substr(named + 27, 6);
+  CHECK(netns_names("rdrill-" + token).empty());
+  CHECK_FALSE(std::filesystem::exists("/run/responder/drills/" + token + ".json"));
+  CHECK_FALSE(std::filesystem::exists(home / "incidents" / ".labs"));
+  CHECK(host_state() == before);
+}
+
+TEST_CASE("drill: a drill killed with -9 takes its victim and attack down with it, and drill --clean removes the rest, leaving other labs alone") {
+  RESPONDER_SKIP_WHEN(drill_unavailable());
+  TempDir home;
+  Process drill(responder_argv(home, {"drill", "--incident", "DRILL-T2"}), {"RESPONDER_CONFIG="}, std::filesystem::path(RESPONDER_SOURCE_DIR));
+  // Wait until its lab exists and the attack has begun.
+  std::filesystem::path record;
+  json::object lab;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < until) {
+    std::error_code ec;
+    for (auto& e : std::filesystem::directory_iterator("/run/responder/drills", ec)) {
+      auto text = slurp(e.path());
+      if (text.find("\"DRILL-T2\"") == std::string::npos) continue;
+      auto parsed = parse_json(text).as_object();
+      if (parsed.at("victim_pid").to_number<long long>() > 0) {
+        record = e.path();
+        lab = parsed;
+      }
+    }
+    if (!record.empty() && slurp(home / "incidents" / ".labs" / "DRILL-T2" / "attack.log").size() > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE_FALSE(record.empty());
+  const auto victim = static_cast<pid_t>(lab.at("victim_pid").to_number<long long>());
+  const std::string attacker_netns(lab.at("attacker_netns").as_string());
+  CHECK(std::filesystem::exists("/run/netns/" + attacker_netns));
+
+  // While the drill runs, --clean leaves its lab alone.
+  auto early = run_process(responder_argv(home, {"drill", "--clean"}));
+  CHECK(early.exit_code == 0);
+  CHECK(std::filesystem::exists("/run/netns/" + attacker_netns));
+
+  ::kill(drill.pid(), SIGKILL);
+  drill.wait(std::chrono::seconds(10));
+  // The victim's namespaces died with the drill (PR_SET_PDEATHSIG).
+  bool victim_gone = false;
+  for (int i = 0; i < 100 && !victim_gone; ++i) {
+    victim_gone = !std::filesystem::exists("/proc/" + std::to_string(victim) + "/ns/net");
+    if (!victim_gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(victim_gone);
+  // No attack process is left in its attacker's namespace.
+  struct stat attacker_ns {};
+  REQUIRE(::stat(("/run/netns/" + attacker_netns).c_str(), &attacker_ns) == 0);
+  std::istringstream pids(run_process({"pgrep", "-x", "hping3"}).out);
+  for (std::string pid; pids >> pid;) {
+    struct stat theirs {};
+    if (::stat(("/proc/" + pid + "/ns/net").c_str(), &theirs) == 0) CHECK(theirs.st_ino != attacker_ns.st_ino);
+  }
+  // The named namespaces and the lab file remain, for --clean.
+  CHECK(std::filesystem::exists("/run/netns/" + attacker_netns));
+  auto cleaned = run_process(responder_argv(home, {"drill", "--clean"}));
+  INFO(cleaned.out, cleaned.err);
+  CHECK(cleaned.exit_code == 0);
+  CHECK(cleaned.out.find("removed lab of drill DRILL-T2") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists("/run/netns/" + attacker_netns));
+  CHECK_FALSE(std::filesystem::exists(record));
+  CHECK_FALSE(std::filesystem::exists(home / "incidents" / ".labs" / "DRILL-T2"));
+}
+
+TEST_CASE("drill: a playbook with no drill scenario is bad input naming the drills there are, and nothing is built") {
+  TempDir home;
+  auto r = run_process(responder_argv(home, {"drill", std::string(RESPONDER_SOURCE_DIR) + "/playbooks/fleet-block.yaml"}));
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("no drill scenario for playbook fleet-block") != std::string::npos);
+  CHECK(r.err.find("targeted-intrusion --scenario scan-and-guess") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(home / "incidents"));
+  auto unknown = run_process(responder_argv(home, {"drill", "no-such-playbook"}));
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.find("no shipped playbook named no-such-playbook") != std::string::npos);
+}
+
+TEST_CASE("drill: without root it says what is missing and shows the plan instead, changing nothing") {
+  if (::geteuid() == 0) {
+    // As root, drop to nobody for this one run.
+    TempDir home;
+    std::filesystem::permissions(home.path(), std::filesystem::perms::all);
+    auto r = run_process({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", RESPONDER_BINARY, "--home",
+                          (home / "incidents").string(), "drill"},
+                         {"RESPONDER_CONFIG="}, std::filesystem::path(RESPONDER_SOURCE_DIR));
+    INFO(r.out, r.err);
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.find("this machine lacks:\n  - root") != std::string::npos);
+    CHECK(r.out.find("plan of targeted-intrusion") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(home / "incidents"));
+  } else {
+    TempDir home;
+    auto r = run_process(responder_argv(home, {"drill"}), {"RESPONDER_CONFIG="}, std::filesystem::path(RESPONDER_SOURCE_DIR));
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.find("- root") != std::string::npos);
+    CHECK(r.out.find("plan of targeted-intrusion") != std::string::npos);
+  }
+}
