@@ -81,6 +81,7 @@ class TrafficWatch final : public RecordModule {
       out["available"] = false;
       out["recurred"] = false;
       out["stayed_away"] = false;
+      out["stopped"] = false;
       out["matches"] = 0;
       out["watched"] = "0s";
       out["signature"] = signature;

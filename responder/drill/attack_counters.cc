@@ -14,12 +14,14 @@ std::vector<std::string> nft_in(pid_t pid, std::vector<std::string> args) {
 
 }  // namespace
 
-Status install_attack_counters(pid_t pid, const std::string& attacker) {
+Status install_attack_counters(pid_t pid, const std::string& interface) {
   // Hook priorities: prerouting -300 is before conntrack and every filter;
   // input 100 is after responder's chains (-20 to -10) and the usual filter (0).
+  // By the attacker's link, not its address: a flood from forged sources
+  // comes that way too.
   const std::string rules = "table inet responder_drill {\n"
-                            "  chain arrived { type filter hook prerouting priority -300; policy accept; ip saddr " + attacker + " counter; }\n"
-                            "  chain passed { type filter hook input priority 100; policy accept; ip saddr " + attacker + " counter; }\n"
+                            "  chain arrived { type filter hook prerouting priority -300; policy accept; iifname \"" + interface + "\" counter; }\n"
+                            "  chain passed { type filter hook input priority 100; policy accept; iifname \"" + interface + "\" counter; }\n"
                             "}\n";
   auto argv = nft_in(pid, {"-f", "-"});
   auto r = run_program(argv, rules, std::chrono::seconds(10));

@@ -1,6 +1,6 @@
 // Counters in the victim's own firewall that say whether the attacker's
 // packets are dropped there, measured by the kernel rather than taken from
-// the journal: one chain counts the attacker's packets as they arrive (hook
+// the journal: one chain counts what comes in over the attacker's link (hook
 // prerouting, before any filter), another those that got through every
 // filter (hook input, after responder's chains). Arrived minus passed is
 // what containment dropped. They live in a table of their own,
@@ -22,8 +22,8 @@ struct AttackCount {
 };
 
 // Adds the counting table in the network namespace of process `pid`, for
-// packets from `attacker` (an IPv4 address).
-Status install_attack_counters(pid_t pid, const std::string& attacker);
+// packets that come in through `interface` (the attacker's link).
+Status install_attack_counters(pid_t pid, const std::string& interface);
 // The counters now.
 Result<AttackCount> read_attack_counters(pid_t pid);
 

@@ -192,11 +192,12 @@ class CounterLog {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
-  // True once the attacker's packets got through again since `since_ms`.
-  bool passing_since(std::int64_t since_ms) const {
+  // When the victim first dropped some of the attack since `since_ms`; 0: not yet.
+  std::int64_t dropping_since(std::int64_t since_ms) const {
     for (std::size_t i = 1; i < samples_.size(); ++i)
-      if (samples_[i - 1].unix_ms >= since_ms && samples_[i].passed > samples_[i - 1].passed) return true;
-    return false;
+      if (samples_[i].unix_ms >= since_ms && samples_[i].arrived - samples_[i - 1].arrived > samples_[i].passed - samples_[i - 1].passed)
+        return samples_[i].unix_ms;
+    return 0;
   }
   const std::vector<CounterSample>& samples() const { return samples_; }
 
@@ -267,7 +268,7 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
 
   auto before = snapshot_lab(*lab);
   if (!before) return report_error(before.error());
-  if (auto s = install_attack_counters(lab->victim_pid(), kAttacker4); !s) return report_error(s.error());
+  if (auto s = install_attack_counters(lab->victim_pid(), kVictimAttackInterface); !s) return report_error(s.error());
   CounterLog counters(lab->victim_pid());
   counters.sample();
 
@@ -281,7 +282,8 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
     for (auto& a : argv) a = replaced(a, "{lab}", lab->dir().string());
     return argv;
   };
-  out.say("attack: " + scenario->persistent.what + ", from " + std::string(kAttacker4) + " until the drill ends");
+  out.say("attack: " + scenario->persistent.what + ", from " + std::string(kAttacker4) +
+          (scenario->gives_up_after.count() ? " until it is contained" : " until the drill ends"));
   auto persistent = LabProcess::start(lab->in_attacker(expand(scenario->persistent.argv)), lab->dir() / "attack.log");
   if (!persistent) return report_error(persistent.error());
   for (auto& phase : scenario->phases) {
@@ -297,6 +299,11 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
       }
     }
     if (interrupt_requested()) break;
+  }
+  if (scenario->phases.empty()) {
+    out.say("the victim captures the attack for " + std::to_string(scenario->capture_for.count()) + " s");
+    auto until = std::chrono::steady_clock::now() + scenario->capture_for;
+    while (std::chrono::steady_clock::now() < until && !interrupt_requested()) counters.sample_for(std::chrono::milliseconds(100));
   }
   auto captured = (*capture)->stop();
   if (!captured) return report_error(captured.error());
@@ -321,8 +328,20 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   DrillApprovals approvals(base, id, split_names(o.approvers), out);
   bool asked_to_stop = false;
   std::optional<int> run_exit;
+  std::int64_t contained_seen_ms = 0;
+  auto attacker_gives_up = [&] {
+    if (scenario->gives_up_after.count() == 0 || timeline.attack_stopped_ms) return;
+    if (!contained_seen_ms) contained_seen_ms = counters.dropping_since(timeline.run_started_ms);
+    if (contained_seen_ms && now_unix_ms() - contained_seen_ms >= scenario->gives_up_after.count() * 1000) {
+      persistent->stop();
+      timeline.attack_stopped_ms = now_unix_ms();
+      out.say("attack: the attacker gives up " + std::to_string(scenario->gives_up_after.count()) +
+              " s after the victim began dropping it");
+    }
+  };
   while (!(run_exit = run->wait(std::chrono::milliseconds(100)))) {
     counters.sample();
+    attacker_gives_up();
     if (auto journal = read_journal(incident_dir / "journal.jsonl")) approvals.answer(*journal);
     if (interrupt_requested() && !asked_to_stop) {
       out.say("interrupted: asking the run to stop at a safe point, then undoing and tearing the lab down");
@@ -337,11 +356,20 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   out.say("the run ended with exit code " + std::to_string(*run_exit));
   counters.sample_for(std::chrono::milliseconds(1500));
 
-  // De-escalation: undo whatever the playbook left in force.
+  // De-escalation: undo whatever the playbook left in force; when the
+  // playbook lifted its containment itself, its journal says when.
   auto journal = read_verified_journal(incident_dir / "journal.jsonl", {});
   bool undo_needed = false;
-  if (journal)
+  if (journal) {
     if (auto state = derive_state(id, *journal)) undo_needed = !state->in_force().empty();
+    for (auto& r : journal->records) {
+      auto at = parse_rfc3339(r.time);
+      if (!at) continue;
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at->time_since_epoch()).count();
+      if (r.kind == record_kind::undo_started && !timeline.undo_started_ms) timeline.undo_started_ms = ms;
+      if (r.kind == record_kind::step_undone) timeline.undo_ended_ms = ms;
+    }
+  }
   if (undo_needed) {
     timeline.undo_started_ms = now_unix_ms();
     out.say("undoing the containment still in force (responder undo " + id + ")");
@@ -351,10 +379,22 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
     if (!undo) return report_error(undo.error());
     while (!undo->wait(std::chrono::milliseconds(100))) counters.sample();
     timeline.undo_ended_ms = now_unix_ms();
-    for (int i = 0; i < 50 && !counters.passing_since(timeline.undo_ended_ms); ++i) counters.sample_for(std::chrono::milliseconds(100));
   }
-  counters.sample();
-  persistent->stop();
+  if (!timeline.attack_stopped_ms) {
+    persistent->stop();
+    timeline.attack_stopped_ms = now_unix_ms();
+  }
+  // After the undo the attacker's packets must reach the victim again.
+  if (timeline.undo_ended_ms && !scenario->after_undo.argv.empty()) {
+    counters.sample();
+    out.say("attack: " + scenario->after_undo.what);
+    auto probe = LabProcess::start(lab->in_attacker(expand(scenario->after_undo.argv)), lab->dir() / "attack.log");
+    if (!probe) return report_error(probe.error());
+    auto until = std::chrono::steady_clock::now() + scenario->after_undo.limit;
+    while (!probe->wait(std::chrono::milliseconds(100)) && std::chrono::steady_clock::now() < until) counters.sample();
+    probe->stop();
+  }
+  counters.sample_for(std::chrono::milliseconds(300));
 
   std::vector<std::string> not_restored;
   if (auto after = snapshot_lab(*lab)) not_restored = differences(*before, *after);
@@ -363,7 +403,7 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   // Scored under the incident's lock, into its journal.
   auto final_journal = read_verified_journal(incident_dir / "journal.jsonl", {});
   if (!final_journal) return report_error(final_journal.error());
-  auto score = score_drill(scenario->name, playbook, *final_journal, timeline, counters.samples(), not_restored);
+  auto score = score_drill(*scenario, playbook, *final_journal, timeline, counters.samples(), not_restored);
   {
     auto lock = IncidentLock::acquire(incident_dir);
     if (!lock) return report_error(lock.error());

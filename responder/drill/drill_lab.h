@@ -32,6 +32,8 @@ inline constexpr const char* kVictimAttackSide4 = "192.0.2.1";
 inline constexpr const char* kManagement4 = "198.51.100.2";
 inline constexpr const char* kVictimManagementSide4 = "198.51.100.1";
 inline constexpr const char* kManagementRange = "198.51.100.0/24";
+// The victim's interface on the attacker's link.
+inline constexpr const char* kVictimAttackInterface = "eth0";
 
 // Where the lab files of running drills are: one JSON file per lab.
 std::filesystem::path lab_records_dir();

@@ -27,7 +27,29 @@ const std::vector<Scenario>& scenarios() {
       s.persistent = {"SSH probes at 20 packets a second (hping3 -S)",
                       {"hping3", "-q", "-S", "-p", "22", "-i", "u50000", "-c", "12000", kVictimAttackSide4},
                       std::chrono::seconds(600)};
+      s.after_undo = {"SSH probes after the undo (hping3 -S, 20 packets)",
+                      {"hping3", "-q", "-S", "-p", "22", "-i", "u50000", "-c", "20", kVictimAttackSide4},
+                      std::chrono::seconds(10)};
       s.variables = {"attacker={attacker}", "capture={capture}"};
+      out.push_back(std::move(s));
+    }
+    {
+      Scenario s;
+      s.playbook = "ddos-flood";
+      s.name = "spoofed-syn-flood";
+      s.summary = "a SYN flood at 2000 packets a second to port 80 from forged random sources, until it is contained";
+      s.capture_for = std::chrono::seconds(4);
+      s.persistent = {"SYN flood to port 80 from random forged sources at 2000/s (hping3 --rand-source)",
+                      {"hping3", "-q", "-S", "-p", "80", "--rand-source", "-i", "u500", "-c", "240000", kVictimAttackSide4},
+                      std::chrono::seconds(120)};
+      s.gives_up_after = std::chrono::seconds(3);
+      s.after_undo = {"connections to port 80 after the limit is lifted (hping3 -S, 40 packets)",
+                      {"hping3", "-q", "-S", "-p", "80", "-i", "u50000", "-c", "40", kVictimAttackSide4},
+                      std::chrono::seconds(10)};
+      s.containment = ContainmentKind::limit;
+      // The watch ends early once the flood stayed away 5 s; a live incident
+      // keeps the playbook's 2 minutes.
+      s.variables = {"capture={capture}", "interface=eth0", "watch_for=60s", "quiet_for=5s"};
       out.push_back(std::move(s));
     }
     return out;

@@ -17,6 +17,10 @@ struct AttackPhase {
   std::chrono::seconds limit{60};   // ended after this long
 };
 
+// What containment the playbook is expected to put in place: a block lets
+// no attack packet through; a limit lets some through and drops the rest.
+enum class ContainmentKind { block, limit };
+
 struct Scenario {
   std::string playbook;  // the playbook's `name:`
   std::string name;
@@ -27,9 +31,18 @@ struct Scenario {
   std::vector<std::pair<std::string, std::string>> files;
   // Run one after the other while the victim captures; the capture ends with them.
   std::vector<AttackPhase> phases;
-  // Keeps going from the start through containment and undo, so that both
-  // show in the counters; ended by the drill.
+  // Keeps going from the start, so that containment shows in the counters;
+  // ended by the drill: `gives_up_after` once the victim's counters show it
+  // contained (the attacker gives up, so a watch can see it stay away), or
+  // at the end when that is 0.
   AttackPhase persistent;
+  std::chrono::seconds gives_up_after{0};
+  // With no phases: how long the victim captures the persistent attack
+  // before the playbook is given the capture.
+  std::chrono::seconds capture_for{0};
+  // Sent once containment is undone: it must reach the victim again.
+  AttackPhase after_undo;
+  ContainmentKind containment = ContainmentKind::block;
   // name=value; {capture} is the lab's capture file, {attacker} the attacker's address.
   std::vector<std::string> variables;
 };

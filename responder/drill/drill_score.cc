@@ -47,7 +47,7 @@ const json::object* applied_output(const JournalContents& journal, const std::st
 
 }  // namespace
 
-DrillScore score_drill(const std::string& scenario, const Playbook& playbook, const JournalContents& journal,
+DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const JournalContents& journal,
                        const DrillTimeline& timeline, const std::vector<CounterSample>& samples,
                        const std::vector<std::string>& restored_problems) {
   DrillScore score;
@@ -84,38 +84,61 @@ DrillScore score_drill(const std::string& scenario, const Playbook& playbook, co
   since_attack("containment_journaled_ms", contained.ms, "containment journaled in force",
                contained.record ? "step " + contained.step + " verified" : "no containment step ran");
 
-  // From the counters: the first interval in which the attacker's packets
-  // arrived and none got through, after the run began; and whether any got
-  // through from then until the undo.
+  // From the counters: the first interval after the run began in which
+  // some of the attack arrived and was dropped; then, until the undo or the
+  // attack's end, whether any got through (a block) or how much (a limit);
+  // after the undo, whether it reached the victim again.
+  const bool limit = scenario.containment == ContainmentKind::limit;
+  std::int64_t window_end = timeline.undo_started_ms;
+  if (timeline.attack_stopped_ms && (!window_end || timeline.attack_stopped_ms < window_end)) window_end = timeline.attack_stopped_ms;
   std::int64_t dropping_from = 0, leaked_at = 0, through_again = 0;
-  std::uint64_t dropped = 0, arrived = 0;
+  std::uint64_t dropped = 0, arrived = 0, held_arrived = 0, held_passed = 0;
   for (std::size_t i = 1; i < samples.size(); ++i) {
     const auto& a = samples[i - 1];
     const auto& b = samples[i];
     std::uint64_t came = b.arrived - a.arrived, through = b.passed - a.passed;
     arrived += came;
     if (came > through) dropped += came - through;
-    bool before_undo = timeline.undo_started_ms == 0 || b.unix_ms <= timeline.undo_started_ms;
     if (b.unix_ms < timeline.run_started_ms) continue;
-    if (before_undo) {
-      if (!dropping_from && came > 0 && through == 0) dropping_from = b.unix_ms;
-      else if (dropping_from && through > 0 && !leaked_at) leaked_at = b.unix_ms;
-    } else if (a.unix_ms >= timeline.undo_ended_ms && through > 0 && !through_again) {
+    bool in_window = !window_end || b.unix_ms <= window_end;
+    if (in_window) {
+      if (!dropping_from) {
+        if (came > through) dropping_from = b.unix_ms;
+      } else {
+        held_arrived += came;
+        held_passed += through;
+        if (!limit && through > 0 && !leaked_at) leaked_at = b.unix_ms;
+      }
+    } else if (timeline.undo_ended_ms && a.unix_ms >= timeline.undo_ended_ms && through > 0 && !through_again) {
       through_again = b.unix_ms;
     }
   }
   since_attack("containment_in_effect_ms", dropping_from, "attack dropped at the victim",
                dropping_from ? "from the victim's counters" : "the counters never showed the attack dropped");
+  if (dropping_from && timeline.run_started_ms)
+    score.lines.push_back("contained " + seconds_text(dropping_from - timeline.run_started_ms) +
+                          " after the attack was in the capture handed to the playbook");
   if (!dropping_from) failed.push_back("the attack was never dropped at the victim");
-  if (leaked_at) {
+  bool held = dropping_from != 0;
+  if (limit && dropping_from) {
+    double share = held_arrived ? static_cast<double>(held_arrived - held_passed) / static_cast<double>(held_arrived) : 1.0;
+    held = share >= 0.5;
+    char text[160];
+    std::snprintf(text, sizeof text, "the limit %s: %.0f%% of the %llu attack packets that arrived while it was in force were dropped",
+                  held ? "held" : "did not hold", share * 100, static_cast<unsigned long long>(held_arrived));
+    score.lines.push_back(text);
+    if (!held) failed.push_back("the limit let most of the attack through");
+  } else if (leaked_at) {
+    held = false;
     failed.push_back("attack packets got through at " + format_unix_ms(leaked_at) + " while containment was meant to hold");
     score.lines.push_back("containment did not hold: attack packets got through at " + format_unix_ms(leaked_at));
   } else if (dropping_from) {
-    score.lines.push_back("containment held: no attack packet got through from then until the undo");
+    score.lines.push_back(std::string("containment held: no attack packet got through from then until ") +
+                          (window_end == timeline.attack_stopped_ms ? "the attack ended" : "the undo"));
   }
   if (dropping_from && contained.ms)
     score.lines.push_back("journal to kernel: the counters showed drops " + seconds_text(dropping_from - contained.ms) +
-                          " after the journal said the block was in force (sampled every 100 ms)");
+                          " after the journal said the containment was in force (sampled every 100 ms)");
 
   Found sealed = first_done(playbook, journal, {"evidence.seal"});
   since_attack("evidence_sealed_ms", sealed.ms, "evidence sealed", sealed.record ? "step " + sealed.step : "the playbook seals none");
@@ -125,7 +148,7 @@ DrillScore score_drill(const std::string& scenario, const Playbook& playbook, co
     if (r.kind == record_kind::step_undone) undone_ms = ms_of(r.time);
   since_attack("deescalated_ms", undone_ms, "de-escalated (containment undone)",
                undone_ms ? "last step.undone record" : "nothing was undone");
-  if (timeline.undo_started_ms) {
+  if (timeline.undo_ended_ms) {
     if (through_again) score.lines.push_back("after the undo the attacker's packets reached the victim again (counters)");
     else failed.push_back("after the undo the attacker's packets still did not reach the victim");
   }
@@ -135,12 +158,14 @@ DrillScore score_drill(const std::string& scenario, const Playbook& playbook, co
 
   score.passed = failed.empty();
   score.lines.push_back(score.passed ? "drill passed" : "drill failed: " + comma_joined(failed));
-  score.record = json::object{{"scenario", scenario},
+  score.record = json::object{{"scenario", scenario.name},
+                              {"playbook", scenario.playbook},
+                              {"containment", limit ? "limit" : "block"},
                               {"attack_started", format_unix_ms(t0)},
                               {"times_ms", times},
                               {"finding", kind},
                               {"attack_packets", json::object{{"arrived", arrived}, {"dropped", dropped}}},
-                              {"containment_held", dropping_from != 0 && leaked_at == 0},
+                              {"containment_held", held},
                               {"reached_again_after_undo", through_again != 0},
                               {"restored", restored_problems.empty()},
                               {"not_restored", string_array(restored_problems)},

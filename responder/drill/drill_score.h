@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "responder/clock.h"
+#include "responder/drill/drill_scenario.h"
 #include "responder/journal.h"
 #include "responder/json.h"
 #include "responder/playbook.h"
@@ -25,8 +26,9 @@ struct DrillTimeline {
   std::int64_t attack_started_ms = 0;   // the first attack packet was sent
   std::int64_t run_started_ms = 0;      // the playbook's run began
   std::int64_t run_ended_ms = 0;
-  std::int64_t undo_started_ms = 0;     // 0: the drill did not undo (the playbook did, or nothing to undo)
+  std::int64_t undo_started_ms = 0;     // the first undo (the drill's or the playbook's); 0: none
   std::int64_t undo_ended_ms = 0;
+  std::int64_t attack_stopped_ms = 0;   // the persistent attack was ended
 };
 
 struct DrillScore {
@@ -36,8 +38,10 @@ struct DrillScore {
 };
 
 // `restored_problems`: how the lab differs from its start after the undo
-// (empty: it is back). `scenario` names the rehearsal.
-DrillScore score_drill(const std::string& scenario, const Playbook& playbook, const JournalContents& journal,
+// (empty: it is back). A block holds when no attack packet got through from
+// the first drop until the undo or the attack's end; a limit holds when it
+// dropped at least half of what arrived over that window.
+DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const JournalContents& journal,
                        const DrillTimeline& timeline, const std::vector<CounterSample>& samples,
                        const std::vector<std::string>& restored_problems);
 

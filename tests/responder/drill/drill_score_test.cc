@@ -70,6 +70,13 @@ Playbook playbook() {
   return *loaded.playbook;
 }
 
+Scenario scenario() {
+  Scenario s;
+  s.name = "x";
+  s.playbook = "t";
+  return s;
+}
+
 bool has_line(const DrillScore& s, const std::string& text) {
   for (auto& l : s.lines)
     if (l.find(text) != std::string::npos) return true;
@@ -80,7 +87,7 @@ bool has_line(const DrillScore& s, const std::string& text) {
 
 TEST_CASE("drill score: detected, dropped from the block on, held until the undo, through again after it: passed, with times from the attack's start") {
   auto pb = playbook();
-  auto s = score_drill("x", pb, journal("targeted"), timeline(), samples([](std::int64_t ms) { return ms <= 6000 || ms > 9000; }), {});
+  auto s = score_drill(scenario(), pb, journal("targeted"), timeline(), samples([](std::int64_t ms) { return ms <= 6000 || ms > 9000; }), {});
   CHECK(s.passed);
   CHECK(s.record.at("times_ms").at("detected_ms") == json::value(5100));
   CHECK(s.record.at("times_ms").at("containment_in_effect_ms") == json::value(6500));
@@ -93,25 +100,25 @@ TEST_CASE("drill score: detected, dropped from the block on, held until the undo
 
 TEST_CASE("drill score: each failure is named: not detected, never dropped, a leak while it should hold, no passage after the undo, a lab not restored") {
   auto pb = playbook();
-  auto not_detected = score_drill("x", pb, journal("none"), timeline(), samples([](std::int64_t ms) { return ms <= 6000 || ms > 9000; }), {});
+  auto not_detected = score_drill(scenario(), pb, journal("none"), timeline(), samples([](std::int64_t ms) { return ms <= 6000 || ms > 9000; }), {});
   CHECK_FALSE(not_detected.passed);
   CHECK(has_line(not_detected, "the attack was not detected"));
 
-  auto never = score_drill("x", pb, journal("targeted"), timeline(), samples([](std::int64_t) { return true; }), {});
+  auto never = score_drill(scenario(), pb, journal("targeted"), timeline(), samples([](std::int64_t) { return true; }), {});
   CHECK_FALSE(never.passed);
   CHECK(has_line(never, "the attack was never dropped at the victim"));
 
-  auto leak = score_drill("x", pb, journal("targeted"), timeline(),
+  auto leak = score_drill(scenario(), pb, journal("targeted"), timeline(),
                           samples([](std::int64_t ms) { return ms <= 6000 || ms == 8000 || ms > 9000; }), {});
   CHECK_FALSE(leak.passed);
   CHECK(leak.record.at("containment_held") == json::value(false));
   CHECK(has_line(leak, "containment did not hold"));
 
-  auto stuck = score_drill("x", pb, journal("targeted"), timeline(), samples([](std::int64_t ms) { return ms <= 6000; }), {});
+  auto stuck = score_drill(scenario(), pb, journal("targeted"), timeline(), samples([](std::int64_t ms) { return ms <= 6000; }), {});
   CHECK_FALSE(stuck.passed);
   CHECK(has_line(stuck, "after the undo the attacker's packets still did not reach the victim"));
 
-  auto left = score_drill("x", pb, journal("targeted"), timeline(), samples([](std::int64_t ms) { return ms <= 6000 || ms > 9000; }),
+  auto left = score_drill(scenario(), pb, journal("targeted"), timeline(), samples([](std::int64_t ms) { return ms <= 6000 || ms > 9000; }),
                           {"/etc/shadow changed"});
   CHECK_FALSE(left.passed);
   CHECK(has_line(left, "not restored: /etc/shadow changed"));

@@ -133,6 +133,28 @@ TEST_CASE("drill: the default drill detects the attack from the lab's own traffi
   CHECK(host_state() == before);
 }
 
+TEST_CASE("drill: ddos-flood against a spoofed SYN flood limits the port, the playbook lifts the limit itself once the flood stopped, and the limit is measured at the victim") {
+  RESPONDER_SKIP_WHEN(drill_unavailable());
+  TempDir home;
+  const HostState before = host_state();
+  auto done = run_process(responder_argv(home, {"drill", "ddos-flood", "--incident", "DRILL-D1"}), {"RESPONDER_CONFIG="},
+                          std::filesystem::path(RESPONDER_SOURCE_DIR));
+  INFO(done.out, done.err);
+  REQUIRE(done.exit_code == 0);
+  CHECK(done.out.find("traffic analysis: distributed, syn-flood; recommendation limit-port") != std::string::npos);
+  CHECK(done.out.find("limit-port-total: verified") != std::string::npos);
+  CHECK(done.out.find("drill: attack: the attacker gives up") != std::string::npos);
+  // The playbook's own de-escalation: the watch saw the flood stop, and lifted the limit.
+  CHECK(done.out.find("lift-containment: verified") != std::string::npos);
+  CHECK(done.out.find("drill: undoing the containment") == std::string::npos);
+  CHECK(done.out.find("drill: the limit held: ") != std::string::npos);
+  CHECK(done.out.find("drill: after the undo the attacker's packets reached the victim again") != std::string::npos);
+  CHECK(done.out.find("drill: drill passed") != std::string::npos);
+  auto report = slurp(home / "incidents" / "DRILL-D1" / "reports" / "drill-DRILL-D1.md");
+  CHECK(report.find("Scenario spoofed-syn-flood") != std::string::npos);
+  CHECK(host_state() == before);
+}
+
 TEST_CASE("drill: a drill killed with -9 takes its victim and attack down with it, and drill --clean removes the rest, leaving other labs alone") {
   RESPONDER_SKIP_WHEN(drill_unavailable());
   TempDir home;
