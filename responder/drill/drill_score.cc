@@ -115,9 +115,12 @@ DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const
   }
   since_attack("containment_in_effect_ms", dropping_from, "attack dropped at the victim",
                dropping_from ? "from the victim's counters" : "the counters never showed the attack dropped");
-  if (dropping_from && timeline.run_started_ms)
+  times["contained_after_capture_ms"] = nullptr;
+  if (dropping_from && timeline.run_started_ms) {
+    times["contained_after_capture_ms"] = dropping_from - timeline.run_started_ms;
     score.lines.push_back("contained " + seconds_text(dropping_from - timeline.run_started_ms) +
                           " after the attack was in the capture handed to the playbook");
+  }
   if (!dropping_from) failed.push_back("the attack was never dropped at the victim");
   bool held = dropping_from != 0;
   if (limit && dropping_from) {
