@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "notify/contacts/audience.h"
+#include "responder/config.h"
 #include "notify/delivery/delivery.h"
 #include "notify/journal_notices.h"
 #include "notify/notify_settings.h"
@@ -141,6 +142,15 @@ class CompromisedChannels {
 };
 
 class NotifySend final : public RecordModule {
+  // Why nothing is sent, when the step says to go on without a contacts
+  // file and the configuration has none; empty otherwise.
+  static std::string unconfigured_skip(const json::object& params, const StepContext& context) {
+    auto* mode = params.if_contains("if_unconfigured");
+    if (!mode || !mode->is_string() || mode->get_string() != "skip") return {};
+    if (context.config && !context.config->contacts.empty()) return {};
+    return "not sent: the configuration names no contacts file (`contacts:`), and the step says if_unconfigured: skip";
+  }
+
  public:
   std::string_view name() const override { return "notify.send"; }
 
@@ -158,6 +168,12 @@ class NotifySend final : public RecordModule {
   }
 
   Result<PlanResult> plan(const json::object& params, StepContext& context) const override {
+    if (auto why = unconfigured_skip(params, context); !why.empty()) {
+      PlanResult plan;
+      plan.changes.push_back(why);
+      plan.detail = {{"people", json::array{}}, {"subject", ""}, {"sent", false}};
+      return plan;
+    }
     // As apply: a channel that cannot be built now is shown, and contacts
     // fall back past it, rather than stopping every notification.
     auto prepared = prepare(params, context);
@@ -186,6 +202,12 @@ class NotifySend final : public RecordModule {
 
   Result<Receipt> apply(const json::object& params, StepContext& context) const override {
     if (context.incident_dir.empty()) return bad_input("notify.send runs inside an incident (responder run)");
+    if (auto why = unconfigured_skip(params, context); !why.empty()) {
+      Receipt receipt;
+      receipt.output = {{"sent", false}, {"delivered", json::array{}}, {"why", why}};
+      receipt.changes.push_back(why);
+      return receipt;
+    }
     auto prepared = prepare(params, context);
     if (!prepared) return prepared.error();
     for (auto& [name, why] : prepared->settings.broken)

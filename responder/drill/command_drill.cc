@@ -261,9 +261,31 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   for (auto& [name, text] : scenario->files)
     if (auto s = write_file_atomically(lab->dir() / name, text, 0644); !s) return report_error(s.error());
   const std::filesystem::path config = lab->dir() / "responder.yaml";
-  // The drill's own configuration: no approvers (the drill answers), and
-  // nothing of this machine's configuration (its channels, its approvers).
-  if (auto s = write_file_atomically(config, "# written by responder drill for incident " + id + "\n{}\n", 0644); !s)
+  const std::filesystem::path notifications = lab->dir() / "notifications.jsonl";
+  // The drill's own configuration, nothing of this machine's: no approvers
+  // (the drill answers), and the lab's contacts, told over a file channel.
+  if (auto s = write_file_atomically(config,
+                                     "# written by responder drill for incident " + id + "\n"
+                                     "contacts: contacts.yaml\n"
+                                     "notify:\n"
+                                     "  channels:\n"
+                                     "    drill: {type: file, path: " + to_json_text(json::string(notifications.string())) + "}\n",
+                                     0644);
+      !s)
+    return report_error(s.error());
+  if (auto s = write_file_atomically(lab->dir() / "contacts.yaml",
+                                     "# the drill's own people; every message goes to the drill's file channel\n"
+                                     "people:\n"
+                                     "  drill-responder:\n"
+                                     "    name: Drill incident responder\n"
+                                     "    roles: [incident-team]\n"
+                                     "    reach: [{channel: drill, to: incident-team@drill.invalid}]\n"
+                                     "  drill-provider:\n"
+                                     "    name: Drill network provider\n"
+                                     "    roles: [provider]\n"
+                                     "    reach: [{channel: drill, to: noc@provider.invalid}]\n",
+                                     0644);
+      !s)
     return report_error(s.error());
 
   auto before = snapshot_lab(*lab);
@@ -414,6 +436,9 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   }
   std::filesystem::create_directories(incident_dir / "drill", ec);
   std::filesystem::copy_file(capture_file, incident_dir / "drill" / "capture.pcap", std::filesystem::copy_options::overwrite_existing, ec);
+  if (std::filesystem::exists(notifications, ec))
+    std::filesystem::copy_file(notifications, incident_dir / "drill" / "notifications.jsonl",
+                               std::filesystem::copy_options::overwrite_existing, ec);
   // The report with the score, as new files beside report.write's own
   // (reports/ keeps every version; none is overwritten).
   std::filesystem::path report_md;

@@ -76,9 +76,23 @@ DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const
                         : analysis.record ? "the analysis found no attack in the lab's capture" : "no traffic analysis ran");
   if (!detected) failed.push_back("the attack was not detected");
 
-  Found notice = first_done(playbook, journal, {"notify.send"});
+  // The first notify.send step that delivered to someone.
+  Found notice;
+  for (auto& r : journal.records) {
+    if (r.kind != record_kind::step_verified) continue;
+    const Step* step = playbook.find_step(r.text("step"));
+    if (!step || step->module != "notify.send") continue;
+    auto* out = applied_output(journal, step->id);
+    auto* delivered = out ? out->if_contains("delivered") : nullptr;
+    if (delivered && delivered->is_array() && !delivered->get_array().empty()) {
+      notice = {ms_of(r.time), step->id, &r};
+      break;
+    }
+  }
   since_attack("first_notification_ms", notice.ms, "first notification",
-               notice.record ? "step " + notice.step + " delivered" : "the playbook sends none");
+               notice.record ? "step " + notice.step + " delivered"
+               : first_done(playbook, journal, {"notify.send"}).record ? "nothing was delivered"
+                                                                         : "the playbook sends none");
 
   Found contained = first_done(playbook, journal, {"firewall.block", "firewall.limit", "firewall.isolate", "access.disable"});
   since_attack("containment_journaled_ms", contained.ms, "containment journaled in force",

@@ -88,6 +88,9 @@ TEST_CASE("targeted-intrusion on a real port-scan capture blocks the attacker af
   REQUIRE(block_at != std::string::npos);
   CHECK(evidence_at < block_at);
   CHECK(done.out.find("block-attacker: approved — by alice, bob") != std::string::npos);
+  // With no contacts configured the notice is skipped, said so, and containment goes on.
+  CHECK(done.out.find("not sent: the configuration names no contacts file (`contacts:`), and the step says if_unconfigured: skip") !=
+        std::string::npos);
   CHECK(done.out.find("logs: 6 failed logins and blocked probes from 1 address(es); 1 with at least 5") != std::string::npos);
 
   // Blocked in the namespace's firewall; the management network still reaches it.

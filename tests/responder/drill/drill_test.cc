@@ -97,6 +97,8 @@ TEST_CASE("drill: the default drill detects the attack from the lab's own traffi
   CHECK(done.out.find("failed logins and blocked probes from 1 address(es)") != std::string::npos);
   CHECK(done.out.find("approved block-attacker as drill-approver-2 (answered by the drill)") != std::string::npos);
   CHECK(done.out.find("drill: attack dropped at the victim: ") != std::string::npos);
+  CHECK(done.out.find("drill: first notification: ") != std::string::npos);
+  CHECK(done.out.find("(step tell-incident-team delivered)") != std::string::npos);
   CHECK(done.out.find("drill: containment held: no attack packet got through") != std::string::npos);
   CHECK(done.out.find("drill: after the undo the attacker's packets reached the victim again (counters)") != std::string::npos);
   CHECK(done.out.find("drill: the lab is back to its start") != std::string::npos);
@@ -118,6 +120,10 @@ TEST_CASE("drill: the default drill detects the attack from the lab's own traffi
   CHECK(report.find("**passed**") != std::string::npos);
   CHECK(std::filesystem::exists(incident / "reports" / "drill-DRILL-T1.html"));
   CHECK(std::filesystem::file_size(incident / "drill" / "capture.pcap") > 1000);
+  // The need-to-know notice went to the lab's incident team, over the drill's file channel.
+  auto notices = slurp(incident / "drill" / "notifications.jsonl");
+  CHECK(notices.find("\"subject\":\"[DRILL-T1] targeted intrusion from 192.0.2.2\"") != std::string::npos);
+  CHECK(notices.find("incident-team@drill.invalid") != std::string::npos);
   auto json_report = run_process(responder_argv(home, {"report", "DRILL-T1", "--format", "json"}));
   auto doc = parse_json(json_report.out).as_object();
   CHECK(doc.at("summary").at("drill_score").at("passed") == json::value(true));
@@ -143,6 +149,7 @@ TEST_CASE("drill: ddos-flood against a spoofed SYN flood limits the port, the pl
   REQUIRE(done.exit_code == 0);
   CHECK(done.out.find("traffic analysis: distributed, syn-flood; recommendation limit-port") != std::string::npos);
   CHECK(done.out.find("limit-port-total: verified") != std::string::npos);
+  CHECK(done.out.find("tell-team-and-provider: verified — 2 delivered") != std::string::npos);
   CHECK(done.out.find("drill: attack: the attacker gives up") != std::string::npos);
   // The playbook's own de-escalation: the watch saw the flood stop, and lifted the limit.
   CHECK(done.out.find("lift-containment: verified") != std::string::npos);
