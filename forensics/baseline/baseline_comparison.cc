@@ -84,10 +84,14 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
     }
     ++out.files_checked;
     bool matches_package = false;
+    // The MD5 was not computed for an unchanged file whose baseline
+    // recorded it (see HashJob::md5_unless_sha256): the baseline's stands.
+    std::string host_md5 = md5;
+    if (host_md5.empty() && base && host.type == FileEntry::Type::file && host.sha256 == base->sha256) host_md5 = base->md5;
     if (packaged) {
       if (host.type != FileEntry::Type::file)
         out.package_mismatches.push_back({host.path, packaged->package, "not a regular file", packaged->conffile});
-      else if (md5 != packaged->md5)
+      else if (host_md5 != packaged->md5)
         out.package_mismatches.push_back({host.path, packaged->package, "md5", packaged->conffile});
       else
         matches_package = true;
@@ -131,7 +135,12 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
             if (entry.type == FileEntry::Type::file && (baseline || packaged)) {
               HashJob job;
               job.on_disk = on_disk(options.root, entry.path);
-              job.want_md5 = packaged != nullptr;
+              const FileEntry* base = baseline ? baseline->find_file(entry.path) : nullptr;
+              // Without a baseline only dpkg's MD5 is wanted; with one, the
+              // SHA-256, and the MD5 only where the baseline cannot vouch for it.
+              job.want_sha256 = baseline != nullptr;
+              if (packaged && base && base->md5 == packaged->md5) job.md5_unless_sha256 = base->sha256;
+              else job.want_md5 = packaged != nullptr;
               job.entry = std::move(entry);
               pool.submit(std::move(job));
             } else {

@@ -136,6 +136,7 @@ json::object file_json(const FileEntry& e) {
   o["group"] = e.group;
   o["sha256"] = e.sha256;
   o["caps"] = e.caps;
+  if (!e.md5.empty()) o["md5"] = e.md5;
   if (e.type == FileEntry::Type::symlink) put_path(o, "target", "target_hex", e.target);
   else o["target"] = "";
   return o;
@@ -253,6 +254,7 @@ Status BaselineParser::take_line(std::string_view line) {
     get_string(o, "group", e.group);
     get_string(o, "sha256", e.sha256);
     get_string(o, "caps", e.caps);
+    if (get_string(o, "md5", e.md5) && !is_hex(e.md5, 32)) return at_line(line_number_, "md5 is not 32 lowercase hex digits");
     if (e.type == FileEntry::Type::file && !is_hex(e.sha256, 64))
       return at_line(line_number_, "file record of " + e.path + " without a SHA-256");
     if (get_string(o, "target_hex", hex)) {

@@ -10,7 +10,9 @@
 //                 "records":830,"notes":[...]}
 //                {"kind":"file","path":"/usr/bin/ls","type":"file","size":142312,
 //                 "mode":"0755","uid":0,"gid":0,"owner":"root","group":"root",
-//                 "sha256":"…","caps":"","target":""}
+//                 "sha256":"…","caps":"","target":"","md5":"…"}
+//              (`md5` only for files a Debian package owns: it lets a later
+//              comparison check them against dpkg without a second digest)
 //                {"kind":"socket","key":"tcp 0.0.0.0:22","protocol":"tcp",...}
 //                {"kind":"unit" | "account" | "group" | "authorized_key" |
 //                 "cron" | "kernel_module","key":"…",...}
@@ -63,6 +65,7 @@ struct FileEntry {
   std::uint32_t uid = 0, gid = 0;
   std::string owner, group;  // names from the root's passwd/group; empty when unknown
   std::string sha256;        // regular files only
+  std::string md5;           // only for files a package owns: what dpkg's sum is checked against
   std::string caps;
   std::string target;        // symlinks only
 

@@ -8,6 +8,7 @@
 
 #include "forensics/baseline/file_hash_pool.h"
 #include "forensics/baseline/file_tree_walk.h"
+#include "forensics/baseline/package_database.h"
 #include "responder/clock.h"
 
 namespace responder::baseline {
@@ -36,6 +37,12 @@ Result<BaselineRecording> record_baseline(const RecordOptions& options) {
   auto expanded = expand_paths(options.root, options.paths);
   header.missing = expanded.missing;
   IdNames names = read_id_names(options.root);
+  PackageDatabase packages;
+  if (options.packages) {
+    auto db = PackageDatabase::read(options.root, options.paths);
+    if (!db) return db.error();
+    packages = std::move(*db);
+  }
 
   std::mutex mutex;
   std::vector<std::string> failures;
@@ -55,6 +62,7 @@ Result<BaselineRecording> record_baseline(const RecordOptions& options) {
             note_failure(job.entry.path, job.error);
             return;
           }
+          job.entry.md5 = std::move(job.md5);
           std::lock_guard lock(mutex);
           recording.files.push_back(std::move(job.entry));
         },
@@ -67,6 +75,7 @@ Result<BaselineRecording> record_baseline(const RecordOptions& options) {
             if (entry.type == FileEntry::Type::file) {
               HashJob job;
               job.on_disk = on_disk(options.root, entry.path);
+              job.want_md5 = packages.find(entry.path) != nullptr;
               job.entry = std::move(entry);
               pool.submit(std::move(job));
             } else {

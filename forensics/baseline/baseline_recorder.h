@@ -19,6 +19,7 @@ struct RecordOptions {
   std::filesystem::path root = "/";          // the tree to record; "/" is the host
   std::vector<std::string> paths = default_baseline_paths();
   InventorySources inventory;                // its root is set to `root`
+  bool packages = true;                      // record the MD5 of files dpkg owns (see FileEntry::md5)
   unsigned workers = 0;                      // 0: one per core
   ProgressReport progress;                   // may be empty
   std::function<bool()> stop;                // true: stop early (interrupted, past the deadline)

@@ -38,11 +38,16 @@ int open_for_reading(const char* path) {
 
 }  // namespace
 
-void hash_file(HashJob& job, std::vector<unsigned char>& buffer) {
+namespace {
+
+// One pass over the file: the digests asked for. False with job.error set
+// when the file cannot be read.
+bool digest_file(HashJob& job, bool sha256, bool md5_too, std::vector<unsigned char>& buffer, std::string& sha_out,
+                 std::string& md5_out) {
   int fd = open_for_reading(job.on_disk.c_str());
   if (fd < 0) {
     job.error = std::strerror(errno);
-    return;
+    return false;
   }
   struct Close {
     int fd;
@@ -51,14 +56,14 @@ void hash_file(HashJob& job, std::vector<unsigned char>& buffer) {
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     job.error = "no longer a regular file";
-    return;
+    return false;
   }
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   DigestContext sha, md5;
-  if (!sha.ctx || EVP_DigestInit_ex(sha.ctx, EVP_sha256(), nullptr) != 1 ||
-      (job.want_md5 && (!md5.ctx || EVP_DigestInit_ex(md5.ctx, EVP_md5(), nullptr) != 1))) {
+  if ((sha256 && (!sha.ctx || EVP_DigestInit_ex(sha.ctx, EVP_sha256(), nullptr) != 1)) ||
+      (md5_too && (!md5.ctx || EVP_DigestInit_ex(md5.ctx, EVP_md5(), nullptr) != 1))) {
     job.error = "OpenSSL could not start a digest";
-    return;
+    return false;
   }
   std::uint64_t total = 0;
   while (true) {
@@ -66,24 +71,36 @@ void hash_file(HashJob& job, std::vector<unsigned char>& buffer) {
     if (n < 0) {
       if (errno == EINTR) continue;
       job.error = std::strerror(errno);
-      return;
+      return false;
     }
     if (n == 0) break;
-    EVP_DigestUpdate(sha.ctx, buffer.data(), static_cast<std::size_t>(n));
-    if (job.want_md5) EVP_DigestUpdate(md5.ctx, buffer.data(), static_cast<std::size_t>(n));
+    if (sha256) EVP_DigestUpdate(sha.ctx, buffer.data(), static_cast<std::size_t>(n));
+    if (md5_too) EVP_DigestUpdate(md5.ctx, buffer.data(), static_cast<std::size_t>(n));
     total += static_cast<std::uint64_t>(n);
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned length = 0;
-  EVP_DigestFinal_ex(sha.ctx, digest, &length);
-  job.entry.sha256 = hex(digest, length);
-  if (job.want_md5) {
+  if (sha256) {
+    EVP_DigestFinal_ex(sha.ctx, digest, &length);
+    sha_out = hex(digest, length);
+  }
+  if (md5_too) {
     EVP_DigestFinal_ex(md5.ctx, digest, &length);
-    job.md5 = hex(digest, length);
+    md5_out = hex(digest, length);
   }
   // The size read is the size hashed, even if the file grew since the walk.
   job.entry.size = total;
-  job.read_bytes = total;
+  job.read_bytes += total;
+  return true;
+}
+
+}  // namespace
+
+void hash_file(HashJob& job, std::vector<unsigned char>& buffer) {
+  std::string unused;
+  if (!digest_file(job, job.want_sha256, job.want_md5, buffer, job.entry.sha256, job.md5)) return;
+  if (!job.want_md5 && !job.md5_unless_sha256.empty() && job.entry.sha256 != job.md5_unless_sha256)
+    digest_file(job, false, true, buffer, unused, job.md5);
 }
 
 FileHashPool::FileHashPool(std::function<void(HashJob&&)> done, unsigned workers) : done_(std::move(done)) {

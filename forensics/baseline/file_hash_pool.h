@@ -2,9 +2,9 @@
 // fed through a bounded queue, so a walk of a million files holds at most
 // kQueueDepth of them in memory while they wait.
 //
-// Each file is read once, with a large buffer, and its SHA-256 (and, when
-// asked, its MD5, which is what dpkg records) computed from the same bytes
-// (OpenSSL EVP). Only regular files are read: a path that turned into
+// Each file is read once, with a large buffer, and its SHA-256 and (when
+// asked) its MD5, which is what dpkg records, computed from the same bytes
+// (OpenSSL EVP); a comparison may skip either (see HashJob). Only regular files are read: a path that turned into
 // anything else between the walk and the read is reported, never opened in
 // a way that could block (FIFO) or follow a link.
 #pragma once
@@ -26,8 +26,14 @@ namespace responder::baseline {
 struct HashJob {
   FileEntry entry;            // metadata from the walk; sha256 is filled in
   std::string on_disk;        // where to read it (the root joined with entry.path)
+  bool want_sha256 = true;
   bool want_md5 = false;
-  std::string md5;            // filled in when want_md5
+  // When set (and want_md5 is not): the MD5 is computed too, by a second
+  // read, only if the SHA-256 differs from this one. A comparison knows a
+  // packaged file's MD5 from the baseline as long as its SHA-256 is the
+  // baseline's, so an unchanged file is read once, with one digest.
+  std::string md5_unless_sha256;
+  std::string md5;            // filled in when computed
   std::string error;          // why it could not be read; empty on success
   std::uint64_t read_bytes = 0;
 };

@@ -100,6 +100,9 @@ TEST_CASE("baseline.compare: a clean copy of the reference host is clean") {
   CHECK(baseline.find_file("/usr/bin/tool") != nullptr);
   CHECK(baseline.find_file("/bin") != nullptr);
   CHECK(baseline.find_file("/bin")->type == FileEntry::Type::symlink);
+  // Packaged files carry dpkg's MD5 (listed as /bin/tool: /bin is usr/bin here), others none.
+  CHECK(baseline.find_file("/usr/bin/tool")->md5.size() == 32);
+  CHECK(baseline.find_file("/usr/bin/local-script")->md5.empty());
   CHECK(baseline.inventory["account"].count("alice") == 1);
   CHECK(baseline.inventory["account"]["root"].at("password") == "set");
   // The shadow hash never leaves the host.
