@@ -15,6 +15,31 @@ std::string inventory_output_key(std::string_view kind) {
   return std::string(kind);
 }
 
+namespace {
+
+// Only the fields that differ (and the size beside a hash), so a host that
+// differs in thousands of files still gives a record of moderate size.
+json::object differing_fields(const FileEntry& e, const std::vector<std::string>& differs) {
+  json::object all = file_json(e), out;
+  for (auto& d : differs) {
+    if (d == "sha256") {
+      out["sha256"] = all["sha256"];
+      out["size"] = all["size"];
+    } else if (d == "owner") {
+      out["uid"] = all["uid"];
+      out["owner"] = all["owner"];
+    } else if (d == "group") {
+      out["gid"] = all["gid"];
+      out["group"] = all["group"];
+    } else if (auto* v = all.if_contains(d)) {
+      out[d] = *v;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 json::object comparison_output(const BaselineComparison& c, const Verdict& verdict) {
   bool truncated = false;
   auto capped = [&](std::size_t n) {
@@ -43,10 +68,14 @@ json::object comparison_output(const BaselineComparison& c, const Verdict& verdi
   json::array changed;
   for (std::size_t i = 0; i < capped(c.changed.size()); ++i) {
     auto& ch = c.changed[i];
-    json::object o = file_json(ch.host);
+    json::object o;
+    json::object identity = file_json(ch.host);
+    if (auto* path = identity.if_contains("path")) o["path"] = *path;
+    else o["path_hex"] = identity.at("path_hex");
+    o["type"] = type_name(ch.host.type);
     o["differs"] = string_array(ch.differs);
-    o["baseline"] = file_json(ch.baseline);
-    o["host"] = file_json(ch.host);
+    o["baseline"] = differing_fields(ch.baseline, ch.differs);
+    o["host"] = differing_fields(ch.host, ch.differs);
     o["package"] = ch.package;
     o["conffile"] = ch.conffile;
     o["matches_package"] = ch.matches_package;
@@ -112,7 +141,7 @@ json::object comparison_output(const BaselineComparison& c, const Verdict& verdi
       truncated = true;
       break;
     }
-    t.emplace_back(p);
+    t.emplace_back(path_as_glob(p));
   }
   out["tampered"] = std::move(t);
 
@@ -128,7 +157,11 @@ json::object comparison_output(const BaselineComparison& c, const Verdict& verdi
   out["counts"] = std::move(counts);
   out["truncated"] = truncated;
   out["notes"] = string_array(c.notes);
-  return out;
+  // Paths in rules, notes and package lists are the host's bytes: the
+  // record must stay valid JSON text whatever a file is called.
+  json::value whole(std::move(out));
+  make_valid_utf8(whole);
+  return std::move(whole.get_object());
 }
 
 std::vector<std::string> comparison_summary(const BaselineComparison& c, const Verdict& verdict) {
@@ -145,6 +178,7 @@ std::vector<std::string> comparison_summary(const BaselineComparison& c, const V
     if (r.items.size() > 3) items += ", and " + std::to_string(r.items.size() - 3) + " more";
     lines.push_back("  " + r.verdict + " " + r.rule + ": " + items);
   }
+  for (auto& line : lines) line = valid_utf8_text(line);
   return lines;
 }
 

@@ -76,6 +76,56 @@ Error at_line(std::uint64_t line, const std::string& what) {
 
 }  // namespace
 
+std::string valid_utf8_text(std::string_view text) {
+  if (valid_utf8(text)) return std::string(text);
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    auto c = decode_utf8(text, i);
+    if (c.valid) {
+      out.append(text.substr(i, c.size));
+    } else {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(text[i]));
+      out += escaped;
+    }
+    i += c.size;
+  }
+  return out;
+}
+
+void make_valid_utf8(json::value& value) {
+  if (value.is_string()) {
+    auto& s = value.get_string();
+    if (!valid_utf8(std::string_view(s.data(), s.size()))) s = valid_utf8_text(std::string_view(s.data(), s.size()));
+  } else if (value.is_array()) {
+    for (auto& v : value.get_array()) make_valid_utf8(v);
+  } else if (value.is_object()) {
+    auto& o = value.get_object();
+    bool keys_valid = true;
+    for (auto& [k, v] : o) {
+      make_valid_utf8(v);
+      keys_valid = keys_valid && valid_utf8(std::string_view(k.data(), k.size()));
+    }
+    if (!keys_valid) {
+      json::object fixed;
+      for (auto& [k, v] : o) fixed[valid_utf8_text(std::string_view(k.data(), k.size()))] = v;
+      o = std::move(fixed);
+    }
+  }
+}
+
+std::string path_as_glob(std::string_view path) {
+  if (valid_utf8(path)) return std::string(path);
+  std::string out;
+  for (std::size_t i = 0; i < path.size();) {
+    auto c = decode_utf8(path, i);
+    if (c.valid) out.append(path.substr(i, c.size));
+    else out += '?';
+    i += c.size;
+  }
+  return out;
+}
+
 const std::vector<std::string>& default_baseline_paths() {
   static const std::vector<std::string> paths{"/etc", "/usr/bin", "/usr/sbin", "/usr/lib", "/bin", "/sbin", "/lib",
                                               "/boot", "/root/.ssh", "/home/*/.ssh", "/var/spool/cron"};
@@ -132,8 +182,8 @@ json::object file_json(const FileEntry& e) {
   o["mode"] = mode_text(e.mode);
   o["uid"] = e.uid;
   o["gid"] = e.gid;
-  o["owner"] = e.owner;
-  o["group"] = e.group;
+  o["owner"] = valid_utf8_text(e.owner);
+  o["group"] = valid_utf8_text(e.group);
   o["sha256"] = e.sha256;
   o["caps"] = e.caps;
   if (!e.md5.empty()) o["md5"] = e.md5;
@@ -156,7 +206,11 @@ std::string inventory_line(const InventoryRecord& record) {
   return to_json_text(o);
 }
 
-std::string header_line(const BaselineHeader& header) { return to_json_text(header.to_json()); }
+std::string header_line(const BaselineHeader& header) {
+  json::value h = header.to_json();
+  make_valid_utf8(h);  // notes name files, and the host names itself
+  return to_json_text(h);
+}
 
 Status BaselineParser::feed(std::string_view bytes) {
   while (!bytes.empty()) {

@@ -114,6 +114,17 @@ struct BaselineContents {
   const FileEntry* find_file(std::string_view path) const;
 };
 
+// Text read from a host (a file name, a GECOS field, a key comment) made
+// valid UTF-8 for JSON: each byte that is not part of a valid character
+// becomes the four characters "\xNN". JSON written with raw invalid bytes
+// would be unreadable later, and an intruder can name a file anything.
+std::string valid_utf8_text(std::string_view text);
+// The same for every string (and key) inside a JSON value.
+void make_valid_utf8(json::value& value);
+// A path as a glob that matches it (each invalid byte a '?'), for handing
+// to evidence.collect.
+std::string path_as_glob(std::string_view path);
+
 // One record line (no newline), compact JSON.
 std::string file_line(const FileEntry& entry);
 std::string inventory_line(const InventoryRecord& record);

@@ -33,6 +33,13 @@ HostInventory read_host_inventory(const InventorySources& sources) {
   auto modules = read_kernel_modules(sources.modules_file);
   if (modules.empty()) inventory.notes.push_back("no kernel modules listed in " + sources.modules_file.string());
   take(std::move(modules));
+  // Names and fields come from files an intruder may have written.
+  for (auto& r : inventory.records) {
+    r.key = valid_utf8_text(r.key);
+    json::value fields(std::move(r.fields));
+    make_valid_utf8(fields);
+    r.fields = std::move(fields.get_object());
+  }
   std::sort(inventory.records.begin(), inventory.records.end(),
             [](const InventoryRecord& a, const InventoryRecord& b) { return std::tie(a.kind, a.key) < std::tie(b.kind, b.key); });
   // The same key twice (two identical socket lines) is one record.

@@ -183,6 +183,7 @@ TEST_CASE("baseline.compare: mode, owner and capability changes, removed files a
   REQUIRE(::chown((root + "/usr/lib/libtool.so.1").c_str(), 1000, 1000) == 0);
   std::filesystem::remove(root + "/usr/bin/local-script");
   put(copy.path(), "/etc/group", "root:x:0:\nsudo:x:27:alice,daemon\nalice:x:1000:\n");
+  put(copy.path(), "/usr/bin/odd-\xff-name", "#!/bin/sh\n", 04755);  // a name that is not UTF-8
   bool caps = ::setxattr((root + "/usr/bin/tool").c_str(), "security.capability",
                          "\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 20, 0) == 0;
   auto result = compare(&baseline, copy.path(), "/proc/self/net");
@@ -194,6 +195,16 @@ TEST_CASE("baseline.compare: mode, owner and capability changes, removed files a
   CHECK(names(result.verdict, "file-removed", "/usr/bin/local-script"));
   CHECK(result.comparison.notes.size() >= 1);  // no dpkg database in this tree: said
   if (caps) CHECK(names(result.verdict, "new-file-capabilities", "/usr/bin/tool"));
+  // Whatever a file is called, the output is JSON that reads back, and the
+  // tampered list holds a glob evidence.collect can take.
+  CHECK_NOTHROW(parse_json(to_json_text(result.output)));
+  auto& tampered = result.output.at("tampered").as_array();
+  CHECK(std::find(tampered.begin(), tampered.end(), json::value("/usr/bin/odd-?-name")) != tampered.end());
+  bool named = false;
+  for (auto& r : result.output.at("rules").as_array())
+    for (auto& item : r.as_object().at("items").as_array())
+      named = named || std::string_view(item.as_string()).find("/usr/bin/odd-\\xff-name") != std::string_view::npos;
+  CHECK(named);
 }
 
 TEST_CASE("baseline.compare: without a baseline, the package database alone finds a changed packaged file") {

@@ -57,7 +57,7 @@ inline const char* kMalloryKey =
 inline void build_reference_tree(const std::filesystem::path& root) {
   put(root, "/etc/passwd",
       "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
-      "alice:x:1000:1000:Alice:/home/alice:/bin/bash\n");
+      "alice:x:1000:1000:Alice M\xfcller (Latin-1):/home/alice:/bin/bash\n");
   put(root, "/etc/shadow", "root:$y$j9T$abc$def:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\nalice:!:19000:0:99999:7:::\n", 0640);
   put(root, "/etc/group", "root:x:0:\nsudo:x:27:alice\nalice:x:1000:\n");
   put(root, "/etc/hostname", "reference\n");
