@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "forensics/baseline/file_tree_walk.h"
+
 namespace responder::baseline {
 
 std::string inventory_output_key(std::string_view kind) {
@@ -141,7 +143,7 @@ json::object comparison_output(const BaselineComparison& c, const Verdict& verdi
       truncated = true;
       break;
     }
-    t.emplace_back(path_as_glob(p));
+    t.emplace_back(path_as_glob(on_disk(c.root, p)));
   }
   out["tampered"] = std::move(t);
 

@@ -1,7 +1,8 @@
 // The object baseline.compare registers (and `responder baseline compare`
 // prints): the verdict with its rules, the file differences, the package
 // mismatches, the inventory differences, and `tampered`, the paths worth
-// handing to evidence.collect (`paths: "{{ check.tampered }}"`).
+// handing to evidence.collect (`paths: ["{{ check.tampered }}"]`): where the
+// files are on this host (under `root` when one was given), as globs.
 //
 // Lists are cut at kMaxListed entries (`truncated` says so; `counts` keeps
 // the totals), so a host that differs everywhere still gives a journal

@@ -41,6 +41,7 @@ json::object with_identity(const InventoryRecord& r) {
 Result<BaselineComparison> compare_host(const BaselineContents* baseline, const CompareOptions& options) {
   BaselineComparison out;
   out.had_baseline = baseline != nullptr;
+  out.root = options.root.string();
   if (baseline) {
     out.baseline_host = baseline->header.host;
     out.baseline_time = baseline->header.time;

@@ -63,6 +63,7 @@ struct InventoryDifferences {
 struct BaselineComparison {
   bool had_baseline = false;
   std::string baseline_host, baseline_time;
+  std::string root = "/";             // the file system compared
   std::vector<std::string> paths;     // compared, as asked
   std::vector<FileChange> changed;    // sorted by path
   std::vector<FileEntry> added;       // on the host, not in the baseline
