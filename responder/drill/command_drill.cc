@@ -136,7 +136,7 @@ class DrillApprovals {
           if (b.is_string()) already.insert(std::string(b.get_string()));
       if (!people_.empty()) {
         out_.say("step " + step + " waits for " + std::to_string(needed) + " approval(s) from the team: " +
-                 comma_joined(people_) + " run `responder approve " + incident_ + " " + step + " --as NAME`");
+                 comma_joined(people_) + "; each runs `responder approve " + incident_ + " " + step + " --as NAME`");
         continue;
       }
       for (int k = 1; static_cast<int>(already.size()) < needed && k <= needed + 8; ++k) {

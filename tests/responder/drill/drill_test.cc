@@ -162,6 +162,33 @@ TEST_CASE("drill: ddos-flood against a spoofed SYN flood limits the port, the pl
   CHECK(host_state() == before);
 }
 
+TEST_CASE("drill: with --approvers the team approves for real, and the drill waits for them and does not answer") {
+  RESPONDER_SKIP_WHEN(drill_unavailable());
+  TempDir home;
+  Process drill(responder_argv(home, {"drill", "--incident", "DRILL-A1", "--approvers", "alice,bob"}), {"RESPONDER_CONFIG="},
+                std::filesystem::path(RESPONDER_SOURCE_DIR));
+  // The drill names who must approve once the run waits; nobody else approves.
+  const auto journal = home / "incidents" / "DRILL-A1" / "journal.jsonl";
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while (std::chrono::steady_clock::now() < until && slurp(journal).find("\"kind\":\"approval.waiting\"") == std::string::npos)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  REQUIRE(slurp(journal).find("\"kind\":\"approval.waiting\"") != std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  CHECK(slurp(journal).find("\"kind\":\"approval\"") == std::string::npos);
+  for (const char* who : {"alice", "bob"}) {
+    auto approved = run_process(responder_argv(home, {"approve", "DRILL-A1", "block-attacker", "--as", who}));
+    INFO(approved.out, approved.err);
+    CHECK(approved.exit_code == 0);
+  }
+  auto done = drill.wait(std::chrono::seconds(120));
+  INFO(done.out, done.err);
+  CHECK(done.exit_code == 0);
+  CHECK(done.out.find("drill: step block-attacker waits for 2 approval(s) from the team: alice, bob") != std::string::npos);
+  CHECK(done.out.find("block-attacker: approved — by alice, bob") != std::string::npos);
+  CHECK(done.out.find("drill-approver") == std::string::npos);
+  CHECK(done.out.find("drill: drill passed") != std::string::npos);
+}
+
 TEST_CASE("drill: a drill killed with -9 takes its victim and attack down with it, and drill --clean removes the rest, leaving other labs alone") {
   RESPONDER_SKIP_WHEN(drill_unavailable());
   TempDir home;
