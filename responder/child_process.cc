@@ -90,7 +90,12 @@ Result<ProgramRun> run_program(const std::vector<std::string>& argv, std::string
   sigfillset(&all);
   posix_spawnattr_setsigmask(&attributes, &none);
   posix_spawnattr_setsigdefault(&attributes, &all);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  // A process group of its own: Ctrl-C at the terminal asks responder to
+  // stop at a safe point, and must not kill an `nft`, `dpkg` or `ip` it
+  // runs half-way through its work. Its input and output are pipes, so it
+  // never needs the terminal.
+  posix_spawnattr_setpgroup(&attributes, 0);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));

@@ -14,6 +14,8 @@ const std::atomic<bool>& install_interrupt_handlers() {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  // A closed terminal is a request to stop too, not a death half-way.
+  sigaction(SIGHUP, &action, nullptr);
   return flag;
 }
 

@@ -1,5 +1,5 @@
-// SIGINT and SIGTERM ask a run to stop at a safe point; the incident stays
-// resumable (exit 4).
+// SIGINT, SIGTERM and SIGHUP ask a run to stop at a safe point; the
+// incident stays resumable (exit 4).
 #pragma once
 
 #include <atomic>

@@ -7,11 +7,10 @@
 // `inet responder_drill`, which no playbook touches.
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <string>
 
+#include "responder/drill/drill_lab.h"
 #include "responder/result.h"
 
 namespace responder::drill {
@@ -21,10 +20,11 @@ struct AttackCount {
   std::uint64_t passed = 0;   // of those, what every filter let through to the victim itself
 };
 
-// Adds the counting table in the network namespace of process `pid`, for
-// packets that come in through `interface` (the attacker's link).
-Status install_attack_counters(pid_t pid, const std::string& interface);
+// Adds the counting table in the victim's network namespace, for IPv4
+// packets to `victim` (its address on the attacker's link) that come in
+// through `interface`, whatever their source.
+Status install_attack_counters(const DrillLab& lab, const std::string& interface, const std::string& victim);
 // The counters now.
-Result<AttackCount> read_attack_counters(pid_t pid);
+Result<AttackCount> read_attack_counters(const DrillLab& lab);
 
 }  // namespace responder::drill

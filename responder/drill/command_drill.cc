@@ -123,6 +123,8 @@ class DrillApprovals {
   DrillApprovals(std::vector<std::string> base, std::string incident, std::vector<std::string> people, const DrillOutput& out)
       : base_(std::move(base)), incident_(std::move(incident)), people_(std::move(people)), out_(out) {}
 
+  void set_how_to_approve(std::string program_and_options) { how_ = std::move(program_and_options); }
+
   void answer(const JournalContents& journal) {
     for (auto& r : journal.records) {
       if (r.kind != record_kind::approval_waiting || handled_.count(r.seq)) continue;
@@ -136,7 +138,7 @@ class DrillApprovals {
           if (b.is_string()) already.insert(std::string(b.get_string()));
       if (!people_.empty()) {
         out_.say("step " + step + " waits for " + std::to_string(needed) + " approval(s) from the team: " +
-                 comma_joined(people_) + "; each runs `responder approve " + incident_ + " " + step + " --as NAME`");
+                 comma_joined(people_) + "; each runs `" + how_ + " approve " + incident_ + " " + step + " --as NAME`");
         continue;
       }
       for (int k = 1; static_cast<int>(already.size()) < needed && k <= needed + 8; ++k) {
@@ -162,6 +164,7 @@ class DrillApprovals {
   std::vector<std::string> people_;
   const DrillOutput& out_;
   std::set<std::uint64_t> handled_;
+  std::string how_ = "responder";
 };
 
 std::vector<std::string> split_names(const std::string& text) {
@@ -180,9 +183,9 @@ std::vector<std::string> split_names(const std::string& text) {
 
 class CounterLog {
  public:
-  explicit CounterLog(pid_t victim) : victim_(victim) {}
+  explicit CounterLog(const DrillLab& lab) : lab_(lab) {}
   void sample() {
-    if (auto c = read_attack_counters(victim_)) samples_.push_back({now_unix_ms(), c->arrived, c->passed});
+    if (auto c = read_attack_counters(lab_)) samples_.push_back({now_unix_ms(), c->arrived, c->passed});
   }
   // Samples every 100 ms for `span`.
   void sample_for(std::chrono::milliseconds span) {
@@ -202,7 +205,7 @@ class CounterLog {
   const std::vector<CounterSample>& samples() const { return samples_; }
 
  private:
-  pid_t victim_;
+  const DrillLab& lab_;
   std::vector<CounterSample> samples_;
 };
 
@@ -244,6 +247,10 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   const std::string id = o.incident.empty() ? default_incident_id() : o.incident;
   if (auto s = check_incident_id(id); !s) return report_error(s.error());
   const auto home = std::filesystem::absolute(env->home).lexically_normal();
+  for (const char* private_folder : {"/etc", "/run", "/var/log"})
+    if (auto rel = home.lexically_relative(private_folder); !rel.empty() && *rel.begin() != "..")
+      return report_error(bad_input("the incident home " + home.string() + " is under " + private_folder +
+                                    ", which the victim has a private copy of; give --home elsewhere"));
   const auto incident_dir = home / id;
   std::error_code ec;
   if (std::filesystem::exists(incident_dir, ec))
@@ -290,13 +297,17 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
 
   auto before = snapshot_lab(*lab);
   if (!before) return report_error(before.error());
-  if (auto s = install_attack_counters(lab->victim_pid(), kVictimAttackInterface); !s) return report_error(s.error());
-  CounterLog counters(lab->victim_pid());
+  if (interrupt_requested()) {
+    out.say("interrupted while the lab was built; tearing it down");
+    return kExitInterrupted;
+  }
+  if (auto s = install_attack_counters(*lab, kVictimAttackInterface, kVictimAttackSide4); !s) return report_error(s.error());
+  CounterLog counters(*lab);
   counters.sample();
 
   // The attack, while the victim captures what its interfaces carry.
   const auto capture_file = lab->dir() / "capture.pcap";
-  auto capture = LabCapture::start(lab->victim_pid(), capture_file);
+  auto capture = LabCapture::start(lab->victim_netns_fd(), capture_file);
   if (!capture) return report_error(capture.error());
   DrillTimeline timeline;
   timeline.attack_started_ms = now_unix_ms();
@@ -312,10 +323,11 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
     out.say("attack: " + phase.what);
     auto p = LabProcess::start(lab->in_attacker(expand(phase.argv)), lab->dir() / "attack.log");
     if (!p) return report_error(p.error());
+    const std::int64_t phase_started_ms = now_unix_ms();
     while (!p->wait(std::chrono::milliseconds(100))) {
       counters.sample();
       if (interrupt_requested()) break;
-      if (now_unix_ms() - timeline.attack_started_ms > phase.limit.count() * 1000) {
+      if (now_unix_ms() - phase_started_ms > phase.limit.count() * 1000) {
         out.say("attack: " + phase.what + " ran past " + std::to_string(phase.limit.count()) + " s and was ended");
         p->stop();
       }
@@ -344,10 +356,12 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
     run_argv.insert(run_argv.end(), {"--var", replaced(replaced(v, "{attacker}", kAttacker4), "{capture}", capture_file.string())});
   std::error_code cwd_ec;
   auto cwd = std::filesystem::current_path(cwd_ec);
+  if (!lab->victim_alive()) return report_error(failure("the victim host ended before the playbook ran; the lab is torn down"));
   timeline.run_started_ms = now_unix_ms();
   auto run = LabProcess::start(lab->in_victim(run_argv, cwd_ec ? std::filesystem::path("/") : cwd));
   if (!run) return report_error(run.error());
   DrillApprovals approvals(base, id, split_names(o.approvers), out);
+  approvals.set_how_to_approve(self_program().string() + " --home " + home.string() + " --config " + config.string());
   bool asked_to_stop = false;
   std::optional<int> run_exit;
   std::int64_t contained_seen_ms = 0;
@@ -375,7 +389,9 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   for (int i = 0; i < 300 && IncidentLock::runner_alive(incident_dir).value_or(false); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   timeline.run_ended_ms = now_unix_ms();
-  out.say("the run ended with exit code " + std::to_string(*run_exit));
+  // nsenter itself ends by the interrupt; the run behind it stopped at a safe point.
+  out.say(asked_to_stop ? std::string("the run stopped at a safe point (interrupted); the incident stays resumable")
+                        : "the run ended with exit code " + std::to_string(*run_exit));
   counters.sample_for(std::chrono::milliseconds(1500));
 
   // De-escalation: undo whatever the playbook left in force; when the
@@ -397,10 +413,13 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
     out.say("undoing the containment still in force (responder undo " + id + ")");
     auto undo_argv = base;
     undo_argv.insert(undo_argv.end(), {"undo", id});
+    if (!lab->victim_alive()) return report_error(failure("the victim host ended before the undo; the lab is torn down"));
     auto undo = LabProcess::start(lab->in_victim(undo_argv));
     if (!undo) return report_error(undo.error());
-    while (!undo->wait(std::chrono::milliseconds(100))) counters.sample();
+    std::optional<int> undone;
+    while (!(undone = undo->wait(std::chrono::milliseconds(100)))) counters.sample();
     timeline.undo_ended_ms = now_unix_ms();
+    if (*undone != 0) out.say("the undo ended with exit code " + std::to_string(*undone) + "; `responder status " + id + "` says what is still in force");
   }
   if (!timeline.attack_stopped_ms) {
     persistent->stop();
@@ -425,6 +444,8 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   // Scored under the incident's lock, into its journal.
   auto final_journal = read_verified_journal(incident_dir / "journal.jsonl", {});
   if (!final_journal) return report_error(final_journal.error());
+  timeline.run_exit = *run_exit;
+  timeline.interrupted = asked_to_stop;
   auto score = score_drill(*scenario, playbook, *final_journal, timeline, counters.samples(), not_restored);
   {
     auto lock = IncidentLock::acquire(incident_dir);

@@ -1,13 +1,18 @@
 #include "responder/drill/drill_lab.h"
 
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <utility>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -24,12 +29,21 @@ namespace {
 constexpr const char* kVictimBoot =
     "set -e\n"
     "hostname victim\n"
+    // What this machine had mounted under /run (other network namespaces,
+    // other labs) is not kept alive by the victim.
+    "umount -R -l /run 2>/dev/null || true\n"
     "mount -t tmpfs -o mode=0755,size=64m responder-lab /run\n"
     "mkdir -p /run/sshd /run/lock /run/lab\n"
     "cp -a /etc /run/lab/etc\n"
     "mount --bind /run/lab/etc /etc\n"
     "mount -t tmpfs -o mode=0755,size=64m responder-lab /var/log\n"
+    // Forged sources must reach the firewall, not die in a reverse-path
+    // check, and no IPv6 chatter may pass for the attack in the counters.
+    "sysctl -q -w net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1\n"
     "ip link set lo up\n"
+    // The lab's own mark: every command meant for the victim checks it
+    // first, so none can run on this machine by any mistake of entry.
+    ": > /run/lab/id-$0\n"
     ": > /run/lab/ready\n"
     "exec sleep infinity\n";
 
@@ -146,20 +160,34 @@ Status DrillLab::write_record() const {
 }
 
 Status DrillLab::build_parts(const std::function<void(const std::string&)>& progress) {
-  // Recorded before anything exists, so that a drill killed from here on
-  // leaves a lab --clean can find.
-  if (auto s = write_record(); !s) return failure("cannot write the lab file: " + s.error().message);
+  // The lab folder is taken exclusively: two drills of one incident id
+  // never share (or tear down) one lab.
   std::error_code ec;
-  std::filesystem::create_directories(options_.dir, ec);
-  if (ec) return failure("cannot make the lab folder " + options_.dir.string() + ": " + ec.message());
+  std::filesystem::create_directories(options_.dir.parent_path(), ec);
+  bool made = !ec && std::filesystem::create_directory(options_.dir, ec);
+  if (!made) {
+    auto dir = options_.dir;
+    options_.dir.clear();  // not ours: teardown leaves it alone
+    return bad_input("the lab folder " + dir.string() + (ec ? " cannot be made: " + ec.message()
+                                                            : " exists: a drill of this incident id runs or left it; choose another --incident, or run `responder drill --clean`"));
+  }
+  // Recorded before anything else exists, so that a drill killed from here
+  // on leaves a lab --clean can find.
+  if (auto s = write_record(); !s) return failure("cannot write the lab file: " + s.error().message);
 
   progress("attacker and management hosts (network namespaces " + attacker_netns_ + ", " + management_netns_ + ")");
-  for (auto& name : {attacker_netns_, management_netns_})
+  for (auto& name : {attacker_netns_, management_netns_}) {
     if (auto s = run_checked({"ip", "netns", "add", name}, "making network namespace " + name); !s) return s;
+    if (auto s = run_checked({"ip", "netns", "exec", name, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
+                              "net.ipv6.conf.default.disable_ipv6=1"},
+                             "quieting IPv6 in " + name);
+        !s)
+      return s;
+  }
 
   progress("victim host (its own PID, mount, UTS, IPC and network namespaces; private /etc, /run and /var/log)");
   auto victim = LabProcess::start({"unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--uts", "--net",
-                                   "--ipc", "--propagation", "private", "sh", "-c", kVictimBoot},
+                                   "--ipc", "--propagation", "private", "sh", "-c", kVictimBoot, token_},
                                   options_.dir / "victim.log", !options_.keep);
   if (!victim) return victim.error();
   victim_ = std::move(*victim);
@@ -176,6 +204,23 @@ Status DrillLab::build_parts(const std::function<void(const std::string&)>& prog
   }
   victim_start_ = start_time_of(victim_pid_);
   if (auto s = write_record(); !s) return failure("cannot write the lab file: " + s.error().message);
+  // Everything later enters the victim through these descriptors, never by
+  // its PID: were the victim to die and its PID go to a process of this
+  // machine, nothing could be run in this machine's namespaces by mistake.
+  for (auto [name, fd] : {std::pair{"net", &ns_net_}, {"mnt", &ns_mnt_}, {"uts", &ns_uts_}, {"ipc", &ns_ipc_}, {"pid", &ns_pid_}}) {
+    *fd = ::open(("/proc/" + std::to_string(victim_pid_) + "/ns/" + name).c_str(), O_RDONLY | O_CLOEXEC);
+    if (*fd < 0) return failure(std::string("cannot hold the victim's ") + name + " namespace: " + std::strerror(errno));
+  }
+  // The victim's root as its processes see it: on a machine where responder
+  // itself runs in a chroot (a build root, a container) the mount
+  // namespace's own root is the whole machine's, and joining the namespace
+  // alone would land there, outside the chroot and outside the lab.
+  ns_root_ = ::open(("/proc/" + std::to_string(victim_pid_) + "/root").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (ns_root_ < 0) return failure(std::string("cannot hold the victim's root folder: ") + std::strerror(errno));
+  struct stat theirs {}, ours {};
+  if (start_time_of(victim_pid_) != victim_start_ || ::fstat(ns_net_, &theirs) != 0 || ::stat("/proc/self/ns/net", &ours) != 0 ||
+      (theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev))
+    return failure("the victim host ended while it was being built");
 
   progress("links attacker 192.0.2.2 <-> victim 192.0.2.1 and management 198.51.100.2 <-> victim 198.51.100.1");
   const std::string pid = std::to_string(victim_pid_);
@@ -195,9 +240,9 @@ Status DrillLab::build_parts(const std::function<void(const std::string&)>& prog
         {"ip", "-n", link.netns, "addr", "add", link.host_address, "dev", "eth0"},
         {"ip", "-n", link.netns, "link", "set", "dev", "eth0", "up"},
         {"ip", "-n", link.netns, "link", "set", "dev", "lo", "up"},
-        {"nsenter", "-t", pid, "-n", "ip", "link", "set", "dev", theirs, "name", link.victim_name},
-        {"nsenter", "-t", pid, "-n", "ip", "addr", "add", link.victim_address, "dev", link.victim_name},
-        {"nsenter", "-t", pid, "-n", "ip", "link", "set", "dev", link.victim_name, "up"}};
+        in_victim_network({"ip", "link", "set", "dev", theirs, "name", link.victim_name}),
+        in_victim_network({"ip", "addr", "add", link.victim_address, "dev", link.victim_name}),
+        in_victim_network({"ip", "link", "set", "dev", link.victim_name, "up"})};
     for (auto& argv : steps)
       if (auto s = run_checked(argv, "linking the lab"); !s) return s;
   }
@@ -225,10 +270,59 @@ Status DrillLab::build_parts(const std::function<void(const std::string&)>& prog
 }
 
 std::vector<std::string> DrillLab::in_victim(const std::vector<std::string>& argv, const std::filesystem::path& cwd) const {
-  std::vector<std::string> out{"nsenter", "-t", std::to_string(victim_pid_), "-n", "-m", "-u", "-i", "-p", "--wd=" + cwd.string(), "--"};
+  const std::string self = "/proc/" + std::to_string(::getpid()) + "/fd/";
+  std::vector<std::string> out{"nsenter",
+                               "--net=" + self + std::to_string(ns_net_),
+                               "--mount=" + self + std::to_string(ns_mnt_),
+                               "--uts=" + self + std::to_string(ns_uts_),
+                               "--ipc=" + self + std::to_string(ns_ipc_),
+                               "--pid=" + self + std::to_string(ns_pid_),
+                               "--root=" + self + std::to_string(ns_root_),
+                               "--wd=" + cwd.string(),
+                               "--",
+                               "sh",
+                               "-c",
+                               "if [ ! -e \"/run/lab/id-$0\" ] || [ \"$(hostname)\" != victim ]; then "
+                               "echo \"responder drill: not inside the lab's victim host; refusing to run $1\" >&2; exit 125; fi; "
+                               "exec \"$@\"",
+                               token_};
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
 }
+
+std::vector<std::string> DrillLab::in_victim_network(const std::vector<std::string>& argv) const {
+  std::vector<std::string> out{"nsenter", "--net=/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(ns_net_), "--"};
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
+bool DrillLab::victim_alive() const {
+  return victim_pid_ > 0 && victim_start_ != 0 && start_time_of(victim_pid_) == victim_start_;
+}
+
+void DrillLab::keep() {
+  kept_ = true;
+  // The victim's first process must outlive this object, so it is not ended with it.
+  victim_.release();
+  (void)write_record();
+}
+
+DrillLab::DrillLab(DrillLab&& other) noexcept
+    : options_(std::move(other.options_)),
+      token_(std::exchange(other.token_, {})),
+      attacker_netns_(std::move(other.attacker_netns_)),
+      management_netns_(std::move(other.management_netns_)),
+      victim_(std::move(other.victim_)),
+      victim_pid_(std::exchange(other.victim_pid_, 0)),
+      victim_start_(std::exchange(other.victim_start_, 0)),
+      ns_net_(std::exchange(other.ns_net_, -1)),
+      ns_mnt_(std::exchange(other.ns_mnt_, -1)),
+      ns_uts_(std::exchange(other.ns_uts_, -1)),
+      ns_ipc_(std::exchange(other.ns_ipc_, -1)),
+      ns_pid_(std::exchange(other.ns_pid_, -1)),
+      ns_root_(std::exchange(other.ns_root_, -1)),
+      kept_(other.kept_),
+      torn_down_(other.torn_down_) {}
 
 std::vector<std::string> DrillLab::in_attacker(const std::vector<std::string>& argv) const {
   std::vector<std::string> out{"ip", "netns", "exec", attacker_netns_};
@@ -244,6 +338,8 @@ std::vector<std::string> DrillLab::in_management(const std::vector<std::string>&
 
 DrillLab::~DrillLab() {
   if (!kept_ && !token_.empty()) (void)teardown();
+  for (int fd : {ns_net_, ns_mnt_, ns_uts_, ns_ipc_, ns_pid_, ns_root_})
+    if (fd >= 0) ::close(fd);
 }
 
 Status DrillLab::teardown() {
@@ -296,7 +392,8 @@ Result<std::vector<std::string>> clean_leftover_labs() {
       std::vector<std::string> failed;
       for (auto& name : {str("attacker_netns"), str("management_netns")})
         if (auto e = remove_netns(name); !e.empty()) failed.push_back(e);
-      if (auto dir = std::filesystem::path(str("dir")); !dir.empty() && dir.parent_path().filename() == ".labs") {
+      if (auto dir = std::filesystem::path(str("dir")).lexically_normal();
+          dir.is_absolute() && !str("id").empty() && dir.filename() == str("id") && dir.parent_path().filename() == ".labs") {
         std::filesystem::remove_all(dir, ec);
         std::filesystem::remove(dir.parent_path(), ec);
       }
@@ -308,7 +405,7 @@ Result<std::vector<std::string>> clean_leftover_labs() {
       }
     }
   // Namespaces of a lab whose file is gone; never those of a lab still in use.
-  for (auto& line : skipped) removed.push_back("nothing of the " + line);
+  for (auto& line : skipped) removed.push_back("left alone: the " + line);
   if (std::filesystem::is_directory(lab_records_dir(), ec))
     for (auto& entry : std::filesystem::directory_iterator(lab_records_dir(), ec))
       if (entry.path().extension() == ".json") in_use.push_back("rdrill-" + entry.path().stem().string() + "-");
@@ -317,6 +414,8 @@ Result<std::vector<std::string>> clean_leftover_labs() {
       auto name = entry.path().filename().string();
       if (!name.starts_with("rdrill-")) continue;
       if (std::any_of(in_use.begin(), in_use.end(), [&](const std::string& prefix) { return name.starts_with(prefix); })) continue;
+      // A drill starting now writes its lab file before its namespaces.
+      if (name.size() > 13 && std::filesystem::exists(lab_records_dir() / (name.substr(7, 6) + ".json"), ec)) continue;
       if (auto e = remove_netns(name); !e.empty()) left.push_back(e);
       else removed.push_back("network namespace " + name);
     }

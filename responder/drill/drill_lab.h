@@ -6,10 +6,13 @@
 //
 // The victim is a process tree in its own PID, mount, UTS, IPC and network
 // namespaces, with a private /etc (a copy: its accounts, credentials and
-// configuration are the lab's own), a private /run (no bus or daemon of this
-// machine is reachable from it) and a private /var/log. What a playbook
-// changes there (firewall, accounts, services, shares) never reaches this
-// machine. The victim's namespaces die with its first process, which dies
+// configuration are the lab's own), and private /run (no bus or daemon of
+// this machine is reachable from it) and /var/log. What a shipped playbook
+// changes there (firewall, accounts, the logs it reads) never reaches this
+// machine; the rest of the file system (/usr, /var/lib, /home, /tmp, the
+// incident home) is this machine's, seen through the victim's mount
+// namespace, so a playbook of one's own that writes files there writes
+// them on this machine. The victim's namespaces die with its first process, which dies
 // with the drill (even by kill -9); the attacker and management namespaces
 // are named in /run/netns and a lab file in /run/responder/drills, so
 // `responder drill --clean` finds and removes what a killed drill left.
@@ -52,8 +55,9 @@ class DrillLab {
   // removed before the error returns. `progress` hears each part as it is made.
   static Result<DrillLab> build(const LabOptions& options, const std::function<void(const std::string&)>& progress);
 
-  DrillLab(DrillLab&&) = default;
-  DrillLab& operator=(DrillLab&&) = default;
+  DrillLab(DrillLab&& other) noexcept;
+  DrillLab& operator=(DrillLab&&) = delete;
+  DrillLab(const DrillLab&) = delete;
   // Tears the lab down unless it is kept.
   ~DrillLab();
 
@@ -62,8 +66,17 @@ class DrillLab {
   const std::string& management_netns() const { return management_netns_; }
   const std::filesystem::path& dir() const { return options_.dir; }
 
-  // argv run inside the victim (all its namespaces), from folder `cwd`.
+  // argv run inside the victim (all its namespaces), from folder `cwd`. The
+  // namespaces are entered through descriptors this object holds, never
+  // by PID, so a PID reused after the victim's death never leads to this
+  // machine's own.
   std::vector<std::string> in_victim(const std::vector<std::string>& argv, const std::filesystem::path& cwd = "/") const;
+  // argv run in the victim's network namespace only.
+  std::vector<std::string> in_victim_network(const std::vector<std::string>& argv) const;
+  // The victim's first process still runs (checked by its start time).
+  bool victim_alive() const;
+  // The victim's network namespace, held open by this object.
+  int victim_netns_fd() const { return ns_net_; }
   // argv run inside the attacker's or the management's network namespace.
   std::vector<std::string> in_attacker(const std::vector<std::string>& argv) const;
   std::vector<std::string> in_management(const std::vector<std::string>& argv) const;
@@ -71,8 +84,8 @@ class DrillLab {
   // Removes everything the lab made; what could not be removed is named.
   // Called again it does nothing.
   Status teardown();
-  // Leaves the lab running past this object (--keep).
-  void keep() { kept_ = true; }
+  // Leaves the lab running past this object and the drill (--keep).
+  void keep();
 
  private:
   DrillLab() = default;
@@ -85,6 +98,7 @@ class DrillLab {
   LabProcess victim_;
   pid_t victim_pid_ = 0;
   unsigned long long victim_start_ = 0;
+  int ns_net_ = -1, ns_mnt_ = -1, ns_uts_ = -1, ns_ipc_ = -1, ns_pid_ = -1, ns_root_ = -1;
   bool kept_ = false;
   bool torn_down_ = false;
 };

@@ -13,6 +13,7 @@ const std::vector<Scenario>& scenarios() {
       s.name = "scan-and-guess";
       s.summary = "the attacker scans the victim's ports, guesses SSH passwords, then keeps probing SSH";
       s.sshd = true;
+      s.expected_kind = "targeted";
       s.accounts = {"ops"};
       s.files = {{"users.txt", "root\nadmin\nops\n"}, {"passwords.txt", "123456\npassword\nadmin\nletmein\nqwerty\nwelcome1\n"}};
       s.phases = {
@@ -47,6 +48,7 @@ const std::vector<Scenario>& scenarios() {
                       {"hping3", "-q", "-S", "-p", "80", "-i", "u50000", "-c", "40", kVictimAttackSide4},
                       std::chrono::seconds(10)};
       s.containment = ContainmentKind::limit;
+      s.expected_kind = "distributed";
       // The watch ends early once the flood stayed away 5 s; a live incident
       // keeps the playbook's 2 minutes.
       s.variables = {"capture={capture}", "interface=eth0", "watch_for=60s", "quiet_for=5s"};

@@ -43,6 +43,8 @@ struct Scenario {
   // Sent once containment is undone: it must reach the victim again.
   AttackPhase after_undo;
   ContainmentKind containment = ContainmentKind::block;
+  // What the analysis must call the attack (traffic.analyze's `kind`).
+  std::string expected_kind;
   // name=value; {capture} is the lab's capture file, {attacker} the attacker's address.
   std::vector<std::string> variables;
 };

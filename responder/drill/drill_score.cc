@@ -37,6 +37,12 @@ Found first_done(const Playbook& playbook, const JournalContents& journal, std::
   return {};
 }
 
+bool uses(const Playbook& playbook, std::string_view module) {
+  for (const Step* step : playbook.all_steps())
+    if (step->module == module) return true;
+  return false;
+}
+
 const json::object* applied_output(const JournalContents& journal, const std::string& step) {
   for (auto& r : journal.records)
     if (r.kind == record_kind::step_applied && r.text("step") == step)
@@ -70,10 +76,12 @@ DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const
   if (analysis.record)
     if (auto* out = applied_output(journal, analysis.step))
       if (auto* k = out->if_contains("kind"); k && k->is_string()) kind = std::string(k->get_string());
-  bool detected = analysis.record && kind != "none";
+  bool detected = analysis.record && kind != "none" && (scenario.expected_kind.empty() || kind == scenario.expected_kind);
   since_attack("detected_ms", detected ? analysis.ms : 0, "detected",
                detected ? "step " + analysis.step + " found a " + kind + " attack in the lab's capture"
-                        : analysis.record ? "the analysis found no attack in the lab's capture" : "no traffic analysis ran");
+               : !analysis.record ? "no traffic analysis ran"
+               : kind == "none"   ? "the analysis found no attack in the lab's capture"
+                                  : "the analysis called it " + kind + ", not " + scenario.expected_kind);
   if (!detected) failed.push_back("the attack was not detected");
 
   // The first notify.send step that delivered to someone.
@@ -92,7 +100,8 @@ DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const
   since_attack("first_notification_ms", notice.ms, "first notification",
                notice.record ? "step " + notice.step + " delivered"
                : first_done(playbook, journal, {"notify.send"}).record ? "nothing was delivered"
-                                                                         : "the playbook sends none");
+               : uses(playbook, "notify.send") ? "not sent: the step did not run"
+                                                 : "the playbook sends none");
 
   Found contained = first_done(playbook, journal, {"firewall.block", "firewall.limit", "firewall.isolate", "access.disable"});
   since_attack("containment_journaled_ms", contained.ms, "containment journaled in force",
@@ -105,28 +114,63 @@ DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const
   const bool limit = scenario.containment == ContainmentKind::limit;
   std::int64_t window_end = timeline.undo_started_ms;
   if (timeline.attack_stopped_ms && (!window_end || timeline.attack_stopped_ms < window_end)) window_end = timeline.attack_stopped_ms;
-  std::int64_t dropping_from = 0, leaked_at = 0, through_again = 0;
-  std::uint64_t dropped = 0, arrived = 0, held_arrived = 0, held_passed = 0;
+  // What the victim's kernel dropped by itself before the playbook ran
+  // (forged sources the routing code refuses as martians: 0/8, 127/8,
+  // multicast): drops count as containment only well above that share.
+  std::int64_t early_arrived = 0, early_dropped = 0;
+  for (std::size_t i = 1; i < samples.size(); ++i) {
+    auto came = static_cast<std::int64_t>(samples[i].arrived) - static_cast<std::int64_t>(samples[i - 1].arrived);
+    auto through = static_cast<std::int64_t>(samples[i].passed) - static_cast<std::int64_t>(samples[i - 1].passed);
+    if (came < 0 || through < 0 || samples[i].unix_ms >= timeline.run_started_ms) continue;
+    early_arrived += came;
+    if (came > through) early_dropped += came - through;
+  }
+  const double baseline = early_arrived >= 20 ? static_cast<double>(early_dropped) / static_cast<double>(early_arrived) : 0.0;
+  // Both chains are read in one listing, but not at one instant: a packet
+  // may be counted as arrived in one interval and as passed in the next.
+  // So drops count only when two intervals with traffic in a row show them.
+  std::int64_t dropping_from = 0, candidate = 0, leaked_at = 0, through_again = 0;
+  std::int64_t dropped = 0, arrived = 0, held_arrived = 0, held_passed = 0;
   for (std::size_t i = 1; i < samples.size(); ++i) {
     const auto& a = samples[i - 1];
     const auto& b = samples[i];
-    std::uint64_t came = b.arrived - a.arrived, through = b.passed - a.passed;
+    auto came = static_cast<std::int64_t>(b.arrived) - static_cast<std::int64_t>(a.arrived);
+    auto through = static_cast<std::int64_t>(b.passed) - static_cast<std::int64_t>(a.passed);
+    if (came < 0 || through < 0) continue;  // the counters were reset: this interval tells nothing
+    std::int64_t lost = came - through;
     arrived += came;
-    if (came > through) dropped += came - through;
+    if (lost > 0) dropped += lost;
     if (b.unix_ms < timeline.run_started_ms) continue;
     bool in_window = !window_end || b.unix_ms <= window_end;
     if (in_window) {
       if (!dropping_from) {
-        if (came > through) dropping_from = b.unix_ms;
-      } else {
-        held_arrived += came;
-        held_passed += through;
-        if (!limit && through > 0 && !leaked_at) leaked_at = b.unix_ms;
+        if (came == 0) continue;
+        bool dropping = lost >= 1 && static_cast<double>(lost) >= (baseline + 0.1) * static_cast<double>(came);
+        if (!dropping) {
+          candidate = 0;
+          continue;
+        }
+        if (!candidate) {
+          candidate = b.unix_ms;
+          held_arrived = came;
+          held_passed = through;
+          continue;
+        }
+        dropping_from = candidate;
       }
+      held_arrived += came;
+      held_passed += through;
+      if (!limit && through > 0 && !leaked_at) leaked_at = b.unix_ms;
     } else if (timeline.undo_ended_ms && a.unix_ms >= timeline.undo_ended_ms && through > 0 && !through_again) {
       through_again = b.unix_ms;
     }
   }
+  if (!dropping_from) held_arrived = held_passed = 0;
+  if (early_dropped > 0)
+    score.lines.push_back("before the playbook ran the victim's kernel itself dropped " + std::to_string(early_dropped) + " of " +
+                          std::to_string(early_arrived) + " attack packets (forged sources it refuses); drops count above that share");
+  if (baseline >= 0.5)
+    failed.push_back("the victim's kernel dropped most of the attack before the playbook ran, so drops cannot show the playbook's containment");
   since_attack("containment_in_effect_ms", dropping_from, "attack dropped at the victim",
                dropping_from ? "from the victim's counters" : "the counters never showed the attack dropped");
   times["contained_after_capture_ms"] = nullptr;
@@ -137,9 +181,13 @@ DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const
   }
   if (!dropping_from) failed.push_back("the attack was never dropped at the victim");
   bool held = dropping_from != 0;
-  if (limit && dropping_from) {
-    double share = held_arrived ? static_cast<double>(held_arrived - held_passed) / static_cast<double>(held_arrived) : 1.0;
-    held = share >= 0.5;
+  if (limit && dropping_from && held_arrived < 20) {
+    held = false;
+    score.lines.push_back("the limit cannot be judged: only " + std::to_string(held_arrived) + " attack packets arrived while it was in force");
+    failed.push_back("too few attack packets arrived while the limit was in force to judge it");
+  } else if (limit && dropping_from) {
+    double share = static_cast<double>(std::max<std::int64_t>(0, held_arrived - held_passed)) / static_cast<double>(held_arrived);
+    held = share >= 0.5 && share - baseline >= 0.3;
     char text[160];
     std::snprintf(text, sizeof text, "the limit %s: %.0f%% of the %llu attack packets that arrived while it was in force were dropped",
                   held ? "held" : "did not hold", share * 100, static_cast<unsigned long long>(held_arrived));
@@ -158,7 +206,10 @@ DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const
                           " after the journal said the containment was in force (sampled every 100 ms)");
 
   Found sealed = first_done(playbook, journal, {"evidence.seal"});
-  since_attack("evidence_sealed_ms", sealed.ms, "evidence sealed", sealed.record ? "step " + sealed.step : "the playbook seals none");
+  since_attack("evidence_sealed_ms", sealed.ms, "evidence sealed",
+               sealed.record ? "step " + sealed.step
+               : uses(playbook, "evidence.seal") ? "not sealed: the step did not run"
+                                                 : "the playbook seals none");
 
   std::int64_t undone_ms = 0;
   for (auto& r : journal.records)
@@ -173,6 +224,8 @@ DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const
   else
     for (auto& p : restored_problems) failed.push_back("not restored: " + p);
 
+  if (timeline.interrupted) failed.push_back("the drill was interrupted");
+  else if (timeline.run_exit != 0) failed.push_back("the run ended with exit code " + std::to_string(timeline.run_exit));
   score.passed = failed.empty();
   score.lines.push_back(score.passed ? "drill passed" : "drill failed: " + comma_joined(failed));
   score.record = json::object{{"scenario", scenario.name},
@@ -182,6 +235,8 @@ DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const
                               {"times_ms", times},
                               {"finding", kind},
                               {"attack_packets", json::object{{"arrived", arrived}, {"dropped", dropped}}},
+                              {"run_exit", timeline.run_exit},
+                              {"interrupted", timeline.interrupted},
                               {"containment_held", held},
                               {"reached_again_after_undo", through_again != 0},
                               {"restored", restored_problems.empty()},

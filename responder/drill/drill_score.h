@@ -29,6 +29,8 @@ struct DrillTimeline {
   std::int64_t undo_started_ms = 0;     // the first undo (the drill's or the playbook's); 0: none
   std::int64_t undo_ended_ms = 0;
   std::int64_t attack_stopped_ms = 0;   // the persistent attack was ended
+  int run_exit = 0;                     // the playbook run's exit code
+  bool interrupted = false;             // the drill was asked to stop (Ctrl-C)
 };
 
 struct DrillScore {

@@ -13,22 +13,18 @@
 
 namespace responder::drill {
 
-Result<std::unique_ptr<LabCapture>> LabCapture::start(pid_t pid, const std::filesystem::path& file) {
+Result<std::unique_ptr<LabCapture>> LabCapture::start(int netns_fd, const std::filesystem::path& file) {
   std::unique_ptr<LabCapture> capture(new LabCapture);
   std::promise<std::string> opened;
   auto ready = opened.get_future();
   LabCapture* self = capture.get();
-  capture->thread_ = std::jthread([self, pid, file, opened = std::move(opened)]() mutable {
+  capture->thread_ = std::jthread([self, netns_fd, file, opened = std::move(opened)]() mutable {
     // Only this thread moves into the victim's network namespace; it
     // never leaves it, and ends with the capture.
-    int ns = ::open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC);
-    if (ns < 0 || ::setns(ns, CLONE_NEWNET) != 0) {
-      std::string why = std::string("cannot enter the victim's network namespace: ") + std::strerror(errno);
-      if (ns >= 0) ::close(ns);
-      opened.set_value(why);
+    if (::setns(netns_fd, CLONE_NEWNET) != 0) {
+      opened.set_value(std::string("cannot enter the victim's network namespace: ") + std::strerror(errno));
       return;
     }
-    ::close(ns);
     auto source = traffic::PacketSource::open_live("any", 262144);
     if (!source) {
       opened.set_value(source.error().message);
@@ -39,6 +35,10 @@ Result<std::unique_ptr<LabCapture>> LabCapture::start(pid_t pid, const std::file
       opened.set_value("cannot write " + file.string() + ": " + pcap_geterr(source->handle()));
       return;
     }
+    // The attack's processes start while this capture runs: they must not
+    // inherit its socket or its file.
+    for (int fd : {pcap_get_selectable_fd(source->handle()), ::fileno(pcap_dump_file(dumper))})
+      if (fd >= 0) ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC);
     opened.set_value({});
     traffic::PacketView view;
     while (!self->stopping_) {

@@ -17,9 +17,10 @@ namespace responder::drill {
 
 class LabCapture {
  public:
-  // Starts capturing on every interface of the network namespace of
-  // process `pid` into `file`. Returns once the capture is open, or why not.
-  static Result<std::unique_ptr<LabCapture>> start(pid_t pid, const std::filesystem::path& file);
+  // Starts capturing on every interface of network namespace `netns_fd`
+  // (a descriptor of /proc/PID/ns/net, not taken over) into `file`. Returns
+  // once the capture is open, or why not.
+  static Result<std::unique_ptr<LabCapture>> start(int netns_fd, const std::filesystem::path& file);
   ~LabCapture();
   // Stops, flushes and closes the file; returns the packets written or the
   // error the capture met.

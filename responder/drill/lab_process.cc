@@ -46,8 +46,9 @@ Result<LabProcess> LabProcess::start(const std::vector<std::string>& argv, const
       ::setsid();
     }
     // The drill's Ctrl-C is the drill's to handle: the lab's programs are
-    // ended by it, in order, not by the terminal all at once.
-    ::setpgid(0, 0);
+    // ended by it, in order, not by the terminal all at once. (After
+    // setsid the process leads a group of its own already.)
+    if (tied) ::setpgid(0, 0);
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -104,8 +105,10 @@ void LabProcess::stop(std::chrono::milliseconds grace) {
   if (grace.count() > 0 && wait(grace)) return;
   ::kill(pid_, SIGKILL);
   int status = 0;
-  if (::waitpid(pid_, &status, 0) == pid_) exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  else exit_ = -1;
+  pid_t r;
+  do r = ::waitpid(pid_, &status, 0);
+  while (r < 0 && errno == EINTR);
+  exit_ = r == pid_ && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace responder::drill

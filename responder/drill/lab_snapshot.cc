@@ -48,7 +48,9 @@ std::string first_difference(const std::string& a, const std::string& b) {
 
 Result<LabSnapshot> snapshot_lab(const DrillLab& lab) {
   LabSnapshot snap;
-  std::vector<std::string> argv{"nsenter", "-t", std::to_string(lab.victim_pid()), "-n", "nft", "-s", "list", "ruleset"};
+  // Read through /proc/PID: only while that PID is still the victim's.
+  if (!lab.victim_alive()) return failure("the victim host is gone");
+  auto argv = lab.in_victim_network({"nft", "-s", "list", "ruleset"});
   auto rules = run_program(argv, {}, std::chrono::seconds(20));
   if (!rules) return rules.error();
   if (rules->exit_code != 0) return failure("cannot read the victim's firewall: " + describe_exit(argv, *rules));
@@ -87,6 +89,7 @@ Result<LabSnapshot> snapshot_lab(const DrillLab& lab) {
     if (fstype == "nsfs" || point.starts_with("/run/netns/") || point.starts_with("/proc/")) continue;
     snap.mounts[point] = fstype + " " + options;
   }
+  if (!lab.victim_alive()) return failure("the victim host ended while it was read");
   return snap;
 }
 

@@ -123,3 +123,35 @@ TEST_CASE("drill score: each failure is named: not detected, never dropped, a le
   CHECK_FALSE(left.passed);
   CHECK(has_line(left, "not restored: /etc/shadow changed"));
 }
+
+TEST_CASE("drill score: a packet counted as arrived in one sample and as passed in the next is no drop, and a failed or interrupted run fails the drill") {
+  auto pb = playbook();
+  // Nothing is ever dropped, but one sample catches a packet between the chains.
+  std::vector<CounterSample> skewed;
+  std::uint64_t arrived = 0, passed = 0;
+  for (std::int64_t ms = 0; ms <= 11000; ms += 500) {
+    arrived += 10;
+    passed += 10;
+    skewed.push_back({kT0 + ms, arrived, ms == 7000 ? passed - 1 : passed});
+  }
+  auto s = score_drill(scenario(), pb, journal("targeted"), timeline(), skewed, {});
+  CHECK_FALSE(s.passed);
+  CHECK(has_line(s, "the attack was never dropped at the victim"));
+
+  auto t = timeline();
+  t.run_exit = 1;
+  auto failed_run = score_drill(scenario(), pb, journal("targeted"), t, samples([](std::int64_t ms) { return ms <= 6000 || ms > 9000; }), {});
+  CHECK_FALSE(failed_run.passed);
+  CHECK(has_line(failed_run, "the run ended with exit code 1"));
+  t.run_exit = 4;
+  t.interrupted = true;
+  auto stopped = score_drill(scenario(), pb, journal("targeted"), t, samples([](std::int64_t ms) { return ms <= 6000 || ms > 9000; }), {});
+  CHECK(has_line(stopped, "the drill was interrupted"));
+
+  // The analysis must call the attack what the scenario is.
+  auto expecting = scenario();
+  expecting.expected_kind = "distributed";
+  auto wrong = score_drill(expecting, pb, journal("targeted"), timeline(), samples([](std::int64_t ms) { return ms <= 6000 || ms > 9000; }), {});
+  CHECK_FALSE(wrong.passed);
+  CHECK(has_line(wrong, "the analysis called it targeted, not distributed"));
+}

@@ -249,6 +249,38 @@ TEST_CASE("drill: a drill killed with -9 takes its victim and attack down with i
   CHECK_FALSE(std::filesystem::exists(home / "incidents" / ".labs" / "DRILL-T2"));
 }
 
+TEST_CASE("drill: --keep leaves the whole lab running after the drill, and --clean then removes it") {
+  RESPONDER_SKIP_WHEN(drill_unavailable());
+  TempDir home;
+  auto done = run_process(responder_argv(home, {"drill", "ddos-flood", "--incident", "DRILL-K1", "--keep"}), {"RESPONDER_CONFIG="},
+                          std::filesystem::path(RESPONDER_SOURCE_DIR));
+  INFO(done.out, done.err);
+  REQUIRE(done.exit_code == 0);
+  auto named = done.out.find("(network namespaces rdrill-");
+  REQUIRE(named != std::string::npos);
+  const std::string token = done.out.substr(named + 27, 6);
+  auto lab = parse_json(slurp("/run/responder/drills/" + token + ".json")).as_object();
+  CHECK(lab.at("kept") == json::value(true));
+  const auto victim = lab.at("victim_pid").to_number<long long>();
+  // The victim still runs, in its own network namespace, with its address.
+  CHECK(std::filesystem::exists("/proc/" + std::to_string(victim) + "/ns/net"));
+  auto address = run_process({"nsenter", "-t", std::to_string(victim), "-n", "ip", "-4", "addr", "show", "dev", "eth0"});
+  CHECK(address.out.find("192.0.2.1/24") != std::string::npos);
+  CHECK(std::filesystem::exists("/run/netns/rdrill-" + token + "-attacker"));
+  auto cleaned = run_process(responder_argv(home, {"drill", "--clean"}));
+  INFO(cleaned.out, cleaned.err);
+  CHECK(cleaned.exit_code == 0);
+  CHECK(cleaned.out.find("removed lab of drill DRILL-K1") != std::string::npos);
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = !std::filesystem::exists("/proc/" + std::to_string(victim) + "/ns/net");
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(gone);
+  CHECK(netns_names("rdrill-" + token).empty());
+  CHECK_FALSE(std::filesystem::exists(home / "incidents" / ".labs" / "DRILL-K1"));
+}
+
 TEST_CASE("drill: a playbook with no drill scenario is bad input naming the drills there are, and nothing is built") {
   TempDir home;
   auto r = run_process(responder_argv(home, {"drill", std::string(RESPONDER_SOURCE_DIR) + "/playbooks/fleet-block.yaml"}));
