@@ -145,6 +145,7 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
               job.entry = std::move(entry);
               pool.submit(std::move(job));
             } else {
+              if (entry.type == FileEntry::Type::file) entry.caps = file_capabilities(on_disk(options.root, entry.path));
               std::lock_guard lock(mutex);
               judge(std::move(entry), "", "");
             }
