@@ -195,7 +195,10 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
   bool compare_units = host.units_read && units_recorded(baseline->header);
   if (!compare_units) out.notes.push_back("systemd units were not compared: they were not read on " +
                                           std::string(host.units_read ? "the baseline's host" : "this host"));
-  bool compare_modules = now.count("kernel_module") > 0;
+  // A kernel module list read on one side only (a container has none) is not a difference.
+  bool compare_modules = now.count("kernel_module") > 0 && baseline->inventory.count("kernel_module") > 0;
+  if (!compare_modules) out.notes.push_back("kernel modules were not compared: they were not listed on " +
+                                            std::string(now.count("kernel_module") ? "the baseline's host" : "this host"));
   for (auto kind : kInventoryKinds) {
     std::string k(kind);
     if ((k == "unit" && !compare_units) || (k == "kernel_module" && !compare_modules)) continue;
