@@ -100,6 +100,9 @@ Result<BaselineContents> parse_compressed_baseline(std::string_view compressed) 
 }
 
 Result<BaselineContents> read_baseline(const std::filesystem::path& file, const TrustedKey& trusted) {
+  std::error_code exists_ec;
+  if (!std::filesystem::exists(file, exists_ec))
+    return bad_input("there is no baseline " + file.string() + " (`responder baseline record` makes one on a known-good host)");
   auto bytes = read_text_file(file, kMaxBaselineFile);
   if (!bytes) return bytes.error();
   auto sig_file = signature_path(file);
