@@ -6,8 +6,8 @@
 #include <iostream>
 #include <memory>
 
-#include "forensics/baseline/baseline_compare.h"
 #include "forensics/baseline/baseline_compare_output.h"
+#include "forensics/baseline/baseline_compare_request.h"
 #include "forensics/baseline/baseline_recorder.h"
 #include "responder/command.h"
 #include "responder/environment.h"

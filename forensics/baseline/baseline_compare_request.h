@@ -1,5 +1,6 @@
 // baseline.compare's parameters turned into a comparison: shared by the
-// module (baseline_compare.cc) and `responder baseline compare`.
+// module (baseline_compare.cc) and `responder baseline compare`
+// (baseline_command.cc).
 #pragma once
 
 #include <string>
