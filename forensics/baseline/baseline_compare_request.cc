@@ -46,7 +46,11 @@ Result<CompareOutcome> run_comparison(const CompareRequest& request, const Confi
     if (!loaded) return loaded.error();
     contents = std::move(*loaded);
   }
-  auto comparison = compare_host(contents ? &*contents : nullptr, request.options);
+  return compare_with(contents ? &*contents : nullptr, request);
+}
+
+Result<CompareOutcome> compare_with(const BaselineContents* baseline, const CompareRequest& request) {
+  auto comparison = compare_host(baseline, request.options);
   if (!comparison) return comparison.error();
   CompareOutcome outcome{std::move(*comparison), {}};
   outcome.verdict = decide_verdict(outcome.comparison);

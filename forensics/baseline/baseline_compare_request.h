@@ -30,6 +30,10 @@ struct CompareOutcome {
 // it (bad input when malformed) and compares the host with it.
 Result<CompareOutcome> run_comparison(const CompareRequest& request, const Config* config);
 
+// The comparison with a baseline already checked and parsed (null: the
+// package database only).
+Result<CompareOutcome> compare_with(const BaselineContents* baseline, const CompareRequest& request);
+
 // Only the signature check and parse, for plan: what the baseline is.
 Result<BaselineHeader> check_baseline(const CompareRequest& request, const Config* config);
 
