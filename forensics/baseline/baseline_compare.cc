@@ -33,6 +33,16 @@ Result<BaselineContents> delivered_baseline(const json::object& facts, const Ste
   return parse_compressed_baseline(*bytes);
 }
 
+// baseline.compare's request, a relative baseline or key file taken from
+// the playbook's folder (as release.push takes its artifact).
+CompareRequest request_for(const json::object& params, const StepContext& context) {
+  auto request = compare_request(params);
+  for (auto* file : {&request.baseline, &request.public_key})
+    if (!file->empty() && std::filesystem::path(*file).is_relative() && !context.playbook_dir.empty())
+      *file = (context.playbook_dir / *file).string();
+  return request;
+}
+
 class BaselineCompare final : public RecordModule {
  public:
   BaselineCompare() : RecordModule("baseline comparison recorded", "baseline comparison not yet recorded") {}
@@ -46,7 +56,7 @@ class BaselineCompare final : public RecordModule {
       return bad_input("baseline.compare: `baseline_facts` is set by the controller, never in a playbook");
     HostDelivery delivery;
     delivery.params = params;
-    auto request = compare_request(params);
+    auto request = request_for(params, controller);
     if (request.baseline.empty()) return delivery;
     auto trusted = trusted_baseline_key(request.public_key, request.key_fingerprint, controller.config);
     if (!trusted) return trusted.error();
@@ -67,7 +77,7 @@ class BaselineCompare final : public RecordModule {
   }
 
   Result<PlanResult> plan(const json::object& params, StepContext& context) const override {
-    auto request = compare_request(params);
+    auto request = request_for(params, context);
     PlanResult plan;
     std::string what = request.options.paths.empty() ? std::string("the baseline's paths") : comma_joined(request.options.paths);
     if (auto* facts = delivered_facts(params)) {
@@ -92,7 +102,7 @@ class BaselineCompare final : public RecordModule {
   }
 
   Result<Receipt> apply(const json::object& params, StepContext& context) const override {
-    auto request = compare_request(params);
+    auto request = request_for(params, context);
     request.options.stop = [&context] { return context.should_stop(); };
     if (context.progress)
       request.options.progress = [&context](const HashingProgress& p) {

@@ -37,7 +37,7 @@ TEST_CASE("baseline.compare in a playbook: the verdict is journaled and the tamp
              "    - id: say\n      module: note.add\n      with: {text: \"verdict {{ check.verdict }}\"}\n");
   auto home = (work / "incidents").string();
   auto run = run_process({RESPONDER_BINARY, "--config", config, "--home", home, "run", (work / "check.yaml").string(), "--incident",
-                          "BL-1", "--var", "baseline=" + baseline_file, "--var", "root=" + tree.path().string()});
+                          "BL-1", "--var", "baseline=reference.jsonl.gz", "--var", "root=" + tree.path().string()});  // beside the playbook
   INFO(run.out << run.err);
   REQUIRE(run.exit_code == 0);
   CHECK(run.out.find("rebuild binary-changed: /usr/bin/local-script (sha256)") != std::string::npos);
