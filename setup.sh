@@ -12,6 +12,8 @@ packages=(
   # libraries
   libboost1.81-dev libyaml-cpp-dev libssl-dev libspdlog-dev libfmt-dev doctest-dev
   libpcap-dev libcli11-dev libnftables-dev libsystemd-dev
+  # baselines are gzip files (zlib)
+  zlib1g-dev
   # what the modules drive, and what the tests use to check them
   nftables iproute2 iputils-ping e2fsprogs procps util-linux tcpdump openssl
   systemd passwd samba smbclient nfs-kernel-server libcrypt-dev

@@ -42,8 +42,9 @@ python3 - "$tree" "$files" "$megabytes" <<'PY'
 import hashlib, os, random, sys
 root, files, megabytes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 random.seed(20)
-block = os.urandom(1 << 20)
 mean = megabytes * (1 << 20) // files
+block = os.urandom(1 << 20)
+big = block * (2 + 64 * mean // len(block))  # any file is one slice of it
 packages = {}
 status = []
 for i in range(files):
@@ -54,8 +55,7 @@ for i in range(files):
     size = max(1, int(random.expovariate(1 / mean))) if mean else 1
     size = min(size, 64 * mean)
     start = random.randrange(0, len(block))
-    data = (block[start:] + block[:start]) * (size // len(block) + 1)
-    data = f"{i}\n".encode() + data[: size]
+    data = f"{i}\n".encode() + big[start:start + size]
     with open(path, "wb") as f:
         f.write(data)
     os.chmod(path, 0o755 if top == "usr/bin" else 0o644)
@@ -89,7 +89,7 @@ $tree/usr Checks
 $tree/etc Checks
 CONF
 echo "tree: $(find "$tree/usr" "$tree/etc" -type f | wc -l) files, $(du -sh "$tree" | cut -f1); $(nproc) cores"
-cat "$tree"/usr/bin/*/* "$tree"/usr/lib/*/* "$tree"/etc/*/* >/dev/null  # into the page cache for everyone
+find "$tree/usr" "$tree/etc" -type f -print0 | xargs -0 cat >/dev/null  # into the page cache for everyone
 
 baseline="$work/bench.jsonl.gz"
 record=("$responder" --config $work/responder.yaml baseline record --quiet --out "$baseline" --root "$tree" --paths /usr /etc --key "$work/key.pem")

@@ -6,8 +6,8 @@
 #include <iostream>
 #include <memory>
 
-#include "forensics/baseline/baseline_compare.h"
 #include "forensics/baseline/baseline_compare_output.h"
+#include "forensics/baseline/baseline_compare_request.h"
 #include "forensics/baseline/baseline_recorder.h"
 #include "responder/command.h"
 #include "responder/environment.h"
@@ -122,7 +122,10 @@ void setup(CLI::App& command, const GlobalOptions& globals, CommandAction& actio
   compare->add_flag("--quiet", args->quiet, "no progress on stderr");
   compare->footer("Examples:\n  responder baseline compare web01.jsonl.gz --public-key web-baselines.pub\n"
                   "  responder baseline compare            (packaged files only, like dpkg --verify)");
-  command.footer("Exit codes: 0 done (whatever the verdict), 2 bad input or a malformed baseline, 3 a baseline whose signature does not verify.");
+  command.footer("Examples:\n  responder baseline record --out /srv/baselines/web.jsonl.gz\n"
+                 "  responder baseline compare /srv/baselines/web.jsonl.gz --public-key web-baselines.pub\n"
+                 "Exit codes: 0 done (whatever the verdict), 2 bad input or a malformed baseline, 3 a baseline whose "
+                 "signature does not verify.");
   action = [&globals, args, record, compare]() -> int {
     auto env = open_environment(globals);
     if (!env) return report_error(env.error());

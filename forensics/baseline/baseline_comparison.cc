@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <mutex>
-#include <unordered_set>
 
 #include "forensics/baseline/file_hash_pool.h"
 #include "forensics/baseline/file_tree_walk.h"
@@ -69,7 +68,6 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
 
   std::mutex mutex;
   std::vector<char> baseline_seen(baseline ? baseline->files.size() : 0, 0);
-  std::unordered_set<std::string> packaged_seen;
   std::uint64_t unreadable = 0;
 
   // Judges one object of the host, hashed or not; under `mutex`.
@@ -77,7 +75,7 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
     const PackagedFile* packaged = out.packages_checked ? packages.find(host.path) : nullptr;
     const FileEntry* base = baseline ? baseline->find_file(host.path) : nullptr;
     if (base) baseline_seen[static_cast<std::size_t>(base - baseline->files.data())] = 1;
-    if (packaged) packaged_seen.insert(host.path);
+    if (packaged) packaged->seen = true;
     if (!error.empty()) {
       if (++unreadable <= 100) out.notes.push_back("could not read " + host.path + ": " + error);
       if (packaged) out.package_mismatches.push_back({host.path, packaged->package, "unreadable: " + error, packaged->conffile});
@@ -145,6 +143,7 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
               job.entry = std::move(entry);
               pool.submit(std::move(job));
             } else {
+              if (entry.type == FileEntry::Type::file) entry.caps = file_capabilities(on_disk(options.root, entry.path));
               std::lock_guard lock(mutex);
               judge(std::move(entry), "", "");
             }
@@ -175,7 +174,7 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
     for (std::size_t i = 0; i < baseline->files.size(); ++i)
       if (!baseline_seen[i] && path_in_scope(baseline->files[i].path, out.paths)) out.removed.push_back(baseline->files[i]);
   for (auto& [path, packaged] : packages.files())
-    if (!packaged_seen.count(path)) out.package_mismatches.push_back({path, packaged.package, "missing", packaged.conffile});
+    if (!packaged.seen) out.package_mismatches.push_back({path, packaged.package, "missing", packaged.conffile});
 
   auto by_path = [](const auto& a, const auto& b) { return a.path < b.path; };
   std::sort(out.changed.begin(), out.changed.end(), [](const FileChange& a, const FileChange& b) { return a.host.path < b.host.path; });
@@ -196,7 +195,10 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
   bool compare_units = host.units_read && units_recorded(baseline->header);
   if (!compare_units) out.notes.push_back("systemd units were not compared: they were not read on " +
                                           std::string(host.units_read ? "the baseline's host" : "this host"));
-  bool compare_modules = now.count("kernel_module") > 0;
+  // A kernel module list read on one side only (a container has none) is not a difference.
+  bool compare_modules = now.count("kernel_module") > 0 && baseline->inventory.count("kernel_module") > 0;
+  if (!compare_modules) out.notes.push_back("kernel modules were not compared: they were not listed on " +
+                                            std::string(now.count("kernel_module") ? "the baseline's host" : "this host"));
   for (auto kind : kInventoryKinds) {
     std::string k(kind);
     if ((k == "unit" && !compare_units) || (k == "kernel_module" && !compare_modules)) continue;

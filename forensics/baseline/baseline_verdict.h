@@ -13,6 +13,8 @@
 //            missing packaged files, and added, changed or removed sockets,
 //            accounts, groups, keys, cron entries, units, kernel modules.
 //   clean    nothing differs.
+// Without a baseline (the package database alone), a set-id file that no
+// package installed counts as a new set-id file.
 #pragma once
 
 #include <string>

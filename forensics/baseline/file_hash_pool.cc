@@ -9,6 +9,8 @@
 #include <cstring>
 #include <memory>
 
+#include "forensics/baseline/file_tree_walk.h"
+
 namespace responder::baseline {
 namespace {
 
@@ -59,6 +61,7 @@ bool digest_file(HashJob& job, bool sha256, bool md5_too, std::vector<unsigned c
     return false;
   }
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  if (sha256 || md5_too) job.entry.caps = file_capabilities(fd);
   DigestContext sha, md5;
   if ((sha256 && (!sha.ctx || EVP_DigestInit_ex(sha.ctx, EVP_sha256(), nullptr) != 1)) ||
       (md5_too && (!md5.ctx || EVP_DigestInit_ex(md5.ctx, EVP_md5(), nullptr) != 1))) {
@@ -112,14 +115,25 @@ FileHashPool::FileHashPool(std::function<void(HashJob&&)> done, unsigned workers
 FileHashPool::~FileHashPool() { finish(); }
 
 void FileHashPool::submit(HashJob job) {
+  filling_bytes_ += job.entry.size;
+  filling_.push_back(std::move(job));
+  if (filling_.size() >= kBatchFiles || filling_bytes_ >= kBatchBytes) hand_over();
+}
+
+void FileHashPool::hand_over() {
+  if (filling_.empty()) return;
   std::unique_lock lock(mutex_);
-  has_room_.wait(lock, [&] { return queue_.size() < kQueueDepth; });
-  queue_.push_back(std::move(job));
+  has_room_.wait(lock, [&] { return queued_files_ + filling_.size() <= kQueueDepth || queue_.empty(); });
+  queued_files_ += filling_.size();
+  queue_.push_back(std::move(filling_));
   lock.unlock();
   has_work_.notify_one();
+  filling_.clear();
+  filling_bytes_ = 0;
 }
 
 void FileHashPool::finish() {
+  hand_over();
   {
     std::lock_guard lock(mutex_);
     closing_ = true;
@@ -132,19 +146,22 @@ void FileHashPool::finish() {
 void FileHashPool::work() {
   std::vector<unsigned char> buffer(kBufferSize);
   while (true) {
-    HashJob job;
+    std::vector<HashJob> batch;
     {
       std::unique_lock lock(mutex_);
       has_work_.wait(lock, [&] { return closing_ || !queue_.empty(); });
       if (queue_.empty()) return;
-      job = std::move(queue_.front());
+      batch = std::move(queue_.front());
       queue_.pop_front();
+      queued_files_ -= batch.size();
     }
     has_room_.notify_one();
-    hash_file(job, buffer);
-    bytes_done_ += job.read_bytes;
-    done_(std::move(job));
-    ++files_done_;
+    for (auto& job : batch) {
+      hash_file(job, buffer);
+      bytes_done_ += job.read_bytes;
+      done_(std::move(job));
+      ++files_done_;
+    }
   }
 }
 

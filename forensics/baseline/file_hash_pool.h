@@ -1,6 +1,8 @@
 // Hashing many files at once on every core: a pool of std::jthread workers
 // fed through a bounded queue, so a walk of a million files holds at most
-// kQueueDepth of them in memory while they wait.
+// kQueueDepth of them in memory while they wait. Jobs travel in batches (up
+// to kBatchFiles files or kBatchBytes bytes): most files are small, and one
+// hand-over per file would cost more than hashing it.
 //
 // Each file is read once, with a large buffer, and its SHA-256 and (when
 // asked) its MD5, which is what dpkg records, computed from the same bytes
@@ -43,7 +45,9 @@ void hash_file(HashJob& job, std::vector<unsigned char>& buffer);
 
 class FileHashPool {
  public:
-  static constexpr std::size_t kQueueDepth = 4096;
+  static constexpr std::size_t kQueueDepth = 4096;  // files
+  static constexpr std::size_t kBatchFiles = 64;
+  static constexpr std::uint64_t kBatchBytes = 8 << 20;
   static constexpr std::size_t kBufferSize = 1 << 20;
 
   // `done` runs on a worker thread for every job, hashed or not, and must
@@ -53,7 +57,8 @@ class FileHashPool {
   FileHashPool(const FileHashPool&) = delete;
   FileHashPool& operator=(const FileHashPool&) = delete;
 
-  // Queues a job; blocks while the queue is full.
+  // Queues a job; blocks while the queue is full. From one thread only
+  // (the walk): it fills the next batch.
   void submit(HashJob job);
   // Waits until every submitted job is done; the pool can take no more.
   void finish();
@@ -64,10 +69,14 @@ class FileHashPool {
 
  private:
   void work();
+  void hand_over();  // queues the batch being filled
   std::function<void(HashJob&&)> done_;
+  std::vector<HashJob> filling_;
+  std::uint64_t filling_bytes_ = 0;
   std::mutex mutex_;
   std::condition_variable has_work_, has_room_;
-  std::deque<HashJob> queue_;
+  std::deque<std::vector<HashJob>> queue_;
+  std::size_t queued_files_ = 0;
   bool closing_ = false;
   std::atomic<std::uint64_t> files_done_{0}, bytes_done_{0};
   std::vector<std::jthread> threads_;

@@ -143,12 +143,20 @@ FileEntry entry_from_stat(std::string path, const struct stat& st, const std::st
     std::string target(4096, '\0');
     ssize_t n = ::readlink(disk_path.c_str(), target.data(), target.size());
     if (n >= 0) e.target.assign(target.data(), static_cast<std::size_t>(n));
-  } else if (e.type == FileEntry::Type::file) {
-    char caps[256];
-    ssize_t n = ::lgetxattr(disk_path.c_str(), "security.capability", caps, sizeof caps);
-    if (n > 0) e.caps = hex(caps, static_cast<std::size_t>(n));
   }
   return e;
+}
+
+std::string file_capabilities(int fd) {
+  char caps[256];
+  ssize_t n = ::fgetxattr(fd, "security.capability", caps, sizeof caps);
+  return n > 0 ? hex(caps, static_cast<std::size_t>(n)) : "";
+}
+
+std::string file_capabilities(const std::string& disk_path) {
+  char caps[256];
+  ssize_t n = ::lgetxattr(disk_path.c_str(), "security.capability", caps, sizeof caps);
+  return n > 0 ? hex(caps, static_cast<std::size_t>(n)) : "";
 }
 
 void walk_tree(const std::filesystem::path& root, const std::string& path, const IdNames& names,

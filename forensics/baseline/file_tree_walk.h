@@ -40,8 +40,14 @@ ExpandedPaths expand_paths(const std::filesystem::path& root, const std::vector<
 // the patterns, globs included ("/home/alice/.ssh/id" is under "/home/*/.ssh").
 bool path_in_scope(const std::string& path, const std::vector<std::string>& patterns);
 
-// The entry for one object from its lstat; sha256 empty (hashing is apart).
+// The entry for one object from its lstat; sha256 empty (hashing is apart),
+// and for a regular file caps empty too: the hashing reads them from the
+// open file (file_capabilities), or the caller when it does not hash.
 FileEntry entry_from_stat(std::string path, const struct stat& st, const std::string& disk_path, const IdNames& names);
+
+// The security.capability attribute as lowercase hex; empty when none.
+std::string file_capabilities(int fd);
+std::string file_capabilities(const std::string& disk_path);
 
 // Calls `visit` for `path` and, when it is a directory, for everything
 // under it, depth first. Objects that vanish or cannot be read are passed

@@ -1,9 +1,11 @@
 #include "forensics/baseline/listening_sockets.h"
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace responder::baseline {
@@ -62,8 +64,9 @@ std::vector<InventoryRecord> parse_socket_table(std::string_view protocol, std::
   std::getline(in, line);  // column titles
   while (std::getline(in, line)) {
     std::istringstream fields(line);
-    std::string slot, local, remote, state;
+    std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
     if (!(fields >> slot >> local >> remote >> state)) continue;
+    fields >> queues >> timer >> retransmits >> uid >> timeout >> inode;
     std::string address, remote_address;
     unsigned port = 0, remote_port = 0;
     if (!parse_endpoint(local, v6, address, port) || !parse_endpoint(remote, v6, remote_address, remote_port)) continue;
@@ -75,10 +78,40 @@ std::vector<InventoryRecord> parse_socket_table(std::string_view protocol, std::
     r.fields["protocol"] = protocol;
     r.fields["address"] = address;
     r.fields["port"] = port;
+    r.fields["inode"] = inode;
     out.push_back(std::move(r));
   }
   return out;
 }
+
+namespace {
+
+// Socket inode -> the comm of a process holding it, from /proc/*/fd.
+std::map<std::string, std::string> socket_owners() {
+  std::map<std::string, std::string> owners;
+  std::error_code ec;
+  for (auto& process : std::filesystem::directory_iterator("/proc", ec)) {
+    auto pid = process.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string comm;
+    std::error_code fd_ec;
+    for (auto& fd : std::filesystem::directory_iterator(process.path() / "fd", fd_ec)) {
+      char target[64];
+      ssize_t n = ::readlink(fd.path().c_str(), target, sizeof target - 1);
+      if (n <= 8 || std::strncmp(target, "socket:[", 8) != 0) continue;
+      std::string inode(target + 8, static_cast<std::size_t>(n) - 9);
+      if (owners.count(inode)) continue;
+      if (comm.empty()) {
+        std::ifstream in(process.path() / "comm");
+        std::getline(in, comm);
+      }
+      owners[inode] = comm;
+    }
+  }
+  return owners;
+}
+
+}  // namespace
 
 std::vector<InventoryRecord> read_listening_sockets(const std::filesystem::path& net_dir) {
   std::vector<InventoryRecord> out;
@@ -88,6 +121,13 @@ std::vector<InventoryRecord> read_listening_sockets(const std::filesystem::path&
     std::stringstream text;
     text << in.rdbuf();
     for (auto& r : parse_socket_table(protocol, text.str())) out.push_back(std::move(r));
+  }
+  if (out.empty()) return out;
+  auto owners = socket_owners();
+  for (auto& r : out) {
+    auto owner = owners.find(std::string(r.fields.at("inode").as_string()));
+    r.fields["process"] = owner == owners.end() ? "" : owner->second;
+    r.fields.erase("inode");  // differs every time the socket is made anew
   }
   return out;
 }

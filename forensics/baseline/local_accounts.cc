@@ -40,8 +40,10 @@ bool is_administrative_group(std::string_view name) {
 
 std::vector<InventoryRecord> read_accounts(const std::filesystem::path& root) {
   std::map<std::string, std::string> shadow;
+  bool shadow_readable = false;
   {
     std::ifstream in(on_disk(root, "/etc/shadow"));
+    shadow_readable = static_cast<bool>(in);
     std::string line;
     while (std::getline(in, line)) {
       auto f = split_colons(line);
@@ -68,7 +70,7 @@ std::vector<InventoryRecord> read_accounts(const std::filesystem::path& root) {
     // "x" defers to the shadow file; anything else in passwd is itself a password field.
     if (f[1] == "x") {
       auto it = shadow.find(f[0]);
-      r.fields["password"] = it == shadow.end() ? "no shadow entry" : it->second;
+      r.fields["password"] = !shadow_readable ? "unknown (shadow unreadable)" : it == shadow.end() ? "no shadow entry" : it->second;
     } else {
       r.fields["password"] = password_state(f[1]);
     }

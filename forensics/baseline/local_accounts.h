@@ -12,7 +12,8 @@
 namespace responder::baseline {
 
 // Account records keyed by name: uid, gid, gecos, home, shell, password
-// ("set", "locked", "empty" or "no shadow entry").
+// ("set", "locked", "empty", "no shadow entry", or "unknown (shadow
+// unreadable)" when not run as root).
 std::vector<InventoryRecord> read_accounts(const std::filesystem::path& root);
 // Group records keyed by name: gid, members (sorted).
 std::vector<InventoryRecord> read_groups(const std::filesystem::path& root);

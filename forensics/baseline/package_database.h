@@ -25,6 +25,7 @@ struct PackagedFile {
   std::string md5;          // lowercase hex, as dpkg recorded it
   std::string dpkg_path;    // the path as the package lists it
   bool conffile = false;
+  mutable bool seen = false;  // found by a comparison's walk
 };
 
 class PackageDatabase {

@@ -99,7 +99,10 @@ Result<BaselineContents> parse_compressed_baseline(std::string_view compressed) 
   return parser.finish();
 }
 
-Result<BaselineContents> read_baseline(const std::filesystem::path& file, const TrustedKey& trusted) {
+Result<VerifiedBaseline> read_verified_baseline(const std::filesystem::path& file, const TrustedKey& trusted) {
+  std::error_code exists_ec;
+  if (!std::filesystem::exists(file, exists_ec))
+    return bad_input("there is no baseline " + file.string() + " (`responder baseline record` makes one on a known-good host)");
   auto bytes = read_text_file(file, kMaxBaselineFile);
   if (!bytes) return bytes.error();
   auto sig_file = signature_path(file);
@@ -111,7 +114,16 @@ Result<BaselineContents> read_baseline(const std::filesystem::path& file, const 
   if (!signature) return refusal("cannot read the baseline's signature " + sig_file.string() + ": " + signature.error().message);
   if (Status s = verify_baseline_signature(*bytes, *signature, trusted); !s)
     return refusal("refusing the baseline " + file.string() + ": " + s.error().message);
-  return parse_compressed_baseline(*bytes);
+  VerifiedBaseline verified;
+  verified.sha256 = sha256_hex(*bytes);
+  verified.bytes = std::make_shared<const std::string>(std::move(*bytes));
+  return verified;
+}
+
+Result<BaselineContents> read_baseline(const std::filesystem::path& file, const TrustedKey& trusted) {
+  auto verified = read_verified_baseline(file, trusted);
+  if (!verified) return verified.error();
+  return parse_compressed_baseline(*verified->bytes);
 }
 
 }  // namespace responder::baseline

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,15 @@ class BaselineWriter {
 
 // The largest baseline file read (compressed).
 inline constexpr std::uint64_t kMaxBaselineFile = std::uint64_t{2} << 30;
+
+// FILE's bytes once FILE.sig proved them signed by `trusted` (refused on a
+// missing or bad signature), with their SHA-256: what a controller sends
+// to the hosts of a step with `targets:`.
+struct VerifiedBaseline {
+  std::shared_ptr<const std::string> bytes;
+  std::string sha256;
+};
+Result<VerifiedBaseline> read_verified_baseline(const std::filesystem::path& file, const TrustedKey& trusted);
 
 // Reads FILE and FILE.sig, checks the signature against `trusted` before
 // any record is parsed (refused on a missing or bad signature), then

@@ -73,6 +73,10 @@ TEST_CASE("responder baseline compare: a tampered baseline is refused with exit 
     auto c = lab.compare({"--public-key", other.public_pem.string()});
     CHECK(c.exit_code == 3);
   }
+  SUBCASE("no such baseline") {
+    std::filesystem::remove(lab.out);
+    CHECK(lab.compare().exit_code == 2);
+  }
   SUBCASE("signature missing") {
     std::filesystem::remove(baseline::signature_path(lab.out));
     CHECK(lab.compare().exit_code == 3);

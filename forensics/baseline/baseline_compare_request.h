@@ -1,5 +1,6 @@
 // baseline.compare's parameters turned into a comparison: shared by the
-// module (baseline_compare.cc) and `responder baseline compare`.
+// module (baseline_compare.cc) and `responder baseline compare`
+// (baseline_command.cc).
 #pragma once
 
 #include <string>
@@ -28,6 +29,10 @@ struct CompareOutcome {
 // Checks the baseline's signature (refused when it does not verify), parses
 // it (bad input when malformed) and compares the host with it.
 Result<CompareOutcome> run_comparison(const CompareRequest& request, const Config* config);
+
+// The comparison with a baseline already checked and parsed (null: the
+// package database only).
+Result<CompareOutcome> compare_with(const BaselineContents* baseline, const CompareRequest& request);
 
 // Only the signature check and parse, for plan: what the baseline is.
 Result<BaselineHeader> check_baseline(const CompareRequest& request, const Config* config);
