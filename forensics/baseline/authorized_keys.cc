@@ -1,4 +1,5 @@
 #include "forensics/baseline/authorized_keys.h"
+#include "forensics/baseline/host_text_file.h"
 
 #include <glob.h>
 #include <openssl/evp.h>
@@ -94,9 +95,9 @@ std::vector<InventoryRecord> read_authorized_keys(const std::filesystem::path& r
   for (auto& [home, who] : homes) {
     for (const char* name : {"/.ssh/authorized_keys", "/.ssh/authorized_keys2"}) {
       std::string file = (home == "/" ? "" : home) + name;
-      std::ifstream in(on_disk(root, file));
+      HostTextLines in(on_disk(root, file));
       std::string line;
-      while (std::getline(in, line)) {
+      while (in.getline(line)) {
         AuthorizedKeyLine key;
         if (line.size() > 65536 || !parse_authorized_key_line(line, key)) continue;
         InventoryRecord r;

@@ -78,6 +78,7 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
     if (packaged) packaged->seen = true;
     if (!error.empty()) {
       if (++unreadable <= 100) out.notes.push_back("could not read " + host.path + ": " + error);
+      if (++out.unreadable_count <= 1000) out.unreadable.push_back(host.path);
       if (packaged) out.package_mismatches.push_back({host.path, packaged->package, "unreadable: " + error, packaged->conffile});
       return;
     }
@@ -154,6 +155,7 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
           [&](const std::string& p, const std::string& why) {
             std::lock_guard lock(mutex);
             if (++unreadable <= 100) out.notes.push_back("could not read " + p + ": " + why);
+            if (++out.unreadable_count <= 1000) out.unreadable.push_back(p);
             if (baseline)
               if (auto* base = baseline->find_file(p)) baseline_seen[static_cast<std::size_t>(base - baseline->files.data())] = 1;
           },

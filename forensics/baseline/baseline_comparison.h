@@ -74,6 +74,8 @@ struct BaselineComparison {
   std::vector<PackageMismatch> package_mismatches;  // sorted by path
   std::map<std::string, InventoryDifferences> inventory;  // by kind
   std::vector<std::string> notes;     // what could not be checked, and why
+  std::vector<std::string> unreadable;  // files in scope that could not be read (at most 1,000 named)
+  std::uint64_t unreadable_count = 0;
   std::uint64_t files_checked = 0, bytes_hashed = 0;
 };
 

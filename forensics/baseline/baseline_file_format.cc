@@ -115,11 +115,21 @@ void make_valid_utf8(json::value& value) {
 }
 
 std::string path_as_glob(std::string_view path) {
-  if (valid_utf8(path)) return std::string(path);
+  // Glob's own characters in a name are escaped, so that a file named
+  // "[s]udo" is collected, not the real "sudo" it would match.
+  auto escaped = [](std::string_view part) {
+    std::string out;
+    for (char ch : part) {
+      if (ch == '\\' || ch == '*' || ch == '?' || ch == '[' || ch == ']' || ch == '{' || ch == '}') out += '\\';
+      out += ch;
+    }
+    return out;
+  };
+  if (valid_utf8(path)) return escaped(path);
   std::string out;
   for (std::size_t i = 0; i < path.size();) {
     auto c = decode_utf8(path, i);
-    if (c.valid) out.append(path.substr(i, c.size));
+    if (c.valid) out += escaped(path.substr(i, c.size));
     else out += '?';
     i += c.size;
   }
@@ -127,8 +137,15 @@ std::string path_as_glob(std::string_view path) {
 }
 
 const std::vector<std::string>& default_baseline_paths() {
-  static const std::vector<std::string> paths{"/etc", "/usr/bin", "/usr/sbin", "/usr/lib", "/bin", "/sbin", "/lib",
-                                              "/boot", "/root/.ssh", "/home/*/.ssh", "/var/spool/cron"};
+  // Where system programs and their loader live, where a backdoor is
+  // usually dropped beside them (/usr/local comes first in root's PATH,
+  // /opt), and where keys and schedules let an intruder back in. The
+  // world-writable folders (/tmp, /var/tmp, /dev/shm) change by the second
+  // and are left to `paths`.
+  static const std::vector<std::string> paths{"/etc",       "/usr/bin",   "/usr/sbin",   "/usr/lib",   "/usr/lib64",
+                                              "/usr/libexec", "/usr/local", "/bin",        "/sbin",      "/lib",
+                                              "/lib64",     "/boot",      "/opt",        "/root/.ssh", "/home/*/.ssh",
+                                              "/var/spool/cron"};
   return paths;
 }
 

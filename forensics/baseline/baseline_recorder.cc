@@ -1,4 +1,5 @@
 #include "forensics/baseline/baseline_recorder.h"
+#include "forensics/baseline/host_text_file.h"
 
 #include <unistd.h>
 
@@ -17,9 +18,9 @@ namespace {
 constexpr std::size_t kMaxNotedFailures = 100;
 
 std::string host_name(const std::filesystem::path& root) {
-  std::ifstream in(on_disk(root, "/etc/hostname"));
+  HostTextLines in(on_disk(root, "/etc/hostname"));
   std::string name;
-  if (root != "/" && std::getline(in, name) && !name.empty()) return name;
+  if (root != "/" && in.getline(name) && !name.empty()) return name;
   char buffer[256] = {};
   if (::gethostname(buffer, sizeof buffer - 1) == 0) return buffer;
   return name;

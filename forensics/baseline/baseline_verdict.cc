@@ -83,6 +83,12 @@ Verdict decide_verdict(const BaselineComparison& c) {
     for (auto& k : it->second.added)
       if (int_field(k.host, "uid") == 0) root_keys.push_back(k.key);
 
+  // A file that cannot be read cannot be vouched for: a rootkit that makes
+  // open(2) fail on its files would otherwise leave a clean verdict.
+  std::vector<std::string> unreadable = c.unreadable;
+  if (c.unreadable_count > c.unreadable.size())
+    unreadable.push_back("and " + std::to_string(c.unreadable_count - c.unreadable.size()) + " more");
+  add("object-unreadable", "suspect", "a file in scope could not be read, so it was not checked", unreadable);
   add("packaged-binary-changed", "rebuild", "a packaged file is not what its package installed", packaged_binaries);
   add("binary-changed", "rebuild", "an executable or library differs from the baseline and no package explains it", binaries);
   add("new-setid-file", "rebuild", "a set-uid or set-gid file that the baseline does not have", setid);

@@ -1,4 +1,5 @@
 #include "forensics/baseline/crontab_entries.h"
+#include "forensics/baseline/host_text_file.h"
 
 #include <algorithm>
 #include <cctype>
@@ -33,9 +34,9 @@ std::vector<InventoryRecord> read_crontab_entries(const std::filesystem::path& r
   std::vector<InventoryRecord> out;
   std::set<std::string> keys;
   for (auto& [file, owner] : files) {
-    std::ifstream in(on_disk(root, file));
+    HostTextLines in(on_disk(root, file));
     std::string line;
-    while (std::getline(in, line)) {
+    while (in.getline(line)) {
       if (line.size() > 65536) continue;
       std::istringstream words(line);
       std::vector<std::string> w;

@@ -1,4 +1,5 @@
 #include "forensics/baseline/file_tree_walk.h"
+#include "forensics/baseline/host_text_file.h"
 
 #include <fnmatch.h>
 #include <fts.h>
@@ -16,9 +17,9 @@ namespace {
 
 std::map<std::uint32_t, std::string> names_from(const std::filesystem::path& file, int id_field) {
   std::map<std::uint32_t, std::string> names;
-  std::ifstream in(file);
+  HostTextLines in(file);
   std::string line;
-  while (std::getline(in, line)) {
+  while (in.getline(line)) {
     std::vector<std::string> fields;
     std::size_t start = 0;
     for (int i = 0; i <= id_field; ++i) {
@@ -97,11 +98,15 @@ ExpandedPaths expand_paths(const std::filesystem::path& root, const std::vector<
   }
   std::sort(out.existing.begin(), out.existing.end());
   out.existing.erase(std::unique(out.existing.begin(), out.existing.end()), out.existing.end());
-  // A path inside another one asked for is walked once, with its parent.
+  // A path inside another one asked for is walked once, with its parent:
+  // checked against every kept path, since "/etc-old" sorts between "/etc"
+  // and "/etc/ssh".
   std::vector<std::string> outermost;
+  auto inside = [](const std::string& p, const std::string& outer) {
+    return p.size() > outer.size() && p.compare(0, outer.size(), outer) == 0 && (outer == "/" || p[outer.size()] == '/');
+  };
   for (auto& p : out.existing)
-    if (outermost.empty() || !(p.size() > outermost.back().size() && p.compare(0, outermost.back().size(), outermost.back()) == 0 &&
-                               (outermost.back() == "/" || p[outermost.back().size()] == '/')))
+    if (std::none_of(outermost.begin(), outermost.end(), [&](const std::string& outer) { return inside(p, outer); }))
       outermost.push_back(p);
   out.existing = std::move(outermost);
   return out;

@@ -1,6 +1,9 @@
 #include "forensics/baseline/local_accounts.h"
+#include "forensics/baseline/host_text_file.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 
@@ -21,9 +24,15 @@ std::vector<std::string> split_colons(const std::string& line) {
   return fields;
 }
 
+// As glibc's files backend reads a uid or gid (strtoul, then cut to 32
+// bits): " 0", "+0", "000" and "4294967296" are all uid 0 to the system,
+// so they are to the check. Not a number at all: -1.
 std::int64_t number(const std::string& text) {
-  if (text.empty() || text.size() > 10 || text.find_first_not_of("0123456789") != std::string::npos) return -1;
-  return std::stoll(text);
+  if (text.empty()) return -1;
+  char* end = nullptr;
+  unsigned long value = std::strtoul(text.c_str(), &end, 10);
+  if (end == text.c_str() || *end != '\0') return -1;
+  return static_cast<std::int64_t>(static_cast<std::uint32_t>(value));
 }
 
 }  // namespace
@@ -42,19 +51,19 @@ std::vector<InventoryRecord> read_accounts(const std::filesystem::path& root) {
   std::map<std::string, std::string> shadow;
   bool shadow_readable = false;
   {
-    std::ifstream in(on_disk(root, "/etc/shadow"));
+    HostTextLines in(on_disk(root, "/etc/shadow"));
     shadow_readable = static_cast<bool>(in);
     std::string line;
-    while (std::getline(in, line)) {
+    while (in.getline(line)) {
       auto f = split_colons(line);
       if (f.size() >= 2 && !f[0].empty()) shadow.emplace(f[0], std::string(password_state(f[1])));
     }
   }
   std::vector<InventoryRecord> out;
-  std::ifstream in(on_disk(root, "/etc/passwd"));
+  HostTextLines in(on_disk(root, "/etc/passwd"));
   std::string line;
   std::map<std::string, bool> seen;
-  while (std::getline(in, line)) {
+  while (in.getline(line)) {
     if (line.empty() || line[0] == '#' || line[0] == '+' || line[0] == '-') continue;
     auto f = split_colons(line);
     if (f.size() < 7 || f[0].empty() || seen[f[0]]) continue;
@@ -81,10 +90,10 @@ std::vector<InventoryRecord> read_accounts(const std::filesystem::path& root) {
 
 std::vector<InventoryRecord> read_groups(const std::filesystem::path& root) {
   std::vector<InventoryRecord> out;
-  std::ifstream in(on_disk(root, "/etc/group"));
+  HostTextLines in(on_disk(root, "/etc/group"));
   std::string line;
   std::map<std::string, bool> seen;
-  while (std::getline(in, line)) {
+  while (in.getline(line)) {
     if (line.empty() || line[0] == '#') continue;
     auto f = split_colons(line);
     if (f.size() < 4 || f[0].empty() || seen[f[0]]) continue;

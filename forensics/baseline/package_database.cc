@@ -1,4 +1,5 @@
 #include "forensics/baseline/package_database.h"
+#include "forensics/baseline/host_text_file.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -94,9 +95,9 @@ struct Diversion {
 
 std::map<std::string, Diversion> read_diversions(const std::filesystem::path& root) {
   std::map<std::string, Diversion> diversions;
-  std::ifstream in(on_disk(root, "/var/lib/dpkg/diversions"));
+  HostTextLines in(on_disk(root, "/var/lib/dpkg/diversions"));
   std::string from, to, by;
-  while (std::getline(in, from) && std::getline(in, to) && std::getline(in, by)) diversions[from] = {to, by};
+  while (in.getline(from) && in.getline(to) && in.getline(by)) diversions[from] = {to, by};
   return diversions;
 }
 
@@ -138,9 +139,9 @@ Result<PackageDatabase> PackageDatabase::read(const std::filesystem::path& root,
   for (auto& file : sums) {
     std::string package = file.stem().string();
     if (auto colon = package.find(':'); colon != std::string::npos) package.resize(colon);  // pkg:arch
-    std::ifstream in(file);
+    HostTextLines in(file);
     std::string line;
-    while (std::getline(in, line)) {
+    while (in.getline(line)) {
       if (line.size() < 35 || !is_md5(std::string_view(line).substr(0, 32))) continue;
       std::size_t start = 32;
       while (start < line.size() && line[start] == ' ') ++start;
@@ -149,7 +150,7 @@ Result<PackageDatabase> PackageDatabase::read(const std::filesystem::path& root,
     ++db.packages_;
   }
   // status: Conffiles of installed packages.
-  std::ifstream status(on_disk(root, "/var/lib/dpkg/status"));
+  HostTextLines status(on_disk(root, "/var/lib/dpkg/status"), std::uint64_t{1} << 30);
   std::string line, package;
   bool installed = false, in_conffiles = false;
   std::vector<std::pair<std::string, std::string>> conffiles;
@@ -160,7 +161,7 @@ Result<PackageDatabase> PackageDatabase::read(const std::filesystem::path& root,
     installed = in_conffiles = false;
     conffiles.clear();
   };
-  while (std::getline(status, line)) {
+  while (status.getline(line)) {
     if (line.empty()) {
       flush();
       continue;

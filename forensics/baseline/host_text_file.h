@@ -1,0 +1,36 @@
+// The lines of a small text file of the host being checked (accounts, keys,
+// crontabs, dpkg's database). Anyone with an account can shape some of
+// these (~/.ssh/authorized_keys): a FIFO there would block the check for
+// ever, a link to /dev/zero or a sparse terabyte would never end. So only
+// a regular file is read (opened without blocking, checked after opening),
+// at most `limit` bytes of it, and a line longer than 1 MiB is skipped.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace responder::baseline {
+
+class HostTextLines {
+ public:
+  static constexpr std::uint64_t kDefaultLimit = std::uint64_t{64} << 20;
+  static constexpr std::size_t kMaxLine = std::size_t{1} << 20;
+
+  explicit HostTextLines(const std::filesystem::path& path, std::uint64_t limit = kDefaultLimit);
+  // The next line, without its '\n'; false once there is none.
+  bool getline(std::string& line);
+  // The file was a regular file and could be read.
+  explicit operator bool() const { return opened_; }
+  // Why it was not read ("not a regular file", "larger than N bytes", an
+  // errno text); empty when it was, or when it does not exist.
+  const std::string& refused() const { return refused_; }
+
+ private:
+  std::string text_;
+  std::size_t at_ = 0;
+  bool opened_ = false;
+  std::string refused_;
+};
+
+}  // namespace responder::baseline

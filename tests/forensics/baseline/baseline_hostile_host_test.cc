@@ -1,0 +1,78 @@
+// What a user of the host being checked can put in its way: an
+// authorized_keys that is a FIFO or a link to /dev/zero (the check must not
+// hang or grow without end), a uid 0 written so that only the system reads
+// it as 0, a file whose name is a glob, a file that cannot be read (never a
+// clean verdict), and nested paths that sort apart.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+
+#include "forensics/baseline/authorized_keys.h"
+#include "forensics/baseline/baseline_comparison.h"
+#include "forensics/baseline/baseline_file_format.h"
+#include "forensics/baseline/baseline_verdict.h"
+#include "forensics/baseline/file_tree_walk.h"
+#include "forensics/baseline/local_accounts.h"
+#include "tests/forensics/baseline/baseline_lab.h"
+
+using namespace responder;
+using namespace responder::baseline;
+using namespace responder::baseline::testing;
+
+TEST_CASE("baseline hostile host: an authorized_keys that is a FIFO or a link to /dev/zero is skipped at once, and the real keys beside it are read") {
+  TempDir root;
+  put(root.path(), "/etc/passwd", "root:x:0:0:root:/root:/bin/bash\nbob:x:1001:1001::/home/bob:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n");
+  put(root.path(), "/root/.ssh/authorized_keys", std::string(kAliceKey) + "\n");
+  std::filesystem::create_directories(root.path().string() + "/home/bob/.ssh");
+  REQUIRE(::mkfifo((root.path().string() + "/home/bob/.ssh/authorized_keys").c_str(), 0600) == 0);
+  std::filesystem::create_directories(root.path().string() + "/home/alice/.ssh");
+  std::filesystem::create_symlink("/dev/zero", root.path().string() + "/home/alice/.ssh/authorized_keys");
+  auto keys = std::async(std::launch::async, [&] { return read_authorized_keys(root.path()); });
+  REQUIRE(keys.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  auto records = keys.get();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].key.find("root ") == 0);
+}
+
+TEST_CASE("baseline hostile host: a uid 0 written as +0, 000 or 4294967296 is root, as glibc reads it") {
+  TempDir root;
+  put(root.path(), "/etc/passwd",
+      "root:x:0:0:root:/root:/bin/bash\nplus:x:+0:0::/:/bin/sh\nzeros:x:000:0::/:/bin/sh\nwrap:x:4294967296:0::/:/bin/sh\n"
+      "odd:x:12ab:0::/:/bin/sh\n");
+  auto accounts = read_accounts(root.path());
+  std::map<std::string, std::int64_t> uid;
+  for (auto& a : accounts) uid[a.key] = a.fields.at("uid").to_number<std::int64_t>();
+  CHECK(uid.at("plus") == 0);
+  CHECK(uid.at("zeros") == 0);
+  CHECK(uid.at("wrap") == 0);
+  CHECK(uid.at("odd") == -1);
+}
+
+TEST_CASE("baseline hostile host: a tampered file named like a glob is handed on escaped, so evidence.collect takes it and not its namesake") {
+  CHECK(path_as_glob("/usr/bin/[s]udo") == "/usr/bin/\\[s\\]udo");
+  CHECK(path_as_glob("/tmp/{a,b}*?") == "/tmp/\\{a,b\\}\\*\\?");
+  CHECK(path_as_glob("/plain/name") == "/plain/name");
+}
+
+TEST_CASE("baseline hostile host: nested paths are walked once even when another path sorts between them") {
+  TempDir root;
+  for (auto* dir : {"/etc/ssh", "/etc-old"}) std::filesystem::create_directories(root.path().string() + dir);
+  auto expanded = expand_paths(root.path(), {"/etc", "/etc-old", "/etc/ssh"});
+  CHECK(expanded.existing == std::vector<std::string>{"/etc", "/etc-old"});
+}
+
+TEST_CASE("baseline hostile host: a file in scope that cannot be read makes the verdict at least suspect, never clean") {
+  // Root reads any mode, so the comparison's record of an unreadable file is made here directly.
+  BaselineComparison c;
+  c.unreadable = {"/usr/bin/hidden"};
+  c.unreadable_count = 1;
+  auto v = decide_verdict(c);
+  CHECK(v.verdict == "suspect");
+  bool named = false;
+  for (auto& r : v.rules)
+    if (r.rule == "object-unreadable") named = !r.items.empty() && r.items[0] == "/usr/bin/hidden";
+  CHECK(named);
+}
