@@ -162,6 +162,7 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
           stop);
       if (stop()) break;
     }
+    if (stop()) pool.cancel();
     pool.finish();
     out.bytes_hashed = pool.bytes_done();
   }

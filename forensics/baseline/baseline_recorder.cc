@@ -90,6 +90,7 @@ Result<BaselineRecording> record_baseline(const RecordOptions& options) {
           note_failure, stop);
       if (stop()) break;
     }
+    if (stop()) pool.cancel();
     pool.finish();
     progress.files_hashed = progress.files_found;
     progress.bytes_hashed = pool.bytes_done();
@@ -118,11 +119,20 @@ Result<BaselineRecording> record_baseline(const RecordOptions& options) {
 Result<BaselineWriter::Written> write_baseline(const BaselineRecording& recording, const std::filesystem::path& file,
                                                const evidence::Ed25519Key& key) {
   BaselineWriter writer;
-  if (Status s = writer.write_line(header_line(recording.header)); !s) return s.error();
+  // Nothing is signed that the reader would refuse: a line longer than it
+  // takes is named here, before the file exists.
+  auto write = [&](const std::string& line, const std::string& what) -> Status {
+    if (line.size() > kMaxBaselineLine)
+      return bad_input("the baseline's record of " + what + " would be " + std::to_string(line.size()) +
+                       " bytes, longer than the " + std::to_string(kMaxBaselineLine) +
+                       " a baseline line may be; leave it out with --paths, or shorten it; nothing was written");
+    return writer.write_line(line);
+  };
+  if (Status s = write(header_line(recording.header), "its header"); !s) return s.error();
   for (auto& f : recording.files)
-    if (Status s = writer.write_line(file_line(f)); !s) return s.error();
+    if (Status s = write(file_line(f), valid_utf8_text(f.path)); !s) return s.error();
   for (auto& r : recording.inventory)
-    if (Status s = writer.write_line(inventory_line(r)); !s) return s.error();
+    if (Status s = write(inventory_line(r), r.kind + " " + valid_utf8_text(r.key.substr(0, 200))); !s) return s.error();
   return writer.finish(file, key);
 }
 

@@ -45,7 +45,7 @@ namespace {
 // One pass over the file: the digests asked for. False with job.error set
 // when the file cannot be read.
 bool digest_file(HashJob& job, bool sha256, bool md5_too, std::vector<unsigned char>& buffer, std::string& sha_out,
-                 std::string& md5_out) {
+                 std::string& md5_out, const std::atomic<bool>& cancelled) {
   int fd = open_for_reading(job.on_disk.c_str());
   if (fd < 0) {
     job.error = std::strerror(errno);
@@ -70,6 +70,12 @@ bool digest_file(HashJob& job, bool sha256, bool md5_too, std::vector<unsigned c
   }
   std::uint64_t total = 0;
   while (true) {
+    // A stopped comparison (Ctrl-C, the step's timeout) does not wait for a
+    // file of terabytes to be read to its end.
+    if (cancelled.load(std::memory_order_relaxed)) {
+      job.error = "not read to the end: the comparison was stopped";
+      return false;
+    }
     ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -99,11 +105,16 @@ bool digest_file(HashJob& job, bool sha256, bool md5_too, std::vector<unsigned c
 
 }  // namespace
 
-void hash_file(HashJob& job, std::vector<unsigned char>& buffer) {
+void hash_file(HashJob& job, std::vector<unsigned char>& buffer, const std::atomic<bool>& cancelled) {
   std::string unused;
-  if (!digest_file(job, job.want_sha256, job.want_md5, buffer, job.entry.sha256, job.md5)) return;
+  if (!digest_file(job, job.want_sha256, job.want_md5, buffer, job.entry.sha256, job.md5, cancelled)) return;
   if (!job.want_md5 && !job.md5_unless_sha256.empty() && job.entry.sha256 != job.md5_unless_sha256)
-    digest_file(job, false, true, buffer, unused, job.md5);
+    digest_file(job, false, true, buffer, unused, job.md5, cancelled);
+}
+
+void hash_file(HashJob& job, std::vector<unsigned char>& buffer) {
+  static const std::atomic<bool> never{false};
+  hash_file(job, buffer, never);
 }
 
 FileHashPool::FileHashPool(std::function<void(HashJob&&)> done, unsigned workers) : done_(std::move(done)) {
@@ -132,6 +143,8 @@ void FileHashPool::hand_over() {
   filling_bytes_ = 0;
 }
 
+void FileHashPool::cancel() { cancelled_ = true; }
+
 void FileHashPool::finish() {
   hand_over();
   {
@@ -157,7 +170,8 @@ void FileHashPool::work() {
     }
     has_room_.notify_one();
     for (auto& job : batch) {
-      hash_file(job, buffer);
+      if (cancelled_) job.error = "not read: the comparison was stopped";
+      else hash_file(job, buffer, cancelled_);
       bytes_done_ += job.read_bytes;
       done_(std::move(job));
       ++files_done_;

@@ -42,6 +42,8 @@ struct HashJob {
 
 // Reads and hashes one file into job (sha256, md5, size, error).
 void hash_file(HashJob& job, std::vector<unsigned char>& buffer);
+// The same, giving up with an error once `cancelled` is set.
+void hash_file(HashJob& job, std::vector<unsigned char>& buffer, const std::atomic<bool>& cancelled);
 
 class FileHashPool {
  public:
@@ -62,6 +64,9 @@ class FileHashPool {
   void submit(HashJob job);
   // Waits until every submitted job is done; the pool can take no more.
   void finish();
+  // Stops reading: the file being read and every one still queued are done
+  // with an error ("... the comparison was stopped"), so finish() returns soon.
+  void cancel();
 
   std::uint64_t files_done() const { return files_done_.load(); }
   std::uint64_t bytes_done() const { return bytes_done_.load(); }
@@ -73,6 +78,7 @@ class FileHashPool {
   std::function<void(HashJob&&)> done_;
   std::vector<HashJob> filling_;
   std::uint64_t filling_bytes_ = 0;
+  std::atomic<bool> cancelled_{false};
   std::mutex mutex_;
   std::condition_variable has_work_, has_room_;
   std::deque<std::vector<HashJob>> queue_;

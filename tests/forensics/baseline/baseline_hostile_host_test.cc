@@ -8,12 +8,16 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <future>
+#include <mutex>
+#include <thread>
 
 #include "forensics/baseline/authorized_keys.h"
 #include "forensics/baseline/baseline_comparison.h"
 #include "forensics/baseline/baseline_file_format.h"
 #include "forensics/baseline/baseline_verdict.h"
+#include "forensics/baseline/file_hash_pool.h"
 #include "forensics/baseline/file_tree_walk.h"
 #include "forensics/baseline/local_accounts.h"
 #include "tests/forensics/baseline/baseline_lab.h"
@@ -75,4 +79,34 @@ TEST_CASE("baseline hostile host: a file in scope that cannot be read makes the 
   for (auto& r : v.rules)
     if (r.rule == "object-unreadable") named = !r.items.empty() && r.items[0] == "/usr/bin/hidden";
   CHECK(named);
+}
+
+TEST_CASE("baseline hostile host: a sparse terabyte in scope does not hold a stopped comparison: cancel ends the read and the queue") {
+  TempDir dir;
+  auto big = dir / "sparse";
+  { std::ofstream(big.string()) << ""; }
+  std::filesystem::resize_file(big, std::uint64_t{1} << 40);
+  std::mutex m;
+  std::vector<HashJob> done;
+  auto started = std::chrono::steady_clock::now();
+  {
+    FileHashPool pool(
+        [&](HashJob&& job) {
+          std::lock_guard lock(m);
+          done.push_back(std::move(job));
+        },
+        1);
+    for (int i = 0; i < 3; ++i) {
+      HashJob job;
+      job.entry.path = "/sparse" + std::to_string(i);
+      job.on_disk = big.string();
+      pool.submit(std::move(job));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    pool.cancel();
+    pool.finish();
+  }
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+  REQUIRE(done.size() == 3);
+  for (auto& job : done) CHECK(job.error.find("the comparison was stopped") != std::string::npos);
 }
