@@ -100,13 +100,14 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
       if (base) {
         auto d = differences(*base, host);
         if (!d.empty()) {
-          if (host.setid() && !base->setid()) out.new_setid.push_back(host);
+          // Set-id matters on files; a set-gid folder (/usr/local's, group staff) only names the group of what is made in it.
+          if (host.setid() && !base->setid() && host.type == FileEntry::Type::file) out.new_setid.push_back(host);
           FileChange change{*base, std::move(host), std::move(d), packaged ? packaged->package : "", packaged && packaged->conffile,
                             matches_package};
           out.changed.push_back(std::move(change));
         }
       } else {
-        if (host.setid()) out.new_setid.push_back(host);
+        if (host.setid() && host.type == FileEntry::Type::file) out.new_setid.push_back(host);
         out.added.push_back(std::move(host));
       }
     } else if (host.setid() && host.type == FileEntry::Type::file && !packaged) {
