@@ -46,7 +46,8 @@ UnitInventory read_systemd_units() {
   auto e = run_program(enabled, {}, std::chrono::seconds(30));
   auto r = run_program(running, {}, std::chrono::seconds(30));
   if (!e || !r || e->exit_code != 0 || r->exit_code != 0) {
-    inventory.note = "systemctl could not list units: " +
+    // "units were not read" is what a comparison looks for in the header's notes.
+    inventory.note = "units were not read: systemctl could not list them: " +
                      (!e ? e.error().message : !r ? r.error().message : e->exit_code != 0 ? describe_exit(enabled, *e) : describe_exit(running, *r));
     return inventory;
   }
