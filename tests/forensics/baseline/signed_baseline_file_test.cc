@@ -108,6 +108,22 @@ TEST_CASE("baseline file: a tampered, forged, unsigned or differently signed bas
     CHECK(f.error().kind == ErrorKind::refused);
     CHECK(f.error().message.find("not by the trusted key") != std::string::npos);
   }
+  SUBCASE("the signature itself altered, the file and its SHA-256 as signed: Ed25519 refuses it, by key and by fingerprint alone") {
+    auto sig = slurp(signature_path(path));
+    auto at = sig.find("\"signature\":\"");
+    REQUIRE(at != std::string::npos);
+    at += 13;
+    sig[at] = sig[at] == '0' ? '1' : '0';
+    std::ofstream(signature_path(path), std::ios::binary | std::ios::trunc) << sig;
+    auto r = read_baseline(path, trust(key));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::refused);
+    auto by_fingerprint = trusted_baseline_key("", trust(key).fingerprint, nullptr);
+    REQUIRE(by_fingerprint.ok());
+    auto f = read_baseline(path, *by_fingerprint);
+    REQUIRE_FALSE(f.ok());
+    CHECK(f.error().kind == ErrorKind::refused);
+  }
   SUBCASE("no trusted key at all") {
     auto t = trusted_baseline_key("", "", nullptr);
     REQUIRE_FALSE(t.ok());
