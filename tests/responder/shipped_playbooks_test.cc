@@ -6,6 +6,7 @@
 
 #include "responder/module.h"
 #include "responder/playbook_loader.h"
+#include "tests/support/process.h"
 
 using namespace responder;
 
@@ -28,4 +29,28 @@ TEST_CASE("every shipped playbook validates") {
     if (complete) CHECK(loaded.diagnostics.empty());
   }
   CHECK(count >= 2);
+}
+
+TEST_CASE("worm-outbreak and emergency-patch plan over an inventory: company-wide notice, the worm's ports blocked both ways, services masked, the patch canary first, and nothing changes") {
+  responder::testing::TempDir dir;
+  auto inventory = dir.write("hosts.ini", "localhost ansible_connection=local\n");
+  auto patch = dir.write("fix_1.0.1_all.deb", "not a real package\n");
+  const std::string source(RESPONDER_SOURCE_DIR);
+  auto worm = responder::testing::run_process({RESPONDER_BINARY, "plan", source + "/playbooks/worm-outbreak.yaml", "-i",
+                                               inventory.string(), "--var", "patch=" + patch.string()},
+                                              {"RESPONDER_CONFIG="});
+  INFO(worm.out, worm.err);
+  CHECK(worm.out.find("tell-everyone [notify.send], on failure continue") != std::string::npos);
+  CHECK(worm.out.find("block-worm-ports [firewall.block] on all, needs 1 approval(s)") != std::string::npos);
+  CHECK(worm.out.find("on port(s) 139,445 (tcp)") != std::string::npos);
+  CHECK(worm.out.find("stop-vulnerable-services [service.stop] on all") != std::string::npos);
+  CHECK(worm.out.find("push-patch [release.push] on all") != std::string::npos);
+  CHECK(worm.out.find("nothing was changed.") != std::string::npos);
+  auto patching = responder::testing::run_process({RESPONDER_BINARY, "plan", source + "/playbooks/emergency-patch.yaml", "-i",
+                                                   inventory.string(), "--var", "patch=" + patch.string()},
+                                                  {"RESPONDER_CONFIG="});
+  INFO(patching.out, patching.err);
+  CHECK(patching.out.find("push-patch [release.push] on all, needs 1 approval(s)") != std::string::npos);
+  // Without the release key nothing could be checked, and the plan says what to configure.
+  CHECK(patching.out.find("the configuration has no key `release` under `keys:`") != std::string::npos);
 }
