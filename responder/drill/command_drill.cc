@@ -505,7 +505,8 @@ void setup_drill(CLI::App& command, const GlobalOptions& globals, CommandAction&
       ->type_name("A,B");
   command.add_flag("--keep", options->keep, "leave the lab running after the drill, to look around (`drill --clean` removes it)");
   command.add_flag("--clean", options->clean, "remove every lab a drill left behind (killed, or kept with --keep), and nothing else");
-  command.footer("Examples:\n"
+  command.footer("Drills this build knows:" + scenario_list() +
+                 "\n\nExamples:\n"
                  "  sudo responder drill                       (the default drill: targeted-intrusion)\n"
                  "  sudo responder drill targeted-intrusion --approvers alice,bob\n"
                  "  sudo responder drill --clean               (after a drill was killed with -9)");
