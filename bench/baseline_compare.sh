@@ -97,6 +97,13 @@ record=("$responder" --config $work/responder.yaml baseline record --quiet --out
 aide --init -c "$work/aide.conf" >/dev/null 2>&1 || true
 mv "$work/aide.db.new" "$work/aide.db"
 
+# Both sides must see the untouched tree as unchanged before anything is
+# timed: a broken run would otherwise be timed like a real one.
+if ! aide --check -c "$work/aide.conf" >/dev/null 2>&1; then echo "aide --check does not find the tree unchanged; nothing timed"; exit 1; fi
+verdict=$("$responder" --config $work/responder.yaml baseline compare "$baseline" --quiet --root "$tree" --public-key "$work/key.pub" | head -3)
+case "$verdict" in *clean*) ;; *) echo "the comparison of the untouched tree is not clean: $verdict; nothing timed"; exit 1 ;; esac
+debsums -s --root="$tree" || { echo "debsums -s fails on the untouched tree; nothing timed"; exit 1; }
+
 bench() {  # label, responder command, other command
   echo "== $1"
   farm-bench -n "$runs" --warmup 1 --timeout 3600 --vs "$3" -- $2
@@ -109,5 +116,5 @@ bench "compare: responder baseline compare vs aide --check" \
 bench "packages: responder baseline compare (no baseline) vs debsums -s" \
   "$responder --config $work/responder.yaml baseline compare --quiet --root $tree --paths /usr /etc" \
   "debsums -s --root=$tree"
-echo "== the comparison's verdict on the untouched tree (must be clean):"
-"$responder" --config $work/responder.yaml baseline compare "$baseline" --quiet --root "$tree" --public-key "$work/key.pub" | head -3
+echo "== the comparison's verdict on the untouched tree (checked clean before timing):"
+echo "$verdict"
