@@ -95,7 +95,7 @@ std::vector<InventoryRecord> read_authorized_keys(const std::filesystem::path& r
   for (auto& [home, who] : homes) {
     for (const char* name : {"/.ssh/authorized_keys", "/.ssh/authorized_keys2"}) {
       std::string file = (home == "/" ? "" : home) + name;
-      HostTextLines in(on_disk(root, file));
+      HostTextLines in(root, file);
       std::string line;
       while (in.getline(line)) {
         AuthorizedKeyLine key;

@@ -18,7 +18,7 @@ namespace {
 constexpr std::size_t kMaxNotedFailures = 100;
 
 std::string host_name(const std::filesystem::path& root) {
-  HostTextLines in(on_disk(root, "/etc/hostname"));
+  HostTextLines in(root, "/etc/hostname");
   std::string name;
   if (root != "/" && in.getline(name) && !name.empty()) return name;
   char buffer[256] = {};

@@ -34,7 +34,7 @@ std::vector<InventoryRecord> read_crontab_entries(const std::filesystem::path& r
   std::vector<InventoryRecord> out;
   std::set<std::string> keys;
   for (auto& [file, owner] : files) {
-    HostTextLines in(on_disk(root, file));
+    HostTextLines in(root, file);
     std::string line;
     while (in.getline(line)) {
       if (line.size() > 65536) continue;

@@ -1,6 +1,8 @@
 #include "forensics/baseline/host_text_file.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,12 +11,49 @@
 
 namespace responder::baseline {
 
+namespace {
+constexpr int kOpenFlags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+}
+
 HostTextLines::HostTextLines(const std::filesystem::path& path, std::uint64_t limit) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  int fd = ::open(path.c_str(), kOpenFlags);
   if (fd < 0) {
     if (errno != ENOENT && errno != ENOTDIR) refused_ = std::strerror(errno);
     return;
   }
+  read_from(fd, limit);
+}
+
+HostTextLines::HostTextLines(const std::filesystem::path& root, const std::string& path, std::uint64_t limit) {
+  std::string r = root.string();
+  while (r.size() > 1 && r.back() == '/') r.pop_back();
+  if (r.empty() || r == "/") {
+    *this = HostTextLines(std::filesystem::path(path), limit);
+    return;
+  }
+  int dir = ::open(r.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) {
+    refused_ = "cannot open the root " + r + ": " + std::strerror(errno);
+    return;
+  }
+  open_how how{};
+  how.flags = kOpenFlags;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  std::string relative = path;
+  while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
+  int fd = static_cast<int>(::syscall(SYS_openat2, dir, relative.empty() ? "." : relative.c_str(), &how, sizeof how));
+  // A kernel before 5.6 has no openat2: the path is joined as before.
+  if (fd < 0 && errno == ENOSYS) fd = ::open((r + "/" + relative).c_str(), kOpenFlags);
+  int saved = errno;
+  ::close(dir);
+  if (fd < 0) {
+    if (saved != ENOENT && saved != ENOTDIR) refused_ = std::strerror(saved);
+    return;
+  }
+  read_from(fd, limit);
+}
+
+void HostTextLines::read_from(int fd, std::uint64_t limit) {
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     refused_ = "not a regular file";

@@ -18,6 +18,10 @@ class HostTextLines {
   static constexpr std::size_t kMaxLine = std::size_t{1} << 20;
 
   explicit HostTextLines(const std::filesystem::path& path, std::uint64_t limit = kDefaultLimit);
+  // `path` of the file system at `root` (a mounted image): its links are
+  // followed inside that root (openat2 RESOLVE_IN_ROOT), so an image's
+  // absolute link never reads the examining machine's own file.
+  HostTextLines(const std::filesystem::path& root, const std::string& path, std::uint64_t limit = kDefaultLimit);
   // The next line, without its '\n'; false once there is none.
   bool getline(std::string& line);
   // The file was a regular file and could be read.
@@ -27,6 +31,7 @@ class HostTextLines {
   const std::string& refused() const { return refused_; }
 
  private:
+  void read_from(int fd, std::uint64_t limit);
   std::string text_;
   std::size_t at_ = 0;
   bool opened_ = false;

@@ -51,7 +51,7 @@ std::vector<InventoryRecord> read_accounts(const std::filesystem::path& root) {
   std::map<std::string, std::string> shadow;
   bool shadow_readable = false;
   {
-    HostTextLines in(on_disk(root, "/etc/shadow"));
+    HostTextLines in(root, "/etc/shadow");
     shadow_readable = static_cast<bool>(in);
     std::string line;
     while (in.getline(line)) {
@@ -60,7 +60,7 @@ std::vector<InventoryRecord> read_accounts(const std::filesystem::path& root) {
     }
   }
   std::vector<InventoryRecord> out;
-  HostTextLines in(on_disk(root, "/etc/passwd"));
+  HostTextLines in(root, "/etc/passwd");
   std::string line;
   std::map<std::string, bool> seen;
   while (in.getline(line)) {
@@ -90,7 +90,7 @@ std::vector<InventoryRecord> read_accounts(const std::filesystem::path& root) {
 
 std::vector<InventoryRecord> read_groups(const std::filesystem::path& root) {
   std::vector<InventoryRecord> out;
-  HostTextLines in(on_disk(root, "/etc/group"));
+  HostTextLines in(root, "/etc/group");
   std::string line;
   std::map<std::string, bool> seen;
   while (in.getline(line)) {

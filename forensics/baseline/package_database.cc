@@ -95,7 +95,7 @@ struct Diversion {
 
 std::map<std::string, Diversion> read_diversions(const std::filesystem::path& root) {
   std::map<std::string, Diversion> diversions;
-  HostTextLines in(on_disk(root, "/var/lib/dpkg/diversions"));
+  HostTextLines in(root, "/var/lib/dpkg/diversions");
   std::string from, to, by;
   while (in.getline(from) && in.getline(to) && in.getline(by)) diversions[from] = {to, by};
   return diversions;
@@ -150,7 +150,7 @@ Result<PackageDatabase> PackageDatabase::read(const std::filesystem::path& root,
     ++db.packages_;
   }
   // status: Conffiles of installed packages.
-  HostTextLines status(on_disk(root, "/var/lib/dpkg/status"), std::uint64_t{1} << 30);
+  HostTextLines status(root, "/var/lib/dpkg/status", std::uint64_t{1} << 30);
   std::string line, package;
   bool installed = false, in_conffiles = false;
   std::vector<std::pair<std::string, std::string>> conffiles;

@@ -110,3 +110,22 @@ TEST_CASE("baseline hostile host: a sparse terabyte in scope does not hold a sto
   REQUIRE(done.size() == 3);
   for (auto& job : done) CHECK(job.error.find("the comparison was stopped") != std::string::npos);
 }
+
+TEST_CASE("baseline hostile host: in a mounted image, an absolute link is followed inside the image, never to the examining machine's file") {
+  TempDir image;
+  put(image.path(), "/etc/image-passwd", "root:x:0:0:root:/root:/bin/sh\nimageuser:x:5000:5000::/:/bin/sh\n");
+  std::filesystem::create_symlink("/etc/image-passwd", image.path().string() + "/etc/passwd");
+  // This machine has no /etc/image-passwd: read outside the image, the link would give nothing.
+  REQUIRE_FALSE(std::filesystem::exists("/etc/image-passwd"));
+  auto accounts = read_accounts(image.path());
+  bool found = false;
+  for (auto& a : accounts) found = found || a.key == "imageuser";
+  CHECK(found);
+  // And a link that climbs out with .. stays inside the image too.
+  put(image.path(), "/etc/group", "imagegroup:x:5000:\n");
+  std::filesystem::remove(image.path().string() + "/etc/passwd");
+  std::filesystem::create_symlink("../../../../../../../../etc/image-passwd", image.path().string() + "/etc/passwd");
+  found = false;
+  for (auto& a : read_accounts(image.path())) found = found || a.key == "imageuser";
+  CHECK(found);
+}
