@@ -233,11 +233,22 @@ class Detector {
         static const char* names[] = {"rst", "ack", "fin", "psh", "urg", "other"};
         int heaviest = static_cast<int>(std::max_element(a.tcp_flags.begin(), a.tcp_flags.end()) - a.tcp_flags.begin());
         // Resets to an address that sent at least half as many probes
-        // itself are the refusals of its own scan (closed ports answer a SYN
-        // with a RST): the scanner is the attacker here, not the target.
+        // itself, mostly from hosts it probed, are the refusals of its own
+        // scan (closed ports answer a SYN with a RST): the scanner is the
+        // attacker here, not the target. Resets from hosts it never probed
+        // (a spoofed RST flood at a busy proxy) still count.
         if (heaviest == 0 && own && static_cast<double>(own->syn + own->fin_probe + own->null_probe + own->xmas_probe) >=
-                                        0.5 * static_cast<double>(a.packets))
-          return;
+                                        0.5 * static_cast<double>(a.packets)) {
+          const Footprint* probed = tally_.footprint(*own);
+          auto was_probed = [&](const PacketAddress& host) {
+            if (own->has_first_host && own->first_host == host) return true;
+            return probed && std::find(probed->first_hosts.begin(), probed->first_hosts.end(), host) != probed->first_hosts.end();
+          };
+          std::uint64_t answered = 0;
+          for (auto& e : a.top_sources.top())
+            if (was_probed(e.key)) answered += e.count;
+          if (static_cast<double>(answered) >= 0.5 * static_cast<double>(a.packets)) return;
+        }
         double share = 0;
         auto ports = concentrated_ports(a.destination_ports, &share);
         if (explained_by_scanners(tally_, a, share, th_)) return;

@@ -49,6 +49,18 @@ TEST_CASE("synthetic: the resets a scanned host sends back are not a RST flood a
   CHECK(f.attacks[0].type == "tcp-port-scan");
   CHECK_FALSE(has_attack(f, "tcp-flood"));
   CHECK(names(f.sources) == std::vector<std::string>{"192.0.2.2"});
+
+  // A busy host that opens many connections of its own still sees a RST
+  // flood from hosts it never contacted as a flood.
+  CaptureFile busy("busy-proxy-rst-flood");
+  std::mt19937 rng(5);
+  for (int i = 0; i < 3000; ++i) {
+    busy.add({"192.0.2.9", "198.51.100." + std::to_string(1 + i % 20), 6, static_cast<std::uint16_t>(20000 + i), 443, tcp_flag::syn}, 100);
+    busy.add({random_ipv4(rng), "192.0.2.9", 6, static_cast<std::uint16_t>(rng()), 443, tcp_flag::rst}, 100);
+  }
+  Finding g = busy.analyze();
+  INFO(describe(g));
+  CHECK(has_attack(g, "tcp-flood"));
 }
 
 TEST_CASE("synthetic: UDP port scan and host sweep") {
