@@ -1,5 +1,7 @@
 #include "forensics/baseline/baseline_file_format.h"
 
+#include "forensics/evidence/evidence_digest.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -17,36 +19,10 @@ bool valid_utf8(std::string_view text) {
   return true;
 }
 
-std::string hex_of(std::string_view bytes) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
-bool from_hex(std::string_view hex, std::string& out) {
-  if (hex.size() % 2) return false;
-  out.clear();
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return true;
-}
 
 void put_path(json::object& o, const char* key, const char* hex_key, const std::string& path) {
   if (valid_utf8(path)) o[key] = path;
-  else o[hex_key] = hex_of(path);
+  else o[hex_key] = evidence::hex_of(reinterpret_cast<const unsigned char*>(path.data()), path.size());
 }
 
 bool is_hex(std::string_view s, std::size_t size) {
@@ -75,6 +51,22 @@ Error at_line(std::uint64_t line, const std::string& what) {
 }
 
 }  // namespace
+
+bool from_hex(std::string_view hex, std::string& out) {
+  if (hex.size() % 2) return false;
+  out.clear();
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return true;
+}
 
 std::string valid_utf8_text(std::string_view text) {
   if (valid_utf8(text)) return std::string(text);

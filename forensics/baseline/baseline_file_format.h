@@ -124,6 +124,8 @@ void make_valid_utf8(json::value& value);
 // A path as a glob that matches it (each invalid byte a '?'), for handing
 // to evidence.collect.
 std::string path_as_glob(std::string_view path);
+// Lowercase hex back to bytes; false for an odd length or any other character.
+bool from_hex(std::string_view hex, std::string& out);
 
 // One record line (no newline), compact JSON.
 std::string file_line(const FileEntry& entry);

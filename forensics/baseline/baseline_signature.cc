@@ -1,5 +1,8 @@
 #include "forensics/baseline/baseline_signature.h"
 
+#include "forensics/baseline/baseline_file_format.h"
+#include "forensics/evidence/evidence_digest.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -12,28 +15,6 @@ namespace {
 
 std::string statement(const std::string& sha256, std::uint64_t size, const std::string& fingerprint) {
   return std::string(kSignatureFormat) + " v1\nsha256 " + sha256 + "\nsize " + std::to_string(size) + "\nkey " + fingerprint + "\n";
-}
-
-std::string to_hex(std::string_view bytes) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
-bool from_hex(std::string_view hex, std::string& out) {
-  if (hex.size() % 2) return false;
-  out.clear();
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    auto v = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
-    int hi = v(hex[i]), lo = v(hex[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return true;
 }
 
 std::string text_of(const json::object& o, const char* key) {
@@ -78,7 +59,7 @@ Result<std::string> sign_baseline(const std::string& sha256, std::uint64_t size,
   o["size"] = size;
   o["public_key"] = key.public_pem();
   o["public_key_sha256"] = fingerprint;
-  o["signature"] = to_hex(*signature);
+  o["signature"] = evidence::hex_of(reinterpret_cast<const unsigned char*>(signature->data()), signature->size());
   return to_json_text(o) + "\n";
 }
 

@@ -1,5 +1,7 @@
 #include "forensics/baseline/file_hash_pool.h"
 
+#include "forensics/evidence/evidence_digest.h"
+
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
@@ -14,17 +16,6 @@
 namespace responder::baseline {
 namespace {
 
-std::string hex(const unsigned char* bytes, unsigned n) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (unsigned i = 0; i < n; ++i) {
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 15];
-  }
-  return out;
-}
-
 struct DigestContext {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   ~DigestContext() { EVP_MD_CTX_free(ctx); }
@@ -37,10 +28,6 @@ int open_for_reading(const char* path) {
   if (fd < 0 && errno == EPERM) fd = ::open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   return fd;
 }
-
-}  // namespace
-
-namespace {
 
 // One pass over the file: the digests asked for. False with job.error set
 // when the file cannot be read.
@@ -91,11 +78,11 @@ bool digest_file(HashJob& job, bool sha256, bool md5_too, std::vector<unsigned c
   unsigned length = 0;
   if (sha256) {
     EVP_DigestFinal_ex(sha.ctx, digest, &length);
-    sha_out = hex(digest, length);
+    sha_out = evidence::hex_of(digest, length);
   }
   if (md5_too) {
     EVP_DigestFinal_ex(md5.ctx, digest, &length);
-    md5_out = hex(digest, length);
+    md5_out = evidence::hex_of(digest, length);
   }
   // The size read is the size hashed, even if the file grew since the walk.
   job.entry.size = total;

@@ -1,4 +1,6 @@
 #include "forensics/baseline/file_tree_walk.h"
+
+#include "forensics/evidence/evidence_digest.h"
 #include "forensics/baseline/host_text_file.h"
 
 #include <fnmatch.h>
@@ -38,16 +40,6 @@ std::map<std::uint32_t, std::string> names_from(const std::filesystem::path& fil
   return names;
 }
 
-std::string hex(const char* bytes, std::size_t n) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    auto c = static_cast<unsigned char>(bytes[i]);
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
 
 std::string relative_to_root(const std::string& root_text, const char* disk) {
   std::string p(disk);
@@ -155,13 +147,13 @@ FileEntry entry_from_stat(std::string path, const struct stat& st, const std::st
 std::string file_capabilities(int fd) {
   char caps[256];
   ssize_t n = ::fgetxattr(fd, "security.capability", caps, sizeof caps);
-  return n > 0 ? hex(caps, static_cast<std::size_t>(n)) : "";
+  return n > 0 ? evidence::hex_of(reinterpret_cast<const unsigned char*>(caps), static_cast<std::size_t>(n)) : "";
 }
 
 std::string file_capabilities(const std::string& disk_path) {
   char caps[256];
   ssize_t n = ::lgetxattr(disk_path.c_str(), "security.capability", caps, sizeof caps);
-  return n > 0 ? hex(caps, static_cast<std::size_t>(n)) : "";
+  return n > 0 ? evidence::hex_of(reinterpret_cast<const unsigned char*>(caps), static_cast<std::size_t>(n)) : "";
 }
 
 void walk_tree(const std::filesystem::path& root, const std::string& path, const IdNames& names,
