@@ -378,7 +378,8 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   while (!(run_exit = run->wait(std::chrono::milliseconds(100)))) {
     counters.sample();
     attacker_gives_up();
-    if (auto journal = read_journal(incident_dir / "journal.jsonl")) approvals.answer(*journal);
+    // Approvals are given only from a journal whose chain holds.
+    if (auto journal = read_verified_journal(incident_dir / "journal.jsonl", {})) approvals.answer(*journal);
     if (interrupt_requested() && !asked_to_stop) {
       out.say("interrupted: asking the run to stop at a safe point, then undoing and tearing the lab down");
       ::kill(-run->pid(), SIGINT);
