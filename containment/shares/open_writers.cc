@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "responder/process_stat.h"
 #include "responder/message_text.h"
 
 namespace responder::shares {
@@ -51,28 +52,9 @@ std::string user_of(const std::string& pid) {
   return "?";
 }
 
-// The fields of /proc/PID/stat after "(comm)", which may itself hold spaces
-// and parentheses; empty when the process is gone.
-std::vector<std::string> stat_fields(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return {};
-  std::string all((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto close = all.rfind(')');
-  if (close == std::string::npos) return {};
-  std::istringstream rest(all.substr(close + 1));
-  std::vector<std::string> fields;
-  for (std::string f; rest >> f;) fields.push_back(f);
-  return fields;  // fields[0] is the state (field 3), fields[19] the start time (field 22)
-}
-
-std::uint64_t start_time_of(pid_t pid) {
-  auto fields = stat_fields(pid);
-  return fields.size() > 19 ? std::strtoull(fields[19].c_str(), nullptr, 10) : 0;
-}
-
 // A zombie has closed its files already.
 bool gone(pid_t pid) {
-  auto fields = stat_fields(pid);
+  auto fields = process_stat_fields(pid);
   return fields.empty() || fields[0] == "Z" || fields[0] == "X";
 }
 
@@ -109,7 +91,7 @@ std::vector<OpenWriter> open_writers_under(const std::string& directory) {
       w.command = one_line(w.command);
       w.user = one_line(user_of(pid));
       w.file = one_line(target.string());
-      w.start_time = start_time_of(w.pid);
+      w.start_time = process_start_time(w.pid);
       out.push_back(std::move(w));
       break;
     }
@@ -133,7 +115,7 @@ Status end_writers(const std::vector<OpenWriter>& writers, std::chrono::millisec
     if (fd < 0) continue;  // gone since the scan
     // The pidfd holds the PID: once it is open, the start time says whether
     // it is still the writer that was scanned.
-    if (start_time_of(w.pid) != w.start_time) {
+    if (process_start_time(w.pid) != w.start_time) {
       ::close(fd);
       continue;
     }

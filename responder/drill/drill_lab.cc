@@ -19,6 +19,7 @@
 
 #include "responder/child_process.h"
 #include "responder/durable_file.h"
+#include "responder/process_stat.h"
 #include "responder/json.h"
 
 namespace responder::drill {
@@ -65,20 +66,6 @@ Status run_checked(const std::vector<std::string>& argv, const std::string& what
   return {};
 }
 
-// Field 22 of /proc/PID/stat: when the process started, so that a PID the
-// kernel gave to another process since is never signalled.
-unsigned long long start_time_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(text.substr(close + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && rest >> field; ++i)
-    if (i == 22) return std::stoull(field);
-  return 0;
-}
-
 pid_t first_child(pid_t parent) {
   std::ifstream in("/proc/" + std::to_string(parent) + "/task/" + std::to_string(parent) + "/children");
   pid_t child = 0;
@@ -90,14 +77,14 @@ bool netns_exists(const std::string& name) { return std::filesystem::exists("/ru
 
 // Ends the victim's namespaces: killing their first process kills every
 // process in its PID namespace.
-void kill_victim(pid_t pid, unsigned long long start) {
-  if (pid <= 0 || start == 0 || start_time_of(pid) != start) return;
+void kill_victim(pid_t pid, std::uint64_t start) {
+  if (pid <= 0 || start == 0 || process_start_time(pid) != start) return;
   int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (fd < 0) return;
   // Checked again through the pidfd's own process: the PID cannot change owner now.
-  if (start_time_of(pid) == start) ::syscall(SYS_pidfd_send_signal, fd, SIGKILL, nullptr, 0);
+  if (process_start_time(pid) == start) ::syscall(SYS_pidfd_send_signal, fd, SIGKILL, nullptr, 0);
   ::close(fd);
-  for (int i = 0; i < 100 && std::filesystem::exists("/proc/" + std::to_string(pid)) && start_time_of(pid) == start; ++i)
+  for (int i = 0; i < 100 && std::filesystem::exists("/proc/" + std::to_string(pid)) && process_start_time(pid) == start; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
@@ -152,7 +139,7 @@ Status DrillLab::write_record() const {
                       {"victim_start", victim_start_},
                       // So that --clean leaves alone the lab of a drill still running.
                       {"drill_pid", ::getpid()},
-                      {"drill_start", start_time_of(::getpid())},
+                      {"drill_start", process_start_time(::getpid())},
                       {"kept", kept_}};
   std::error_code ec;
   std::filesystem::create_directories(lab_records_dir(), ec);
@@ -202,7 +189,7 @@ Status DrillLab::build_parts(const std::function<void(const std::string&)>& prog
     if (std::chrono::steady_clock::now() > until) return failure("the victim host did not start within 20 s");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  victim_start_ = start_time_of(victim_pid_);
+  victim_start_ = process_start_time(victim_pid_);
   if (auto s = write_record(); !s) return failure("cannot write the lab file: " + s.error().message);
   // Everything later enters the victim through these descriptors, never by
   // its PID: were the victim to die and its PID go to a process of this
@@ -218,7 +205,7 @@ Status DrillLab::build_parts(const std::function<void(const std::string&)>& prog
   ns_root_ = ::open(("/proc/" + std::to_string(victim_pid_) + "/root").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (ns_root_ < 0) return failure(std::string("cannot hold the victim's root folder: ") + std::strerror(errno));
   struct stat theirs {}, ours {};
-  if (start_time_of(victim_pid_) != victim_start_ || ::fstat(ns_net_, &theirs) != 0 || ::stat("/proc/self/ns/net", &ours) != 0 ||
+  if (process_start_time(victim_pid_) != victim_start_ || ::fstat(ns_net_, &theirs) != 0 || ::stat("/proc/self/ns/net", &ours) != 0 ||
       (theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev))
     return failure("the victim host ended while it was being built");
 
@@ -297,7 +284,7 @@ std::vector<std::string> DrillLab::in_victim_network(const std::vector<std::stri
 }
 
 bool DrillLab::victim_alive() const {
-  return victim_pid_ > 0 && victim_start_ != 0 && start_time_of(victim_pid_) == victim_start_;
+  return victim_pid_ > 0 && victim_start_ != 0 && process_start_time(victim_pid_) == victim_start_;
 }
 
 void DrillLab::keep() {
@@ -384,11 +371,11 @@ Result<std::vector<std::string>> clean_leftover_labs() {
         return 0;
       };
       if (auto drill = static_cast<pid_t>(num("drill_pid")); drill > 0 && drill != ::getpid() &&
-          start_time_of(drill) == static_cast<unsigned long long>(num("drill_start"))) {
+          process_start_time(drill) == static_cast<std::uint64_t>(num("drill_start"))) {
         skipped.push_back("lab of drill " + str("id") + " (its drill, pid " + std::to_string(drill) + ", is still running)");
         continue;
       }
-      kill_victim(static_cast<pid_t>(num("victim_pid")), static_cast<unsigned long long>(num("victim_start")));
+      kill_victim(static_cast<pid_t>(num("victim_pid")), static_cast<std::uint64_t>(num("victim_start")));
       std::vector<std::string> failed;
       for (auto& name : {str("attacker_netns"), str("management_netns")})
         if (auto e = remove_netns(name); !e.empty()) failed.push_back(e);

@@ -20,6 +20,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -97,7 +98,7 @@ class DrillLab {
   std::string attacker_netns_, management_netns_;
   LabProcess victim_;
   pid_t victim_pid_ = 0;
-  unsigned long long victim_start_ = 0;
+  std::uint64_t victim_start_ = 0;
   int ns_net_ = -1, ns_mnt_ = -1, ns_uts_ = -1, ns_ipc_ = -1, ns_pid_ = -1, ns_root_ = -1;
   bool kept_ = false;
   bool torn_down_ = false;
