@@ -73,4 +73,10 @@ Result<SystemTime> parse_rfc3339(std::string_view text) {
   return SystemTime(std::chrono::seconds(seconds)) + std::chrono::milliseconds(millis);
 }
 
+std::optional<std::int64_t> rfc3339_to_unix_ms(std::string_view text) {
+  auto t = parse_rfc3339(text);
+  if (!t) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
+}
+
 }  // namespace responder

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,8 @@ std::int64_t now_unix_ms();
 std::string format_unix_ms(std::int64_t ms);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)"; a space may replace the T.
 Result<SystemTime> parse_rfc3339(std::string_view text);
+// parse_rfc3339 as Unix milliseconds, as receipts keep moments; nullopt when
+// the text is not such a time.
+std::optional<std::int64_t> rfc3339_to_unix_ms(std::string_view text);
 
 }  // namespace responder

@@ -402,9 +402,9 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   if (journal) {
     if (auto state = derive_state(id, *journal)) undo_needed = !state->in_force().empty();
     for (auto& r : journal->records) {
-      auto at = parse_rfc3339(r.time);
+      auto at = rfc3339_to_unix_ms(r.time);
       if (!at) continue;
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at->time_since_epoch()).count();
+      std::int64_t ms = *at;
       if (r.kind == record_kind::undo_started && !timeline.undo_started_ms) timeline.undo_started_ms = ms;
       if (r.kind == record_kind::step_undone) timeline.undo_ended_ms = ms;
     }

@@ -7,11 +7,7 @@
 namespace responder::drill {
 namespace {
 
-std::int64_t ms_of(const std::string& rfc3339) {
-  auto t = parse_rfc3339(rfc3339);
-  if (!t) return 0;
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
-}
+std::int64_t ms_of(const std::string& rfc3339) { return rfc3339_to_unix_ms(rfc3339).value_or(0); }
 
 std::string seconds_text(std::int64_t ms) {
   char text[32];

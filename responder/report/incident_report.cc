@@ -22,11 +22,7 @@ namespace kind = record_kind;
 
 // Milliseconds since the epoch of a journal time; nullopt when unreadable
 // (a forced report of a tampered journal must still render).
-std::optional<std::int64_t> millis(const std::string& time) {
-  auto t = parse_rfc3339(time);
-  if (!t) return std::nullopt;
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count();
-}
+std::optional<std::int64_t> millis(const std::string& time) { return rfc3339_to_unix_ms(time); }
 
 json::value seconds_between(const std::string& from, const std::string& to) {
   auto a = millis(from), b = millis(to);

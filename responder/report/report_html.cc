@@ -30,9 +30,9 @@ std::string esc(const std::string& text) {
 }
 
 std::optional<double> ms(const std::string& time) {
-  auto t = parse_rfc3339(time);
+  auto t = rfc3339_to_unix_ms(time);
   if (!t) return std::nullopt;
-  return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(t->time_since_epoch()).count());
+  return static_cast<double>(*t);
 }
 
 std::string num(double v) {
