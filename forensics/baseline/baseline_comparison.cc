@@ -68,7 +68,13 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
 
   std::mutex mutex;
   std::vector<char> baseline_seen(baseline ? baseline->files.size() : 0, 0);
-  std::uint64_t unreadable = 0;
+  // A file in scope that could not be read: named in the notes (the first
+  // 100) and in `unreadable` (the first 1,000), counted in full; under `mutex`.
+  auto note_unreadable = [&](const std::string& path, const std::string& why) {
+    ++out.unreadable_count;
+    if (out.unreadable_count <= 100) out.notes.push_back("could not read " + path + ": " + why);
+    if (out.unreadable_count <= 1000) out.unreadable.push_back(path);
+  };
 
   // Judges one object of the host, hashed or not; under `mutex`.
   auto judge = [&](FileEntry&& host, const std::string& md5, const std::string& error) {
@@ -77,8 +83,7 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
     if (base) baseline_seen[static_cast<std::size_t>(base - baseline->files.data())] = 1;
     if (packaged) packaged->seen = true;
     if (!error.empty()) {
-      if (++unreadable <= 100) out.notes.push_back("could not read " + host.path + ": " + error);
-      if (++out.unreadable_count <= 1000) out.unreadable.push_back(host.path);
+      note_unreadable(host.path, error);
       if (packaged) out.package_mismatches.push_back({host.path, packaged->package, "unreadable: " + error, packaged->conffile});
       return;
     }
@@ -155,8 +160,7 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
           },
           [&](const std::string& p, const std::string& why) {
             std::lock_guard lock(mutex);
-            if (++unreadable <= 100) out.notes.push_back("could not read " + p + ": " + why);
-            if (++out.unreadable_count <= 1000) out.unreadable.push_back(p);
+            note_unreadable(p, why);
             if (baseline)
               if (auto* base = baseline->find_file(p)) baseline_seen[static_cast<std::size_t>(base - baseline->files.data())] = 1;
           },
@@ -172,7 +176,7 @@ Result<BaselineComparison> compare_host(const BaselineContents* baseline, const 
   progress.finished = true;
   throttle.poll(progress);
   if (stop()) return interruption("the baseline comparison was interrupted before every file was read");
-  if (unreadable > 100) out.notes.push_back(std::to_string(unreadable - 100) + " more objects could not be read");
+  if (out.unreadable_count > 100) out.notes.push_back(std::to_string(out.unreadable_count - 100) + " more objects could not be read");
 
   if (baseline)
     for (std::size_t i = 0; i < baseline->files.size(); ++i)

@@ -42,8 +42,9 @@ HostTextLines::HostTextLines(const std::filesystem::path& root, const std::strin
   std::string relative = path;
   while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
   int fd = static_cast<int>(::syscall(SYS_openat2, dir, relative.empty() ? "." : relative.c_str(), &how, sizeof how));
-  // A kernel before 5.6 has no openat2: the path is joined as before.
-  if (fd < 0 && errno == ENOSYS) fd = ::open((r + "/" + relative).c_str(), kOpenFlags);
+  // A kernel before 5.6 has no openat2, and some container seccomp profiles
+  // refuse it with EPERM: the path is joined as before.
+  if (fd < 0 && (errno == ENOSYS || errno == EPERM)) fd = ::open((r + "/" + relative).c_str(), kOpenFlags);
   int saved = errno;
   ::close(dir);
   if (fd < 0) {
@@ -85,12 +86,11 @@ void HostTextLines::read_from(int fd, std::uint64_t limit) {
 }
 
 bool HostTextLines::getline(std::string& line) {
-  while (at_ < text_.size()) {
+  if (at_ < text_.size()) {
     auto end = text_.find('\n', at_);
     if (end == std::string::npos) end = text_.size();
     std::size_t from = at_;
     at_ = end + 1;
-    if (end - from > kMaxLine) continue;
     line.assign(text_, from, end - from);
     return true;
   }

@@ -3,7 +3,8 @@
 // these (~/.ssh/authorized_keys): a FIFO there would block the check for
 // ever, a link to /dev/zero or a sparse terabyte would never end. So only
 // a regular file is read (opened without blocking, checked after opening),
-// at most `limit` bytes of it, and a line longer than 1 MiB is skipped.
+// at most `limit` bytes of it. Every line is given whole, however long: the
+// system reads a padded /etc/passwd line whole too.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,6 @@ namespace responder::baseline {
 class HostTextLines {
  public:
   static constexpr std::uint64_t kDefaultLimit = std::uint64_t{64} << 20;
-  static constexpr std::size_t kMaxLine = std::size_t{1} << 20;
 
   explicit HostTextLines(const std::filesystem::path& path, std::uint64_t limit = kDefaultLimit);
   // `path` of the file system at `root` (a mounted image): its links are

@@ -129,3 +129,12 @@ TEST_CASE("baseline hostile host: in a mounted image, an absolute link is follow
   for (auto& a : read_accounts(image.path())) found = found || a.key == "imageuser";
   CHECK(found);
 }
+
+TEST_CASE("baseline hostile host: a root account whose line is padded past a megabyte is still read, as the system reads it") {
+  TempDir root;
+  put(root.path(), "/etc/passwd", "root:x:0:0:root:/root:/bin/bash\nhidden:x:0:0:" + std::string(2u << 20, 'a') + ":/:/bin/sh\n");
+  bool found = false;
+  for (auto& a : read_accounts(root.path()))
+    found = found || (a.key == "hidden" && a.fields.at("uid").to_number<std::int64_t>() == 0);
+  CHECK(found);
+}
