@@ -246,7 +246,8 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   if (!env) return report_error(env.error());
   const std::string id = o.incident.empty() ? default_incident_id() : o.incident;
   if (auto s = check_incident_id(id); !s) return report_error(s.error());
-  const auto home = std::filesystem::absolute(env->home).lexically_normal();
+  // Through its links: /var/run is /run, which the victim has a private copy of.
+  const auto home = std::filesystem::weakly_canonical(std::filesystem::absolute(env->home));
   for (const char* private_folder : {"/etc", "/run", "/var/log"})
     if (auto rel = home.lexically_relative(private_folder); !rel.empty() && *rel.begin() != "..")
       return report_error(bad_input("the incident home " + home.string() + " is under " + private_folder +
@@ -375,15 +376,31 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
               " s after the victim began dropping it");
     }
   };
+  std::uintmax_t journal_size_seen = 0;
+  std::chrono::steady_clock::time_point asked_at;
+  bool killed = false;
   while (!(run_exit = run->wait(std::chrono::milliseconds(100)))) {
     counters.sample();
     attacker_gives_up();
-    // Approvals are given only from a journal whose chain holds.
-    if (auto journal = read_verified_journal(incident_dir / "journal.jsonl", {})) approvals.answer(*journal);
+    // Approvals are given only from a journal whose chain holds, read again
+    // only when it grew.
+    std::error_code size_ec;
+    if (auto size = std::filesystem::file_size(incident_dir / "journal.jsonl", size_ec); !size_ec && size != journal_size_seen) {
+      journal_size_seen = size;
+      if (auto journal = read_verified_journal(incident_dir / "journal.jsonl", {})) approvals.answer(*journal);
+    }
     if (interrupt_requested() && !asked_to_stop) {
       out.say("interrupted: asking the run to stop at a safe point, then undoing and tearing the lab down");
       ::kill(-run->pid(), SIGINT);
       asked_to_stop = true;
+      asked_at = std::chrono::steady_clock::now();
+    }
+    // A run that reaches no safe point in two minutes is ended as a crash
+    // would end it: its journal lets `resume` take it up.
+    if (asked_to_stop && !killed && std::chrono::steady_clock::now() - asked_at > std::chrono::minutes(2)) {
+      out.say("the run did not stop within 2 minutes of the interrupt; ending it (the incident stays resumable)");
+      run->stop(std::chrono::milliseconds(0));
+      killed = true;
     }
   }
   // nsenter may end before the run it started: wait for the run's lock.
@@ -418,7 +435,16 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
     auto undo = LabProcess::start(lab->in_victim(undo_argv));
     if (!undo) return report_error(undo.error());
     std::optional<int> undone;
-    while (!(undone = undo->wait(std::chrono::milliseconds(100)))) counters.sample();
+    const auto undo_until = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+    while (!(undone = undo->wait(std::chrono::milliseconds(100)))) {
+      counters.sample();
+      if (std::chrono::steady_clock::now() > undo_until) {
+        out.say("the undo did not end within 5 minutes; ending it, `responder status " + id + "` says what is still in force");
+        undo->stop();
+        undone = -1;
+        break;
+      }
+    }
     timeline.undo_ended_ms = now_unix_ms();
     if (*undone != 0) out.say("the undo ended with exit code " + std::to_string(*undone) + "; `responder status " + id + "` says what is still in force");
   }
@@ -457,10 +483,9 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
       return report_error(appended.error());
   }
   std::filesystem::create_directories(incident_dir / "drill", ec);
-  std::filesystem::copy_file(capture_file, incident_dir / "drill" / "capture.pcap", std::filesystem::copy_options::overwrite_existing, ec);
-  if (std::filesystem::exists(notifications, ec))
-    std::filesystem::copy_file(notifications, incident_dir / "drill" / "notifications.jsonl",
-                               std::filesystem::copy_options::overwrite_existing, ec);
+  // Moved, not copied: the lab folder goes with the lab, on the same disk.
+  std::filesystem::rename(capture_file, incident_dir / "drill" / "capture.pcap", ec);
+  if (std::filesystem::exists(notifications, ec)) std::filesystem::rename(notifications, incident_dir / "drill" / "notifications.jsonl", ec);
   // The report with the score, as new files beside report.write's own
   // (reports/ keeps every version; none is overwritten).
   std::filesystem::path report_md;

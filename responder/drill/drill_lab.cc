@@ -38,6 +38,9 @@ constexpr const char* kVictimBoot =
     "cp -a /etc /run/lab/etc\n"
     "mount --bind /run/lab/etc /etc\n"
     "mount -t tmpfs -o mode=0755,size=64m responder-lab /var/log\n"
+    // useradd may make a mail spool for a lab account (CREATE_MAIL_SPOOL).
+    "for d in /var/mail /var/spool/mail; do if [ -d \"$d\" ] && [ ! -L \"$d\" ]; then "
+    "mount -t tmpfs -o mode=1777,size=16m responder-lab \"$d\"; fi; done\n"
     // Forged sources must reach the firewall, not die in a reverse-path
     // check, and no IPv6 chatter may pass for the attack in the counters.
     "sysctl -q -w net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1\n"
@@ -242,8 +245,15 @@ Status DrillLab::build_parts(const std::function<void(const std::string&)>& prog
   if (options_.sshd) {
     progress("sshd on the victim, logging to the victim's /var/log/auth.log");
     if (auto s = run_checked(in_victim({"ssh-keygen", "-A"}), "making the lab's ssh host keys"); !s) return s;
+    // The victim's /etc is a copy of this machine's, its /root and /home are
+    // this machine's: only the lab's own accounts may log in, never by key,
+    // never as root, so a guessed password of this machine opens nothing.
+    std::string allowed;
+    for (auto& a : options_.accounts) allowed += (allowed.empty() ? "" : " ") + a;
+    if (allowed.empty()) allowed = "responder-lab-nobody";
     if (auto s = run_checked(in_victim({"/usr/sbin/sshd", "-E", "/var/log/auth.log", "-o", "PasswordAuthentication=yes",
-                                        "-o", "MaxAuthTries=10", "-o", "LoginGraceTime=30"}),
+                                        "-o", "MaxAuthTries=10", "-o", "LoginGraceTime=30", "-o", "AllowUsers=" + allowed,
+                                        "-o", "PermitRootLogin=no", "-o", "AuthorizedKeysFile=none"}),
                              "starting the lab's sshd");
         !s)
       return s;

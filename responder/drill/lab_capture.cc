@@ -41,7 +41,11 @@ Result<std::unique_ptr<LabCapture>> LabCapture::start(int netns_fd, const std::f
       if (fd >= 0) ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC);
     opened.set_value({});
     traffic::PacketView view;
-    while (!self->stopping_) {
+    // A flood fills a disk fast at full snap length: the capture ends at
+    // 512 MiB, which holds minutes of any drill's attack.
+    constexpr std::uint64_t kMaxBytes = std::uint64_t{512} << 20;
+    std::uint64_t written = 24;
+    while (!self->stopping_ && written < kMaxBytes) {
       auto next = source->next(view);
       if (!next) {
         self->error_ = next.error().message;
@@ -55,6 +59,7 @@ Result<std::unique_ptr<LabCapture>> LabCapture::start(int netns_fd, const std::f
       header.caplen = view.captured;
       header.len = view.wire_length;
       pcap_dump(reinterpret_cast<u_char*>(dumper), &header, view.data);
+      written += 16 + view.captured;
       ++self->packets_;
     }
     if (pcap_dump_flush(dumper) != 0 && self->error_.empty()) self->error_ = "cannot write " + file.string();

@@ -1,6 +1,7 @@
 // What the victim's interfaces carried during the attack, written as a pcap
 // file by libpcap from inside the victim's network namespace. This is what
-// the playbook's analysis reads: the drill never tells it the answer.
+// the playbook's analysis reads: the drill never tells it the answer. It
+// stops by itself at 512 MiB.
 #pragma once
 
 #include <sys/types.h>

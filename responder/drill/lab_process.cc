@@ -64,16 +64,20 @@ Result<LabProcess> LabProcess::start(const std::vector<std::string>& argv, const
   if (null >= 0) ::close(null);
   LabProcess p;
   p.pid_ = pid;
+  p.group_ = tied;
   return p;
 }
 
-LabProcess::LabProcess(LabProcess&& other) noexcept : pid_(other.pid_), exit_(other.exit_) { other.pid_ = -1; }
+LabProcess::LabProcess(LabProcess&& other) noexcept : pid_(other.pid_), group_(other.group_), exit_(other.exit_) {
+  other.pid_ = -1;
+}
 
 LabProcess& LabProcess::operator=(LabProcess&& other) noexcept {
   if (this != &other) {
     stop(std::chrono::milliseconds(0));
     pid_ = other.pid_;
     exit_ = other.exit_;
+    group_ = other.group_;
     other.pid_ = -1;
   }
   return *this;
@@ -101,9 +105,11 @@ std::optional<int> LabProcess::wait(std::chrono::milliseconds limit) {
 
 void LabProcess::stop(std::chrono::milliseconds grace) {
   if (pid_ <= 0 || poll()) return;
-  ::kill(pid_, grace.count() > 0 ? SIGTERM : SIGKILL);
+  // The whole group: what nsenter forked into the victim ends with it.
+  const pid_t target = group_ ? -pid_ : pid_;
+  ::kill(target, grace.count() > 0 ? SIGTERM : SIGKILL);
   if (grace.count() > 0 && wait(grace)) return;
-  ::kill(pid_, SIGKILL);
+  ::kill(target, SIGKILL);
   int status = 0;
   pid_t r;
   do r = ::waitpid(pid_, &status, 0);

@@ -46,6 +46,7 @@ class LabProcess {
 
  private:
   pid_t pid_ = -1;
+  bool group_ = false;  // the program leads a process group of its own (tied)
   std::optional<int> exit_;
 };
 
