@@ -8,6 +8,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,6 +57,15 @@ struct ChildFailure {
   ::_exit(127);
 }
 
+// The program, when a PID namespace was joined: joining one places only the
+// joiner's children in it, so the child forks once more and stays between
+// the controller and the program, passing the controller's stop signals on
+// and its exit status back.
+volatile sig_atomic_t g_program_in_pid_namespace = 0;
+void pass_signal_on(int signal) {
+  if (g_program_in_pid_namespace > 0) ::kill(static_cast<pid_t>(g_program_in_pid_namespace), signal);
+}
+
 int millis_until(std::chrono::steady_clock::time_point when) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(when - std::chrono::steady_clock::now()).count();
   return static_cast<int>(std::clamp<long long>(left, 0, 100));
@@ -76,6 +87,17 @@ Result<StepChannel> StepChannel::start(const StepProgram& program) {
   char** envp = environ;
   bool joins_mounts = std::any_of(program.join.begin(), program.join.end(),
                                   [](auto& j) { return j.second == CLONE_NEWNS; });
+  // A PID namespace that is this process's own is not joined: nothing
+  // would change, and the process between would see its own child.
+  std::vector<std::pair<int, int>> join;
+  for (auto& j : program.join) {
+    struct stat theirs {}, ours {};
+    if (j.second == CLONE_NEWPID && ::fstat(j.first, &theirs) == 0 && ::stat("/proc/self/ns/pid", &ours) == 0 &&
+        theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev)
+      continue;
+    join.push_back(j);
+  }
+  bool joins_pids = std::any_of(join.begin(), join.end(), [](auto& j) { return j.second == CLONE_NEWPID; });
 
   // Standard input is a socket pair, not a pipe, so that the controller can
   // write with MSG_NOSIGNAL: a far side that has gone is EPIPE, not SIGPIPE.
@@ -107,8 +129,35 @@ Result<StepChannel> StepChannel::start(const StepProgram& program) {
     // that kills every ssh mid-step behind its back.
     ::setpgid(0, 0);
     // The child: async-signal-safe calls only.
-    for (std::size_t i = 0; i < program.join.size(); ++i)
-      if (::setns(program.join[i].first, program.join[i].second) != 0) child_fail(report[1], static_cast<int>(i));
+    for (std::size_t i = 0; i < join.size(); ++i)
+      if (::setns(join[i].first, join[i].second) != 0) child_fail(report[1], static_cast<int>(i));
+    if (joins_pids) {
+      pid_t program_pid = ::fork();
+      if (program_pid < 0) child_fail(report[1], -1);
+      if (program_pid > 0) {
+        // Only the program holds the pipes open from here on (the
+        // controller's ends too: its closing standard input must reach it),
+        // and this process holds no file at all: the controller's other
+        // threads may have had other hosts' channels open at the fork, and
+        // those must end when their own programs do.
+        if (::close_range(0, ~0U, 0) != 0)
+          for (int fd = 0; fd < 65536; ++fd) ::close(fd);
+        g_program_in_pid_namespace = program_pid;
+        struct sigaction forward {};
+        forward.sa_handler = pass_signal_on;
+        for (int signal : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(signal, &forward, nullptr);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        int status = 0;
+        while (::waitpid(program_pid, &status, 0) < 0)
+          if (errno != EINTR) ::_exit(127);
+        ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+      }
+      // Killed with the process between (the controller's SIGKILL at a
+      // deadline). That process is outside the joined PID namespace, where
+      // getppid() reads 0; were it already gone, the namespace's own first
+      // process would be the parent.
+      if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != 0) child_fail(report[1], -1);
+    }
     if (program.root_fd >= 0 && (::fchdir(program.root_fd) != 0 || ::chroot(".") != 0)) child_fail(report[1], -1);
     if (joins_mounts && ::chdir("/") != 0) child_fail(report[1], -1);
     if (::dup2(in[1], 0) < 0 || ::dup2(out[1], 1) < 0 || ::dup2(err[1], 2) < 0) child_fail(report[1], -1);
@@ -136,7 +185,7 @@ Result<StepChannel> StepChannel::start(const StepProgram& program) {
     }
     std::string why = std::strerror(failed.error);
     if (failed.stage >= 0) return failure("cannot join namespace " + std::to_string(failed.stage + 1) + " of " +
-                                          std::to_string(program.join.size()) + ": " + why);
+                                          std::to_string(join.size()) + ": " + why);
     return failure("cannot run `" + program.argv[0] + "`: " + why);
   }
   StepChannel channel;
