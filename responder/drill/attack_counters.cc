@@ -6,14 +6,15 @@
 namespace responder::drill {
 namespace {
 
-std::vector<std::string> nft_in(const DrillLab& lab, std::vector<std::string> args) {
+std::vector<std::string> nft_in(const DrillLab& lab, std::size_t host, std::vector<std::string> args) {
   args.insert(args.begin(), "nft");
-  return lab.in_victim_network(args);
+  return lab.in_host_network(host, args);
 }
 
 }  // namespace
 
-Status install_attack_counters(const DrillLab& lab, const std::string& interface, const std::string& victim) {
+Status install_attack_counters(const DrillLab& lab, std::size_t host) {
+  const std::string interface = kVictimAttackInterface, victim = lab.host(host).attack_address;
   // Hook priorities: prerouting -300 is before conntrack and every filter;
   // input 100 is after responder's chains (-20 to -10) and the usual filter (0).
   // By the attacker's link, not its address: a flood from forged sources
@@ -22,15 +23,15 @@ Status install_attack_counters(const DrillLab& lab, const std::string& interface
                             "  chain arrived { type filter hook prerouting priority -300; policy accept; iifname \"" + interface + "\" ip daddr " + victim + " counter; }\n"
                             "  chain passed { type filter hook input priority 100; policy accept; iifname \"" + interface + "\" ip daddr " + victim + " counter; }\n"
                             "}\n";
-  auto argv = nft_in(lab, {"-f", "-"});
+  auto argv = nft_in(lab, host, {"-f", "-"});
   auto r = run_program(argv, rules, std::chrono::seconds(10));
   if (!r) return failure("cannot add the drill's counters: " + r.error().message);
   if (r->exit_code != 0) return failure("cannot add the drill's counters: " + describe_exit(argv, *r));
   return {};
 }
 
-Result<AttackCount> read_attack_counters(const DrillLab& lab) {
-  auto argv = nft_in(lab, {"-j", "list", "table", "inet", "responder_drill"});
+Result<AttackCount> read_attack_counters(const DrillLab& lab, std::size_t host) {
+  auto argv = nft_in(lab, host, {"-j", "list", "table", "inet", "responder_drill"});
   auto r = run_program(argv, {}, std::chrono::seconds(10));
   if (!r) return r.error();
   if (r->exit_code != 0) return failure("cannot read the drill's counters: " + describe_exit(argv, *r));

@@ -7,6 +7,7 @@
 // `inet responder_drill`, which no playbook touches.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -20,11 +21,11 @@ struct AttackCount {
   std::uint64_t passed = 0;   // of those, what every filter let through to the victim itself
 };
 
-// Adds the counting table in the victim's network namespace, for IPv4
-// packets to `victim` (its address on the attacker's link) that come in
-// through `interface`, whatever their source.
-Status install_attack_counters(const DrillLab& lab, const std::string& interface, const std::string& victim);
-// The counters now.
-Result<AttackCount> read_attack_counters(const DrillLab& lab);
+// Adds the counting table in host `host`'s network namespace, for IPv4
+// packets to its address on the attacker's link that come in through that
+// link (eth0), whatever their source.
+Status install_attack_counters(const DrillLab& lab, std::size_t host);
+// Host `host`'s counters now.
+Result<AttackCount> read_attack_counters(const DrillLab& lab, std::size_t host);
 
 }  // namespace responder::drill

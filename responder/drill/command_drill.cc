@@ -26,6 +26,7 @@
 #include "responder/drill/lab_capture.h"
 #include "responder/drill/lab_snapshot.h"
 #include "responder/drill/lab_process.h"
+#include "responder/drill/lab_release.h"
 #include "responder/durable_file.h"
 #include "responder/environment.h"
 #include "responder/exit_code.h"
@@ -181,11 +182,15 @@ std::vector<std::string> split_names(const std::string& text) {
   return out;
 }
 
+// Every host's counters, sampled together.
 class CounterLog {
  public:
-  explicit CounterLog(const DrillLab& lab) : lab_(lab) {}
+  explicit CounterLog(const DrillLab& lab) : lab_(lab) {
+    for (std::size_t i = 0; i < lab.host_count(); ++i) hosts_.push_back({lab.host(i).name, {}});
+  }
   void sample() {
-    if (auto c = read_attack_counters(lab_)) samples_.push_back({now_unix_ms(), c->arrived, c->passed});
+    for (std::size_t i = 0; i < hosts_.size(); ++i)
+      if (auto c = read_attack_counters(lab_, i)) hosts_[i].samples.push_back({now_unix_ms(), c->arrived, c->passed});
   }
   // Samples every 100 ms for `span`.
   void sample_for(std::chrono::milliseconds span) {
@@ -195,19 +200,41 @@ class CounterLog {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
-  // When the victim first dropped some of the attack since `since_ms`; 0: not yet.
+  // When every host had begun to drop some of the attack since `since_ms`; 0: not yet.
   std::int64_t dropping_since(std::int64_t since_ms) const {
-    for (std::size_t i = 1; i < samples_.size(); ++i)
-      if (samples_[i].unix_ms >= since_ms && samples_[i].arrived - samples_[i - 1].arrived > samples_[i].passed - samples_[i - 1].passed)
-        return samples_[i].unix_ms;
-    return 0;
+    std::int64_t all = 0;
+    for (auto& h : hosts_) {
+      std::int64_t first = 0;
+      for (std::size_t i = 1; i < h.samples.size() && !first; ++i)
+        if (h.samples[i].unix_ms >= since_ms && h.samples[i].arrived - h.samples[i - 1].arrived > h.samples[i].passed - h.samples[i - 1].passed)
+          first = h.samples[i].unix_ms;
+      if (!first) return 0;
+      all = std::max(all, first);
+    }
+    return all;
   }
-  const std::vector<CounterSample>& samples() const { return samples_; }
+  const std::vector<HostSamples>& hosts() const { return hosts_; }
 
  private:
   const DrillLab& lab_;
-  std::vector<CounterSample> samples_;
+  std::vector<HostSamples> hosts_;
 };
+
+// The lab's hosts as an inventory, reached through their namespaces (the
+// targets' `namespace` transport), all in group `fleet`.
+std::string lab_inventory(const DrillLab& lab) {
+  std::string text = "# written by responder drill: the lab's hosts, entered through their namespaces\nall:\n  children:\n    fleet:\n      hosts:\n";
+  for (std::size_t i = 0; i < lab.host_count(); ++i)
+    text += "        " + lab.host(i).name + ": {ansible_connection: namespace, responder_netns_pid: " + std::to_string(lab.host(i).pid) +
+            ", release_group: lab}\n";
+  return text;
+}
+
+bool all_hosts_alive(const DrillLab& lab) {
+  for (std::size_t i = 0; i < lab.host_count(); ++i)
+    if (!lab.host_alive(i)) return false;
+  return true;
+}
 
 int drill(const GlobalOptions& globals, const DrillOptions& o) {
   DrillOutput out(globals.json);
@@ -231,8 +258,9 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
 
   std::vector<std::string> programs{"unshare", "nsenter", "ip", "nft"};
   for (auto& phase : scenario->phases) programs.push_back(phase.argv.front());
-  programs.push_back(scenario->persistent.argv.front());
+  if (!scenario->persistent.argv.empty()) programs.push_back(scenario->persistent.argv.front());
   if (scenario->sshd) programs.push_back("sshd");
+  programs.insert(programs.end(), scenario->needs.begin(), scenario->needs.end());
   std::sort(programs.begin(), programs.end());
   programs.erase(std::unique(programs.begin(), programs.end()), programs.end());
   if (auto missing = missing_for_drill(programs); !missing.empty()) {
@@ -262,19 +290,31 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   install_interrupt_handlers();
   const auto began = std::chrono::steady_clock::now();
   out.say("rehearsing " + playbook.name + " (" + scenario->name + ": " + scenario->summary + ") as incident " + id);
-  LabOptions lab_options{id, home / ".labs" / id, o.keep, scenario->sshd, scenario->accounts};
+  LabOptions lab_options{id, home / ".labs" / id, o.keep, scenario->sshd, scenario->accounts, scenario->units, scenario->setup, scenario->start,
+                         scenario->fleet};
   auto lab = DrillLab::build(lab_options, [&](const std::string& part) { out.say("lab: " + part); });
   if (!lab) return report_error(lab.error());
   if (o.keep) lab->keep();
   for (auto& [name, text] : scenario->files)
-    if (auto s = write_file_atomically(lab->dir() / name, text, 0644); !s) return report_error(s.error());
+    if (auto s = write_file_atomically(lab->dir() / name, replaced(text, "{lab}", lab->dir().string()), 0644); !s)
+      return report_error(s.error());
   const std::filesystem::path config = lab->dir() / "responder.yaml";
   const std::filesystem::path notifications = lab->dir() / "notifications.jsonl";
+  std::optional<LabRelease> release;
+  if (scenario->patch) {
+    out.say("lab: the patch: " + scenario->patch->package + " " + scenario->patch->installed + " on every host, " +
+            scenario->patch->fixed + " built and signed with a key made for this drill");
+    auto made = make_lab_release(*lab, *scenario->patch);
+    if (!made) return report_error(made.error());
+    release = std::move(*made);
+  }
   // The drill's own configuration, nothing of this machine's: no approvers
   // (the drill answers), and the lab's contacts, told over a file channel.
   if (auto s = write_file_atomically(config,
                                      "# written by responder drill for incident " + id + "\n"
-                                     "contacts: contacts.yaml\n"
+                                     "contacts: contacts.yaml\n" +
+                                     (release ? "keys:\n  release: " + to_json_text(json::string(release->public_key.string())) + "\n"
+                                              : std::string()) +
                                      "notify:\n"
                                      "  channels:\n"
                                      "    drill: {type: file, path: " + to_json_text(json::string(notifications.string())) + "}\n",
@@ -296,13 +336,18 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
       !s)
     return report_error(s.error());
 
-  auto before = snapshot_lab(*lab);
-  if (!before) return report_error(before.error());
+  std::vector<LabSnapshot> before;
+  for (std::size_t i = 0; i < lab->host_count(); ++i) {
+    auto snap = snapshot_lab(*lab, i);
+    if (!snap) return report_error(snap.error());
+    before.push_back(std::move(*snap));
+  }
   if (interrupt_requested()) {
     out.say("interrupted while the lab was built; tearing it down");
     return kExitInterrupted;
   }
-  if (auto s = install_attack_counters(*lab, kVictimAttackInterface, kVictimAttackSide4); !s) return report_error(s.error());
+  for (std::size_t i = 0; i < lab->host_count(); ++i)
+    if (auto s = install_attack_counters(*lab, i); !s) return report_error(s.error());
   CounterLog counters(*lab);
   counters.sample();
 
@@ -316,10 +361,16 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
     for (auto& a : argv) a = replaced(a, "{lab}", lab->dir().string());
     return argv;
   };
-  out.say("attack: " + scenario->persistent.what + ", from " + std::string(kAttacker4) +
-          (scenario->gives_up_after.count() ? " until it is contained" : " until the drill ends"));
-  auto persistent = LabProcess::start(lab->in_attacker(expand(scenario->persistent.argv)), lab->dir() / "attack.log");
-  if (!persistent) return report_error(persistent.error());
+  std::optional<LabProcess> persistent;
+  if (!scenario->persistent.argv.empty()) {
+    out.say("attack: " + scenario->persistent.what + ", from " + std::string(kAttacker4) +
+            (scenario->gives_up_after.count() ? " until it is contained" : " until the drill ends"));
+    auto started = LabProcess::start(lab->in_attacker(expand(scenario->persistent.argv)), lab->dir() / "attack.log");
+    if (!started) return report_error(started.error());
+    persistent = std::move(*started);
+  } else if (scenario->advisory) {
+    out.say("no attack: the playbook starts on a vendor's advisory");
+  }
   for (auto& phase : scenario->phases) {
     out.say("attack: " + phase.what);
     auto p = LabProcess::start(lab->in_attacker(expand(phase.argv)), lab->dir() / "attack.log");
@@ -335,31 +386,72 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
     }
     if (interrupt_requested()) break;
   }
-  if (scenario->phases.empty()) {
+  if (scenario->phases.empty() && scenario->capture_for.count()) {
     out.say("the victim captures the attack for " + std::to_string(scenario->capture_for.count()) + " s");
     auto until = std::chrono::steady_clock::now() + scenario->capture_for;
     while (std::chrono::steady_clock::now() < until && !interrupt_requested()) counters.sample_for(std::chrono::milliseconds(100));
   }
   auto captured = (*capture)->stop();
   if (!captured) return report_error(captured.error());
-  out.say("lab capture: " + std::to_string(*captured) + " packets seen by the victim, in " + capture_file.string());
+  const std::string first_host = lab->is_fleet() ? lab->host(0).name : std::string("the victim");
+  if (!scenario->advisory) out.say("lab capture: " + std::to_string(*captured) + " packets seen by " + first_host + ", in " + capture_file.string());
   if (interrupt_requested()) {
     out.say("interrupted before the playbook ran; tearing the lab down");
     return kExitInterrupted;
   }
+  // The alert a playbook that is handed the attacker starts from: what the
+  // analysis of the first host's capture found, never the drill's knowledge.
+  if (scenario->alert_from_capture) {
+    std::vector<std::string> analyze{self_program().string(), "--json", "analyze", capture_file.string()};
+    auto found = run_program(analyze, {}, std::chrono::minutes(2));
+    timeline.alerted_ms = now_unix_ms();
+    try {
+      if (found && found->exit_code == 0) {
+        auto doc = parse_json(found->out).as_object();
+        if (auto* k = doc.if_contains("kind"); k && k->is_string()) timeline.alert_kind = std::string(k->get_string());
+        if (auto* src = doc.if_contains("sources"); src && src->is_array() && !src->get_array().empty() && src->get_array()[0].is_string())
+          timeline.alert_source = std::string(src->get_array()[0].get_string());
+      }
+    } catch (const std::exception&) {
+    }
+    if (timeline.alert_source.empty()) {
+      out.say("alert: the analysis of " + first_host + "'s capture named no attacker" +
+              (found ? (found->exit_code ? ": " + describe_exit(analyze, *found) : std::string()) : ": " + found.error().message) +
+              "; the playbook cannot be handed one");
+      return kExitStepFailed;
+    }
+    out.say("alert: `responder analyze` of " + first_host + "'s capture found a " + timeline.alert_kind + " attack from " +
+            timeline.alert_source + "; the playbook is handed that source");
+  }
 
   // The run, as the responder on the victim would start it.
   const std::vector<std::string> base{self_program().string(), "--home", home.string(), "--config", config.string()};
-  std::vector<std::string> run_argv = base;
+  // The responder on the victim sits at its console: an SSH session of the
+  // drill's own (the person who started it) is not the victim's, and would
+  // make access.disable keep the victim's sshd running for it.
+  // A fleet host's far side reads its own configuration (its private
+  // /etc/responder), never the drill's environment's.
+  std::vector<std::string> run_argv{"env", "-u", "SSH_CONNECTION", "-u", "SSH_CLIENT", "-u", "SSH_TTY", "-u", "RESPONDER_CONFIG"};
+  run_argv.insert(run_argv.end(), base.begin(), base.end());
   if (globals.json) run_argv.push_back("--json");
   run_argv.insert(run_argv.end(), {"--allow", kManagementRange, "run", playbook_file->string(), "--incident", id, "--drill"});
   for (auto& v : scenario->variables)
-    run_argv.insert(run_argv.end(), {"--var", replaced(replaced(v, "{attacker}", kAttacker4), "{capture}", capture_file.string())});
+    run_argv.insert(run_argv.end(), {"--var", replaced(replaced(replaced(replaced(v, "{attacker}", kAttacker4), "{capture}", capture_file.string()),
+                                                       "{source}", timeline.alert_source),
+                                              "{patch}", release ? release->fixed_deb.string() : std::string())});
+  // A fleet's playbook acts through targets: from the management host, on
+  // the hosts of an inventory the drill writes (each entered through its
+  // namespaces); the one victim's runs on the victim itself.
+  const std::filesystem::path inventory = lab->dir() / "inventory.yaml";
+  if (lab->is_fleet()) {
+    if (auto s = write_file_atomically(inventory, lab_inventory(*lab), 0644); !s) return report_error(s.error());
+    run_argv.insert(run_argv.end(), {"--inventory", inventory.string()});
+  }
   std::error_code cwd_ec;
   auto cwd = std::filesystem::current_path(cwd_ec);
-  if (!lab->victim_alive()) return report_error(failure("the victim host ended before the playbook ran; the lab is torn down"));
+  if (!all_hosts_alive(*lab)) return report_error(failure("a lab host ended before the playbook ran; the lab is torn down"));
   timeline.run_started_ms = now_unix_ms();
-  auto run = LabProcess::start(lab->in_victim(run_argv, cwd_ec ? std::filesystem::path("/") : cwd));
+  auto run = LabProcess::start(lab->is_fleet() ? lab->in_management(run_argv) : lab->in_victim(run_argv, cwd_ec ? std::filesystem::path("/") : cwd));
   if (!run) return report_error(run.error());
   DrillApprovals approvals(base, id, split_names(o.approvers), out);
   approvals.set_how_to_approve(self_program().string() + " --home " + home.string() + " --config " + config.string());
@@ -369,7 +461,7 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   auto attacker_gives_up = [&] {
     if (scenario->gives_up_after.count() == 0 || timeline.attack_stopped_ms) return;
     if (!contained_seen_ms) contained_seen_ms = counters.dropping_since(timeline.run_started_ms);
-    if (contained_seen_ms && now_unix_ms() - contained_seen_ms >= scenario->gives_up_after.count() * 1000) {
+    if (contained_seen_ms && now_unix_ms() - contained_seen_ms >= scenario->gives_up_after.count() * 1000 && persistent) {
       persistent->stop();
       timeline.attack_stopped_ms = now_unix_ms();
       out.say("attack: the attacker gives up " + std::to_string(scenario->gives_up_after.count()) +
@@ -415,9 +507,14 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   // De-escalation: undo whatever the playbook left in force; when the
   // playbook lifted its containment itself, its journal says when.
   auto journal = read_verified_journal(incident_dir / "journal.jsonl", {});
-  bool undo_needed = false;
+  // A pushed patch is the remedy, not a containment: it stays (its
+  // rollback is `responder undo ID STEP`, by hand).
+  std::vector<std::string> to_undo;
   if (journal) {
-    if (auto state = derive_state(id, *journal)) undo_needed = !state->in_force().empty();
+    if (auto state = derive_state(id, *journal))
+      for (const StepState* step : state->in_force())
+        if (step->module != "release.push" && std::find(to_undo.begin(), to_undo.end(), step->id) == to_undo.end())
+          to_undo.push_back(step->id);
     for (auto& r : journal->records) {
       auto at = rfc3339_to_unix_ms(r.time);
       if (!at) continue;
@@ -426,13 +523,24 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
       if (r.kind == record_kind::step_undone) timeline.undo_ended_ms = ms;
     }
   }
-  if (undo_needed) {
+  if (release) {
+    auto versions = installed_versions(*lab, scenario->patch->package);
+    if (!versions) out.say("could not ask the hosts' dpkg for " + scenario->patch->package + ": " + versions.error().message);
+    else timeline.patched = std::move(*versions);
+  }
+  if (!to_undo.empty()) {
     timeline.undo_started_ms = now_unix_ms();
-    out.say("undoing the containment still in force (responder undo " + id + ")");
-    auto undo_argv = base;
+    out.say("undoing the containment still in force (responder undo " + id + [&] {
+      std::string names;
+      for (auto& n : to_undo) names += " --step " + n;
+      return names;
+    }() + ")");
+    std::vector<std::string> undo_argv{"env", "-u", "SSH_CONNECTION", "-u", "SSH_CLIENT", "-u", "SSH_TTY", "-u", "RESPONDER_CONFIG"};
+    undo_argv.insert(undo_argv.end(), base.begin(), base.end());
     undo_argv.insert(undo_argv.end(), {"undo", id});
-    if (!lab->victim_alive()) return report_error(failure("the victim host ended before the undo; the lab is torn down"));
-    auto undo = LabProcess::start(lab->in_victim(undo_argv));
+    for (auto& step : to_undo) undo_argv.insert(undo_argv.end(), {"--step", step});
+    if (!all_hosts_alive(*lab)) return report_error(failure("a lab host ended before the undo; the lab is torn down"));
+    auto undo = LabProcess::start(lab->is_fleet() ? lab->in_management(undo_argv) : lab->in_victim(undo_argv));
     if (!undo) return report_error(undo.error());
     std::optional<int> undone;
     const auto undo_until = std::chrono::steady_clock::now() + std::chrono::minutes(5);
@@ -448,7 +556,7 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
     timeline.undo_ended_ms = now_unix_ms();
     if (*undone != 0) out.say("the undo ended with exit code " + std::to_string(*undone) + "; `responder status " + id + "` says what is still in force");
   }
-  if (!timeline.attack_stopped_ms) {
+  if (!timeline.attack_stopped_ms && persistent) {
     persistent->stop();
     timeline.attack_stopped_ms = now_unix_ms();
   }
@@ -464,16 +572,37 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   }
   counters.sample_for(std::chrono::milliseconds(300));
 
+  // Rotated passwords are remediation, kept by design: not a containment left in force.
+  std::set<std::string> rotated;
+  if (auto j = read_verified_journal(incident_dir / "journal.jsonl", {}))
+    for (auto& r : j->records) {
+      const Step* step = r.kind == record_kind::step_applied ? playbook.find_step(r.text("step")) : nullptr;
+      auto* receipt = step && step->module == "credential.rotate" ? r.fields.if_contains("receipt") : nullptr;
+      auto* output = receipt && receipt->is_object() ? receipt->as_object().if_contains("output") : nullptr;
+      auto* users = output && output->is_object() ? output->as_object().if_contains("users") : nullptr;
+      if (users && users->is_array())
+        for (auto& u : users->get_array())
+          if (u.is_string()) rotated.insert(std::string(u.get_string()));
+    }
+  for (auto& account : rotated) out.say("kept: " + account + "'s password was rotated (remediation; the new one is in the incident's credentials file)");
   std::vector<std::string> not_restored;
-  if (auto after = snapshot_lab(*lab)) not_restored = differences(*before, *after);
-  else not_restored.push_back("the lab could not be read after the drill: " + after.error().message);
+  for (std::size_t i = 0; i < lab->host_count(); ++i) {
+    const std::string prefix = lab->is_fleet() ? lab->host(i).name + ": " : "";
+    if (auto after = snapshot_lab(*lab, i))
+      for (auto& d : differences(before[i], *after, rotated)) not_restored.push_back(prefix + d);
+    else
+      not_restored.push_back(prefix + "the lab could not be read after the drill: " + after.error().message);
+  }
 
   // Scored under the incident's lock, into its journal.
   auto final_journal = read_verified_journal(incident_dir / "journal.jsonl", {});
   if (!final_journal) return report_error(final_journal.error());
   timeline.run_exit = *run_exit;
   timeline.interrupted = asked_to_stop;
-  auto score = score_drill(*scenario, playbook, *final_journal, timeline, counters.samples(), not_restored);
+  std::vector<WriteAttempt> writes;
+  if (!scenario->write_log.empty())
+    if (auto log = read_text_file(lab->dir() / scenario->write_log, 16u << 20)) writes = read_write_log(*log);
+  auto score = score_drill(*scenario, playbook, *final_journal, timeline, counters.hosts(), not_restored, writes);
   {
     auto lock = IncidentLock::acquire(incident_dir);
     if (!lock) return report_error(lock.error());

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "responder/child_process.h"
+#include "responder/drill/lab_cgroup.h"
 #include "responder/durable_file.h"
 #include "responder/process_stat.h"
 #include "responder/json.h"
@@ -25,31 +27,46 @@
 namespace responder::drill {
 namespace {
 
-// The victim's first process: private mounts, then it waits to be killed.
-// Its namespaces (and every process in them) end with it.
-constexpr const char* kVictimBoot =
-    "set -e\n"
-    "hostname victim\n"
-    // What this machine had mounted under /run (other network namespaces,
-    // other labs) is not kept alive by the victim.
-    "umount -R -l /run 2>/dev/null || true\n"
-    "mount -t tmpfs -o mode=0755,size=64m responder-lab /run\n"
-    "mkdir -p /run/sshd /run/lock /run/lab\n"
-    "cp -a /etc /run/lab/etc\n"
-    "mount --bind /run/lab/etc /etc\n"
-    "mount -t tmpfs -o mode=0755,size=64m responder-lab /var/log\n"
-    // useradd may make a mail spool for a lab account (CREATE_MAIL_SPOOL).
-    "for d in /var/mail /var/spool/mail; do if [ -d \"$d\" ] && [ ! -L \"$d\" ]; then "
-    "mount -t tmpfs -o mode=1777,size=16m responder-lab \"$d\"; fi; done\n"
-    // Forged sources must reach the firewall, not die in a reverse-path
-    // check, and no IPv6 chatter may pass for the attack in the counters.
-    "sysctl -q -w net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1\n"
-    "ip link set lo up\n"
-    // The lab's own mark: every command meant for the victim checks it
-    // first, so none can run on this machine by any mistake of entry.
-    ": > /run/lab/id-$0\n"
-    ": > /run/lab/ready\n"
-    "exec sleep infinity\n";
+// The victim's first process: private mounts, then it waits to be killed,
+// or becomes the lab's systemd. Its namespaces (and every process in them)
+// end with it. $0 is the lab's token, $1 the lab folder, $2 the host's name.
+std::string victim_boot_script(bool service_manager, const std::string& cgroup) {
+  std::string script =
+      "set -e\n"
+      "hostname \"$2\"\n"
+      // What this machine had mounted under /run (other network namespaces,
+      // other labs) is not kept alive by the victim.
+      "umount -R -l /run 2>/dev/null || true\n"
+      // Room for a private copy of the dpkg database (a fleet host's).
+      "mount -t tmpfs -o mode=0755,size=512m responder-lab /run\n"
+      "mkdir -p /run/sshd /run/lock /run/lab\n"
+      "cp -a /etc /run/lab/etc\n"
+      "mount --bind /run/lab/etc /etc\n"
+      // A systemd sets the hostname from it when it starts.
+      "echo \"$2\" > /etc/hostname\n"
+      "mount -t tmpfs -o mode=0755,size=64m responder-lab /var/log\n"
+      // useradd may make a mail spool for a lab account (CREATE_MAIL_SPOOL).
+      "for d in /var/mail /var/spool/mail; do if [ -d \"$d\" ] && [ ! -L \"$d\" ]; then "
+      "mount -t tmpfs -o mode=1777,size=16m responder-lab \"$d\"; fi; done\n"
+      // Forged sources must reach the firewall, not die in a reverse-path
+      // check, and no IPv6 chatter may pass for the attack in the counters.
+      "sysctl -q -w net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1\n"
+      "ip link set lo up\n"
+      // The lab's own mark: every command meant for the victim checks it
+      // first, so none can run on this machine by any mistake of entry.
+      ": > /run/lab/id-$0\n"
+      ": > /run/lab/ready\n";
+  if (!service_manager) return script + "exec sleep infinity\n";
+  // A systemd that could see this machine's units would run its boot
+  // transaction (tmpfiles emptying /tmp, mounts, services): it sees only
+  // the lab's units, and /etc/systemd/system is the lab's own, empty.
+  return script + lab_cgroup_enter_script(cgroup) +
+         "mkdir -p /run/systemd/system\n"
+         "mount -t tmpfs -o mode=0755,size=16m responder-lab /etc/systemd/system\n"
+         "cp \"$1\"/units/* /run/systemd/system/\n"
+         "export container=responder-lab SYSTEMD_UNIT_PATH=/etc/systemd/system:/run/systemd/system\n"
+         "exec /lib/systemd/systemd --system --unit=responder-lab.target --log-target=null\n";
+}
 
 std::string random_token() {
   unsigned char bytes[3] = {};
@@ -74,6 +91,11 @@ pid_t first_child(pid_t parent) {
   pid_t child = 0;
   in >> child;
   return child;
+}
+
+// A host name from a lab file, safe in a cgroup's name.
+bool name_is_plain(const std::string& name) {
+  return !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '-'; });
 }
 
 bool netns_exists(const std::string& name) { return std::filesystem::exists("/run/netns/" + name); }
@@ -114,6 +136,31 @@ bool listens_on(pid_t pid, int port) {
   return false;
 }
 
+// The victim's /etc is a copy of this machine's, its /root and /home are
+// this machine's: only the lab's own accounts may log in, never by key,
+// never as root, so a guessed password of this machine opens nothing.
+std::vector<std::string> lab_sshd_argv(const std::vector<std::string>& accounts, bool foreground) {
+  std::string allowed;
+  for (auto& a : accounts) allowed += (allowed.empty() ? "" : " ") + a;
+  if (allowed.empty()) allowed = "responder-lab-nobody";
+  std::vector<std::string> argv{"/usr/sbin/sshd"};
+  if (foreground) argv.push_back("-D");
+  argv.insert(argv.end(), {"-E", "/var/log/auth.log", "-o", "PasswordAuthentication=yes", "-o", "MaxAuthTries=10", "-o",
+                           "LoginGraceTime=30", "-o", "AllowUsers=" + allowed, "-o", "PermitRootLogin=no", "-o",
+                           "AuthorizedKeysFile=none"});
+  return argv;
+}
+
+std::string lab_sshd_unit(const std::vector<std::string>& accounts) {
+  std::string exec;
+  for (auto& a : lab_sshd_argv(accounts, true)) {
+    bool plain = a.find_first_of(" \"'\\$%") == std::string::npos;
+    exec += (exec.empty() ? "" : " ") + (plain ? a : "\"" + a + "\"");
+  }
+  return "[Unit]\nDescription=OpenBSD Secure Shell server (the drill lab's)\nDefaultDependencies=no\n"
+         "[Service]\nExecStart=" + exec + "\nExecReload=/bin/kill -HUP $MAINPID\nKillMode=process\n";
+}
+
 }  // namespace
 
 std::filesystem::path lab_records_dir() { return "/run/responder/drills"; }
@@ -133,13 +180,14 @@ Result<DrillLab> DrillLab::build(const LabOptions& options, const std::function<
 }
 
 Status DrillLab::write_record() const {
+  json::array hosts;
+  for (auto& h : hosts_) hosts.push_back(json::object{{"name", h.name}, {"pid", h.pid}, {"start", h.start}});
   json::object record{{"id", options_.id},
                       {"token", token_},
                       {"dir", options_.dir.string()},
                       {"attacker_netns", attacker_netns_},
                       {"management_netns", management_netns_},
-                      {"victim_pid", victim_pid_},
-                      {"victim_start", victim_start_},
+                      {"hosts", std::move(hosts)},
                       // So that --clean leaves alone the lab of a drill still running.
                       {"drill_pid", ::getpid()},
                       {"drill_start", process_start_time(::getpid())},
@@ -161,146 +209,220 @@ Status DrillLab::build_parts(const std::function<void(const std::string&)>& prog
     return bad_input("the lab folder " + dir.string() + (ec ? " cannot be made: " + ec.message()
                                                             : " exists: a drill of this incident id runs or left it; choose another --incident, or run `responder drill --clean`"));
   }
+  if (options_.fleet.size() > kFleetMaxHosts) return bad_input("a drill's fleet has at most " + std::to_string(kFleetMaxHosts) + " hosts");
   // Recorded before anything else exists, so that a drill killed from here
   // on leaves a lab --clean can find.
   if (auto s = write_record(); !s) return failure("cannot write the lab file: " + s.error().message);
 
   progress("attacker and management hosts (network namespaces " + attacker_netns_ + ", " + management_netns_ + ")");
-  for (auto& name : {attacker_netns_, management_netns_}) {
-    if (auto s = run_checked({"ip", "netns", "add", name}, "making network namespace " + name); !s) return s;
-    if (auto s = run_checked({"ip", "netns", "exec", name, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
-                              "net.ipv6.conf.default.disable_ipv6=1"},
-                             "quieting IPv6 in " + name);
-        !s)
-      return s;
+  for (auto [name, address] : {std::pair{attacker_netns_, std::string(kAttacker4) + "/24"}, {management_netns_, std::string(kManagement4) + "/24"}}) {
+    std::vector<std::vector<std::string>> steps = {
+        {"ip", "netns", "add", name},
+        {"ip", "netns", "exec", name, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"},
+        // Each host's link ends on this bridge: the hosts share one network, as a fleet does.
+        {"ip", "-n", name, "link", "add", "br0", "type", "bridge"},
+        {"ip", "-n", name, "addr", "add", address, "dev", "br0"},
+        {"ip", "-n", name, "link", "set", "dev", "br0", "up"},
+        {"ip", "-n", name, "link", "set", "dev", "lo", "up"}};
+    for (auto& argv : steps)
+      if (auto s = run_checked(argv, "making network namespace " + name); !s) return s;
   }
 
-  progress("victim host (its own PID, mount, UTS, IPC and network namespaces; private /etc, /run and /var/log)");
-  auto victim = LabProcess::start({"unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--uts", "--net",
-                                   "--ipc", "--propagation", "private", "sh", "-c", kVictimBoot, token_},
-                                  options_.dir / "victim.log", !options_.keep);
-  if (!victim) return victim.error();
-  victim_ = std::move(*victim);
+  const bool service_manager = has_service_manager();
+  if (service_manager) {
+    std::filesystem::create_directories(options_.dir / "units", ec);
+    auto units = options_.units;
+    if (options_.sshd) units.emplace_back("ssh.service", lab_sshd_unit(options_.accounts));
+    units.emplace_back("responder-lab.target", "[Unit]\nDescription=the responder drill's lab\nDefaultDependencies=no\n");
+    for (auto& [name, text] : units)
+      if (auto s = write_file_atomically(options_.dir / "units" / name, text, 0644); !s) return s;
+  }
+  const auto names = options_.fleet.empty() ? std::vector<std::string>{"victim"} : options_.fleet;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    LabHost host;
+    host.name = names[i];
+    const std::string last = options_.fleet.empty() ? "1" : std::to_string(kFleetFirstOctet + i);
+    host.attack_address = "192.0.2." + last;
+    host.management_address = "198.51.100." + last;
+    progress((options_.fleet.empty() ? std::string("victim host") : "host " + host.name + " at " + host.attack_address) +
+             " (its own PID, mount, UTS, IPC and network namespaces; private /etc, /run and /var/log" +
+             (service_manager ? "; its own systemd)" : ")"));
+    hosts_.push_back(std::move(host));
+    if (auto s = start_host(hosts_.back(), progress); !s) return s;
+    if (auto s = write_record(); !s) return failure("cannot write the lab file: " + s.error().message);
+    if (auto s = link_host(i); !s) return s;
+  }
+  progress("links: attacker 192.0.2.2 and management 198.51.100.2 reach " +
+           (options_.fleet.empty() ? std::string("the victim at 192.0.2.1 and 198.51.100.1")
+                                   : std::to_string(hosts_.size()) + " hosts at 192.0.2." + std::to_string(kFleetFirstOctet) + "-" +
+                                         std::to_string(kFleetFirstOctet + hosts_.size() - 1)));
+  for (std::size_t i = 0; i < hosts_.size(); ++i)
+    if (auto s = set_up_host(i, progress); !s) return s;
+  return {};
+}
+
+Status DrillLab::start_host(LabHost& host, const std::function<void(const std::string&)>&) {
+  auto process = LabProcess::start({"unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--uts", "--net",
+                                    "--ipc", "--propagation", "private", "sh", "-c",
+                                    victim_boot_script(has_service_manager(), lab_cgroup_name(token_ + "-" + host.name)), token_,
+                                    options_.dir.string(), host.name},
+                                   options_.dir / (host.name + ".log"), !options_.keep);
+  if (!process) return process.error();
+  host.process = std::move(*process);
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (true) {
-    if (victim_pid_ == 0) victim_pid_ = first_child(victim_.pid());
-    if (victim_pid_ != 0 && std::filesystem::exists("/proc/" + std::to_string(victim_pid_) + "/root/run/lab/ready")) break;
-    if (auto ended = victim_.poll()) {
-      auto log = read_text_file(options_.dir / "victim.log", 4096);
-      return failure("the victim host did not start (exit " + std::to_string(*ended) + "): " + (log ? *log : std::string()));
+    if (host.pid == 0) host.pid = first_child(host.process.pid());
+    if (host.pid != 0 && std::filesystem::exists("/proc/" + std::to_string(host.pid) + "/root/run/lab/ready")) break;
+    if (auto ended = host.process.poll()) {
+      auto log = read_text_file(options_.dir / (host.name + ".log"), 4096);
+      return failure("host " + host.name + " did not start (exit " + std::to_string(*ended) + "): " + (log ? *log : std::string()));
     }
-    if (std::chrono::steady_clock::now() > until) return failure("the victim host did not start within 20 s");
+    if (std::chrono::steady_clock::now() > until) return failure("host " + host.name + " did not start within 20 s");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  victim_start_ = process_start_time(victim_pid_);
-  if (auto s = write_record(); !s) return failure("cannot write the lab file: " + s.error().message);
-  // Everything later enters the victim through these descriptors, never by
-  // its PID: were the victim to die and its PID go to a process of this
+  host.start = process_start_time(host.pid);
+  // Everything later enters the host through these descriptors, never by
+  // its PID: were the host to die and its PID go to a process of this
   // machine, nothing could be run in this machine's namespaces by mistake.
-  for (auto [name, fd] : {std::pair{"net", &ns_net_}, {"mnt", &ns_mnt_}, {"uts", &ns_uts_}, {"ipc", &ns_ipc_}, {"pid", &ns_pid_}}) {
-    *fd = ::open(("/proc/" + std::to_string(victim_pid_) + "/ns/" + name).c_str(), O_RDONLY | O_CLOEXEC);
-    if (*fd < 0) return failure(std::string("cannot hold the victim's ") + name + " namespace: " + std::strerror(errno));
+  const std::string base = "/proc/" + std::to_string(host.pid);
+  for (auto [name, fd] : {std::pair{"net", &host.ns_net}, {"mnt", &host.ns_mnt}, {"uts", &host.ns_uts}, {"ipc", &host.ns_ipc}, {"pid", &host.ns_pid}}) {
+    *fd = ::open((base + "/ns/" + name).c_str(), O_RDONLY | O_CLOEXEC);
+    if (*fd < 0) return failure("cannot hold host " + host.name + "'s " + name + " namespace: " + std::strerror(errno));
   }
-  // The victim's root as its processes see it: on a machine where responder
+  // The host's root as its processes see it: on a machine where responder
   // itself runs in a chroot (a build root, a container) the mount
   // namespace's own root is the whole machine's, and joining the namespace
   // alone would land there, outside the chroot and outside the lab.
-  ns_root_ = ::open(("/proc/" + std::to_string(victim_pid_) + "/root").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (ns_root_ < 0) return failure(std::string("cannot hold the victim's root folder: ") + std::strerror(errno));
+  host.ns_root = ::open((base + "/root").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (host.ns_root < 0) return failure("cannot hold host " + host.name + "'s root folder: " + std::strerror(errno));
   struct stat theirs {}, ours {};
-  if (process_start_time(victim_pid_) != victim_start_ || ::fstat(ns_net_, &theirs) != 0 || ::stat("/proc/self/ns/net", &ours) != 0 ||
+  if (process_start_time(host.pid) != host.start || ::fstat(host.ns_net, &theirs) != 0 || ::stat("/proc/self/ns/net", &ours) != 0 ||
       (theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev))
-    return failure("the victim host ended while it was being built");
+    return failure("host " + host.name + " ended while it was being built");
+  return {};
+}
 
-  progress("links attacker 192.0.2.2 <-> victim 192.0.2.1 and management 198.51.100.2 <-> victim 198.51.100.1");
-  const std::string pid = std::to_string(victim_pid_);
+Status DrillLab::link_host(std::size_t i) {
+  const LabHost& host = hosts_[i];
+  const std::string pid = std::to_string(host.pid);
   struct Link {
-    std::string netns, host_address, victim_address, victim_name;
+    std::string netns, host_address, name;
   };
-  const Link links[] = {{attacker_netns_, std::string(kAttacker4) + "/24", std::string(kVictimAttackSide4) + "/24", "eth0"},
-                        {management_netns_, std::string(kManagement4) + "/24", std::string(kVictimManagementSide4) + "/24", "eth1"}};
-  char side = 'a';
+  const Link links[] = {{attacker_netns_, host.attack_address + "/24", "eth0"}, {management_netns_, host.management_address + "/24", "eth1"}};
+  char side = static_cast<char>('a' + 4 * i);
   for (auto& link : links) {
     std::string ours = "rd" + token_ + side++, theirs = "rd" + token_ + side++;
     std::vector<std::vector<std::string>> steps = {
         {"ip", "link", "add", ours, "type", "veth", "peer", "name", theirs},
         {"ip", "link", "set", "dev", ours, "netns", link.netns},
         {"ip", "link", "set", "dev", theirs, "netns", pid},
-        {"ip", "-n", link.netns, "link", "set", "dev", ours, "name", "eth0"},
-        {"ip", "-n", link.netns, "addr", "add", link.host_address, "dev", "eth0"},
-        {"ip", "-n", link.netns, "link", "set", "dev", "eth0", "up"},
-        {"ip", "-n", link.netns, "link", "set", "dev", "lo", "up"},
-        in_victim_network({"ip", "link", "set", "dev", theirs, "name", link.victim_name}),
-        in_victim_network({"ip", "addr", "add", link.victim_address, "dev", link.victim_name}),
-        in_victim_network({"ip", "link", "set", "dev", link.victim_name, "up"})};
+        {"ip", "-n", link.netns, "link", "set", "dev", ours, "master", "br0"},
+        {"ip", "-n", link.netns, "link", "set", "dev", ours, "up"},
+        in_host_network(i, {"ip", "link", "set", "dev", theirs, "name", link.name}),
+        in_host_network(i, {"ip", "addr", "add", link.host_address, "dev", link.name}),
+        in_host_network(i, {"ip", "link", "set", "dev", link.name, "up"})};
     for (auto& argv : steps)
-      if (auto s = run_checked(argv, "linking the lab"); !s) return s;
+      if (auto s = run_checked(argv, "linking host " + host.name); !s) return s;
   }
+  return {};
+}
 
+Status DrillLab::set_up_host(std::size_t i, const std::function<void(const std::string&)>& progress) {
+  const LabHost& host = hosts_[i];
+  const std::string on = options_.fleet.empty() ? "the victim" : host.name;
+  const bool service_manager = has_service_manager();
+  if (service_manager) {
+    progress(on + ": its systemd (only the lab's units)");
+    auto until_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (true) {
+      auto argv = in_host(i, {"systemctl", "is-system-running"});
+      auto r = run_program(argv, {}, std::chrono::seconds(10));
+      if (r && (r->out.find("running") == 0 || r->out.find("degraded") == 0)) break;
+      if (std::chrono::steady_clock::now() > until_up)
+        return failure(on + "'s systemd did not come up within 30 s" + (r ? ": " + describe_exit(argv, *r) : ": " + r.error().message));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
   for (auto& account : options_.accounts) {
-    progress("lab account " + account + " on the victim (its private /etc)");
-    if (auto s = run_checked(in_victim({"useradd", "-M", "-N", "-s", "/bin/sh", account}), "adding lab account " + account); !s)
+    progress(on + ": lab account " + account + " (its private /etc)");
+    if (auto s = run_checked(in_host(i, {"useradd", "-M", "-N", "-s", "/bin/sh", account}), "adding lab account " + account + " on " + on); !s)
       return s;
+  }
+  if (!options_.setup.empty()) {
+    progress(on + ": the scenario's setup");
+    if (auto s = run_checked(in_host(i, {"sh", "-c", options_.setup, options_.dir.string()}), "setting " + on + " up"); !s) return s;
   }
   if (options_.sshd) {
-    progress("sshd on the victim, logging to the victim's /var/log/auth.log");
-    if (auto s = run_checked(in_victim({"ssh-keygen", "-A"}), "making the lab's ssh host keys"); !s) return s;
-    // The victim's /etc is a copy of this machine's, its /root and /home are
-    // this machine's: only the lab's own accounts may log in, never by key,
-    // never as root, so a guessed password of this machine opens nothing.
-    std::string allowed;
-    for (auto& a : options_.accounts) allowed += (allowed.empty() ? "" : " ") + a;
-    if (allowed.empty()) allowed = "responder-lab-nobody";
-    if (auto s = run_checked(in_victim({"/usr/sbin/sshd", "-E", "/var/log/auth.log", "-o", "PasswordAuthentication=yes",
-                                        "-o", "MaxAuthTries=10", "-o", "LoginGraceTime=30", "-o", "AllowUsers=" + allowed,
-                                        "-o", "PermitRootLogin=no", "-o", "AuthorizedKeysFile=none"}),
-                             "starting the lab's sshd");
-        !s)
-      return s;
+    progress(on + ": sshd" + (service_manager ? " (its ssh.service)" : "") + ", logging to its /var/log/auth.log");
+    if (auto s = run_checked(in_host(i, {"ssh-keygen", "-A"}), "making the lab's ssh host keys on " + on); !s) return s;
+  }
+  if (service_manager && (options_.sshd || !options_.start.empty())) {
+    std::vector<std::string> argv{"systemctl", "start"};
+    argv.insert(argv.end(), options_.start.begin(), options_.start.end());
+    if (options_.sshd) argv.push_back("ssh.service");
+    progress(on + ": starting the lab's units " + comma_joined(std::vector<std::string>(argv.begin() + 2, argv.end())));
+    if (auto s = run_checked(in_host(i, argv), "starting the lab's units on " + on); !s) return s;
+  }
+  if (options_.sshd) {
+    if (!service_manager)
+      if (auto s = run_checked(in_host(i, lab_sshd_argv(options_.accounts, false)), "starting the lab's sshd on " + on); !s) return s;
     auto until_listening = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!listens_on(victim_pid_, 22)) {
-      if (std::chrono::steady_clock::now() > until_listening) return failure("the lab's sshd is not listening on port 22 after 10 s");
+    while (!listens_on(host.pid, 22)) {
+      if (std::chrono::steady_clock::now() > until_listening) return failure("the lab's sshd on " + on + " is not listening on port 22 after 10 s");
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
   return {};
 }
 
-std::vector<std::string> DrillLab::in_victim(const std::vector<std::string>& argv, const std::filesystem::path& cwd) const {
+std::vector<std::string> DrillLab::in_host(std::size_t i, const std::vector<std::string>& argv, const std::filesystem::path& cwd) const {
+  const LabHost& host = hosts_.at(i);
   const std::string self = "/proc/" + std::to_string(::getpid()) + "/fd/";
   std::vector<std::string> out{"nsenter",
-                               "--net=" + self + std::to_string(ns_net_),
-                               "--mount=" + self + std::to_string(ns_mnt_),
-                               "--uts=" + self + std::to_string(ns_uts_),
-                               "--ipc=" + self + std::to_string(ns_ipc_),
-                               "--pid=" + self + std::to_string(ns_pid_),
-                               "--root=" + self + std::to_string(ns_root_),
+                               "--net=" + self + std::to_string(host.ns_net),
+                               "--mount=" + self + std::to_string(host.ns_mnt),
+                               "--uts=" + self + std::to_string(host.ns_uts),
+                               "--ipc=" + self + std::to_string(host.ns_ipc),
+                               "--pid=" + self + std::to_string(host.ns_pid),
+                               "--root=" + self + std::to_string(host.ns_root),
                                "--wd=" + cwd.string(),
                                "--",
                                "sh",
                                "-c",
-                               "if [ ! -e \"/run/lab/id-$0\" ] || [ \"$(hostname)\" != victim ]; then "
-                               "echo \"responder drill: not inside the lab's victim host; refusing to run $1\" >&2; exit 125; fi; "
-                               "exec \"$@\"",
-                               token_};
+                               "if [ ! -e \"/run/lab/id-$0\" ] || [ \"$(hostname)\" != \"$1\" ]; then "
+                               "echo \"responder drill: not inside the lab's host $1; refusing to run $2\" >&2; exit 125; fi; "
+                               "shift; exec \"$@\"",
+                               token_,
+                               host.name};
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
 }
 
-std::vector<std::string> DrillLab::in_victim_network(const std::vector<std::string>& argv) const {
-  std::vector<std::string> out{"nsenter", "--net=/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(ns_net_), "--"};
+std::vector<std::string> DrillLab::in_host_network(std::size_t i, const std::vector<std::string>& argv) const {
+  std::vector<std::string> out{"nsenter", "--net=/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(hosts_.at(i).ns_net), "--"};
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
 }
 
-bool DrillLab::victim_alive() const {
-  return victim_pid_ > 0 && victim_start_ != 0 && process_start_time(victim_pid_) == victim_start_;
+bool DrillLab::host_alive(std::size_t i) const {
+  if (i >= hosts_.size()) return false;
+  auto& h = hosts_[i];
+  return h.pid > 0 && h.start != 0 && process_start_time(h.pid) == h.start;
+}
+
+std::vector<std::string> DrillLab::watched_units() const {
+  std::vector<std::string> out;
+  if (!has_service_manager()) return out;
+  for (auto& [name, text] : options_.units)
+    if (text.find("Type=oneshot") == std::string::npos) out.push_back(name);
+  if (options_.sshd) out.push_back("ssh.service");
+  return out;
 }
 
 void DrillLab::keep() {
   kept_ = true;
-  // The victim's first process must outlive this object, so it is not ended with it.
-  victim_.release();
+  // The hosts' first processes must outlive this object, so they are not ended with it.
+  for (auto& h : hosts_) h.process.release();
   (void)write_record();
 }
 
@@ -309,15 +431,7 @@ DrillLab::DrillLab(DrillLab&& other) noexcept
       token_(std::exchange(other.token_, {})),
       attacker_netns_(std::move(other.attacker_netns_)),
       management_netns_(std::move(other.management_netns_)),
-      victim_(std::move(other.victim_)),
-      victim_pid_(std::exchange(other.victim_pid_, 0)),
-      victim_start_(std::exchange(other.victim_start_, 0)),
-      ns_net_(std::exchange(other.ns_net_, -1)),
-      ns_mnt_(std::exchange(other.ns_mnt_, -1)),
-      ns_uts_(std::exchange(other.ns_uts_, -1)),
-      ns_ipc_(std::exchange(other.ns_ipc_, -1)),
-      ns_pid_(std::exchange(other.ns_pid_, -1)),
-      ns_root_(std::exchange(other.ns_root_, -1)),
+      hosts_(std::exchange(other.hosts_, {})),
       kept_(other.kept_),
       torn_down_(other.torn_down_) {}
 
@@ -335,17 +449,22 @@ std::vector<std::string> DrillLab::in_management(const std::vector<std::string>&
 
 DrillLab::~DrillLab() {
   if (!kept_ && !token_.empty()) (void)teardown();
-  for (int fd : {ns_net_, ns_mnt_, ns_uts_, ns_ipc_, ns_pid_, ns_root_})
-    if (fd >= 0) ::close(fd);
+  for (auto& h : hosts_)
+    for (int fd : {h.ns_net, h.ns_mnt, h.ns_uts, h.ns_ipc, h.ns_pid, h.ns_root})
+      if (fd >= 0) ::close(fd);
 }
 
 Status DrillLab::teardown() {
   if (torn_down_ || token_.empty()) return {};
   std::vector<std::string> left;
-  kill_victim(victim_pid_, victim_start_);
-  victim_.stop(std::chrono::milliseconds(0));
+  for (auto& h : hosts_) {
+    kill_victim(h.pid, h.start);
+    h.process.stop(std::chrono::milliseconds(0));
+  }
   for (auto& name : {attacker_netns_, management_netns_})
     if (auto e = remove_netns(name); !e.empty()) left.push_back(e);
+  for (auto& h : hosts_)
+    if (auto e = remove_lab_cgroup(lab_cgroup_name(token_ + "-" + h.name)); !e.empty()) left.push_back("control group " + e);
   std::error_code ec;
   if (!options_.dir.empty()) std::filesystem::remove_all(options_.dir, ec);
   if (ec) left.push_back("folder " + options_.dir.string() + " (" + ec.message() + ")");
@@ -380,15 +499,35 @@ Result<std::vector<std::string>> clean_leftover_labs() {
         if (v->is_uint64()) return static_cast<long long>(v->get_uint64());
         return 0;
       };
+      // A drill killed but not yet reaped by its parent (a zombie) no longer runs.
+      auto running = [](pid_t pid) {
+        auto fields = process_stat_fields(pid);
+        return !fields.empty() && fields[0] != "Z" && fields[0] != "X";
+      };
       if (auto drill = static_cast<pid_t>(num("drill_pid")); drill > 0 && drill != ::getpid() &&
-          process_start_time(drill) == static_cast<std::uint64_t>(num("drill_start"))) {
+          process_start_time(drill) == static_cast<std::uint64_t>(num("drill_start")) && running(drill)) {
         skipped.push_back("lab of drill " + str("id") + " (its drill, pid " + std::to_string(drill) + ", is still running)");
         continue;
       }
-      kill_victim(static_cast<pid_t>(num("victim_pid")), static_cast<std::uint64_t>(num("victim_start")));
+      std::vector<std::string> host_names;
+      if (auto* hosts = record.if_contains("hosts"); hosts && hosts->is_array())
+        for (auto& h : hosts->get_array()) {
+          if (!h.is_object()) continue;
+          auto& o = h.get_object();
+          auto number = [&](const char* key) -> long long {
+            auto* v = o.if_contains(key);
+            return v && v->is_int64() ? v->get_int64() : v && v->is_uint64() ? static_cast<long long>(v->get_uint64()) : 0;
+          };
+          kill_victim(static_cast<pid_t>(number("pid")), static_cast<std::uint64_t>(number("start")));
+          if (auto* n = o.if_contains("name"); n && n->is_string()) host_names.emplace_back(n->get_string());
+        }
       std::vector<std::string> failed;
       for (auto& name : {str("attacker_netns"), str("management_netns")})
         if (auto e = remove_netns(name); !e.empty()) failed.push_back(e);
+      if (auto token = str("token"); token.size() == 6 && std::all_of(token.begin(), token.end(), ::isxdigit))
+        for (auto& name : host_names)
+          if (name_is_plain(name))
+            if (auto e = remove_lab_cgroup(lab_cgroup_name(token + "-" + name)); !e.empty()) failed.push_back("control group " + e);
       if (auto dir = std::filesystem::path(str("dir")).lexically_normal();
           dir.is_absolute() && !str("id").empty() && dir.filename() == str("id") && dir.parent_path().filename() == ".labs") {
         std::filesystem::remove_all(dir, ec);
@@ -426,7 +565,7 @@ std::vector<std::string> missing_for_drill(const std::vector<std::string>& progr
   if (!std::filesystem::exists("/proc/self/ns/net") || !std::filesystem::exists("/proc/self/ns/pid"))
     missing.push_back("network and PID namespaces (this kernel has none)");
   for (auto& p : programs)
-    if (resolve_in_path(p).empty()) missing.push_back(p + " (Debian package " + (p == "nmap" ? "nmap" : p == "hping3" ? "hping3" : p == "unshare" || p == "nsenter" ? "util-linux" : p == "ip" ? "iproute2" : p == "nft" ? "nftables" : p == "sshd" ? "openssh-server" : p) + ")");
+    if (resolve_in_path(p).empty()) missing.push_back(p + " (Debian package " + (p == "nmap" ? "nmap" : p == "hping3" ? "hping3" : p == "unshare" || p == "nsenter" ? "util-linux" : p == "ip" ? "iproute2" : p == "nft" ? "nftables" : p == "sshd" ? "openssh-server" : p == "smbd" || p == "smbpasswd" ? "samba" : p == "systemctl" ? "systemd" : p == "timeout" ? "coreutils" : p) + ")");
   return missing;
 }
 

@@ -46,25 +46,35 @@ std::string first_difference(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-Result<LabSnapshot> snapshot_lab(const DrillLab& lab) {
+Result<LabSnapshot> snapshot_lab(const DrillLab& lab, std::size_t host) {
   LabSnapshot snap;
   // Read through /proc/PID: only while that PID is still the victim's.
-  if (!lab.victim_alive()) return failure("the victim host is gone");
-  auto argv = lab.in_victim_network({"nft", "-s", "list", "ruleset"});
+  const std::string name = lab.host(host).name;
+  if (!lab.host_alive(host)) return failure("host " + name + " is gone");
+  auto argv = lab.in_host_network(host, {"nft", "-s", "list", "ruleset"});
   auto rules = run_program(argv, {}, std::chrono::seconds(20));
   if (!rules) return rules.error();
-  if (rules->exit_code != 0) return failure("cannot read the victim's firewall: " + describe_exit(argv, *rules));
+  if (rules->exit_code != 0) return failure("cannot read " + name + "'s firewall: " + describe_exit(argv, *rules));
   snap.ruleset = without_drill_table(rules->out);
 
-  const std::filesystem::path root = "/proc/" + std::to_string(lab.victim_pid()) + "/root";
+  const std::filesystem::path root = "/proc/" + std::to_string(lab.host(host).pid) + "/root";
   std::error_code ec;
   std::filesystem::recursive_directory_iterator it(root / "etc", std::filesystem::directory_options::skip_permission_denied, ec);
-  if (ec) return failure("cannot read the victim's /etc: " + ec.message());
+  if (ec) return failure("cannot read " + name + "'s /etc: " + ec.message());
   for (; it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) return failure("cannot read the victim's /etc: " + ec.message());
+    if (ec) return failure("cannot read " + name + "'s /etc: " + ec.message());
     struct stat st {};
     if (::lstat(it->path().c_str(), &st) != 0) continue;
     std::string what = std::to_string(st.st_mode) + " " + std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid);
+    if (S_ISREG(st.st_mode) && it->path() == root / "etc" / "shadow") {
+      snap.shadow_file = what;
+      auto text = read_text_file(it->path(), 64u << 20);
+      if (!text) return failure("cannot read " + name + "'s /etc/shadow: " + text.error().message);
+      std::istringstream lines(*text);
+      for (std::string line; std::getline(lines, line);)
+        snap.shadow[line.substr(0, line.find(':'))] = sha256_hex(line);
+      continue;
+    }
     if (S_ISREG(st.st_mode)) {
       auto text = read_text_file(it->path(), 64u << 20);
       what += " " + (text ? sha256_hex(*text) : std::string("unreadable"));
@@ -74,7 +84,7 @@ Result<LabSnapshot> snapshot_lab(const DrillLab& lab) {
     snap.etc["/" + it->path().lexically_relative(root).string()] = what;
   }
 
-  std::ifstream mountinfo("/proc/" + std::to_string(lab.victim_pid()) + "/mountinfo");
+  std::ifstream mountinfo("/proc/" + std::to_string(lab.host(host).pid) + "/mountinfo");
   std::string line;
   while (std::getline(mountinfo, line)) {
     std::istringstream fields(line);
@@ -89,14 +99,44 @@ Result<LabSnapshot> snapshot_lab(const DrillLab& lab) {
     if (fstype == "nsfs" || point.starts_with("/run/netns/") || point.starts_with("/proc/")) continue;
     snap.mounts[point] = fstype + " " + options;
   }
-  if (!lab.victim_alive()) return failure("the victim host ended while it was read");
+  if (auto units = lab.watched_units(); !units.empty()) {
+    std::vector<std::string> args{"systemctl", "show", "--property=Id,LoadState,ActiveState,UnitFileState"};
+    args.insert(args.end(), units.begin(), units.end());
+    auto argv = lab.in_host(host, args);
+    auto shown = run_program(argv, {}, std::chrono::seconds(20));
+    if (!shown) return shown.error();
+    if (shown->exit_code != 0) return failure("cannot read " + name + "'s units: " + describe_exit(argv, *shown));
+    // One block a unit, blank lines between: Id= first, then its states.
+    std::istringstream lines(shown->out);
+    std::string unit;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.starts_with("Id=")) unit = line.substr(3);
+      else if (!unit.empty() && !line.empty()) snap.units[unit] += (snap.units[unit].empty() ? "" : " ") + line;
+    }
+  }
+  if (!lab.host_alive(host)) return failure("host " + name + " ended while it was read");
   return snap;
 }
 
-std::vector<std::string> differences(const LabSnapshot& before, const LabSnapshot& after) {
+std::vector<std::string> differences(const LabSnapshot& before, const LabSnapshot& after, const std::set<std::string>& rotated) {
   std::vector<std::string> out;
+  if (before.shadow_file != after.shadow_file) out.push_back("/etc/shadow's mode or owner changed");
+  for (auto& [account, line] : before.shadow) {
+    auto now = after.shadow.find(account);
+    if (now == after.shadow.end()) out.push_back("account " + account + " is gone from /etc/shadow");
+    else if (now->second != line && !rotated.count(account)) out.push_back("account " + account + "'s /etc/shadow entry changed");
+  }
+  for (auto& [account, line] : after.shadow)
+    if (!before.shadow.count(account)) out.push_back("account " + account + " was added to /etc/shadow");
+  for (auto& [unit, state] : before.units) {
+    auto now = after.units.find(unit);
+    if (now == after.units.end()) out.push_back("unit " + unit + " is gone");
+    else if (now->second != state) out.push_back("unit " + unit + ": " + state + " became " + now->second);
+  }
+  for (auto& [unit, state] : after.units)
+    if (!before.units.count(unit)) out.push_back("unit " + unit + " appeared (" + state + ")");
   if (before.ruleset != after.ruleset)
-    out.push_back("the victim's firewall ruleset: " + first_difference(before.ruleset, after.ruleset));
+    out.push_back("the firewall ruleset: " + first_difference(before.ruleset, after.ruleset));
   for (auto& [path, what] : before.etc) {
     auto now = after.etc.find(path);
     if (now == after.etc.end()) out.push_back(path + " was removed");

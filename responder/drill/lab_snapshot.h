@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,13 +17,21 @@ namespace responder::drill {
 struct LabSnapshot {
   std::string ruleset;                       // `nft -s list ruleset`, without table inet responder_drill
   std::map<std::string, std::string> etc;    // path under /etc -> type, mode, owner and content hash
+  // /etc/shadow apart, an account a line: a rotated password is remediation
+  // the drill keeps, every other change of the file is not.
+  std::map<std::string, std::string> shadow; // account -> hash of its line
+  std::string shadow_file;                   // /etc/shadow's type, mode and owner
   std::map<std::string, std::string> mounts; // mount point -> file system type and options
+  std::map<std::string, std::string> units;  // the lab systemd's units -> load, active and file state
 };
 
-Result<LabSnapshot> snapshot_lab(const DrillLab& lab);
+// Host `host`'s state now.
+Result<LabSnapshot> snapshot_lab(const DrillLab& lab, std::size_t host);
 
-// What differs, one line each ("/etc/shadow changed", "the firewall ruleset
-// changed: ..."); empty when the two are the same.
-std::vector<std::string> differences(const LabSnapshot& before, const LabSnapshot& after);
+// What differs, one line each ("/etc/passwd changed", "the firewall ruleset
+// changed: ..."); empty when the two are the same. The /etc/shadow lines
+// of `rotated` accounts may differ: their passwords were rotated on purpose.
+std::vector<std::string> differences(const LabSnapshot& before, const LabSnapshot& after,
+                                     const std::set<std::string>& rotated = {});
 
 }  // namespace responder::drill

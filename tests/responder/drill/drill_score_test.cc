@@ -155,3 +155,80 @@ TEST_CASE("drill score: a packet counted as arrived in one sample and as passed 
   CHECK_FALSE(wrong.passed);
   CHECK(has_line(wrong, "the analysis called it targeted, not distributed"));
 }
+
+TEST_CASE("drill score: on a fleet, containment is in effect only once every host drops the attack, and a host never reached again after the undo is named") {
+  auto pb = playbook();
+  auto dropping_from = [](std::int64_t from) { return samples([from](std::int64_t ms) { return ms <= from || ms > 9000; }); };
+  std::vector<HostSamples> fleet{{"web1", dropping_from(6000)}, {"web2", dropping_from(7000)}, {"web3", dropping_from(6500)}};
+  auto s = score_drill(scenario(), pb, journal("targeted"), timeline(), fleet, {});
+  CHECK(s.passed);
+  // The last host to drop decides (web2: its first drop is in the sample at 7.5 s).
+  CHECK(s.record.at("times_ms").at("containment_in_effect_ms") == json::value(7500));
+  CHECK(has_line(s, "web2: attack dropped 7.5 s after the attack began; reached again after the undo"));
+  CHECK(has_line(s, "after the undo the attacker's packets reached every host again"));
+
+  fleet[1].samples = samples([](std::int64_t) { return true; });
+  auto one_never = score_drill(scenario(), pb, journal("targeted"), timeline(), fleet, {});
+  CHECK_FALSE(one_never.passed);
+  CHECK(has_line(one_never, "web2: the attack was never dropped"));
+  CHECK(has_line(one_never, "the attack was never dropped on every host"));
+
+  fleet[1].samples = samples([](std::int64_t ms) { return ms <= 6000; });
+  auto stuck = score_drill(scenario(), pb, journal("targeted"), timeline(), fleet, {});
+  CHECK_FALSE(stuck.passed);
+  CHECK(has_line(stuck, "web2: attack dropped 6.5 s after the attack began; not reached again after the undo"));
+}
+
+TEST_CASE("drill score: the attacker's write log shows when the share refused its writes, and a write taken after containment fails the drill") {
+  auto pb = playbook();
+  auto share = scenario();
+  share.write_log = "writes.log";
+  auto held = samples([](std::int64_t ms) { return ms <= 6000 || ms > 9000; });
+  std::string log;
+  for (std::int64_t ms = 1000; ms <= 8000; ms += 1000) log += std::to_string(kT0 + ms) + (ms <= 6000 ? " written " : " refused ") + std::to_string(ms) + "\n";
+  log += "garbage line\n-5 written 1\n";
+  auto writes = read_write_log(log);
+  CHECK(writes.size() == 8);
+  auto s = score_drill(share, pb, journal("targeted"), timeline(), held, {}, writes);
+  CHECK(s.passed);
+  CHECK(s.record.at("times_ms").at("share_writes_refused_ms") == json::value(7000));
+  CHECK(s.record.at("share_writes").at("written") == json::value(6));
+  CHECK(s.record.at("share_writes").at("written_after_containment") == json::value(0));
+
+  writes.push_back({kT0 + 8200, true});
+  auto leaked = score_drill(share, pb, journal("targeted"), timeline(), held, {}, writes);
+  CHECK_FALSE(leaked.passed);
+  CHECK(has_line(leaked, "1 attacker write(s) reached the share after containment was in effect"));
+
+  auto none = score_drill(share, pb, journal("targeted"), timeline(), held, {}, {});
+  CHECK_FALSE(none.passed);
+  CHECK(has_line(none, "the attacker's writes never reached the share"));
+}
+
+TEST_CASE("drill score: a release drill on an advisory needs every host at the fixed version, and is not scored on detection or containment") {
+  auto loaded = load_playbook_text("name: p\nvariables:\n  patch: {type: path, required: true}\nstages:\n  accelerated-release:\n"
+                                   "    - id: push\n      module: release.push\n      targets: all\n      with: {artifact: \"{{ patch }}\"}\n",
+                                   "p.yaml");
+  REQUIRE(loaded.playbook);
+  Scenario patch = scenario();
+  patch.advisory = true;
+  patch.containment = ContainmentKind::none;
+  patch.patch = PatchDrill{"pkg", "1.0", "1.1"};
+  JournalContents j;
+  j.records.push_back(record(std::string(record_kind::step_verified), kT0 + 3000, {{"step", "push"}, {"host", "web1"}}));
+  j.records.push_back(record(std::string(record_kind::step_verified), kT0 + 4000, {{"step", "push"}, {"host", "web2"}}));
+  auto t = timeline();
+  t.undo_started_ms = t.undo_ended_ms = 0;
+  t.patched = {{"web1", "1.1"}, {"web2", "1.1"}};
+  auto s = score_drill(patch, *loaded.playbook, j, t, std::vector<HostSamples>{{"web1", {}}, {"web2", {}}}, {});
+  INFO(comma_joined(s.lines));
+  CHECK(s.passed);
+  CHECK(s.record.at("times_ms").at("patched_ms") == json::value(4000));
+  CHECK(has_line(s, "detected: nothing to detect"));
+  CHECK(has_line(s, "patched: 4.0 s after the advisory"));
+
+  t.patched[1].second = "1.0";
+  auto behind = score_drill(patch, *loaded.playbook, j, t, std::vector<HostSamples>{{"web1", {}}, {"web2", {}}}, {});
+  CHECK_FALSE(behind.passed);
+  CHECK(has_line(behind, "not every host has pkg 1.1: web2 has 1.0"));
+}

@@ -75,6 +75,13 @@ HostState host_state() {
   return s;
 }
 
+// The lab file's first host (the victim): its first process's PID, 0 before it exists.
+long long first_host_pid(const json::object& lab) {
+  auto* hosts = lab.if_contains("hosts");
+  if (!hosts || !hosts->is_array() || hosts->as_array().empty()) return 0;
+  return hosts->as_array()[0].at("pid").to_number<long long>();
+}
+
 std::vector<std::string> responder_argv(const TempDir& home, std::vector<std::string> args) {
   std::vector<std::string> a{RESPONDER_BINARY, "--home", (home / "incidents").string()};
   a.insert(a.end(), args.begin(), args.end());
@@ -162,6 +169,164 @@ TEST_CASE("drill: ddos-flood against a spoofed SYN flood limits the port, the pl
   CHECK(host_state() == before);
 }
 
+// Samba's own state folders on this machine: the lab's smbd and the
+// attacker's smbclient keep theirs in the lab, so nothing here may change.
+std::string samba_state_here() {
+  return run_process({"sh", "-c", "find /var/lib/samba /var/cache/samba /run/samba -xdev -printf '%p %s %T@\\n' 2>/dev/null | sort"}).out;
+}
+
+TEST_CASE("drill: ransomware-outbreak on a file server with its own systemd and a real smbd share: the encryptor's writes are refused, the client isolated, and the lab's share, units and accounts come back, but for the rotated password") {
+  RESPONDER_SKIP_WHEN(drill_unavailable());
+  for (const char* tool : {"/usr/sbin/smbd", "/usr/bin/smbclient", "/usr/bin/smbpasswd", "/lib/systemd/systemd"})
+    RESPONDER_SKIP_WHEN(::access(tool, X_OK) == 0 ? std::string() : std::string(tool) + " is not installed (./setup.sh installs samba, smbclient, systemd)");
+  TempDir home;
+  const HostState before = host_state();
+  const std::string samba_before = samba_state_here();
+  auto done = run_process(responder_argv(home, {"drill", "ransomware-outbreak", "--incident", "DRILL-R1"}), {"RESPONDER_CONFIG="},
+                          std::filesystem::path(RESPONDER_SOURCE_DIR));
+  INFO(done.out, done.err);
+  REQUIRE(done.exit_code == 0);
+  CHECK(done.out.find("its own systemd") != std::string::npos);
+  CHECK(done.out.find("drill: attack: encrypting the share") != std::string::npos);
+  // Every containment of the playbook acted on the lab's own parts.
+  for (const char* step : {"isolate-source-host: verified", "lock-account: verified", "freeze-share: verified", "stop-services: verified",
+                           "no-remote-logins: verified", "rotate-admin-password: verified"})
+    CHECK_MESSAGE(done.out.find(step) != std::string::npos, step);
+  CHECK(done.out.find("drill: detected: ") != std::string::npos);
+  CHECK(done.out.find("named the attacker 192.0.2.2 in the victim's logs") != std::string::npos);
+  CHECK(done.out.find("drill: the share refused the attacker's writes: ") != std::string::npos);
+  CHECK(done.out.find("drill: containment held: no attack packet got through") != std::string::npos);
+  CHECK(done.out.find("drill: kept: root's password was rotated") != std::string::npos);
+  CHECK(done.out.find("drill: the lab is back to its start") != std::string::npos);
+  CHECK(done.out.find("drill: drill passed") != std::string::npos);
+  CHECK(done.out.find("lab torn down") != std::string::npos);
+
+  // The score's own record of the share: the attacker wrote, and nothing after containment.
+  auto journal = slurp(home / "incidents" / "DRILL-R1" / "journal.jsonl");
+  CHECK(journal.find("\"written_after_containment\":0") != std::string::npos);
+  CHECK(run_process(responder_argv(home, {"journal", "DRILL-R1", "--verify"})).exit_code == 0);
+  auto verified = run_process(responder_argv(home, {"evidence", "verify", "DRILL-R1"}));
+  INFO(verified.out, verified.err);
+  CHECK(verified.exit_code == 0);
+  auto report = slurp(home / "incidents" / "DRILL-R1" / "reports" / "drill-DRILL-R1.md");
+  CHECK(report.find("Scenario guess-and-encrypt") != std::string::npos);
+
+  // Nothing of the lab is left: its systemd's control group included.
+  auto named = done.out.find("(network namespaces rdrill-");
+  REQUIRE(named != std::string::npos);
+  const std::string token = done.out.substr(named + 27, 6);
+  CHECK(netns_names("rdrill-" + token).empty());
+  for (const char* hierarchy : {"/sys/fs/cgroup/", "/sys/fs/cgroup/systemd/", "/sys/fs/cgroup/unified/"})
+    CHECK_FALSE(std::filesystem::exists(std::string(hierarchy) + "responder-drill-" + token));
+  CHECK(host_state() == before);
+  CHECK(samba_state_here() == samba_before);
+}
+
+TEST_CASE("drill: fleet-block over a fleet of three namespace hosts from the management host: the source web1's capture names is blocked on every host, by each host's counters, and undone on all") {
+  RESPONDER_SKIP_WHEN(drill_unavailable());
+  TempDir home;
+  const HostState before = host_state();
+  auto done = run_process(responder_argv(home, {"drill", "fleet-block", "--incident", "DRILL-F1"}), {"RESPONDER_CONFIG="},
+                          std::filesystem::path(RESPONDER_SOURCE_DIR));
+  INFO(done.out, done.err);
+  REQUIRE(done.exit_code == 0);
+  CHECK(done.out.find("drill: lab: host web3 at 192.0.2.13") != std::string::npos);
+  CHECK(done.out.find("drill: alert: `responder analyze` of web1's capture found a targeted attack from 192.0.2.2") != std::string::npos);
+  // Through the inventory's namespace hosts, one by one, each in its own firewall.
+  for (const char* host : {"web1", "web2", "web3"}) {
+    CHECK(done.out.find(std::string("block-on-fleet on ") + host + ": verified") != std::string::npos);
+    CHECK(done.out.find(std::string("block-on-fleet on ") + host + ": undone") != std::string::npos);
+    CHECK(done.out.find(std::string("drill: ") + host + ": attack dropped ") != std::string::npos);
+  }
+  CHECK(done.out.find("drill: attack dropped on every host: ") != std::string::npos);
+  CHECK(done.out.find("drill: containment held: no attack packet got through") != std::string::npos);
+  CHECK(done.out.find("drill: after the undo the attacker's packets reached every host again (counters)") != std::string::npos);
+  CHECK(done.out.find("drill: drill passed") != std::string::npos);
+  // The journal names each host's reach: the namespace transport, never this machine.
+  auto journal = slurp(home / "incidents" / "DRILL-F1" / "journal.jsonl");
+  CHECK(journal.find("\"transport\":\"namespace\"") != std::string::npos);
+  CHECK(journal.find("\"transport\":\"local\"") == std::string::npos);
+  // The drill's report renders, marked DRILL, with its score.
+  auto report = slurp(home / "incidents" / "DRILL-F1" / "reports" / "drill-DRILL-F1.md");
+  CHECK(report.find("post-incident report (DRILL)") != std::string::npos);
+  CHECK(report.find("## Drill score") != std::string::npos);
+  CHECK(std::filesystem::exists(home / "incidents" / "DRILL-F1" / "reports" / "drill-DRILL-F1.html"));
+  CHECK(host_state() == before);
+}
+
+// What each fleet host's dpkg holds of the drill's package must stay in
+// the lab: this machine's dpkg database never learns of it.
+bool drill_package_here() { return run_process({"dpkg-query", "-W", "lab-smbfix"}).exit_code == 0; }
+
+TEST_CASE("drill: worm-outbreak over a fleet with real smbd and nmbd: the worm's ports are blocked both ways on every host, its services stopped and masked by each host's systemd, the signed fix pushed canary first into each host's own dpkg, and the containment lifted while the fix stays") {
+  RESPONDER_SKIP_WHEN(drill_unavailable());
+  for (const char* tool : {"/usr/sbin/smbd", "/usr/sbin/nmbd", "/lib/systemd/systemd", "/usr/bin/dpkg-deb"})
+    RESPONDER_SKIP_WHEN(::access(tool, X_OK) == 0 ? std::string() : std::string(tool) + " is not installed (./setup.sh installs samba, systemd)");
+  TempDir home;
+  const HostState before = host_state();
+  auto done = run_process(responder_argv(home, {"drill", "worm-outbreak", "--incident", "DRILL-W1"}), {"RESPONDER_CONFIG="},
+                          std::filesystem::path(RESPONDER_SOURCE_DIR));
+  INFO(done.out, done.err);
+  REQUIRE(done.exit_code == 0);
+  CHECK(done.out.find("drill: lab: the patch: lab-smbfix 1.0.0 on every host, 1.0.1 built and signed") != std::string::npos);
+  CHECK(done.out.find("tell-everyone: verified — 2 delivered") != std::string::npos);
+  for (const char* host : {"web1", "web2", "web3"}) {
+    CHECK(done.out.find(std::string("block-worm-ports on ") + host + ": verified") != std::string::npos);
+    CHECK(done.out.find(std::string("stop-vulnerable-services on ") + host + ": verified — smbd.service inactive, masked; nmbd.service inactive, masked") !=
+          std::string::npos);
+    CHECK(done.out.find(std::string("push-patch on ") + host + ": verified — has 1.0.1") != std::string::npos);
+  }
+  // Canary first, then the waves.
+  auto canary = done.out.find("push-patch: canary — 1 host(s)");
+  auto wave = done.out.find("push-patch: wave 1");
+  CHECK(canary != std::string::npos);
+  CHECK(wave != std::string::npos);
+  CHECK(canary < wave);
+  CHECK(done.out.find("drill: attack dropped on every host: ") != std::string::npos);
+  CHECK(done.out.find("drill: patched: ") != std::string::npos);
+  CHECK(done.out.find("every host (3) has lab-smbfix 1.0.1, by its own dpkg") != std::string::npos);
+  // The containment is undone; the patch stays.
+  CHECK(done.out.find("(responder undo DRILL-W1 --step stop-vulnerable-services --step block-worm-ports)") != std::string::npos);
+  CHECK(done.out.find("push-patch on web1: undone") == std::string::npos);
+  CHECK(done.out.find("drill: after the undo the attacker's packets reached every host again (counters)") != std::string::npos);
+  CHECK(done.out.find("drill: the lab is back to its start") != std::string::npos);
+  CHECK(done.out.find("drill: drill passed") != std::string::npos);
+  CHECK_FALSE(drill_package_here());
+  // The drill's report renders, marked DRILL, with its score.
+  auto report = slurp(home / "incidents" / "DRILL-W1" / "reports" / "drill-DRILL-W1.md");
+  CHECK(report.find("post-incident report (DRILL)") != std::string::npos);
+  CHECK(report.find("## Drill score") != std::string::npos);
+  CHECK(std::filesystem::exists(home / "incidents" / "DRILL-W1" / "reports" / "drill-DRILL-W1.html"));
+  CHECK(host_state() == before);
+}
+
+TEST_CASE("drill: emergency-patch on a vendor's advisory pushes the drill's signed fix to a fleet, canary then waves, with nothing to detect or contain, and this machine's dpkg never sees it") {
+  RESPONDER_SKIP_WHEN(drill_unavailable());
+  RESPONDER_SKIP_WHEN(::access("/usr/bin/dpkg-deb", X_OK) == 0 ? std::string() : std::string("dpkg-deb is not installed"));
+  TempDir home;
+  const HostState before = host_state();
+  auto done = run_process(responder_argv(home, {"drill", "emergency-patch", "--incident", "DRILL-E1"}), {"RESPONDER_CONFIG="},
+                          std::filesystem::path(RESPONDER_SOURCE_DIR));
+  INFO(done.out, done.err);
+  REQUIRE(done.exit_code == 0);
+  CHECK(done.out.find("drill: no attack: the playbook starts on a vendor's advisory") != std::string::npos);
+  CHECK(done.out.find("approved push-patch as drill-approver-1 (answered by the drill)") != std::string::npos);
+  CHECK(done.out.find("drill: detected: nothing to detect") != std::string::npos);
+  CHECK(done.out.find("drill: patched: ") != std::string::npos);
+  CHECK(done.out.find("after the advisory (every host (3) has lab-smbfix 1.0.1") != std::string::npos);
+  CHECK(done.out.find("drill: drill passed") != std::string::npos);
+  // The signature the release checked is the drill's own, of the fix.
+  auto journal = slurp(home / "incidents" / "DRILL-E1" / "journal.jsonl");
+  CHECK(journal.find("lab-smbfix_1.0.1_all.deb") != std::string::npos);
+  CHECK_FALSE(drill_package_here());
+  // The drill's report renders, marked DRILL, with its score.
+  auto report = slurp(home / "incidents" / "DRILL-E1" / "reports" / "drill-DRILL-E1.md");
+  CHECK(report.find("post-incident report (DRILL)") != std::string::npos);
+  CHECK(report.find("## Drill score") != std::string::npos);
+  CHECK(std::filesystem::exists(home / "incidents" / "DRILL-E1" / "reports" / "drill-DRILL-E1.html"));
+  CHECK(host_state() == before);
+}
+
 TEST_CASE("drill: with --approvers the team approves for real, and the drill waits for them and does not answer") {
   RESPONDER_SKIP_WHEN(drill_unavailable());
   TempDir home;
@@ -203,7 +368,7 @@ TEST_CASE("drill: a drill killed with -9 takes its victim and attack down with i
       auto text = slurp(e.path());
       if (text.find("\"DRILL-T2\"") == std::string::npos) continue;
       auto parsed = parse_json(text).as_object();
-      if (parsed.at("victim_pid").to_number<long long>() > 0) {
+      if (first_host_pid(parsed) > 0) {
         record = e.path();
         lab = parsed;
       }
@@ -212,7 +377,7 @@ TEST_CASE("drill: a drill killed with -9 takes its victim and attack down with i
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   REQUIRE_FALSE(record.empty());
-  const auto victim = static_cast<pid_t>(lab.at("victim_pid").to_number<long long>());
+  const auto victim = static_cast<pid_t>(first_host_pid(lab));
   const std::string attacker_netns(lab.at("attacker_netns").as_string());
   CHECK(std::filesystem::exists("/run/netns/" + attacker_netns));
 
@@ -261,7 +426,7 @@ TEST_CASE("drill: --keep leaves the whole lab running after the drill, and --cle
   const std::string token = done.out.substr(named + 27, 6);
   auto lab = parse_json(slurp("/run/responder/drills/" + token + ".json")).as_object();
   CHECK(lab.at("kept") == json::value(true));
-  const auto victim = lab.at("victim_pid").to_number<long long>();
+  const auto victim = first_host_pid(lab);
   // The victim still runs, in its own network namespace, with its address.
   CHECK(std::filesystem::exists("/proc/" + std::to_string(victim) + "/ns/net"));
   auto address = run_process({"nsenter", "-t", std::to_string(victim), "-n", "ip", "-4", "addr", "show", "dev", "eth0"});
@@ -283,9 +448,12 @@ TEST_CASE("drill: --keep leaves the whole lab running after the drill, and --cle
 
 TEST_CASE("drill: a playbook with no drill scenario is bad input naming the drills there are, and nothing is built") {
   TempDir home;
-  auto r = run_process(responder_argv(home, {"drill", std::string(RESPONDER_SOURCE_DIR) + "/playbooks/fleet-block.yaml"}));
+  // A playbook of one's own, which no scenario rehearses.
+  auto own = home.write("own.yaml", "name: our-own\nstages:\n  isolate-and-contain:\n    - id: note\n      module: note.add\n      with: {text: hello}\n");
+  auto r = run_process(responder_argv(home, {"drill", own.string()}));
   CHECK(r.exit_code == 2);
-  CHECK(r.err.find("no drill scenario for playbook fleet-block") != std::string::npos);
+  CHECK(r.err.find("no drill scenario for playbook our-own") != std::string::npos);
+  CHECK(r.err.find("worm-outbreak --scenario smb-worm") != std::string::npos);
   CHECK(r.err.find("targeted-intrusion --scenario scan-and-guess") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(home / "incidents"));
   auto unknown = run_process(responder_argv(home, {"drill", "no-such-playbook"}));

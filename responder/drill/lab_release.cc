@@ -1,0 +1,82 @@
+#include "responder/drill/lab_release.h"
+
+#include "responder/child_process.h"
+#include "responder/durable_file.h"
+
+namespace responder::drill {
+namespace {
+
+Status run_checked(const std::vector<std::string>& argv, const std::string& what) {
+  auto r = run_program(argv, {}, std::chrono::minutes(2));
+  if (!r) return failure(what + ": " + r.error().message);
+  if (r->exit_code != 0) return failure(what + ": " + describe_exit(argv, *r));
+  return {};
+}
+
+Result<std::filesystem::path> build_deb(const std::filesystem::path& dir, const PatchDrill& patch, const std::string& version) {
+  auto tree = dir / ("tree-" + version);
+  std::error_code ec;
+  std::filesystem::create_directories(tree / "DEBIAN", ec);
+  std::filesystem::create_directories(tree / "opt" / patch.package, ec);
+  if (ec) return failure("cannot make the drill's package tree " + tree.string() + ": " + ec.message());
+  if (auto s = write_file_atomically(tree / "DEBIAN" / "control",
+                                     "Package: " + patch.package + "\nVersion: " + version +
+                                         "\nArchitecture: all\nMaintainer: responder drill <drill@lab.invalid>\n"
+                                         "Description: the responder drill's stand-in for a vulnerable service's package\n",
+                                     0644);
+      !s)
+    return s.error();
+  if (auto s = write_file_atomically(tree / "opt" / patch.package / "VERSION", version + "\n", 0644); !s) return s.error();
+  auto deb = dir / (patch.package + "_" + version + "_all.deb");
+  if (auto s = run_checked({"dpkg-deb", "--root-owner-group", "--build", tree.string(), deb.string()}, "building " + deb.filename().string());
+      !s)
+    return s.error();
+  return deb;
+}
+
+}  // namespace
+
+Result<LabRelease> make_lab_release(const DrillLab& lab, const PatchDrill& patch) {
+  const auto dir = lab.dir() / "release";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return failure("cannot make " + dir.string() + ": " + ec.message());
+  LabRelease release;
+  auto installed = build_deb(dir, patch, patch.installed);
+  if (!installed) return installed.error();
+  auto fixed = build_deb(dir, patch, patch.fixed);
+  if (!fixed) return fixed.error();
+  release.installed_deb = *installed;
+  release.fixed_deb = *fixed;
+  const auto key = dir / "release.key";
+  release.public_key = dir / "release.pub";
+  for (auto& [argv, what] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"openssl", "genpkey", "-algorithm", "ed25519", "-out", key.string()}, "making the drill's release key"},
+           {{"openssl", "pkey", "-in", key.string(), "-pubout", "-out", release.public_key.string()}, "writing its public key"},
+           {{"openssl", "pkeyutl", "-sign", "-rawin", "-inkey", key.string(), "-in", release.fixed_deb.string(), "-out",
+             release.fixed_deb.string() + ".sig"},
+            "signing the fix"}})
+    if (auto s = run_checked(argv, what); !s) return s.error();
+  for (std::size_t i = 0; i < lab.host_count(); ++i)
+    if (auto s = run_checked(lab.in_host(i, {"dpkg", "-i", release.installed_deb.string()}),
+                             "installing " + patch.package + " " + patch.installed + " on " + lab.host(i).name);
+        !s)
+      return s.error();
+  return release;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> installed_versions(const DrillLab& lab, const std::string& package) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::size_t i = 0; i < lab.host_count(); ++i) {
+    auto argv = lab.in_host(i, {"dpkg-query", "-W", "-f=${Status} ${Version}", package});
+    auto r = run_program(argv, {}, std::chrono::seconds(30));
+    if (!r) return r.error();
+    // "install ok installed 1.0.1"; dpkg-query exits 1 for a package it does not know.
+    std::string version = "none";
+    if (r->exit_code == 0 && r->out.rfind("install ok installed ", 0) == 0) version = r->out.substr(21);
+    out.emplace_back(lab.host(i).name, version);
+  }
+  return out;
+}
+
+}  // namespace responder::drill
