@@ -142,6 +142,11 @@ Result<FirewallDescription> describe_change(const json::object& params, const St
       if (!exempt.keys.empty()) c.protective.push_back(std::move(exempt));
     }
 
+  // No address and no port (an empty list from a variable) blocks nothing.
+  if (targets->count() == 0 && ports.empty()) {
+    d.lines.push_back("nothing to block: no address and no port is named");
+    return d;
+  }
   std::string what = targets->count() > 0 ? named_targets(*targets) : "every address";
   d.lines.push_back("drop traffic " + where + " " + what + (ports.empty() ? "" : " on port(s) " + port_text(ports)) +
                     (ports.empty() ? "" : " (" + protocol_text + ")"));

@@ -15,13 +15,18 @@ std::vector<std::string> nft_in(const DrillLab& lab, std::size_t host, std::vect
 
 Status install_attack_counters(const DrillLab& lab, std::size_t host) {
   const std::string interface = kVictimAttackInterface, victim = lab.host(host).attack_address;
+  // The lab's hosts share the attacker's link: their own traffic to one
+  // another (nmbd's, a worm's next hop) is not the attacker's.
+  std::string hosts;
+  for (std::size_t i = 0; i < lab.host_count(); ++i) hosts += (hosts.empty() ? "" : ", ") + lab.host(i).attack_address;
+  const std::string match = "iifname \"" + interface + "\" ip daddr " + victim + " ip saddr != { " + hosts + " } counter;";
   // Hook priorities: prerouting -300 is before conntrack and every filter;
   // input 100 is after responder's chains (-20 to -10) and the usual filter (0).
   // By the attacker's link, not its address: a flood from forged sources
   // comes that way too.
   const std::string rules = "table inet responder_drill {\n"
-                            "  chain arrived { type filter hook prerouting priority -300; policy accept; iifname \"" + interface + "\" ip daddr " + victim + " counter; }\n"
-                            "  chain passed { type filter hook input priority 100; policy accept; iifname \"" + interface + "\" ip daddr " + victim + " counter; }\n"
+                            "  chain arrived { type filter hook prerouting priority -300; policy accept; " + match + " }\n"
+                            "  chain passed { type filter hook input priority 100; policy accept; " + match + " }\n"
                             "}\n";
   auto argv = nft_in(lab, host, {"-f", "-"});
   auto r = run_program(argv, rules, std::chrono::seconds(10));

@@ -270,13 +270,26 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
     return show_plan_instead(*playbook_file, *scenario, globals);
   }
 
+  // A fleet's controller runs in the management host, which shares this
+  // machine's files, services and accounts: a step without targets: that
+  // acts on a host would act on this machine. Only steps that record, tell
+  // or read run there.
+  if (!scenario->fleet.empty())
+    for (const Step* step : playbook.all_steps()) {
+      static const std::set<std::string> kControllerSafe{"note.add", "notify.send", "report.write", "wait", "evidence.seal", "traffic.analyze"};
+      if (!has_remote_targets(*step) && !kControllerSafe.count(step->module))
+        return report_error(bad_input("step " + step->id + " (" + step->module + ") of " + playbook.name +
+                                      " has no targets:, so in a fleet drill it would act on this machine, where the controller runs; "
+                                      "give it targets: (the fleet), or drill a playbook whose acting steps all have them"));
+    }
+
   auto env = open_environment(globals);
   if (!env) return report_error(env.error());
   const std::string id = o.incident.empty() ? default_incident_id() : o.incident;
   if (auto s = check_incident_id(id); !s) return report_error(s.error());
   // Through its links: /var/run is /run, which the victim has a private copy of.
   const auto home = std::filesystem::weakly_canonical(std::filesystem::absolute(env->home));
-  for (const char* private_folder : {"/etc", "/run", "/var/log"})
+  for (const char* private_folder : {"/etc", "/run", "/var/log", "/srv", "/opt", "/var/lib/dpkg", "/var/mail", "/var/spool/mail"})
     if (auto rel = home.lexically_relative(private_folder); !rel.empty() && *rel.begin() != "..")
       return report_error(bad_input("the incident home " + home.string() + " is under " + private_folder +
                                     ", which the victim has a private copy of; give --home elsewhere"));
@@ -291,7 +304,7 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   const auto began = std::chrono::steady_clock::now();
   out.say("rehearsing " + playbook.name + " (" + scenario->name + ": " + scenario->summary + ") as incident " + id);
   LabOptions lab_options{id, home / ".labs" / id, o.keep, scenario->sshd, scenario->accounts, scenario->units, scenario->setup, scenario->start,
-                         scenario->fleet};
+                         scenario->fleet, scenario->patch.has_value()};
   auto lab = DrillLab::build(lab_options, [&](const std::string& part) { out.say("lab: " + part); });
   if (!lab) return report_error(lab.error());
   if (o.keep) lab->keep();

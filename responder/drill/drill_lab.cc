@@ -15,6 +15,7 @@
 #include <cstring>
 #include <utility>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -54,9 +55,9 @@ std::string victim_boot_script(bool service_manager, const std::string& cgroup) 
       "ip link set lo up\n"
       // The lab's own mark: every command meant for the victim checks it
       // first, so none can run on this machine by any mistake of entry.
-      ": > /run/lab/id-$0\n"
-      ": > /run/lab/ready\n";
-  if (!service_manager) return script + "exec sleep infinity\n";
+      ": > /run/lab/id-$0\n";
+  // `ready` last: a host whose boot failed is never taken for started.
+  if (!service_manager) return script + ": > /run/lab/ready\nexec sleep infinity\n";
   // A systemd that could see this machine's units would run its boot
   // transaction (tmpfiles emptying /tmp, mounts, services): it sees only
   // the lab's units, and /etc/systemd/system is the lab's own, empty.
@@ -64,6 +65,17 @@ std::string victim_boot_script(bool service_manager, const std::string& cgroup) 
          "mkdir -p /run/systemd/system\n"
          "mount -t tmpfs -o mode=0755,size=16m responder-lab /etc/systemd/system\n"
          "cp \"$1\"/units/* /run/systemd/system/\n"
+         // Nothing of this machine's manager configuration (a watchdog, limits).
+         ": > /etc/systemd/system.conf\n"
+         "rm -rf /etc/systemd/system.conf.d\n"
+         // systemd raises fs.file-max and fs.nr_open at start, which no
+         // namespace holds: the kernel's settings are read-only to the lab
+         // but for its own network's, as systemd-nspawn leaves them.
+         "mount --bind /proc/sys /proc/sys\n"
+         "mount -o remount,bind,ro /proc/sys\n"
+         "mount --bind /proc/sys/net /proc/sys/net\n"
+         "mount -o remount,bind,rw /proc/sys/net\n"
+         ": > /run/lab/ready\n"
          "export container=responder-lab SYSTEMD_UNIT_PATH=/etc/systemd/system:/run/systemd/system\n"
          "exec /lib/systemd/systemd --system --unit=responder-lab.target --log-target=null\n";
 }
@@ -93,10 +105,17 @@ pid_t first_child(pid_t parent) {
   return child;
 }
 
-// A host name from a lab file, safe in a cgroup's name.
-bool name_is_plain(const std::string& name) {
-  return !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '-'; });
-}
+// A fleet host's own dpkg database, /opt and release state: a patch is
+// installed into the lab, never onto this machine. The far side's
+// configuration (/etc/responder, the host's private /etc) keeps release
+// backups in the host's /run.
+constexpr const char* kPrivatePackages =
+    "cp -a /var/lib/dpkg /run/lab/dpkg\n"
+    "mount --bind /run/lab/dpkg /var/lib/dpkg\n"
+    "[ -d /opt ] || { echo \"this machine has no /opt to mount the lab host's own on\" >&2; exit 1; }\n"
+    "mount -t tmpfs -o mode=0755,size=16m responder-lab /opt\n"
+    "mkdir -p /etc/responder /run/lab/release\n"
+    "printf \"# the drill lab host's own configuration\\nrelease:\\n  state_dir: /run/lab/release\\n\" > /etc/responder/responder.yaml\n";
 
 bool netns_exists(const std::string& name) { return std::filesystem::exists("/run/netns/" + name); }
 
@@ -109,7 +128,8 @@ void kill_victim(pid_t pid, std::uint64_t start) {
   // Checked again through the pidfd's own process: the PID cannot change owner now.
   if (process_start_time(pid) == start) ::syscall(SYS_pidfd_send_signal, fd, SIGKILL, nullptr, 0);
   ::close(fd);
-  for (int i = 0; i < 100 && std::filesystem::exists("/proc/" + std::to_string(pid)) && process_start_time(pid) == start; ++i)
+  // A loaded machine may take seconds to end a host's systemd and its services.
+  for (int i = 0; i < 500 && std::filesystem::exists("/proc/" + std::to_string(pid)) && process_start_time(pid) == start; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
@@ -348,6 +368,14 @@ Status DrillLab::set_up_host(std::size_t i, const std::function<void(const std::
     if (auto s = run_checked(in_host(i, {"useradd", "-M", "-N", "-s", "/bin/sh", account}), "adding lab account " + account + " on " + on); !s)
       return s;
   }
+  // A host's own responder configuration (its private /etc), never a copy
+  // of this machine's: a far side in the host reads it.
+  std::string own_config = "mkdir -p /etc/responder && printf \"# the drill lab host's own configuration\\n\" > /etc/responder/responder.yaml\n";
+  if (options_.private_packages) {
+    progress(on + ": its own dpkg database, /opt and release state");
+    own_config = std::string(kPrivatePackages);
+  }
+  if (auto s = run_checked(in_host(i, {"sh", "-c", "set -e\n" + own_config}), "giving " + on + " its own configuration"); !s) return s;
   if (!options_.setup.empty()) {
     progress(on + ": the scenario's setup");
     if (auto s = run_checked(in_host(i, {"sh", "-c", options_.setup, options_.dir.string()}), "setting " + on + " up"); !s) return s;
@@ -463,8 +491,7 @@ Status DrillLab::teardown() {
   }
   for (auto& name : {attacker_netns_, management_netns_})
     if (auto e = remove_netns(name); !e.empty()) left.push_back(e);
-  for (auto& h : hosts_)
-    if (auto e = remove_lab_cgroup(lab_cgroup_name(token_ + "-" + h.name)); !e.empty()) left.push_back("control group " + e);
+  if (auto e = remove_lab_cgroups_of(token_); !e.empty()) left.push_back("control group " + e);
   std::error_code ec;
   if (!options_.dir.empty()) std::filesystem::remove_all(options_.dir, ec);
   if (ec) left.push_back("folder " + options_.dir.string() + " (" + ec.message() + ")");
@@ -509,7 +536,8 @@ Result<std::vector<std::string>> clean_leftover_labs() {
         skipped.push_back("lab of drill " + str("id") + " (its drill, pid " + std::to_string(drill) + ", is still running)");
         continue;
       }
-      std::vector<std::string> host_names;
+      // A lab file of an earlier version names its one victim apart.
+      kill_victim(static_cast<pid_t>(num("victim_pid")), static_cast<std::uint64_t>(num("victim_start")));
       if (auto* hosts = record.if_contains("hosts"); hosts && hosts->is_array())
         for (auto& h : hosts->get_array()) {
           if (!h.is_object()) continue;
@@ -518,16 +546,17 @@ Result<std::vector<std::string>> clean_leftover_labs() {
             auto* v = o.if_contains(key);
             return v && v->is_int64() ? v->get_int64() : v && v->is_uint64() ? static_cast<long long>(v->get_uint64()) : 0;
           };
-          kill_victim(static_cast<pid_t>(number("pid")), static_cast<std::uint64_t>(number("start")));
-          if (auto* n = o.if_contains("name"); n && n->is_string()) host_names.emplace_back(n->get_string());
+          if (auto pid = number("pid"); pid > 0 && pid <= std::numeric_limits<pid_t>::max())
+            kill_victim(static_cast<pid_t>(pid), static_cast<std::uint64_t>(number("start")));
         }
       std::vector<std::string> failed;
       for (auto& name : {str("attacker_netns"), str("management_netns")})
-        if (auto e = remove_netns(name); !e.empty()) failed.push_back(e);
-      if (auto token = str("token"); token.size() == 6 && std::all_of(token.begin(), token.end(), ::isxdigit))
-        for (auto& name : host_names)
-          if (name_is_plain(name))
-            if (auto e = remove_lab_cgroup(lab_cgroup_name(token + "-" + name)); !e.empty()) failed.push_back("control group " + e);
+        if (name.starts_with("rdrill-"))
+          if (auto e = remove_netns(name); !e.empty()) failed.push_back(e);
+      // Every host's control group, by the lab's token: a host killed
+      // before the lab file named it has one too.
+      if (auto token = str("token"); token.size() == 6 && std::all_of(token.begin(), token.end(), [](unsigned char c) { return std::isxdigit(c); }))
+        if (auto e = remove_lab_cgroups_of(token); !e.empty()) failed.push_back("control group " + e);
       if (auto dir = std::filesystem::path(str("dir")).lexically_normal();
           dir.is_absolute() && !str("id").empty() && dir.filename() == str("id") && dir.parent_path().filename() == ".labs") {
         std::filesystem::remove_all(dir, ec);

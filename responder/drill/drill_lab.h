@@ -47,7 +47,7 @@ inline constexpr const char* kManagementRange = "198.51.100.0/24";
 inline constexpr const char* kVictimAttackInterface = "eth0";
 // The hosts of a fleet: web1 at 192.0.2.11 and 198.51.100.11, web2 at .12, ...
 inline constexpr int kFleetFirstOctet = 11;
-inline constexpr std::size_t kFleetMaxHosts = 8;
+inline constexpr std::size_t kFleetMaxHosts = 6;  // four veth names a host, a letter each
 
 // Where the lab files of running drills are: one JSON file per lab.
 std::filesystem::path lab_records_dir();
@@ -72,6 +72,9 @@ struct LabOptions {
   // The hosts: empty for the one victim; else a fleet of these names (at
   // most kFleetMaxHosts), each set up alike.
   std::vector<std::string> fleet;
+  // Each host gets its own dpkg database (a copy), /opt and release state,
+  // before `setup`: a patch installs into the lab, never onto this machine.
+  bool private_packages = false;
 };
 
 // One host of the lab.
@@ -100,6 +103,7 @@ class DrillLab {
   std::size_t host_count() const { return hosts_.size(); }
   const LabHost& host(std::size_t i) const { return hosts_.at(i); }
   bool is_fleet() const { return !options_.fleet.empty(); }
+  bool has_private_packages() const { return options_.private_packages; }
   const std::string& attacker_netns() const { return attacker_netns_; }
   const std::string& management_netns() const { return management_netns_; }
   const std::filesystem::path& dir() const { return options_.dir; }

@@ -6,18 +6,6 @@ namespace responder::drill {
 
 namespace {
 
-// A fleet host's own dpkg database, /opt and release state: the patch is
-// installed into the lab, never onto this machine. The far side's
-// configuration (/etc/responder, the host's private /etc) keeps release
-// backups in the host's /run.
-const char* kPrivatePackages =
-    "cp -a /var/lib/dpkg /run/lab/dpkg\n"
-    "mount --bind /run/lab/dpkg /var/lib/dpkg\n"
-    "[ -d /opt ] || { echo \"this machine has no /opt to mount the lab host's own on\" >&2; exit 1; }\n"
-    "mount -t tmpfs -o mode=0755,size=16m responder-lab /opt\n"
-    "mkdir -p /etc/responder /run/lab/release\n"
-    "printf 'release:\\n  state_dir: /run/lab/release\\n' > /etc/responder/responder.yaml\n";
-
 // smbd's and nmbd's state, lock and password files, all in the host's /run;
 // its configuration in the host's private /etc.
 std::string samba_setup(const std::string& shares) {
@@ -146,7 +134,7 @@ const std::vector<Scenario>& scenarios() {
           "[ -d /srv ] || { echo 'this machine has no /srv to mount the lab volume on' >&2; exit 1; }\n"
           "mount -t tmpfs -o mode=0755,size=16m responder-lab /srv\n"
           "mkdir /srv/finance\n"
-          "mount -t tmpfs -o mode=0777,size=64m,nosuid,nodev,noexec responder-lab /srv/finance\n"
+          "mount -t tmpfs -o mode=0777,size=256m,nosuid,nodev,noexec responder-lab /srv/finance\n"
           "for n in 1 2 3 4 5 6 7 8; do head -c 8192 /dev/urandom > /srv/finance/ledger-$n.xlsx; done\n"
           "chmod 0666 /srv/finance/*\n" +
           samba_setup("\tsmb ports = 445\n\tdisable netbios = yes\n"
@@ -176,7 +164,7 @@ const std::vector<Scenario>& scenarios() {
                       {"hping3", "-q", "-S", "-p", "445", "-i", "u50000", "-c", "20", kVictimAttackSide4},
                       std::chrono::seconds(10)};
       s.write_log = "writes.log";
-      s.variables = {"share=finance", "volume=/srv/finance", "account=jdoe", "source={attacker}", "services=finance-sync.timer"};
+      s.variables = {"share=finance", "volume=/srv/finance", "account=jdoe", "sources={attacker}", "services=finance-sync.timer"};
       out.push_back(std::move(s));
     }
     {
@@ -220,7 +208,7 @@ const std::vector<Scenario>& scenarios() {
       s.units = {smbd_unit(),
                  {"nmbd.service", "[Unit]\nDescription=Samba NetBIOS name server (the drill lab's)\n" + kUnitDefaults +
                                       "[Service]\nType=simple\nExecStart=/usr/sbin/nmbd --foreground --no-process-group\n"}};
-      s.setup = std::string("set -e\n") + kPrivatePackages + samba_setup("\n[public]\n\tpath = /opt\n\tread only = yes\n\tguest ok = yes\n");
+      s.setup = "set -e\n" + samba_setup("\n[public]\n\tpath = /opt\n\tread only = yes\n\tguest ok = yes\n");
       s.start = {"smbd.service", "nmbd.service"};
       s.needs = {"smbd", "nmbd", "systemctl", "dpkg", "dpkg-deb", "openssl"};
       std::string hosts;
@@ -246,7 +234,6 @@ const std::vector<Scenario>& scenarios() {
       s.fleet = fleet_names();
       s.advisory = true;
       s.containment = ContainmentKind::none;
-      s.setup = std::string("set -e\n") + kPrivatePackages;
       s.needs = {"dpkg", "dpkg-deb", "openssl"};
       s.patch = PatchDrill{"lab-smbfix", "1.0.0", "1.0.1"};
       s.variables = {"patch={patch}"};

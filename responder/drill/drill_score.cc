@@ -210,7 +210,11 @@ DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const
                : uses(playbook, "notify.send") ? "not sent: the step did not run"
                                                  : "the playbook sends none");
 
+  // On a fleet, the containment is journaled in force once its last host's is.
   Found contained = first_done(playbook, journal, {"firewall.block", "firewall.limit", "firewall.isolate", "access.disable"});
+  if (contained.record && hosts.size() > 1)
+    for (auto& r : journal.records)
+      if (r.kind == record_kind::step_verified && r.text("step") == contained.step) contained.ms = std::max(contained.ms, ms_of(r.time));
   since_attack("containment_journaled_ms", contained.ms, "containment journaled in force",
                contained.record ? "step " + contained.step + " verified"
                : contains       ? "no containment step ran"
@@ -389,7 +393,7 @@ DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const
                               {"attack_packets", json::object{{"arrived", arrived}, {"dropped", dropped}}},
                               {"run_exit", timeline.run_exit},
                               {"interrupted", timeline.interrupted},
-                              {"containment_held", held},
+                              {"containment_held", contains ? json::value(held) : json::value(nullptr)},
                               {"share_writes", share},
                               {"reached_again_after_undo", through_again != 0},
                               {"restored", restored_problems.empty()},

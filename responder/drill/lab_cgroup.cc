@@ -36,10 +36,29 @@ std::string remove_lab_cgroup(const std::string& name) {
     // A killed process leaves its cgroup a moment after its death is seen.
     for (int attempt = 0; attempt < 50 && !dirs.empty(); ++attempt) {
       std::erase_if(dirs, [](const fs::path& d) { return ::rmdir(d.c_str()) == 0 || errno == ENOENT; });
-      if (!dirs.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (!dirs.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     if (!dirs.empty()) left += (left.empty() ? "" : ", ") + dirs.back().string();
   }
+  return left;
+}
+
+std::string remove_lab_cgroups_of(const std::string& token) {
+  namespace fs = std::filesystem;
+  const std::string prefix = lab_cgroup_name(token + "-");
+  std::vector<std::string> names;
+  std::error_code ec;
+  std::vector<fs::path> roots{"/sys/fs/cgroup"};
+  for (auto& hierarchy : fs::directory_iterator("/sys/fs/cgroup", ec))
+    if (hierarchy.is_directory(ec)) roots.push_back(hierarchy.path());
+  for (auto& root : roots)
+    for (auto& entry : fs::directory_iterator(root, ec)) {
+      auto name = entry.path().filename().string();
+      if (name.starts_with(prefix) && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+  std::string left;
+  for (auto& name : names)
+    if (auto e = remove_lab_cgroup(name); !e.empty()) left += (left.empty() ? "" : ", ") + e;
   return left;
 }
 

@@ -17,8 +17,12 @@ std::string lab_cgroup_name(const std::string& token);
 std::string lab_cgroup_enter_script(const std::string& name);
 
 // Removes cgroup `name` and every cgroup under it, deepest first, in every
-// hierarchy; a cgroup still holding a process is waited for up to 1 s.
+// hierarchy; a cgroup still holding a process is waited for up to 5 s.
 // Returns what could not be removed (empty: all gone, or none was there).
 std::string remove_lab_cgroup(const std::string& name);
+
+// Removes every host's cgroup of the lab `token` (lab_cgroup_name(token +
+// "-" + host)), found by name in each hierarchy; what could not be removed.
+std::string remove_lab_cgroups_of(const std::string& token);
 
 }  // namespace responder::drill

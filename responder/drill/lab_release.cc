@@ -19,6 +19,9 @@ Result<std::filesystem::path> build_deb(const std::filesystem::path& dir, const 
   std::filesystem::create_directories(tree / "DEBIAN", ec);
   std::filesystem::create_directories(tree / "opt" / patch.package, ec);
   if (ec) return failure("cannot make the drill's package tree " + tree.string() + ": " + ec.message());
+  // dpkg-deb refuses a control folder a restrictive umask made.
+  for (auto& folder : {tree, tree / "DEBIAN", tree / "opt", tree / "opt" / patch.package})
+    std::filesystem::permissions(folder, std::filesystem::perms(0755), ec);
   if (auto s = write_file_atomically(tree / "DEBIAN" / "control",
                                      "Package: " + patch.package + "\nVersion: " + version +
                                          "\nArchitecture: all\nMaintainer: responder drill <drill@lab.invalid>\n"
@@ -37,6 +40,13 @@ Result<std::filesystem::path> build_deb(const std::filesystem::path& dir, const 
 }  // namespace
 
 Result<LabRelease> make_lab_release(const DrillLab& lab, const PatchDrill& patch) {
+  // Installed only where each host's dpkg database and /opt are its own.
+  if (!lab.has_private_packages()) return failure("the lab's hosts have no dpkg database of their own; no package is installed");
+  for (std::size_t i = 0; i < lab.host_count(); ++i)
+    if (auto s = run_checked(lab.in_host(i, {"sh", "-c", "mountpoint -q /var/lib/dpkg && mountpoint -q /opt"}),
+                             lab.host(i).name + "'s /var/lib/dpkg and /opt are not its own mounts; no package is installed");
+        !s)
+      return s.error();
   const auto dir = lab.dir() / "release";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -97,7 +97,7 @@ Result<LabSnapshot> snapshot_lab(const DrillLab& lab, std::size_t host) {
     // Namespace files bound by other programs (ip netns) come and go with
     // them; the victim's copies of those are not its state.
     if (fstype == "nsfs" || point.starts_with("/run/netns/") || point.starts_with("/proc/")) continue;
-    snap.mounts[point] = fstype + " " + options;
+    snap.mounts[id] = {point, fstype + " " + options};
   }
   if (auto units = lab.watched_units(); !units.empty()) {
     std::vector<std::string> args{"systemctl", "show", "--property=Id,LoadState,ActiveState,UnitFileState"};
@@ -144,13 +144,14 @@ std::vector<std::string> differences(const LabSnapshot& before, const LabSnapsho
   }
   for (auto& [path, what] : after.etc)
     if (!before.etc.count(path)) out.push_back(path + " was added");
-  for (auto& [point, what] : before.mounts) {
-    auto now = after.mounts.find(point);
+  for (auto& [id, mount] : before.mounts) {
+    auto& [point, what] = mount;
+    auto now = after.mounts.find(id);
     if (now == after.mounts.end()) out.push_back("mount " + point + " is gone");
-    else if (now->second != what) out.push_back("mount " + point + ": " + what + " became " + now->second);
+    else if (now->second.second != what) out.push_back("mount " + point + ": " + what + " became " + now->second.second);
   }
-  for (auto& [point, what] : after.mounts)
-    if (!before.mounts.count(point)) out.push_back("mount " + point + " was added");
+  for (auto& [id, mount] : after.mounts)
+    if (!before.mounts.count(id)) out.push_back("mount " + mount.first + " was added");
   return out;
 }
 

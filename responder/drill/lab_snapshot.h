@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "responder/drill/drill_lab.h"
@@ -21,7 +22,10 @@ struct LabSnapshot {
   // the drill keeps, every other change of the file is not.
   std::map<std::string, std::string> shadow; // account -> hash of its line
   std::string shadow_file;                   // /etc/shadow's type, mode and owner
-  std::map<std::string, std::string> mounts; // mount point -> file system type and options
+  // Mount id -> (mount point, file system type and options). By id, not
+  // path: a folder this machine renames (a mount under it moves with it)
+  // is no change of the lab's.
+  std::map<std::string, std::pair<std::string, std::string>> mounts;
   std::map<std::string, std::string> units;  // the lab systemd's units -> load, active and file state
 };
 

@@ -115,17 +115,36 @@ class NamespaceExecutor final : public Executor {
                           target_.netns + "`" + (target_.pid ? " and pid " + std::to_string(target_.pid) : "");
       return e;
     }
-    // A lab host's namespace that is this process's own (its process died
-    // and the PID went to a process of this machine, or a name bound to the
-    // host's namespace) would make the step act on the real machine.
+    // A lab host's namespace that is this process's own or this machine's
+    // (its process died and the PID went to a process of this machine, or
+    // a name bound to the host's namespace) would make the step act on the
+    // real machine. This machine's are its first process's: a controller
+    // that itself runs in a namespace of its own (a management host) would
+    // not see them as its own.
     for (auto& [fd, type] : program.join) {
-      if (type != CLONE_NEWNET) continue;
-      struct stat theirs {}, ours {};
-      if (::fstat(fd, &theirs) != 0 || ::stat("/proc/self/ns/net", &ours) != 0 ||
-          (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)) {
-        e.unreachable_why = "host " + host + ": its network namespace is this machine's own (" + describe() +
-                            "), so nothing was run there; the lab host is gone or the inventory names the wrong one";
+      if (type != CLONE_NEWNET && type != CLONE_NEWNS) continue;
+      const char* kind = type == CLONE_NEWNET ? "net" : "mnt";
+      struct stat theirs {};
+      if (::fstat(fd, &theirs) != 0) {
+        e.unreachable_why = "host " + host + ": cannot read its " + kind + " namespace: " + std::strerror(errno);
         return e;
+      }
+      for (std::string mine : {std::string("/proc/self/ns/") + kind, std::string("/proc/1/ns/") + kind}) {
+        struct stat ours {};
+        // /proc/1 may be unreadable (another PID namespace's); the own one never is.
+        if (::stat(mine.c_str(), &ours) != 0) {
+          if (mine.starts_with("/proc/self")) {
+            e.unreachable_why = "cannot read " + mine + ": " + std::strerror(errno);
+            return e;
+          }
+          continue;
+        }
+        if (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino) {
+          e.unreachable_why = "host " + host + ": its " + std::string(type == CLONE_NEWNET ? "network" : "mount") +
+                              " namespace is this machine's own (" + describe() +
+                              "), so nothing was run there; the lab host is gone or the inventory names the wrong one";
+          return e;
+        }
       }
     }
     // The program is opened here, in this mount namespace, and executed from

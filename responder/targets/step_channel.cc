@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,7 +64,9 @@ struct ChildFailure {
 // and its exit status back.
 volatile sig_atomic_t g_program_in_pid_namespace = 0;
 void pass_signal_on(int signal) {
+  int saved = errno;
   if (g_program_in_pid_namespace > 0) ::kill(static_cast<pid_t>(g_program_in_pid_namespace), signal);
+  errno = saved;
 }
 
 int millis_until(std::chrono::steady_clock::time_point when) {
@@ -114,8 +117,10 @@ Result<StepChannel> StepChannel::start(const StepProgram& program) {
     close_all();
     return failure("cannot create pipes for `" + program.argv[0] + "`: " + why);
   }
-  sigset_t none;
+  sigset_t none, stops;
   sigemptyset(&none);
+  sigemptyset(&stops);
+  for (int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&stops, signal);
 
   pid_t pid = ::fork();
   if (pid < 0) {
@@ -132,16 +137,26 @@ Result<StepChannel> StepChannel::start(const StepProgram& program) {
     for (std::size_t i = 0; i < join.size(); ++i)
       if (::setns(join[i].first, join[i].second) != 0) child_fail(report[1], static_cast<int>(i));
     if (joins_pids) {
-      pid_t program_pid = ::fork();
+      // Stop signals wait until each process has its own handling of them:
+      // the controller's handler, inherited, would swallow them.
+      ::sigprocmask(SIG_BLOCK, &stops, nullptr);
+      // The program learns of the process between's death by this pipe's
+      // hang-up: a death before its parent-death signal was set sends none.
+      int alive[2] = {-1, -1};
+      if (::pipe2(alive, O_CLOEXEC) != 0) child_fail(report[1], -1);
+      // _Fork: no atfork handlers in the child of a process with threads.
+      pid_t program_pid = ::_Fork();
       if (program_pid < 0) child_fail(report[1], -1);
       if (program_pid > 0) {
         // Only the program holds the pipes open from here on (the
         // controller's ends too: its closing standard input must reach it),
-        // and this process holds no file at all: the controller's other
+        // and this process holds no other file: the controller's other
         // threads may have had other hosts' channels open at the fork, and
-        // those must end when their own programs do.
-        if (::close_range(0, ~0U, 0) != 0)
-          for (int fd = 0; fd < 65536; ++fd) ::close(fd);
+        // those must end when their own programs do. It keeps only its end
+        // of `alive`, as its standard input.
+        if (::dup2(alive[1], 0) < 0) ::_exit(127);
+        if (::close_range(1, ~0U, 0) != 0)
+          for (int fd = 1; fd < 65536; ++fd) ::close(fd);
         g_program_in_pid_namespace = program_pid;
         struct sigaction forward {};
         forward.sa_handler = pass_signal_on;
@@ -150,13 +165,25 @@ Result<StepChannel> StepChannel::start(const StepProgram& program) {
         int status = 0;
         while (::waitpid(program_pid, &status, 0) < 0)
           if (errno != EINTR) ::_exit(127);
+        if (WIFSIGNALED(status)) {
+          // Ended as the program was, so the controller reads the signal
+          // as from every other transport; without a core of this process.
+          struct rlimit no_core {};
+          ::setrlimit(RLIMIT_CORE, &no_core);
+          struct sigaction default_action {};
+          default_action.sa_handler = SIG_DFL;
+          ::sigaction(WTERMSIG(status), &default_action, nullptr);
+          ::kill(::getpid(), WTERMSIG(status));
+        }
         ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
       }
       // Killed with the process between (the controller's SIGKILL at a
-      // deadline). That process is outside the joined PID namespace, where
-      // getppid() reads 0; were it already gone, the namespace's own first
-      // process would be the parent.
-      if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != 0) child_fail(report[1], -1);
+      // deadline); were it already gone, `alive` has hung up.
+      ::close(alive[1]);
+      if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail(report[1], -1);
+      struct pollfd hang_up {alive[0], 0, 0};
+      if (::poll(&hang_up, 1, 0) != 0) child_fail(report[1], -1);
+      ::close(alive[0]);
     }
     if (program.root_fd >= 0 && (::fchdir(program.root_fd) != 0 || ::chroot(".") != 0)) child_fail(report[1], -1);
     if (joins_mounts && ::chdir("/") != 0) child_fail(report[1], -1);

@@ -320,7 +320,7 @@ TEST_CASE("ransomware-outbreak in a lab ends the encryptor, locks the account, f
   Process run(lab.responder_argv({"run", lab.playbook, "--incident", kIncident, "--var", std::string("share=") + kShare,
                                   "--var", "volume=" + volume.string(), "--var", "account=jdoe", "--var",
                                   "services=lab-scheduler", "--var", "admin=labadmin", "--var",
-                                  "source=203.0.113.50"}));
+                                  "sources=203.0.113.50"}));
 
   auto waits_for = [&](const std::string& step) {
     if (run_waits_for(lab, run.pid(), step)) return true;

@@ -50,6 +50,12 @@ class SystemdLab {
         "mkdir -p /run/systemd/system\n"
         "mount -t tmpfs tmpfs /etc/systemd/system\n"
         "cp \"$0\"/* /run/systemd/system/\n"
+        // systemd raises fs.file-max and fs.nr_open at start, which no
+        // namespace holds: the machine's kernel settings stay read-only.
+        "mount --bind /proc/sys /proc/sys\n"
+        "mount -o remount,bind,ro /proc/sys\n"
+        "mount --bind /proc/sys/net /proc/sys/net\n"
+        "mount -o remount,bind,rw /proc/sys/net\n"
         "export container=responder-lab SYSTEMD_UNIT_PATH=/etc/systemd/system:/run/systemd/system\n"
         "exec /lib/systemd/systemd --system --unit=responder-lab.target --log-target=null\n";
     process_ = std::make_unique<testing::Process>(std::vector<std::string>{
