@@ -108,8 +108,11 @@ int show_plan_instead(const std::filesystem::path& playbook, const Scenario& sce
   std::vector<std::string> argv{self_program().string()};
   if (!globals.config.empty()) argv.insert(argv.end(), {"--config", globals.config});
   argv.insert(argv.end(), {"plan", playbook.string()});
-  for (auto& v : scenario.variables)
-    argv.insert(argv.end(), {"--var", replaced(replaced(v, "{attacker}", kAttacker4), "{capture}", "lab-capture.pcap")});
+  for (auto& v : scenario.variables) {
+    auto value = replaced(replaced(replaced(v, "{attacker}", kAttacker4), "{capture}", "lab-capture.pcap"), "{source}", kAttacker4);
+    if (scenario.patch) value = replaced(value, "{patch}", scenario.patch->package + "_" + scenario.patch->fixed + "_all.deb");
+    argv.insert(argv.end(), {"--var", value});
+  }
   auto plan = LabProcess::start(argv);
   if (!plan) return report_error(plan.error());
   (void)plan->wait(std::chrono::hours(1));

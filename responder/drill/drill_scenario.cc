@@ -80,7 +80,9 @@ const std::vector<Scenario>& scenarios() {
       s.after_undo = {"SSH probes after the undo (hping3 -S, 20 packets)",
                       {"hping3", "-q", "-S", "-p", "22", "-i", "u50000", "-c", "20", kVictimAttackSide4},
                       std::chrono::seconds(10)};
-      s.variables = {"attacker={attacker}", "capture={capture}"};
+      // The account the attacker went for, and root, as the responder
+      // would name them from the log analysis.
+      s.variables = {"attacker={attacker}", "capture={capture}", "accounts=ops", "admins=root"};
       out.push_back(std::move(s));
     }
     {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -103,6 +104,11 @@ TEST_CASE("drill: the default drill detects the attack from the lab's own traffi
   CHECK(done.out.find("traffic analysis: targeted, tcp-port-scan") != std::string::npos);
   CHECK(done.out.find("failed logins and blocked probes from 1 address(es)") != std::string::npos);
   CHECK(done.out.find("approved block-attacker as drill-approver-2 (answered by the drill)") != std::string::npos);
+  // The account the attacker went for is locked (and unlocked by the undo); root's password is rotated, and stays so.
+  CHECK(done.out.find("lock-compromised-accounts: verified") != std::string::npos);
+  CHECK(done.out.find("lock-compromised-accounts: undone") != std::string::npos);
+  CHECK(done.out.find("rotate-elevated-credentials: verified") != std::string::npos);
+  CHECK(done.out.find("drill: kept: root's password was rotated") != std::string::npos);
   CHECK(done.out.find("drill: attack dropped at the victim: ") != std::string::npos);
   CHECK(done.out.find("drill: first notification: ") != std::string::npos);
   CHECK(done.out.find("(step tell-incident-team delivered)") != std::string::npos);
@@ -332,24 +338,37 @@ TEST_CASE("drill: with --approvers the team approves for real, and the drill wai
   TempDir home;
   Process drill(responder_argv(home, {"drill", "--incident", "DRILL-A1", "--approvers", "alice,bob"}), {"RESPONDER_CONFIG="},
                 std::filesystem::path(RESPONDER_SOURCE_DIR));
-  // The drill names who must approve once the run waits; nobody else approves.
+  // The drill names who must approve once the run waits; nobody else
+  // approves. Each step that waits (the block, then the rotation) is
+  // approved by the team.
   const auto journal = home / "incidents" / "DRILL-A1" / "journal.jsonl";
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-  while (std::chrono::steady_clock::now() < until && slurp(journal).find("\"kind\":\"approval.waiting\"") == std::string::npos)
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  REQUIRE(slurp(journal).find("\"kind\":\"approval.waiting\"") != std::string::npos);
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
-  CHECK(slurp(journal).find("\"kind\":\"approval\"") == std::string::npos);
-  for (const char* who : {"alice", "bob"}) {
-    auto approved = run_process(responder_argv(home, {"approve", "DRILL-A1", "block-attacker", "--as", who}));
-    INFO(approved.out, approved.err);
-    CHECK(approved.exit_code == 0);
+  auto waiting_for = [&](const std::string& step) {
+    std::istringstream lines(slurp(journal));
+    for (std::string line; std::getline(lines, line);)
+      if (line.find("\"kind\":\"approval.waiting\"") != std::string::npos && line.find("\"step\":\"" + step + "\"") != std::string::npos)
+        return true;
+    return false;
+  };
+  for (const char* step : {"block-attacker", "rotate-elevated-credentials"}) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+    while (std::chrono::steady_clock::now() < until && !waiting_for(step)) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    REQUIRE_MESSAGE(waiting_for(step), step);
+    if (std::string(step) == "block-attacker") {
+      std::this_thread::sleep_for(std::chrono::milliseconds(600));
+      CHECK(slurp(journal).find("\"kind\":\"approval\"") == std::string::npos);
+    }
+    for (const char* who : {"alice", "bob"}) {
+      auto approved = run_process(responder_argv(home, {"approve", "DRILL-A1", step, "--as", who}));
+      INFO(approved.out, approved.err);
+      CHECK(approved.exit_code == 0);
+    }
   }
   auto done = drill.wait(std::chrono::seconds(120));
   INFO(done.out, done.err);
   CHECK(done.exit_code == 0);
   CHECK(done.out.find("drill: step block-attacker waits for 2 approval(s) from the team: alice, bob") != std::string::npos);
   CHECK(done.out.find("block-attacker: approved — by alice, bob") != std::string::npos);
+  CHECK(done.out.find("rotate-elevated-credentials: approved — by alice, bob") != std::string::npos);
   CHECK(done.out.find("drill-approver") == std::string::npos);
   CHECK(done.out.find("drill: drill passed") != std::string::npos);
 }
