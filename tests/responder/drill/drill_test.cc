@@ -89,6 +89,14 @@ std::vector<std::string> responder_argv(const TempDir& home, std::vector<std::st
   return a;
 }
 
+// A whole drill, given the minutes a loaded 2-core machine may need (a
+// fleet of three with their own systemd takes 15-25 s on a quiet one).
+ProcessResult run_drill(const TempDir& home, std::vector<std::string> args) {
+  args.insert(args.begin(), "drill");
+  Process drill(responder_argv(home, args), {"RESPONDER_CONFIG="}, std::filesystem::path(RESPONDER_SOURCE_DIR));
+  return drill.wait(std::chrono::minutes(5));
+}
+
 }  // namespace
 
 TEST_CASE("drill: the default drill detects the attack from the lab's own traffic, contains it (dropped at the victim, by its counters), undoes it, reports, and leaves this machine unchanged") {
@@ -96,7 +104,7 @@ TEST_CASE("drill: the default drill detects the attack from the lab's own traffi
   TempDir home;
   const HostState before = host_state();
 
-  auto done = run_process(responder_argv(home, {"drill", "--incident", "DRILL-T1"}), {"RESPONDER_CONFIG="}, std::filesystem::path(RESPONDER_SOURCE_DIR));
+  auto done = run_drill(home, {"--incident", "DRILL-T1"});
   INFO(done.out, done.err);
   REQUIRE(done.exit_code == 0);
   // The attack came from the attacker host, and the analysis found it in the victim's capture.
@@ -156,8 +164,7 @@ TEST_CASE("drill: ddos-flood against a spoofed SYN flood limits the port, the pl
   RESPONDER_SKIP_WHEN(drill_unavailable());
   TempDir home;
   const HostState before = host_state();
-  auto done = run_process(responder_argv(home, {"drill", "ddos-flood", "--incident", "DRILL-D1"}), {"RESPONDER_CONFIG="},
-                          std::filesystem::path(RESPONDER_SOURCE_DIR));
+  auto done = run_drill(home, {"ddos-flood", "--incident", "DRILL-D1"});
   INFO(done.out, done.err);
   REQUIRE(done.exit_code == 0);
   CHECK(done.out.find("traffic analysis: distributed, syn-flood; recommendation limit-port") != std::string::npos);
@@ -188,8 +195,7 @@ TEST_CASE("drill: ransomware-outbreak on a file server with its own systemd and 
   TempDir home;
   const HostState before = host_state();
   const std::string samba_before = samba_state_here();
-  auto done = run_process(responder_argv(home, {"drill", "ransomware-outbreak", "--incident", "DRILL-R1"}), {"RESPONDER_CONFIG="},
-                          std::filesystem::path(RESPONDER_SOURCE_DIR));
+  auto done = run_drill(home, {"ransomware-outbreak", "--incident", "DRILL-R1"});
   INFO(done.out, done.err);
   REQUIRE(done.exit_code == 0);
   CHECK(done.out.find("its own systemd") != std::string::npos);
@@ -232,8 +238,7 @@ TEST_CASE("drill: fleet-block over a fleet of three namespace hosts from the man
   RESPONDER_SKIP_WHEN(drill_unavailable());
   TempDir home;
   const HostState before = host_state();
-  auto done = run_process(responder_argv(home, {"drill", "fleet-block", "--incident", "DRILL-F1"}), {"RESPONDER_CONFIG="},
-                          std::filesystem::path(RESPONDER_SOURCE_DIR));
+  auto done = run_drill(home, {"fleet-block", "--incident", "DRILL-F1"});
   INFO(done.out, done.err);
   REQUIRE(done.exit_code == 0);
   CHECK(done.out.find("drill: lab: host web3 at 192.0.2.13") != std::string::npos);
@@ -270,8 +275,7 @@ TEST_CASE("drill: worm-outbreak over a fleet with real smbd and nmbd: the worm's
     RESPONDER_SKIP_WHEN(::access(tool, X_OK) == 0 ? std::string() : std::string(tool) + " is not installed (./setup.sh installs samba, systemd)");
   TempDir home;
   const HostState before = host_state();
-  auto done = run_process(responder_argv(home, {"drill", "worm-outbreak", "--incident", "DRILL-W1"}), {"RESPONDER_CONFIG="},
-                          std::filesystem::path(RESPONDER_SOURCE_DIR));
+  auto done = run_drill(home, {"worm-outbreak", "--incident", "DRILL-W1"});
   INFO(done.out, done.err);
   REQUIRE(done.exit_code == 0);
   CHECK(done.out.find("drill: lab: the patch: lab-smbfix 1.0.0 on every host, 1.0.1 built and signed") != std::string::npos);
@@ -311,8 +315,7 @@ TEST_CASE("drill: emergency-patch on a vendor's advisory pushes the drill's sign
   RESPONDER_SKIP_WHEN(::access("/usr/bin/dpkg-deb", X_OK) == 0 ? std::string() : std::string("dpkg-deb is not installed"));
   TempDir home;
   const HostState before = host_state();
-  auto done = run_process(responder_argv(home, {"drill", "emergency-patch", "--incident", "DRILL-E1"}), {"RESPONDER_CONFIG="},
-                          std::filesystem::path(RESPONDER_SOURCE_DIR));
+  auto done = run_drill(home, {"emergency-patch", "--incident", "DRILL-E1"});
   INFO(done.out, done.err);
   REQUIRE(done.exit_code == 0);
   CHECK(done.out.find("drill: no attack: the playbook starts on a vendor's advisory") != std::string::npos);
@@ -436,8 +439,7 @@ TEST_CASE("drill: a drill killed with -9 takes its victim and attack down with i
 TEST_CASE("drill: --keep leaves the whole lab running after the drill, and --clean then removes it") {
   RESPONDER_SKIP_WHEN(drill_unavailable());
   TempDir home;
-  auto done = run_process(responder_argv(home, {"drill", "ddos-flood", "--incident", "DRILL-K1", "--keep"}), {"RESPONDER_CONFIG="},
-                          std::filesystem::path(RESPONDER_SOURCE_DIR));
+  auto done = run_drill(home, {"ddos-flood", "--incident", "DRILL-K1", "--keep"});
   INFO(done.out, done.err);
   REQUIRE(done.exit_code == 0);
   auto named = done.out.find("(network namespaces rdrill-");
