@@ -6,14 +6,50 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 namespace responder::baseline {
 
 namespace {
 constexpr int kOpenFlags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+
+// `relative` opened under folder `root`, one name at a time, following no
+// link and no "..": -1 with errno set (ELOOP for a link on the way).
+int open_without_links(int root, const std::string& relative) {
+  std::vector<std::string> names;
+  for (std::size_t start = 0; start < relative.size();) {
+    auto slash = relative.find('/', start);
+    if (slash == std::string::npos) slash = relative.size();
+    if (auto name = relative.substr(start, slash - start); !name.empty() && name != ".") names.push_back(name);
+    start = slash + 1;
+  }
+  if (names.empty() || std::find(names.begin(), names.end(), "..") != names.end()) {
+    errno = names.empty() ? EISDIR : ELOOP;
+    return -1;
+  }
+  int at = ::dup(root);
+  for (std::size_t i = 0; at >= 0 && i + 1 < names.size(); ++i) {
+    int next = ::openat(at, names[i].c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    ::close(at);
+    struct stat st {};
+    if (next >= 0 && (::fstat(next, &st) != 0 || !S_ISDIR(st.st_mode))) {
+      ::close(next);
+      errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
+      return -1;
+    }
+    at = next;
+  }
+  if (at < 0) return -1;
+  int fd = ::openat(at, names.back().c_str(), kOpenFlags | O_NOFOLLOW);
+  int saved = errno;
+  ::close(at);
+  errno = saved;
+  return fd;
 }
+}  // namespace
 
 HostTextLines::HostTextLines(const std::filesystem::path& path, std::uint64_t limit) {
   int fd = ::open(path.c_str(), kOpenFlags);
@@ -43,8 +79,10 @@ HostTextLines::HostTextLines(const std::filesystem::path& root, const std::strin
   while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
   int fd = static_cast<int>(::syscall(SYS_openat2, dir, relative.empty() ? "." : relative.c_str(), &how, sizeof how));
   // A kernel before 5.6 has no openat2, and some container seccomp profiles
-  // refuse it with EPERM: the path is joined as before.
-  if (fd < 0 && (errno == ENOSYS || errno == EPERM)) fd = ::open((r + "/" + relative).c_str(), kOpenFlags);
+  // refuse it with EPERM: the path is walked a folder at a time inside the
+  // root, and a link anywhere on it is refused rather than followed, which
+  // could lead out of the image to this machine's own file.
+  if (fd < 0 && (errno == ENOSYS || errno == EPERM)) fd = open_without_links(dir, relative);
   int saved = errno;
   ::close(dir);
   if (fd < 0) {
