@@ -5,8 +5,8 @@
 // only that host's kernel state, exactly as over ssh.
 //
 // Which namespaces:
-//   - a PID: its net, uts, PID and mount namespaces
-//     (/proc/PID/ns/{net,uts,pid,mnt}), so the far side sees that host's
+//   - a PID: its net, uts, IPC, PID and mount namespaces
+//     (/proc/PID/ns/{net,uts,ipc,pid,mnt}), so the far side sees that host's
 //     files, hostname, network and processes, and is one of them: a
 //     host's systemd answers on its private socket only to processes of
 //     its own PID namespace;
@@ -63,7 +63,7 @@ class NamespaceExecutor final : public Executor {
   std::string_view transport() const override { return "namespace"; }
 
   std::string describe() const override {
-    if (target_.pid > 0) return "namespace of pid " + std::to_string(target_.pid) + " (net, mount, uts, pid)";
+    if (target_.pid > 0) return "namespace of pid " + std::to_string(target_.pid) + " (net, mount, uts, ipc, pid)";
     return "namespace " + target_.netns + " (/run/netns, network only)";
   }
 
@@ -87,8 +87,8 @@ class NamespaceExecutor final : public Executor {
       std::string base = "/proc/" + std::to_string(target_.pid) + "/ns/";
       // uts and net first: once the mount namespace is joined, nothing is
       // looked up by path any more (all is open already).
-      for (auto [name, type] : {std::pair{"uts", CLONE_NEWUTS}, std::pair{"net", CLONE_NEWNET}, std::pair{"pid", CLONE_NEWPID},
-                                std::pair{"mnt", CLONE_NEWNS}}) {
+      for (auto [name, type] : {std::pair{"uts", CLONE_NEWUTS}, std::pair{"ipc", CLONE_NEWIPC}, std::pair{"net", CLONE_NEWNET},
+                                std::pair{"pid", CLONE_NEWPID}, std::pair{"mnt", CLONE_NEWNS}}) {
         int fd = files.open(base + name);
         if (fd < 0) {
           e.unreachable_why = "cannot open " + base + name + " for host " + host + ": " + std::strerror(errno);

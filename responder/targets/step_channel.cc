@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,10 +63,12 @@ struct ChildFailure {
 // joiner's children in it, so the child forks once more and stays between
 // the controller and the program, passing the controller's stop signals on
 // and its exit status back.
-volatile sig_atomic_t g_program_in_pid_namespace = 0;
+// The program is signalled through a pidfd: once reaped, its PID may be
+// another process's, its pidfd never is.
+volatile sig_atomic_t g_program_pidfd = -1;
 void pass_signal_on(int signal) {
   int saved = errno;
-  if (g_program_in_pid_namespace > 0) ::kill(static_cast<pid_t>(g_program_in_pid_namespace), signal);
+  if (g_program_pidfd >= 0) ::syscall(SYS_pidfd_send_signal, static_cast<int>(g_program_pidfd), signal, nullptr, 0);
   errno = saved;
 }
 
@@ -157,7 +160,8 @@ Result<StepChannel> StepChannel::start(const StepProgram& program) {
         if (::dup2(alive[1], 0) < 0) ::_exit(127);
         if (::close_range(1, ~0U, 0) != 0)
           for (int fd = 1; fd < 65536; ++fd) ::close(fd);
-        g_program_in_pid_namespace = program_pid;
+        // Not yet reaped, so the PID is still the program's.
+        g_program_pidfd = static_cast<int>(::syscall(SYS_pidfd_open, program_pid, 0));
         struct sigaction forward {};
         forward.sa_handler = pass_signal_on;
         for (int signal : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(signal, &forward, nullptr);
@@ -182,7 +186,10 @@ Result<StepChannel> StepChannel::start(const StepProgram& program) {
       ::close(alive[1]);
       if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail(report[1], -1);
       struct pollfd hang_up {alive[0], 0, 0};
-      if (::poll(&hang_up, 1, 0) != 0) child_fail(report[1], -1);
+      if (::poll(&hang_up, 1, 0) != 0) {
+        errno = ESRCH;  // the process between is gone
+        child_fail(report[1], -1);
+      }
       ::close(alive[0]);
     }
     if (program.root_fd >= 0 && (::fchdir(program.root_fd) != 0 || ::chroot(".") != 0)) child_fail(report[1], -1);
