@@ -182,4 +182,11 @@ std::string resolve_in_path(const std::string& name) {
   return {};
 }
 
+Status run_program_checked(const std::vector<std::string>& argv, const std::string& what, std::chrono::milliseconds timeout) {
+  auto run = run_program(argv, {}, timeout);
+  if (!run) return failure(what + ": " + run.error().message);
+  if (run->exit_code != 0) return failure(what + ": " + describe_exit(argv, *run));
+  return {};
+}
+
 }  // namespace responder

@@ -30,6 +30,11 @@ Result<ProgramRun> run_program(const std::vector<std::string>& argv, std::string
 // for error messages.
 std::string describe_exit(const std::vector<std::string>& argv, const ProgramRun& run);
 
+// run_program where only success will do: a failure saying `what` and why
+// (not started, timed out, or describe_exit) otherwise.
+Status run_program_checked(const std::vector<std::string>& argv, const std::string& what,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 // The executable `name` as execvp would find it in PATH (PATH unset: the
 // default /usr/local/bin:/usr/bin:/bin; an empty entry is the current
 // directory); `name` itself when it holds a '/'; empty when there is none.

@@ -24,4 +24,9 @@ std::uint64_t process_start_time(pid_t pid) {
   return fields.size() > 19 ? std::strtoull(fields[19].c_str(), nullptr, 10) : 0;
 }
 
+bool process_running(pid_t pid) {
+  auto fields = process_stat_fields(pid);
+  return !fields.empty() && fields[0] != "Z" && fields[0] != "X";
+}
+
 }  // namespace responder

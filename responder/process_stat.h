@@ -19,4 +19,8 @@ std::vector<std::string> process_stat_fields(pid_t pid);
 // another process since has another start time.
 std::uint64_t process_start_time(pid_t pid);
 
+// The process exists and has not ended: a zombie (ended, not yet reaped by
+// its parent, its files already closed) does not run.
+bool process_running(pid_t pid);
+
 }  // namespace responder

@@ -52,12 +52,6 @@ std::string user_of(const std::string& pid) {
   return "?";
 }
 
-// A zombie has closed its files already.
-bool gone(pid_t pid) {
-  auto fields = process_stat_fields(pid);
-  return fields.empty() || fields[0] == "Z" || fields[0] == "X";
-}
-
 }  // namespace
 
 std::vector<OpenWriter> open_writers_under(const std::string& directory) {
@@ -133,7 +127,7 @@ Status end_writers(const std::vector<OpenWriter>& writers, std::chrono::millisec
     for (std::size_t i = 0; i < pidfds.size(); ++i) {
       pollfd p{pidfds[i], POLLIN, 0};
       // Readable once the process has exited; its files are closed by then.
-      if (::poll(&p, 1, 0) == 1 || gone(signalled[i].pid)) continue;
+      if (::poll(&p, 1, 0) == 1 || !process_running(signalled[i].pid)) continue;
       alive.push_back(signalled[i]);
     }
     if (alive.empty()) break;

@@ -94,6 +94,24 @@ std::string replaced(std::string text, const std::string& key, const std::string
   return text;
 }
 
+// What a scenario's variables' placeholders stand for in one drill.
+struct PlaceholderValues {
+  std::string capture, source, patch;
+};
+
+// The scenario's variables as `--var` arguments, placeholders filled in.
+std::vector<std::string> variable_arguments(const Scenario& scenario, const PlaceholderValues& values) {
+  std::vector<std::string> out;
+  for (auto& v : scenario.variables) {
+    std::string value = v;
+    for (auto& [key, with] : {std::pair{"{attacker}", std::string(kAttacker4)}, std::pair{"{capture}", values.capture},
+                              std::pair{"{source}", values.source}, std::pair{"{patch}", values.patch}})
+      value = replaced(value, key, with);
+    out.insert(out.end(), {"--var", value});
+  }
+  return out;
+}
+
 std::string default_incident_id() {
   std::string now = now_rfc3339();  // 2026-12-04T21:41:50.123Z
   std::string id = "DRILL-";
@@ -108,11 +126,9 @@ int show_plan_instead(const std::filesystem::path& playbook, const Scenario& sce
   std::vector<std::string> argv{self_program().string()};
   if (!globals.config.empty()) argv.insert(argv.end(), {"--config", globals.config});
   argv.insert(argv.end(), {"plan", playbook.string()});
-  for (auto& v : scenario.variables) {
-    auto value = replaced(replaced(replaced(v, "{attacker}", kAttacker4), "{capture}", "lab-capture.pcap"), "{source}", kAttacker4);
-    if (scenario.patch) value = replaced(value, "{patch}", scenario.patch->package + "_" + scenario.patch->fixed + "_all.deb");
-    argv.insert(argv.end(), {"--var", value});
-  }
+  auto vars = variable_arguments(scenario, {"lab-capture.pcap", kAttacker4,
+                                            scenario.patch ? scenario.patch->package + "_" + scenario.patch->fixed + "_all.deb" : ""});
+  argv.insert(argv.end(), vars.begin(), vars.end());
   auto plan = LabProcess::start(argv);
   if (!plan) return report_error(plan.error());
   (void)plan->wait(std::chrono::hours(1));
@@ -203,14 +219,13 @@ class CounterLog {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
-  // When every host had begun to drop some of the attack since `since_ms`; 0: not yet.
-  std::int64_t dropping_since(std::int64_t since_ms) const {
+  // When every host had begun to drop the attack, by the score's own rule
+  // (above what the kernel dropped by itself, two intervals in a row); 0:
+  // not yet.
+  std::int64_t dropping_since(const DrillTimeline& timeline, bool limit) const {
     std::int64_t all = 0;
     for (auto& h : hosts_) {
-      std::int64_t first = 0;
-      for (std::size_t i = 1; i < h.samples.size() && !first; ++i)
-        if (h.samples[i].unix_ms >= since_ms && h.samples[i].arrived - h.samples[i - 1].arrived > h.samples[i].passed - h.samples[i - 1].passed)
-          first = h.samples[i].unix_ms;
+      auto first = read_host_counters(h.samples, timeline, limit, 0).dropping_from;
       if (!first) return 0;
       all = std::max(all, first);
     }
@@ -442,19 +457,19 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
 
   // The run, as the responder on the victim would start it.
   const std::vector<std::string> base{self_program().string(), "--home", home.string(), "--config", config.string()};
-  // The responder on the victim sits at its console: an SSH session of the
-  // drill's own (the person who started it) is not the victim's, and would
-  // make access.disable keep the victim's sshd running for it.
-  // A fleet host's far side reads its own configuration (its private
-  // /etc/responder), never the drill's environment's.
-  std::vector<std::string> run_argv{"env", "-u", "SSH_CONNECTION", "-u", "SSH_CLIENT", "-u", "SSH_TTY", "-u", "RESPONDER_CONFIG"};
-  run_argv.insert(run_argv.end(), base.begin(), base.end());
+  // The run and the undo act in the lab: the responder on the victim sits
+  // at its console (an SSH session of the drill's own, the person who
+  // started it, is not the victim's, and would make access.disable keep
+  // the victim's sshd running for it), and a fleet host's far side reads
+  // its own configuration (its private /etc/responder), never the drill's
+  // environment's.
+  std::vector<std::string> in_lab{"env", "-u", "SSH_CONNECTION", "-u", "SSH_CLIENT", "-u", "SSH_TTY", "-u", "RESPONDER_CONFIG"};
+  in_lab.insert(in_lab.end(), base.begin(), base.end());
+  std::vector<std::string> run_argv = in_lab;
   if (globals.json) run_argv.push_back("--json");
   run_argv.insert(run_argv.end(), {"--allow", kManagementRange, "run", playbook_file->string(), "--incident", id, "--drill"});
-  for (auto& v : scenario->variables)
-    run_argv.insert(run_argv.end(), {"--var", replaced(replaced(replaced(replaced(v, "{attacker}", kAttacker4), "{capture}", capture_file.string()),
-                                                       "{source}", timeline.alert_source),
-                                              "{patch}", release ? release->fixed_deb.string() : std::string())});
+  auto vars = variable_arguments(*scenario, {capture_file.string(), timeline.alert_source, release ? release->fixed_deb.string() : ""});
+  run_argv.insert(run_argv.end(), vars.begin(), vars.end());
   // A fleet's playbook acts through targets: from the management host, on
   // the hosts of an inventory the drill writes (each entered through its
   // namespaces); the one victim's runs on the victim itself.
@@ -467,7 +482,7 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   auto cwd = std::filesystem::current_path(cwd_ec);
   if (!all_hosts_alive(*lab)) return report_error(failure("a lab host ended before the playbook ran; the lab is torn down"));
   timeline.run_started_ms = now_unix_ms();
-  auto run = LabProcess::start(lab->is_fleet() ? lab->in_management(run_argv) : lab->in_victim(run_argv, cwd_ec ? std::filesystem::path("/") : cwd));
+  auto run = LabProcess::start(lab->in_controller(run_argv, cwd_ec ? std::filesystem::path("/") : cwd));
   if (!run) return report_error(run.error());
   DrillApprovals approvals(base, id, split_names(o.approvers), out);
   approvals.set_how_to_approve(self_program().string() + " --home " + home.string() + " --config " + config.string());
@@ -476,7 +491,7 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   std::int64_t contained_seen_ms = 0;
   auto attacker_gives_up = [&] {
     if (scenario->gives_up_after.count() == 0 || timeline.attack_stopped_ms) return;
-    if (!contained_seen_ms) contained_seen_ms = counters.dropping_since(timeline.run_started_ms);
+    if (!contained_seen_ms) contained_seen_ms = counters.dropping_since(timeline, scenario->containment == ContainmentKind::limit);
     if (contained_seen_ms && now_unix_ms() - contained_seen_ms >= scenario->gives_up_after.count() * 1000 && persistent) {
       persistent->stop();
       timeline.attack_stopped_ms = now_unix_ms();
@@ -526,6 +541,9 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   // A pushed patch is the remedy, not a containment: it stays (its
   // rollback is `responder undo ID STEP`, by hand).
   std::vector<std::string> to_undo;
+  if (!journal)
+    out.say("the journal does not verify (" + journal.error().message + "), so the drill undoes nothing by it; `responder journal " + id +
+            " --verify` says where it breaks");
   if (journal) {
     if (auto state = derive_state(id, *journal))
       for (const StepState* step : state->in_force())
@@ -551,12 +569,11 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
       for (auto& n : to_undo) names += " --step " + n;
       return names;
     }() + ")");
-    std::vector<std::string> undo_argv{"env", "-u", "SSH_CONNECTION", "-u", "SSH_CLIENT", "-u", "SSH_TTY", "-u", "RESPONDER_CONFIG"};
-    undo_argv.insert(undo_argv.end(), base.begin(), base.end());
+    auto undo_argv = in_lab;
     undo_argv.insert(undo_argv.end(), {"undo", id});
     for (auto& step : to_undo) undo_argv.insert(undo_argv.end(), {"--step", step});
     if (!all_hosts_alive(*lab)) return report_error(failure("a lab host ended before the undo; the lab is torn down"));
-    auto undo = LabProcess::start(lab->is_fleet() ? lab->in_management(undo_argv) : lab->in_victim(undo_argv));
+    auto undo = LabProcess::start(lab->in_controller(undo_argv));
     if (!undo) return report_error(undo.error());
     std::optional<int> undone;
     const auto undo_until = std::chrono::steady_clock::now() + std::chrono::minutes(5);
@@ -588,18 +605,10 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   }
   counters.sample_for(std::chrono::milliseconds(300));
 
+  auto final_journal = read_verified_journal(incident_dir / "journal.jsonl", {});
+  if (!final_journal) return report_error(final_journal.error());
   // Rotated passwords are remediation, kept by design: not a containment left in force.
-  std::set<std::string> rotated;
-  if (auto j = read_verified_journal(incident_dir / "journal.jsonl", {}))
-    for (auto& r : j->records) {
-      const Step* step = r.kind == record_kind::step_applied ? playbook.find_step(r.text("step")) : nullptr;
-      auto* receipt = step && step->module == "credential.rotate" ? r.fields.if_contains("receipt") : nullptr;
-      auto* output = receipt && receipt->is_object() ? receipt->as_object().if_contains("output") : nullptr;
-      auto* users = output && output->is_object() ? output->as_object().if_contains("users") : nullptr;
-      if (users && users->is_array())
-        for (auto& u : users->get_array())
-          if (u.is_string()) rotated.insert(std::string(u.get_string()));
-    }
+  const std::set<std::string> rotated = rotated_accounts(playbook, *final_journal);
   for (auto& account : rotated) out.say("kept: " + account + "'s password was rotated (remediation; the new one is in the incident's credentials file)");
   std::vector<std::string> not_restored;
   for (std::size_t i = 0; i < lab->host_count(); ++i) {
@@ -610,9 +619,7 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
       not_restored.push_back(prefix + "the lab could not be read after the drill: " + after.error().message);
   }
 
-  // Scored under the incident's lock, into its journal.
-  auto final_journal = read_verified_journal(incident_dir / "journal.jsonl", {});
-  if (!final_journal) return report_error(final_journal.error());
+  // The score is journaled under the incident's lock.
   timeline.run_exit = *run_exit;
   timeline.interrupted = asked_to_stop;
   std::vector<WriteAttempt> writes;

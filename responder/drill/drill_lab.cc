@@ -91,13 +91,6 @@ std::string random_token() {
   return text;
 }
 
-Status run_checked(const std::vector<std::string>& argv, const std::string& what) {
-  auto r = run_program(argv, {}, std::chrono::seconds(30));
-  if (!r) return failure(what + ": " + r.error().message);
-  if (r->exit_code != 0) return failure(what + ": " + describe_exit(argv, *r));
-  return {};
-}
-
 pid_t first_child(pid_t parent) {
   std::ifstream in("/proc/" + std::to_string(parent) + "/task/" + std::to_string(parent) + "/children");
   pid_t child = 0;
@@ -135,6 +128,13 @@ void kill_victim(pid_t pid, std::uint64_t start) {
 
 std::string remove_netns(const std::string& name) {
   if (name.empty() || !netns_exists(name)) return {};
+  // The programs still in it (an attack's hping3s whose shell died with a
+  // killed drill) end with it.
+  if (auto pids = run_program({"ip", "netns", "pids", name}, {}, std::chrono::seconds(10)); pids && pids->exit_code == 0) {
+    std::istringstream listed(pids->out);
+    for (pid_t pid = 0; listed >> pid;)
+      if (pid > 1) ::kill(pid, SIGKILL);
+  }
   auto r = run_program({"ip", "netns", "delete", name}, {}, std::chrono::seconds(10));
   if (!r || r->exit_code != 0) return "network namespace " + name + " (" + (r ? describe_exit({"ip", "netns", "delete", name}, *r) : r.error().message) + ")";
   return {};
@@ -167,7 +167,10 @@ std::vector<std::string> lab_sshd_argv(const std::vector<std::string>& accounts,
   if (foreground) argv.push_back("-D");
   argv.insert(argv.end(), {"-E", "/var/log/auth.log", "-o", "PasswordAuthentication=yes", "-o", "MaxAuthTries=10", "-o",
                            "LoginGraceTime=30", "-o", "AllowUsers=" + allowed, "-o", "PermitRootLogin=no", "-o",
-                           "AuthorizedKeysFile=none"});
+                           "AuthorizedKeysFile=none",
+                           // The PAM stack is this machine's (a copy of its /etc/pam.d), and a
+                           // module such as pam_mkhomedir would act on this machine's /home.
+                           "-o", "UsePAM=no"});
   return argv;
 }
 
@@ -245,7 +248,7 @@ Status DrillLab::build_parts(const std::function<void(const std::string&)>& prog
         {"ip", "-n", name, "link", "set", "dev", "br0", "up"},
         {"ip", "-n", name, "link", "set", "dev", "lo", "up"}};
     for (auto& argv : steps)
-      if (auto s = run_checked(argv, "making network namespace " + name); !s) return s;
+      if (auto s = run_program_checked(argv, "making network namespace " + name); !s) return s;
   }
 
   const bool service_manager = has_service_manager();
@@ -262,7 +265,7 @@ Status DrillLab::build_parts(const std::function<void(const std::string&)>& prog
     LabHost host;
     host.name = names[i];
     const std::string last = options_.fleet.empty() ? "1" : std::to_string(kFleetFirstOctet + i);
-    host.attack_address = "192.0.2." + last;
+    host.attack_address = options_.fleet.empty() ? std::string(kVictimAttackSide4) : fleet_attack_address(i);
     host.management_address = "198.51.100." + last;
     progress((options_.fleet.empty() ? std::string("victim host") : "host " + host.name + " at " + host.attack_address) +
              " (its own PID, mount, UTS, IPC and network namespaces; private /etc, /run and /var/log" +
@@ -342,7 +345,7 @@ Status DrillLab::link_host(std::size_t i) {
         in_host_network(i, {"ip", "addr", "add", link.host_address, "dev", link.name}),
         in_host_network(i, {"ip", "link", "set", "dev", link.name, "up"})};
     for (auto& argv : steps)
-      if (auto s = run_checked(argv, "linking host " + host.name); !s) return s;
+      if (auto s = run_program_checked(argv, "linking host " + host.name); !s) return s;
   }
   return {};
 }
@@ -365,7 +368,7 @@ Status DrillLab::set_up_host(std::size_t i, const std::function<void(const std::
   }
   for (auto& account : options_.accounts) {
     progress(on + ": lab account " + account + " (its private /etc)");
-    if (auto s = run_checked(in_host(i, {"useradd", "-M", "-N", "-s", "/bin/sh", account}), "adding lab account " + account + " on " + on); !s)
+    if (auto s = run_program_checked(in_host(i, {"useradd", "-M", "-N", "-s", "/bin/sh", account}), "adding lab account " + account + " on " + on); !s)
       return s;
   }
   // A host's own responder configuration (its private /etc), never a copy
@@ -375,25 +378,25 @@ Status DrillLab::set_up_host(std::size_t i, const std::function<void(const std::
     progress(on + ": its own dpkg database, /opt and release state");
     own_config = std::string(kPrivatePackages);
   }
-  if (auto s = run_checked(in_host(i, {"sh", "-c", "set -e\n" + own_config}), "giving " + on + " its own configuration"); !s) return s;
+  if (auto s = run_program_checked(in_host(i, {"sh", "-c", "set -e\n" + own_config}), "giving " + on + " its own configuration"); !s) return s;
   if (!options_.setup.empty()) {
     progress(on + ": the scenario's setup");
-    if (auto s = run_checked(in_host(i, {"sh", "-c", options_.setup, options_.dir.string()}), "setting " + on + " up"); !s) return s;
+    if (auto s = run_program_checked(in_host(i, {"sh", "-c", options_.setup, options_.dir.string()}), "setting " + on + " up"); !s) return s;
   }
   if (options_.sshd) {
     progress(on + ": sshd" + (service_manager ? " (its ssh.service)" : "") + ", logging to its /var/log/auth.log");
-    if (auto s = run_checked(in_host(i, {"ssh-keygen", "-A"}), "making the lab's ssh host keys on " + on); !s) return s;
+    if (auto s = run_program_checked(in_host(i, {"ssh-keygen", "-A"}), "making the lab's ssh host keys on " + on); !s) return s;
   }
   if (service_manager && (options_.sshd || !options_.start.empty())) {
     std::vector<std::string> argv{"systemctl", "start"};
     argv.insert(argv.end(), options_.start.begin(), options_.start.end());
     if (options_.sshd) argv.push_back("ssh.service");
     progress(on + ": starting the lab's units " + comma_joined(std::vector<std::string>(argv.begin() + 2, argv.end())));
-    if (auto s = run_checked(in_host(i, argv), "starting the lab's units on " + on); !s) return s;
+    if (auto s = run_program_checked(in_host(i, argv), "starting the lab's units on " + on); !s) return s;
   }
   if (options_.sshd) {
     if (!service_manager)
-      if (auto s = run_checked(in_host(i, lab_sshd_argv(options_.accounts, false)), "starting the lab's sshd on " + on); !s) return s;
+      if (auto s = run_program_checked(in_host(i, lab_sshd_argv(options_.accounts, false)), "starting the lab's sshd on " + on); !s) return s;
     auto until_listening = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!listens_on(host.pid, 22)) {
       if (std::chrono::steady_clock::now() > until_listening) return failure("the lab's sshd on " + on + " is not listening on port 22 after 10 s");
@@ -497,7 +500,10 @@ Status DrillLab::teardown() {
   if (ec) left.push_back("folder " + options_.dir.string() + " (" + ec.message() + ")");
   // The labs' common folder goes with the last lab in it (remove fails, harmlessly, while others remain).
   else if (!options_.dir.empty()) std::filesystem::remove(options_.dir.parent_path(), ec);
-  if (left.empty()) std::filesystem::remove(lab_records_dir() / (token_ + ".json"), ec);
+  if (left.empty()) {
+    std::filesystem::remove(lab_records_dir() / (token_ + ".json"), ec);
+    std::filesystem::remove(lab_records_dir(), ec);  // fails, harmlessly, while other labs run
+  }
   torn_down_ = left.empty();
   if (!left.empty()) return failure("the lab was not wholly removed; left: " + comma_joined(left) + "; run `responder drill --clean`");
   return {};
@@ -526,13 +532,8 @@ Result<std::vector<std::string>> clean_leftover_labs() {
         if (v->is_uint64()) return static_cast<long long>(v->get_uint64());
         return 0;
       };
-      // A drill killed but not yet reaped by its parent (a zombie) no longer runs.
-      auto running = [](pid_t pid) {
-        auto fields = process_stat_fields(pid);
-        return !fields.empty() && fields[0] != "Z" && fields[0] != "X";
-      };
       if (auto drill = static_cast<pid_t>(num("drill_pid")); drill > 0 && drill != ::getpid() &&
-          process_start_time(drill) == static_cast<std::uint64_t>(num("drill_start")) && running(drill)) {
+          process_start_time(drill) == static_cast<std::uint64_t>(num("drill_start")) && process_running(drill)) {
         skipped.push_back("lab of drill " + str("id") + " (its drill, pid " + std::to_string(drill) + ", is still running)");
         continue;
       }

@@ -41,13 +41,14 @@ inline constexpr const char* kAttacker4 = "192.0.2.2";
 // The victim, or the first host of a fleet (whose traffic the drill captures).
 inline constexpr const char* kVictimAttackSide4 = "192.0.2.1";
 inline constexpr const char* kManagement4 = "198.51.100.2";
-inline constexpr const char* kVictimManagementSide4 = "198.51.100.1";
 inline constexpr const char* kManagementRange = "198.51.100.0/24";
 // The victim's interface on the attacker's link.
 inline constexpr const char* kVictimAttackInterface = "eth0";
 // The hosts of a fleet: web1 at 192.0.2.11 and 198.51.100.11, web2 at .12, ...
 inline constexpr int kFleetFirstOctet = 11;
 inline constexpr std::size_t kFleetMaxHosts = 6;  // four veth names a host, a letter each
+// Fleet host i's address on the attacker's link (web1: 192.0.2.11).
+inline std::string fleet_attack_address(std::size_t i) { return "192.0.2." + std::to_string(kFleetFirstOctet + i); }
 
 // Where the lab files of running drills are: one JSON file per lab.
 std::filesystem::path lab_records_dir();
@@ -119,7 +120,6 @@ class DrillLab {
   bool host_alive(std::size_t i) const;
   // The one victim, or a fleet's first host.
   pid_t victim_pid() const { return host(0).pid; }
-  bool victim_alive() const { return host_alive(0); }
   int victim_netns_fd() const { return host(0).ns_net; }
   std::vector<std::string> in_victim(const std::vector<std::string>& argv, const std::filesystem::path& cwd = "/") const {
     return in_host(0, argv, cwd);
@@ -127,6 +127,11 @@ class DrillLab {
   // argv run inside the attacker's or the management's network namespace.
   std::vector<std::string> in_attacker(const std::vector<std::string>& argv) const;
   std::vector<std::string> in_management(const std::vector<std::string>& argv) const;
+  // Where the playbook's controller runs: the management host for a fleet,
+  // else the victim itself (from `cwd`).
+  std::vector<std::string> in_controller(const std::vector<std::string>& argv, const std::filesystem::path& cwd = "/") const {
+    return is_fleet() ? in_management(argv) : in_victim(argv, cwd);
+  }
 
   // The hosts run the lab's own systemd.
   bool has_service_manager() const { return !options_.units.empty(); }

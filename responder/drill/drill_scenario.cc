@@ -45,10 +45,17 @@ std::string on_every_host(const std::string& each) {
   std::string out;
   for (std::size_t i = 0; i < fleet_names().size(); ++i) {
     std::string line = each;
-    line.replace(line.find("{host}"), 6, "192.0.2." + std::to_string(kFleetFirstOctet + i));
+    line.replace(line.find("{host}"), 6, fleet_attack_address(i));
     out += line + " & ";
   }
   return out + "wait";
+}
+
+// Every fleet host's address, space-separated (nmap's targets).
+std::string every_host() {
+  std::string out;
+  for (std::size_t i = 0; i < fleet_names().size(); ++i) out += (out.empty() ? "" : " ") + fleet_attack_address(i);
+  return out;
 }
 
 }  // namespace
@@ -180,22 +187,16 @@ const std::vector<Scenario>& scenarios() {
       s.playbook = "fleet-block";
       s.name = "scan-the-fleet";
       s.summary = "the attacker scans a fleet of three hosts, then keeps probing their SSH ports; the source seen on web1 is blocked on all";
-      s.fleet = {"web1", "web2", "web3"};
+      s.fleet = fleet_names();
       s.alert_from_capture = true;
       s.expected_kind = "targeted";
-      std::string hosts, probes, again;
-      for (std::size_t i = 0; i < s.fleet.size(); ++i) {
-        std::string address = "192.0.2." + std::to_string(kFleetFirstOctet + i);
-        hosts += (hosts.empty() ? "" : " ") + address;
-        probes += "hping3 -q -S -p 22 -i u50000 -c 12000 " + address + " & ";
-        again += "hping3 -q -S -p 22 -i u50000 -c 20 " + address + " & ";
-      }
       s.phases = {{"port scan of ports 1-1024 on every host (nmap -sS)",
-                   {"sh", "-c", "exec nmap -n -Pn -sS -p 1-1024 -T4 --max-retries 1 " + hosts},
+                   {"sh", "-c", "exec nmap -n -Pn -sS -p 1-1024 -T4 --max-retries 1 " + every_host()},
                    std::chrono::seconds(60)}};
-      s.persistent = {"SSH probes at 20 packets a second to every host (hping3 -S)", {"sh", "-c", probes + "wait"}, std::chrono::seconds(600)};
-      s.after_undo = {"SSH probes to every host after the undo (hping3 -S, 20 packets each)", {"sh", "-c", again + "wait"},
-                      std::chrono::seconds(10)};
+      s.persistent = {"SSH probes at 20 packets a second to every host (hping3 -S)",
+                      {"sh", "-c", on_every_host("hping3 -q -S -p 22 -i u50000 -c 12000 {host}")}, std::chrono::seconds(600)};
+      s.after_undo = {"SSH probes to every host after the undo (hping3 -S, 20 packets each)",
+                      {"sh", "-c", on_every_host("hping3 -q -S -p 22 -i u50000 -c 20 {host}")}, std::chrono::seconds(10)};
       s.variables = {"attacker={source}"};
       out.push_back(std::move(s));
     }
@@ -216,10 +217,8 @@ const std::vector<Scenario>& scenarios() {
       s.setup = "set -e\n" + samba_setup("\n[public]\n\tpath = /opt\n\tread only = yes\n\tguest ok = yes\n");
       s.start = {"smbd.service", "nmbd.service"};
       s.needs = {"smbd", "nmbd", "systemctl", "dpkg", "dpkg-deb", "openssl"};
-      std::string hosts;
-      for (std::size_t i = 0; i < s.fleet.size(); ++i) hosts += " 192.0.2." + std::to_string(kFleetFirstOctet + i);
       s.phases = {{"SMB probes of every host (nmap -p 139,445 --script smb-protocols)",
-                   {"sh", "-c", "exec nmap -n -Pn -sS -p 139,445 --script smb-protocols" + hosts},
+                   {"sh", "-c", "exec nmap -n -Pn -sS -p 139,445 --script smb-protocols " + every_host()},
                    std::chrono::seconds(60)}};
       s.persistent = {"connections to port 445 at 20 a second on every host (hping3 -S)",
                       {"sh", "-c", on_every_host("hping3 -q -S -p 445 -i u50000 -c 12000 {host}")}, std::chrono::seconds(600)};

@@ -1,6 +1,7 @@
 #include "responder/drill/drill_score.h"
 
 #include <cstdio>
+#include <functional>
 #include <sstream>
 
 #include "responder/drill/drill_lab.h"
@@ -42,12 +43,30 @@ bool uses(const Playbook& playbook, std::string_view module) {
   return false;
 }
 
+// A step.applied record's receipt output.
+const json::object* receipt_output(const JournalRecord& r) {
+  if (auto* receipt = r.fields.if_contains("receipt"); receipt && receipt->is_object())
+    if (auto* out = receipt->as_object().if_contains("output"); out && out->is_object()) return &out->as_object();
+  return nullptr;
+}
+
 const json::object* applied_output(const JournalContents& journal, const std::string& step) {
   for (auto& r : journal.records)
     if (r.kind == record_kind::step_applied && r.text("step") == step)
-      if (auto* receipt = r.fields.if_contains("receipt"); receipt && receipt->is_object())
-        if (auto* out = receipt->as_object().if_contains("output"); out && out->is_object()) return &out->as_object();
+      if (auto* out = receipt_output(r)) return out;
   return nullptr;
+}
+
+// The first verified step of `module` whose applied output `holds`.
+Found first_verified_where(const Playbook& playbook, const JournalContents& journal, std::string_view module,
+                           const std::function<bool(const json::object&)>& holds) {
+  for (auto& r : journal.records) {
+    if (r.kind != record_kind::step_verified) continue;
+    const Step* step = playbook.find_step(r.text("step"));
+    if (!step || step->module != module) continue;
+    if (auto* out = applied_output(journal, step->id); out && holds(*out)) return {ms_of(r.time), step->id, &r};
+  }
+  return {};
 }
 
 }  // namespace
@@ -106,6 +125,21 @@ HostCounterReading read_host_counters(const std::vector<CounterSample>& samples,
   }
   if (!r.dropping_from) r.held_arrived = r.held_passed = 0;
   return r;
+}
+
+std::set<std::string> rotated_accounts(const Playbook& playbook, const JournalContents& journal) {
+  std::set<std::string> out;
+  for (auto& r : journal.records) {
+    const Step* step = r.kind == record_kind::step_applied ? playbook.find_step(r.text("step")) : nullptr;
+    if (!step || step->module != "credential.rotate") continue;
+    // Each host's own record: on a fleet every host rotates its own.
+    auto* output = receipt_output(r);
+    auto* users = output ? output->if_contains("users") : nullptr;
+    if (users && users->is_array())
+      for (auto& u : users->get_array())
+        if (u.is_string()) out.insert(std::string(u.get_string()));
+  }
+  return out;
 }
 
 std::vector<WriteAttempt> read_write_log(const std::string& text) {
@@ -171,18 +205,13 @@ DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const
                                     : "the analysis called it " + kind + ", not " + scenario.expected_kind);
     if (!detected) failed.push_back("the attack was not detected");
   } else {
-    Found named;
-    for (auto& r : journal.records) {
-      if (r.kind != record_kind::step_verified) continue;
-      const Step* step = playbook.find_step(r.text("step"));
-      if (!step || step->module != "logs.analyze") continue;
-      auto* out = applied_output(journal, step->id);
-      auto* sources = out ? out->if_contains("sources") : nullptr;
-      if (sources && sources->is_array())
-        for (auto& a : sources->get_array())
-          if (a.is_string() && a.get_string() == kAttacker4) named = {ms_of(r.time), step->id, &r};
-      if (named.record) break;
-    }
+    Found named = first_verified_where(playbook, journal, "logs.analyze", [](const json::object& out) {
+      auto* sources = out.if_contains("sources");
+      if (!sources || !sources->is_array()) return false;
+      for (auto& a : sources->get_array())
+        if (a.is_string() && a.get_string() == kAttacker4) return true;
+      return false;
+    });
     if (named.record) kind = "failed-logins";
     since_attack("detected_ms", named.ms, "detected",
                  named.record ? "step " + named.step + " named the attacker " + kAttacker4 + " in the victim's logs"
@@ -192,18 +221,10 @@ DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const
   }
 
   // The first notify.send step that delivered to someone.
-  Found notice;
-  for (auto& r : journal.records) {
-    if (r.kind != record_kind::step_verified) continue;
-    const Step* step = playbook.find_step(r.text("step"));
-    if (!step || step->module != "notify.send") continue;
-    auto* out = applied_output(journal, step->id);
-    auto* delivered = out ? out->if_contains("delivered") : nullptr;
-    if (delivered && delivered->is_array() && !delivered->get_array().empty()) {
-      notice = {ms_of(r.time), step->id, &r};
-      break;
-    }
-  }
+  Found notice = first_verified_where(playbook, journal, "notify.send", [](const json::object& out) {
+    auto* delivered = out.if_contains("delivered");
+    return delivered && delivered->is_array() && !delivered->get_array().empty();
+  });
   since_attack("first_notification_ms", notice.ms, "first notification",
                notice.record ? "step " + notice.step + " delivered"
                : first_done(playbook, journal, {"notify.send"}).record ? "nothing was delivered"

@@ -6,13 +6,6 @@
 namespace responder::drill {
 namespace {
 
-Status run_checked(const std::vector<std::string>& argv, const std::string& what) {
-  auto r = run_program(argv, {}, std::chrono::minutes(2));
-  if (!r) return failure(what + ": " + r.error().message);
-  if (r->exit_code != 0) return failure(what + ": " + describe_exit(argv, *r));
-  return {};
-}
-
 Result<std::filesystem::path> build_deb(const std::filesystem::path& dir, const PatchDrill& patch, const std::string& version) {
   auto tree = dir / ("tree-" + version);
   std::error_code ec;
@@ -31,7 +24,7 @@ Result<std::filesystem::path> build_deb(const std::filesystem::path& dir, const 
     return s.error();
   if (auto s = write_file_atomically(tree / "opt" / patch.package / "VERSION", version + "\n", 0644); !s) return s.error();
   auto deb = dir / (patch.package + "_" + version + "_all.deb");
-  if (auto s = run_checked({"dpkg-deb", "--root-owner-group", "--build", tree.string(), deb.string()}, "building " + deb.filename().string());
+  if (auto s = run_program_checked({"dpkg-deb", "--root-owner-group", "--build", tree.string(), deb.string()}, "building " + deb.filename().string(), std::chrono::minutes(2));
       !s)
     return s.error();
   return deb;
@@ -43,7 +36,7 @@ Result<LabRelease> make_lab_release(const DrillLab& lab, const PatchDrill& patch
   // Installed only where each host's dpkg database and /opt are its own.
   if (!lab.has_private_packages()) return failure("the lab's hosts have no dpkg database of their own; no package is installed");
   for (std::size_t i = 0; i < lab.host_count(); ++i)
-    if (auto s = run_checked(lab.in_host(i, {"sh", "-c", "mountpoint -q /var/lib/dpkg && mountpoint -q /opt"}),
+    if (auto s = run_program_checked(lab.in_host(i, {"sh", "-c", "mountpoint -q /var/lib/dpkg && mountpoint -q /opt"}),
                              lab.host(i).name + "'s /var/lib/dpkg and /opt are not its own mounts; no package is installed");
         !s)
       return s.error();
@@ -60,16 +53,19 @@ Result<LabRelease> make_lab_release(const DrillLab& lab, const PatchDrill& patch
   release.fixed_deb = *fixed;
   const auto key = dir / "release.key";
   release.public_key = dir / "release.pub";
+  // The key's file is made empty and root-only first: openssl keeps the
+  // mode of a file it writes into.
+  if (auto s = write_file_atomically(key, "", 0600); !s) return s.error();
   for (auto& [argv, what] : std::vector<std::pair<std::vector<std::string>, std::string>>{
            {{"openssl", "genpkey", "-algorithm", "ed25519", "-out", key.string()}, "making the drill's release key"},
            {{"openssl", "pkey", "-in", key.string(), "-pubout", "-out", release.public_key.string()}, "writing its public key"},
            {{"openssl", "pkeyutl", "-sign", "-rawin", "-inkey", key.string(), "-in", release.fixed_deb.string(), "-out",
              release.fixed_deb.string() + ".sig"},
             "signing the fix"}})
-    if (auto s = run_checked(argv, what); !s) return s.error();
+    if (auto s = run_program_checked(argv, what, std::chrono::minutes(2)); !s) return s.error();
   for (std::size_t i = 0; i < lab.host_count(); ++i)
-    if (auto s = run_checked(lab.in_host(i, {"dpkg", "-i", release.installed_deb.string()}),
-                             "installing " + patch.package + " " + patch.installed + " on " + lab.host(i).name);
+    if (auto s = run_program_checked(lab.in_host(i, {"dpkg", "--no-triggers", "-i", release.installed_deb.string()}),
+                             "installing " + patch.package + " " + patch.installed + " on " + lab.host(i).name, std::chrono::minutes(2));
         !s)
       return s.error();
   return release;

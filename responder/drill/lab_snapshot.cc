@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "responder/child_process.h"
 #include "responder/durable_file.h"
@@ -29,6 +30,24 @@ std::string without_drill_table(const std::string& ruleset) {
     }
     out += line + "\n";
   }
+  return out;
+}
+
+// A shadow line without its password field and its last-change day: a
+// rotation replaces both (a locked "*" or "!" password included, which the
+// new password replaces).
+std::string without_password(const std::string& line) {
+  std::vector<std::string> fields;
+  for (std::size_t start = 0;;) {
+    auto colon = line.find(':', start);
+    fields.push_back(line.substr(start, colon == std::string::npos ? std::string::npos : colon - start));
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  if (fields.size() > 1) fields[1].clear();
+  if (fields.size() > 2) fields[2].clear();
+  std::string out;
+  for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? ":" : "") + fields[i];
   return out;
 }
 
@@ -71,8 +90,11 @@ Result<LabSnapshot> snapshot_lab(const DrillLab& lab, std::size_t host) {
       auto text = read_text_file(it->path(), 64u << 20);
       if (!text) return failure("cannot read " + name + "'s /etc/shadow: " + text.error().message);
       std::istringstream lines(*text);
-      for (std::string line; std::getline(lines, line);)
-        snap.shadow[line.substr(0, line.find(':'))] = sha256_hex(line);
+      for (std::string line; std::getline(lines, line);) {
+        const std::string account = line.substr(0, line.find(':'));
+        snap.shadow[account] = sha256_hex(line);
+        snap.shadow_but_password[account] = sha256_hex(without_password(line));
+      }
       continue;
     }
     if (S_ISREG(st.st_mode)) {
@@ -124,7 +146,8 @@ std::vector<std::string> differences(const LabSnapshot& before, const LabSnapsho
   for (auto& [account, line] : before.shadow) {
     auto now = after.shadow.find(account);
     if (now == after.shadow.end()) out.push_back("account " + account + " is gone from /etc/shadow");
-    else if (now->second != line && !rotated.count(account)) out.push_back("account " + account + "'s /etc/shadow entry changed");
+    else if (rotated.count(account) ? after.shadow_but_password.at(account) != before.shadow_but_password.at(account) : now->second != line)
+      out.push_back("account " + account + "'s /etc/shadow entry changed" + (rotated.count(account) ? " beyond its rotated password" : ""));
   }
   for (auto& [account, line] : after.shadow)
     if (!before.shadow.count(account)) out.push_back("account " + account + " was added to /etc/shadow");

@@ -21,6 +21,9 @@ struct LabSnapshot {
   // /etc/shadow apart, an account a line: a rotated password is remediation
   // the drill keeps, every other change of the file is not.
   std::map<std::string, std::string> shadow; // account -> hash of its line
+  // account -> hash of its line less what a rotation changes (the password
+  // and the day it last changed)
+  std::map<std::string, std::string> shadow_but_password;
   std::string shadow_file;                   // /etc/shadow's type, mode and owner
   // Mount id -> (mount point, file system type and options). By id, not
   // path: a folder this machine renames (a mount under it moves with it)
@@ -33,8 +36,9 @@ struct LabSnapshot {
 Result<LabSnapshot> snapshot_lab(const DrillLab& lab, std::size_t host);
 
 // What differs, one line each ("/etc/passwd changed", "the firewall ruleset
-// changed: ..."); empty when the two are the same. The /etc/shadow lines
-// of `rotated` accounts may differ: their passwords were rotated on purpose.
+// changed: ..."); empty when the two are the same. The passwords of
+// `rotated` accounts may differ (rotated on purpose), nothing else of their
+// /etc/shadow lines (their ageing, expiry).
 std::vector<std::string> differences(const LabSnapshot& before, const LabSnapshot& after,
                                      const std::set<std::string>& rotated = {});
 

@@ -20,12 +20,8 @@ namespace {
 
 namespace kind = record_kind;
 
-// Milliseconds since the epoch of a journal time; nullopt when unreadable
-// (a forced report of a tampered journal must still render).
-std::optional<std::int64_t> millis(const std::string& time) { return rfc3339_to_unix_ms(time); }
-
 json::value seconds_between(const std::string& from, const std::string& to) {
-  auto a = millis(from), b = millis(to);
+  auto a = rfc3339_to_unix_ms(from), b = rfc3339_to_unix_ms(to);
   if (!a || !b || *b < *a) return nullptr;
   return static_cast<double>(*b - *a) / 1000.0;
 }
@@ -385,7 +381,7 @@ class ReportBuilder {
     if (t.lapses_ms) {
       // Only a lapse between the apply and the end counts (an edited or
       // skewed value outside it is ignored, and never converted).
-      auto e = millis(end), a = millis(t.applied);
+      auto e = rfc3339_to_unix_ms(end), a = rfc3339_to_unix_ms(t.applied);
       if (e && a && *t.lapses_ms >= *a && *t.lapses_ms < *e)
         return format_rfc3339(SystemTime(std::chrono::milliseconds(*t.lapses_ms)));
     }
@@ -679,8 +675,8 @@ class ReportBuilder {
       for (auto& key : order_) {
         const StepTrack& t = tracks_.at(key);
         if (!t.has_undo || t.applied.empty() || !touches(asset, t)) continue;
-        auto from = millis(t.applied);
-        auto to = millis(released_at(t));
+        auto from = rfc3339_to_unix_ms(t.applied);
+        auto to = rfc3339_to_unix_ms(released_at(t));
         if (in_force(t)) ongoing = true;
         if (from && to && *to >= *from) windows.emplace_back(*from, *to);
         steps.push_back(json::string(t.step + (t.host.empty() ? "" : "@" + t.host)));

@@ -97,6 +97,17 @@ ProcessResult run_drill(const TempDir& home, std::vector<std::string> args) {
   return drill.wait(std::chrono::minutes(5));
 }
 
+// The drill's report renders, in Markdown and HTML, marked DRILL, with its
+// score; the Markdown text.
+std::string check_drill_report(const TempDir& home, const std::string& id) {
+  auto reports = home / "incidents" / id / "reports";
+  auto report = slurp(reports / ("drill-" + id + ".md"));
+  CHECK(report.find("post-incident report (DRILL)") != std::string::npos);
+  CHECK(report.find("## Drill score") != std::string::npos);
+  CHECK(std::filesystem::exists(reports / ("drill-" + id + ".html")));
+  return report;
+}
+
 }  // namespace
 
 TEST_CASE("drill: the default drill detects the attack from the lab's own traffic, contains it (dropped at the victim, by its counters), undoes it, reports, and leaves this machine unchanged") {
@@ -135,11 +146,8 @@ TEST_CASE("drill: the default drill detects the attack from the lab's own traffi
   auto verified = run_process(responder_argv(home, {"evidence", "verify", "DRILL-T1"}));
   INFO(verified.out, verified.err);
   CHECK(verified.exit_code == 0);
-  auto report = slurp(incident / "reports" / "drill-DRILL-T1.md");
-  CHECK(report.find("post-incident report (DRILL)") != std::string::npos);
-  CHECK(report.find("## Drill score") != std::string::npos);
+  auto report = check_drill_report(home, "DRILL-T1");
   CHECK(report.find("**passed**") != std::string::npos);
-  CHECK(std::filesystem::exists(incident / "reports" / "drill-DRILL-T1.html"));
   CHECK(std::filesystem::file_size(incident / "drill" / "capture.pcap") > 1000);
   // The need-to-know notice went to the lab's incident team, over the drill's file channel.
   auto notices = slurp(incident / "drill" / "notifications.jsonl");
@@ -177,7 +185,7 @@ TEST_CASE("drill: ddos-flood against a spoofed SYN flood limits the port, the pl
   CHECK(done.out.find("drill: the limit held: ") != std::string::npos);
   CHECK(done.out.find("drill: after the undo the attacker's packets reached the victim again") != std::string::npos);
   CHECK(done.out.find("drill: drill passed") != std::string::npos);
-  auto report = slurp(home / "incidents" / "DRILL-D1" / "reports" / "drill-DRILL-D1.md");
+  auto report = check_drill_report(home, "DRILL-D1");
   CHECK(report.find("Scenario spoofed-syn-flood") != std::string::npos);
   CHECK(host_state() == before);
 }
@@ -220,7 +228,7 @@ TEST_CASE("drill: ransomware-outbreak on a file server with its own systemd and 
   auto verified = run_process(responder_argv(home, {"evidence", "verify", "DRILL-R1"}));
   INFO(verified.out, verified.err);
   CHECK(verified.exit_code == 0);
-  auto report = slurp(home / "incidents" / "DRILL-R1" / "reports" / "drill-DRILL-R1.md");
+  auto report = check_drill_report(home, "DRILL-R1");
   CHECK(report.find("Scenario guess-and-encrypt") != std::string::npos);
 
   // Nothing of the lab is left: its systemd's control group included.
@@ -257,11 +265,7 @@ TEST_CASE("drill: fleet-block over a fleet of three namespace hosts from the man
   auto journal = slurp(home / "incidents" / "DRILL-F1" / "journal.jsonl");
   CHECK(journal.find("\"transport\":\"namespace\"") != std::string::npos);
   CHECK(journal.find("\"transport\":\"local\"") == std::string::npos);
-  // The drill's report renders, marked DRILL, with its score.
-  auto report = slurp(home / "incidents" / "DRILL-F1" / "reports" / "drill-DRILL-F1.md");
-  CHECK(report.find("post-incident report (DRILL)") != std::string::npos);
-  CHECK(report.find("## Drill score") != std::string::npos);
-  CHECK(std::filesystem::exists(home / "incidents" / "DRILL-F1" / "reports" / "drill-DRILL-F1.html"));
+  check_drill_report(home, "DRILL-F1");
   CHECK(host_state() == before);
 }
 
@@ -302,11 +306,7 @@ TEST_CASE("drill: worm-outbreak over a fleet with real smbd and nmbd: the worm's
   CHECK(done.out.find("drill: the lab is back to its start") != std::string::npos);
   CHECK(done.out.find("drill: drill passed") != std::string::npos);
   CHECK_FALSE(drill_package_here());
-  // The drill's report renders, marked DRILL, with its score.
-  auto report = slurp(home / "incidents" / "DRILL-W1" / "reports" / "drill-DRILL-W1.md");
-  CHECK(report.find("post-incident report (DRILL)") != std::string::npos);
-  CHECK(report.find("## Drill score") != std::string::npos);
-  CHECK(std::filesystem::exists(home / "incidents" / "DRILL-W1" / "reports" / "drill-DRILL-W1.html"));
+  check_drill_report(home, "DRILL-W1");
   CHECK(host_state() == before);
 }
 
@@ -328,11 +328,7 @@ TEST_CASE("drill: emergency-patch on a vendor's advisory pushes the drill's sign
   auto journal = slurp(home / "incidents" / "DRILL-E1" / "journal.jsonl");
   CHECK(journal.find("lab-smbfix_1.0.1_all.deb") != std::string::npos);
   CHECK_FALSE(drill_package_here());
-  // The drill's report renders, marked DRILL, with its score.
-  auto report = slurp(home / "incidents" / "DRILL-E1" / "reports" / "drill-DRILL-E1.md");
-  CHECK(report.find("post-incident report (DRILL)") != std::string::npos);
-  CHECK(report.find("## Drill score") != std::string::npos);
-  CHECK(std::filesystem::exists(home / "incidents" / "DRILL-E1" / "reports" / "drill-DRILL-E1.html"));
+  check_drill_report(home, "DRILL-E1");
   CHECK(host_state() == before);
 }
 
