@@ -101,11 +101,7 @@ class SmbdLab {
       ::execlp("smbd", "smbd", "--foreground", "--no-process-group", "--debug-stdout", "-s", config_.c_str(), nullptr);
       ::_exit(127);
     }
-    for (int i = 0; i < 200; ++i) {
-      if (smbd_lab_port_open()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    return testing::eventually([] { return smbd_lab_port_open(); });
   }
   std::string log() const { return testing::slurp(dir_ / "smbd.out"); }
 

@@ -142,6 +142,20 @@ inline void clear_write_once_flags(const std::filesystem::path& root) {
     if (!it->is_symlink()) clear(it->path());
 }
 
+// Polls CONDITION every POLL until it holds or LIMIT has passed; true when it
+// held. Limits are what a loaded 2-core CI machine under ASan needs, not what
+// a quiet one does: a condition that holds returns at once.
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds limit = std::chrono::seconds(30),
+                std::chrono::milliseconds poll = std::chrono::milliseconds(50)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(poll);
+  }
+}
+
 class TempDir {
  public:
   TempDir() {

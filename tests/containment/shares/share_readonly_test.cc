@@ -276,8 +276,7 @@ TEST_CASE("share.readonly names the process holding a file open for writing, and
   // Another process, as the encryptor is: a shell holding the file open for
   // writing on fd 3, then sleeping.
   responder::testing::Process encryptor({"sh", "-c", "exec 3>\"$0\"; exec sleep 60", file});
-  for (int i = 0; i < 250 && open_writers_under(volume.path.string()).empty(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  responder::testing::eventually([&] { return !open_writers_under(volume.path.string()).empty(); });
   auto writers = open_writers_under(volume.path.string());
   REQUIRE(writers.size() == 1);
   CHECK(writers[0].pid == encryptor.pid());

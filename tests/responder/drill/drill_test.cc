@@ -407,12 +407,7 @@ TEST_CASE("drill: a drill killed with -9 takes its victim and attack down with i
   ::kill(drill.pid(), SIGKILL);
   drill.wait(std::chrono::seconds(10));
   // The victim's namespaces died with the drill (PR_SET_PDEATHSIG).
-  bool victim_gone = false;
-  for (int i = 0; i < 100 && !victim_gone; ++i) {
-    victim_gone = !std::filesystem::exists("/proc/" + std::to_string(victim) + "/ns/net");
-    if (!victim_gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  CHECK(victim_gone);
+  CHECK(eventually([&] { return !std::filesystem::exists("/proc/" + std::to_string(victim) + "/ns/net"); }));
   // No attack process is left in its attacker's namespace.
   struct stat attacker_ns {};
   REQUIRE(::stat(("/run/netns/" + attacker_netns).c_str(), &attacker_ns) == 0);
@@ -453,12 +448,7 @@ TEST_CASE("drill: --keep leaves the whole lab running after the drill, and --cle
   INFO(cleaned.out, cleaned.err);
   CHECK(cleaned.exit_code == 0);
   CHECK(cleaned.out.find("removed lab of drill DRILL-K1") != std::string::npos);
-  bool gone = false;
-  for (int i = 0; i < 100 && !gone; ++i) {
-    gone = !std::filesystem::exists("/proc/" + std::to_string(victim) + "/ns/net");
-    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  CHECK(gone);
+  CHECK(eventually([&] { return !std::filesystem::exists("/proc/" + std::to_string(victim) + "/ns/net"); }));
   CHECK(netns_names("rdrill-" + token).empty());
   CHECK_FALSE(std::filesystem::exists(home / "incidents" / ".labs" / "DRILL-K1"));
 }

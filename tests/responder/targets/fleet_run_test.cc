@@ -238,7 +238,7 @@ TEST_CASE("fleet run: a far-side responder step killed inside apply is asked, no
                              "    - id: pause\n"
                              "      module: wait\n"
                              "      targets: lab1\n"
-                             "      with: {for: 3s}\n");
+                             "      with: {for: 10s}\n");
   testing::Process run(fleet.argv({"run", book.string(), "--incident", "FAR-1", "-i", fleet.inventory.string()}));
   // The far side's `responder step` inside its wait: the one in lab1's
   // network namespace (other tests may run far sides at the same time).
@@ -253,12 +253,13 @@ TEST_CASE("fleet run: a far-side responder step killed inside apply is asked, no
     }
     return 0;
   };
-  bool killed = false;
-  for (int i = 0; i < 100 && !killed; ++i) {
-    std::this_thread::sleep_for(50ms);
-    if (!fleet.per_host("FAR-1", "step.started", "pause").count("lab1")) continue;
-    if (pid_t pid = far_side()) killed = ::kill(pid, SIGKILL) == 0;
-  }
+  const bool killed = testing::eventually(
+      [&] {
+        if (!fleet.per_host("FAR-1", "step.started", "pause").count("lab1")) return false;
+        pid_t pid = far_side();
+        return pid != 0 && ::kill(pid, SIGKILL) == 0;
+      },
+      60s);
   REQUIRE(killed);
   auto first = run.wait();
   INFO(first.out, first.err);
@@ -282,11 +283,13 @@ TEST_CASE("fleet run: a step with targets and approval: waits for one approval o
                              "      approval: 1\n"
                              "      with: {addresses: [\"203.0.113.7\"]}\n");
   testing::Process run(fleet.argv({"run", book.string(), "--incident", "APP-1", "-i", fleet.inventory.string()}));
-  bool waiting = false;
-  for (int i = 0; i < 200 && !waiting; ++i) {
-    std::this_thread::sleep_for(50ms);
-    for (auto& r : fleet.journal("APP-1")) waiting = waiting || r.at("kind").as_string() == "approval.waiting";
-  }
+  const bool waiting = testing::eventually(
+      [&] {
+        for (auto& r : fleet.journal("APP-1"))
+          if (r.at("kind").as_string() == "approval.waiting") return true;
+        return false;
+      },
+      60s);
   REQUIRE(waiting);
   CHECK(!fleet.blocked(0));
   CHECK(!fleet.blocked(1));
