@@ -327,21 +327,22 @@ Status DrillLab::start_host(LabHost& host, const std::function<void(const std::s
 
 Status DrillLab::link_host(std::size_t i) {
   const LabHost& host = hosts_[i];
-  const std::string pid = std::to_string(host.pid);
   struct Link {
     std::string netns, host_address, name;
   };
   const Link links[] = {{attacker_netns_, host.attack_address + "/24", "eth0"}, {management_netns_, host.management_address + "/24", "eth1"}};
-  char side = static_cast<char>('a' + 4 * i);
+  // Both ends are made where they belong, in one request: a veth never
+  // exists in this machine's namespace, so a drill killed at any instant
+  // leaves no link here. The host's end is named by the namespace this
+  // process holds open, never by its PID.
+  const std::string host_netns = "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(host.ns_net);
+  char side = static_cast<char>('a' + 2 * i);
   for (auto& link : links) {
-    std::string ours = "rd" + token_ + side++, theirs = "rd" + token_ + side++;
+    std::string ours = "rd" + token_ + side++;
     std::vector<std::vector<std::string>> steps = {
-        {"ip", "link", "add", ours, "type", "veth", "peer", "name", theirs},
-        {"ip", "link", "set", "dev", ours, "netns", link.netns},
-        {"ip", "link", "set", "dev", theirs, "netns", pid},
+        {"ip", "link", "add", ours, "netns", link.netns, "type", "veth", "peer", "name", link.name, "netns", host_netns},
         {"ip", "-n", link.netns, "link", "set", "dev", ours, "master", "br0"},
         {"ip", "-n", link.netns, "link", "set", "dev", ours, "up"},
-        in_host_network(i, {"ip", "link", "set", "dev", theirs, "name", link.name}),
         in_host_network(i, {"ip", "addr", "add", link.host_address, "dev", link.name}),
         in_host_network(i, {"ip", "link", "set", "dev", link.name, "up"})};
     for (auto& argv : steps)
