@@ -72,6 +72,9 @@ const std::vector<Scenario>& scenarios() {
       s.expected_kind = "targeted";
       s.accounts = {"ops"};
       s.files = {{"users.txt", "root\nadmin\nops\n"}, {"passwords.txt", "123456\npassword\nadmin\nletmein\nqwerty\nwelcome1\n"}};
+      // ops has a password (none the attacker tries): an account made
+      // without one is locked already, and locking it would show nothing.
+      s.setup = "echo 'ops:Lab-ops-2026#' | chpasswd\n";
       s.phases = {
           {"port scan of ports 1-1024 (nmap -sS)",
            {"nmap", "-n", "-Pn", "-sS", "-p", "1-1024", "-T4", "--max-retries", "1", kVictimAttackSide4},

@@ -125,7 +125,9 @@ TEST_CASE("drill: the default drill detects the attack from the lab's own traffi
   CHECK(done.out.find("approved block-attacker as drill-approver-2 (answered by the drill)") != std::string::npos);
   // The account the attacker went for is locked (and unlocked by the undo); root's password is rotated, and stays so.
   CHECK(done.out.find("lock-compromised-accounts: verified") != std::string::npos);
+  CHECK(done.out.find("lock-compromised-accounts: verified — ops: locked") != std::string::npos);
   CHECK(done.out.find("lock-compromised-accounts: undone") != std::string::npos);
+  CHECK(done.out.find("unlocked the password of ops (as before the incident)") != std::string::npos);
   CHECK(done.out.find("rotate-elevated-credentials: verified") != std::string::npos);
   CHECK(done.out.find("drill: kept: root's password was rotated") != std::string::npos);
   CHECK(done.out.find("drill: attack dropped at the victim: ") != std::string::npos);
