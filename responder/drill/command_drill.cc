@@ -463,7 +463,14 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   // the victim's sshd running for it), and a fleet host's far side reads
   // its own configuration (its private /etc/responder), never the drill's
   // environment's.
-  std::vector<std::string> in_lab{"env", "-u", "SSH_CONNECTION", "-u", "SSH_CLIENT", "-u", "SSH_TTY", "-u", "RESPONDER_CONFIG"};
+  // Their temporary files (a far side's staged attachments) go in the lab
+  // folder, which teardown and --clean remove, never in this machine's /tmp.
+  const std::filesystem::path lab_tmp = lab->dir() / "tmp";
+  std::error_code tmp_ec;
+  std::filesystem::create_directory(lab_tmp, tmp_ec);
+  if (tmp_ec) return report_error(failure("cannot make the lab's temporary folder " + lab_tmp.string() + ": " + tmp_ec.message()));
+  std::filesystem::permissions(lab_tmp, std::filesystem::perms::owner_all, tmp_ec);
+  std::vector<std::string> in_lab{"env", "-u", "SSH_CONNECTION", "-u", "SSH_CLIENT", "-u", "SSH_TTY", "-u", "RESPONDER_CONFIG", "TMPDIR=" + lab_tmp.string()};
   in_lab.insert(in_lab.end(), base.begin(), base.end());
   std::vector<std::string> run_argv = in_lab;
   if (globals.json) run_argv.push_back("--json");
