@@ -468,8 +468,8 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   const std::filesystem::path lab_tmp = lab->dir() / "tmp";
   std::error_code tmp_ec;
   std::filesystem::create_directory(lab_tmp, tmp_ec);
+  if (!tmp_ec) std::filesystem::permissions(lab_tmp, std::filesystem::perms::owner_all, tmp_ec);
   if (tmp_ec) return report_error(failure("cannot make the lab's temporary folder " + lab_tmp.string() + ": " + tmp_ec.message()));
-  std::filesystem::permissions(lab_tmp, std::filesystem::perms::owner_all, tmp_ec);
   std::vector<std::string> in_lab{"env", "-u", "SSH_CONNECTION", "-u", "SSH_CLIENT", "-u", "SSH_TTY", "-u", "RESPONDER_CONFIG", "TMPDIR=" + lab_tmp.string()};
   in_lab.insert(in_lab.end(), base.begin(), base.end());
   std::vector<std::string> run_argv = in_lab;

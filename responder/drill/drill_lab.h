@@ -46,7 +46,7 @@ inline constexpr const char* kManagementRange = "198.51.100.0/24";
 inline constexpr const char* kVictimAttackInterface = "eth0";
 // The hosts of a fleet: web1 at 192.0.2.11 and 198.51.100.11, web2 at .12, ...
 inline constexpr int kFleetFirstOctet = 11;
-inline constexpr std::size_t kFleetMaxHosts = 6;  // two veth names a host on this side, a letter each
+inline constexpr std::size_t kFleetMaxHosts = 6;  // each host a veth letter in the attacker and one in the management namespace
 // Fleet host i's address on the attacker's link (web1: 192.0.2.11).
 inline std::string fleet_attack_address(std::size_t i) { return "192.0.2." + std::to_string(kFleetFirstOctet + i); }
 

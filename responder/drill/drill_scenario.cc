@@ -74,7 +74,9 @@ const std::vector<Scenario>& scenarios() {
       s.files = {{"users.txt", "root\nadmin\nops\n"}, {"passwords.txt", "123456\npassword\nadmin\nletmein\nqwerty\nwelcome1\n"}};
       // ops has a password (none the attacker tries): an account made
       // without one is locked already, and locking it would show nothing.
-      s.setup = "echo 'ops:Lab-ops-2026#' | chpasswd\n";
+      // Set as a hash (chpasswd -e), so that no PAM password policy copied
+      // from this machine's /etc can refuse it.
+      s.setup = "echo 'ops:$6$drilllabops$DMay69nHiAtPo8w4MSLsBDAr7K.Vzt2Ds5aALZo4/FLbrQSJpNVPqDBVk.qbfP0M0OEGSZF8aUyBdRNMAnJrR0' | chpasswd -e\n";
       s.phases = {
           {"port scan of ports 1-1024 (nmap -sS)",
            {"nmap", "-n", "-Pn", "-sS", "-p", "1-1024", "-T4", "--max-retries", "1", kVictimAttackSide4},
@@ -154,7 +156,8 @@ const std::vector<Scenario>& scenarios() {
           "chmod 0666 /srv/finance/*\n" +
           samba_setup("\tsmb ports = 445\n\tdisable netbios = yes\n"
                       "\n[finance]\n\tpath = /srv/finance\n\tread only = no\n\tvalid users = jdoe\n") +
-          "echo 'jdoe:Summer2026!' | chpasswd\n"
+          // Summer2026!, as a hash: no PAM policy of this machine's can refuse it.
+          "echo 'jdoe:$6$drilllabjdoe$nTmcYLAGOEV8BdtF0zjcOguVEjoBmHUTzQ8YQGzeEk4wFdTKocaLkLrxKhrS10l1C2fYb.o1J8sL4GC7hL.CW0' | chpasswd -e\n"
           "printf 'Summer2026!\\nSummer2026!\\n' | smbpasswd -c /etc/samba/smb.conf -s -a jdoe >/dev/null\n";
       s.start = {"smbd.service", "finance-sync.timer"};
       s.needs = {"smbd", "smbpasswd", "smbclient", "systemctl", "timeout"};

@@ -253,13 +253,18 @@ TEST_CASE("fleet run: a far-side responder step killed inside apply is asked, no
     }
     return 0;
   };
-  const bool killed = testing::eventually(
+  bool killed = false, too_late = false;
+  testing::eventually(
       [&] {
         if (!fleet.per_host("FAR-1", "step.started", "pause").count("lab1")) return false;
-        pid_t pid = far_side();
-        return pid != 0 && ::kill(pid, SIGKILL) == 0;
+        // Its wait over before the far side was found: no kill to test.
+        too_late = !fleet.per_host("FAR-1", "step.applied", "pause").empty();
+        pid_t pid = too_late ? 0 : far_side();
+        killed = pid != 0 && ::kill(pid, SIGKILL) == 0;
+        return killed || too_late;
       },
       60s);
+  REQUIRE_MESSAGE(!too_late, "the far side's 10 s wait ended before it was seen");
   REQUIRE(killed);
   auto first = run.wait();
   INFO(first.out, first.err);
