@@ -561,8 +561,9 @@ Result<std::vector<std::string>> clean_leftover_labs() {
         if (auto e = remove_lab_cgroups_of(token); !e.empty()) failed.push_back("control group " + e);
       if (auto dir = std::filesystem::path(str("dir")).lexically_normal();
           dir.is_absolute() && !str("id").empty() && dir.filename() == str("id") && dir.parent_path().filename() == ".labs") {
-        std::filesystem::remove_all(dir, ec);
-        std::filesystem::remove(dir.parent_path(), ec);
+        // The record stays while its folder does, so a later --clean still finds it.
+        if (std::filesystem::remove_all(dir, ec); ec) failed.push_back("folder " + dir.string() + " (" + ec.message() + ")");
+        else std::filesystem::remove(dir.parent_path(), ec);
       }
       if (failed.empty()) {
         std::filesystem::remove(entry.path(), ec);
