@@ -25,6 +25,7 @@
 #include "responder/json.h"
 #include "responder/module.h"
 #include "tests/release/release_lab.h"
+#include "tests/support/sanitized_build.h"
 #include "tests/support/skip.h"
 
 namespace responder::release::lab_test {
@@ -304,12 +305,14 @@ TEST_CASE("release resume: the controller killed after each journal record, then
   REQUIRE(records > 5);
 
   // Every record but the last (after run.finished there is nothing to
-  // resume), at most 15 rounds, spread over the run.
+  // resume), at most 15 rounds (6 under the sanitizers: sanitized_build.h),
+  // spread over the run.
+  const std::size_t rounds = testing::kSanitizedBuild ? 6 : 15;
   std::vector<std::size_t> kill_after;
   for (std::size_t n = 1; n < records; ++n) kill_after.push_back(n);
-  if (kill_after.size() > 15) {
+  if (kill_after.size() > rounds) {
     std::vector<std::size_t> some;
-    for (std::size_t k = 0; k < 15; ++k) some.push_back(1 + k * (records - 2) / 14);
+    for (std::size_t k = 0; k < rounds; ++k) some.push_back(1 + k * (records - 2) / (rounds - 1));
     kill_after = some;
   }
   MESSAGE("a clean run makes ", records, " records; killing after record 1..", kill_after.back(), " (", kill_after.size(), " rounds)");

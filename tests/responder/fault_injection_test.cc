@@ -10,6 +10,7 @@
 #include <set>
 
 #include "tests/responder/engine_lab.h"
+#include "tests/support/sanitized_build.h"
 
 using namespace responder;
 using namespace responder::testing;
@@ -203,8 +204,12 @@ void check_no_action_past(const EngineLab& lab, const JournalRecord& failed) {
 TEST_CASE("the power goes at every journal record, before, inside and after its bytes: resume ends as a clean run") {
   const Reference& ref = reference_run();
   int torn_lines = 0;
+  const std::string cuts[] = {"0", "half", "all"};
   for (std::size_t k = 1; k <= ref.records.size(); ++k) {
-    for (std::string kept : {"0", "half", "all"}) {
+    for (std::size_t c = 0; c < 3; ++c) {
+      // Under the sanitizers, one cut a record, in turn (sanitized_build.h).
+      if (kSanitizedBuild && c != k % 3) continue;
+      const std::string& kept = cuts[c];
       CAPTURE(k);
       CAPTURE(kept);
       CAPTURE(ref.records[k - 1].kind);
@@ -240,7 +245,7 @@ TEST_CASE("the power goes at every journal record, before, inside and after its 
       CHECK(verified.exit_code == 0);
     }
   }
-  CHECK(torn_lines > 10);
+  CHECK(torn_lines > (kSanitizedBuild ? 3 : 10));
 }
 
 TEST_CASE("a journal write that fails (EIO, ENOSPC) stops the run before the action it announces: resume completes") {
