@@ -548,10 +548,10 @@ int drill(const GlobalOptions& globals, const DrillOptions& o) {
   // A pushed patch is the remedy, not a containment: it stays (its
   // rollback is `responder undo ID STEP`, by hand).
   std::vector<std::string> to_undo;
-  if (!journal)
+  if (!journal) {
     out.say("the journal does not verify (" + journal.error().message + "), so the drill undoes nothing by it; `responder journal " + id +
             " --verify` says where it breaks");
-  if (journal) {
+  } else {
     if (auto state = derive_state(id, *journal))
       for (const StepState* step : state->in_force())
         if (step->module != "release.push" && std::find(to_undo.begin(), to_undo.end(), step->id) == to_undo.end())

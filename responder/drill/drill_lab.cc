@@ -130,10 +130,22 @@ std::string remove_netns(const std::string& name) {
   if (name.empty() || !netns_exists(name)) return {};
   // The programs still in it (an attack's hping3s whose shell died with a
   // killed drill) end with it.
-  if (auto pids = run_program({"ip", "netns", "pids", name}, {}, std::chrono::seconds(10)); pids && pids->exit_code == 0) {
+  // Each is signalled through a pidfd, and only while it is still in that
+  // namespace: a listed PID that ended since may be another process's now.
+  struct stat netns {};
+  if (auto pids = run_program({"ip", "netns", "pids", name}, {}, std::chrono::seconds(10));
+      pids && pids->exit_code == 0 && ::stat(("/run/netns/" + name).c_str(), &netns) == 0) {
     std::istringstream listed(pids->out);
-    for (pid_t pid = 0; listed >> pid;)
-      if (pid > 1) ::kill(pid, SIGKILL);
+    for (pid_t pid = 0; listed >> pid;) {
+      if (pid <= 1) continue;
+      int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+      if (fd < 0) continue;
+      struct stat theirs {};
+      if (::stat(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), &theirs) == 0 && theirs.st_ino == netns.st_ino &&
+          theirs.st_dev == netns.st_dev)
+        ::syscall(SYS_pidfd_send_signal, fd, SIGKILL, nullptr, 0);
+      ::close(fd);
+    }
   }
   auto r = run_program({"ip", "netns", "delete", name}, {}, std::chrono::seconds(10));
   if (!r || r->exit_code != 0) return "network namespace " + name + " (" + (r ? describe_exit({"ip", "netns", "delete", name}, *r) : r.error().message) + ")";

@@ -81,14 +81,14 @@ struct DrillScore {
   bool passed = false;        // detected, contained while it lasted, undone, lab back to its start
 };
 
-// `restored_problems`: how the lab differs from its start after the undo
-// (empty: it is back). A block holds when no attack packet got through from
-// the first drop until the undo or the attack's end; a limit holds when it
-// dropped at least half of what arrived over that window.
 // The accounts a credential.rotate step of `playbook` gave new passwords,
 // by its journaled receipt.
 std::set<std::string> rotated_accounts(const Playbook& playbook, const JournalContents& journal);
 
+// `restored_problems`: how the lab differs from its start after the undo
+// (empty: it is back). A block holds when no attack packet got through from
+// the first drop until the undo or the attack's end; a limit holds when it
+// dropped at least half of what arrived over that window.
 // For a fleet, containment is in effect once every host drops the attack.
 DrillScore score_drill(const Scenario& scenario, const Playbook& playbook, const JournalContents& journal,
                        const DrillTimeline& timeline, const std::vector<HostSamples>& hosts,

@@ -65,10 +65,14 @@ struct ChildFailure {
 // and its exit status back.
 // The program is signalled through a pidfd: once reaped, its PID may be
 // another process's, its pidfd never is.
+// Where pidfds are missing (before Linux 5.3, or refused by seccomp) its
+// PID serves: this process reaps it, so until then the PID stays its own.
 volatile sig_atomic_t g_program_pidfd = -1;
+volatile sig_atomic_t g_program_pid = 0;
 void pass_signal_on(int signal) {
   int saved = errno;
   if (g_program_pidfd >= 0) ::syscall(SYS_pidfd_send_signal, static_cast<int>(g_program_pidfd), signal, nullptr, 0);
+  else if (g_program_pid > 0) ::kill(static_cast<pid_t>(g_program_pid), signal);
   errno = saved;
 }
 
@@ -161,6 +165,7 @@ Result<StepChannel> StepChannel::start(const StepProgram& program) {
         if (::close_range(1, ~0U, 0) != 0)
           for (int fd = 1; fd < 65536; ++fd) ::close(fd);
         // Not yet reaped, so the PID is still the program's.
+        g_program_pid = program_pid;
         g_program_pidfd = static_cast<int>(::syscall(SYS_pidfd_open, program_pid, 0));
         struct sigaction forward {};
         forward.sa_handler = pass_signal_on;
